@@ -1,0 +1,83 @@
+"""Vetrina's routes and event handlers: each parses the request and calls chalicelib."""
+
+import os
+
+from chalice import Chalice, Response
+
+from chalicelib import http
+from chalicelib.wiring import services
+
+app = Chalice(app_name="vetrina")
+app.register_middleware(http.uniform_errors, "http")
+
+# Read at import: Chalice needs the queue's name when it packages the event source.
+ANALYSIS_QUEUE = os.environ.get("VETRINA_QUEUE_NAME", "vetrina-analysis")
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+@app.route("/campaigns", methods=["GET"])
+@http.api
+def list_campaigns() -> Response:
+    request = app.current_request
+    page = services().campaigns.list(limit=http.int_param(request, "limit", 50), cursor=http.query_param(request, "cursor"))
+    return http.respond(page)
+
+
+@app.route("/campaigns/{campaign_id}", methods=["PUT"])
+@http.api
+def put_campaign(campaign_id: str) -> Response:
+    campaign, created = services().campaigns.put(campaign_id, http.json_body(app.current_request))
+    return http.respond(campaign, 201 if created else 200)
+
+
+@app.route("/campaigns/{campaign_id}", methods=["GET"])
+@http.api
+def get_campaign(campaign_id: str) -> Response:
+    return http.respond(services().campaigns.get(campaign_id))
+
+
+# --- submissions ----------------------------------------------------------------------------
+
+
+@app.route("/campaigns/{campaign_id}/submissions", methods=["POST"])
+@http.api
+def create_submission(campaign_id: str) -> Response:
+    created = services().submissions.create(campaign_id, http.json_body(app.current_request))
+    return http.respond(created, 201)
+
+
+@app.route("/submissions/{submission_id}", methods=["GET"])
+@http.api
+def get_submission(submission_id: str) -> Response:
+    return http.respond(services().submissions.get(submission_id))
+
+
+# --- the analyzer ---------------------------------------------------------------------------
+
+
+@app.on_sqs_message(queue=ANALYSIS_QUEUE, batch_size=1, name="analyze")
+def analyze(event) -> None:
+    processor = services().processor
+    for record in event:
+        processor.handle_message(record.body)
+
+
+# --- the local backend's stand-ins for S3's upload and download endpoints -------------------
+
+
+@app.route("/local/uploads", methods=["POST"], content_types=["multipart/form-data"])
+@http.api
+def local_upload() -> Response:
+    from chalicelib import local_routes
+
+    return local_routes.upload(services(), app.current_request)
+
+
+@app.route("/local/blobs", methods=["GET"])
+@http.api
+def local_blob() -> Response:
+    from chalicelib import local_routes
+
+    return local_routes.download(services(), app.current_request)

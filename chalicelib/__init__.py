@@ -1,0 +1,1 @@
+"""Vetrina's domain: everything app.py's routes and handlers call."""

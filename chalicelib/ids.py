@@ -1,0 +1,28 @@
+"""Identifiers chosen by the service (never taken from client text)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+# Ids that clients choose (campaigns, stores, rules) are restricted to this shape so that they
+# are safe in record keys; they never go into S3 keys.
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+SUBMISSION_ID = re.compile(r"^sub_[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def new_submission_id() -> str:
+    """A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "sub_" + "".join(reversed(chars))
+
+
+def is_submission_id(text: str) -> bool:
+    return bool(SUBMISSION_ID.match(text))

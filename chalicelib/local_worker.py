@@ -1,0 +1,55 @@
+"""The local backend's analysis worker: a thread that does what SQS + Lambda do in AWS.
+
+It receives from the local queue, hands each message to the same UploadProcessor as the Lambda
+handler, and acknowledges only on success; a failure leaves the message to come back after the
+visibility timeout, and to the dead-letter table after too many tries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from chalicelib.storage.ports import WorkQueue
+
+log = logging.getLogger("vetrina.worker")
+
+
+class LocalWorker:
+    def __init__(self, queue: WorkQueue, processor: object, poll_interval: float = 0.25):
+        self._queue = queue
+        self._processor = processor
+        self._poll_interval = poll_interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """Handle the messages that are visible now; return how many were received."""
+        handled = 0
+        while messages := self._queue.receive(max_messages=1):
+            for message in messages:
+                handled += 1
+                try:
+                    self._processor.handle_message(message.body)
+                except Exception:
+                    log.exception("analysis failed (delivery %d); the message will come back", message.receive_count)
+                    continue
+                self._queue.ack(message)
+        return handled
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the queue itself failed (disk full, locked): keep the worker alive
+                log.exception("local worker loop error")
+            self._stop.wait(self._poll_interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="vetrina-local-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,143 @@
+"""From an uploaded photo to a stored verdict, safely under at-least-once delivery.
+
+Every storage notification may arrive more than once, at the same time on two workers, or after
+a worker died half-way. So a photo is *claimed* with a conditional write (status → analyzing, a
+lease token and a lease expiry, attempts + 1) and its result is written only if the claim is
+still ours. A duplicate finds the photo done, or claimed by a live lease, and does nothing; a
+retry after a crash finds the lease expired and finishes the work. After ``max_attempts`` failed
+attempts the submission ends as ``error`` with its reason and the exception is re-raised, so the
+queue moves the message to its dead-letter queue.
+
+The image work itself (``analyse``) is pure: bytes and a guideline in, a result out.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any, Callable
+
+from chalicelib.campaigns import Campaigns
+from chalicelib.settings import Settings
+from chalicelib.storage.notifications import created_keys
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq, lt, one_of
+from chalicelib.submissions import FINAL_STATUSES, derived_key, now_iso, submission_id_from_key, submission_key
+
+log = logging.getLogger("vetrina.processing")
+
+CLAIMABLE = ("awaiting_upload", "queued", "error")
+
+
+def _default_analyse(photo: bytes, guideline: Any) -> Any:
+    # Imported here: the API functions never load the image stack.
+    from chalicelib.vision.analysis import analyse
+
+    return analyse(photo, guideline)
+
+
+class UploadProcessor:
+    def __init__(
+        self,
+        records: RecordStore,
+        blobs: BlobStore,
+        campaigns: Campaigns,
+        settings: Settings,
+        analyse: Callable[[bytes, Any], Any] = _default_analyse,
+    ):
+        self._records = records
+        self._blobs = blobs
+        self._campaigns = campaigns
+        self._settings = settings
+        self._analyse = analyse
+
+    def handle_message(self, body: str) -> list[str]:
+        """Process every photo a storage notification reports; return each outcome."""
+        return [self.process(key) for key in created_keys(body)]
+
+    def process(self, key: str) -> str:
+        submission_id = submission_id_from_key(key)
+        if submission_id is None:
+            log.warning("ignoring object that is not a submission upload: %s", key)
+            return "ignored"
+        pk, sk = submission_key(submission_id)
+        item = self._records.get(pk, sk)
+        if item is None:
+            log.warning("upload for a submission that does not exist: %s", submission_id)
+            return "ignored"
+        if item["status"] in FINAL_STATUSES:
+            log.info("duplicate notification for %s (already %s)", submission_id, item["status"])
+            return "duplicate"
+
+        token = secrets.token_hex(8)
+        now = time.time()
+        try:
+            item = self._records.update(
+                pk,
+                sk,
+                set={"status": "analyzing", "lease_token": token, "lease_until": now + self._settings.lease_seconds, "updated_at": now_iso()},
+                add={"attempts": 1},
+                condition=one_of("status", CLAIMABLE) | (eq("status", "analyzing") & lt("lease_until", now)),
+            )
+        except ConditionFailed:
+            log.info("%s is being analysed by another worker, or is finished", submission_id)
+            return "duplicate"
+
+        try:
+            outcome, changes = self._analyse_submission(item, key)
+        except Exception as exc:
+            self._after_failure(item, token, exc)
+            raise
+        self._finish(pk, sk, token, changes)
+        log.info("%s: %s", submission_id, outcome)
+        return outcome
+
+    def _analyse_submission(self, item: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
+        from chalicelib.vision.intake import IntakeRejected
+
+        campaign = self._campaigns.load(item["campaign_id"])
+        guideline = self._campaigns.guideline(campaign)
+        photo = self._blobs.get(key)
+        try:
+            analysis = self._analyse(photo, guideline)
+        except IntakeRejected as rejected:
+            return "rejected", {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code}
+        derived = {
+            "normalised": derived_key(item["submission_id"], "normalised.jpg"),
+            "thumbnail": derived_key(item["submission_id"], "thumbnail.jpg"),
+        }
+        self._blobs.put(derived["normalised"], analysis.normalised_jpeg, "image/jpeg")
+        self._blobs.put(derived["thumbnail"], analysis.thumbnail_jpeg, "image/jpeg")
+        result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
+        return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
+
+    def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> None:
+        try:
+            self._records.update(
+                pk,
+                sk,
+                set={**changes, "updated_at": now_iso(), "analyzed_at": now_iso()},
+                remove=("lease_token", "lease_until"),
+                condition=eq("status", "analyzing") & eq("lease_token", token),
+            )
+        except ConditionFailed:
+            # Our lease ran out and another worker took over; its result stands.
+            log.warning("%s: lost the claim before finishing; the other worker's result stands", pk)
+
+    def _after_failure(self, item: dict[str, Any], token: str, exc: Exception) -> None:
+        pk, sk = submission_key(item["submission_id"])
+        final = item["attempts"] >= self._settings.max_attempts
+        log.exception("%s: analysis attempt %d failed%s", item["submission_id"], item["attempts"], " (giving up)" if final else "")
+        changes: dict[str, Any] = {"updated_at": now_iso(), "last_error": f"{type(exc).__name__}: {exc}"[:500]}
+        if final:
+            changes.update(
+                status="error",
+                reason_code="analysis_failed",
+                reason=f"The photo could not be analysed after {item['attempts']} attempts. HQ has been told; you can also send the photo again.",
+            )
+        else:
+            changes["lease_until"] = 0  # let the retry claim it at once
+        try:
+            self._records.update(pk, sk, set=changes, condition=eq("lease_token", token))
+        except ConditionFailed:
+            pass

@@ -1,0 +1,1 @@
+"""Storage ports (ports.py) and their local and AWS adapters; chalicelib.wiring picks one of each."""

@@ -1,0 +1,194 @@
+"""The storage ports: what the services need from blobs, records and the analysis queue.
+
+Each port has a local adapter (the embedded default: a folder, SQLite, an in-process worker) and
+an AWS adapter (S3, DynamoDB, SQS). Both pass the same contract tests (tests/contract/).
+Services depend on these protocols only; ``chalicelib.wiring`` picks the adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+# --- blobs ---------------------------------------------------------------------------------
+
+
+class BlobNotFound(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """A browser form upload: POST ``fields`` plus the file (as the last field, named "file")."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """Raise BlobNotFound when the key does not exist."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def copy(self, source_key: str, target_key: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def presigned_get(self, key: str, expires_in: int) -> str: ...
+
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
+        """A form upload whose policy fixes the key, the content type and the size range."""
+        ...
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the record in another state."""
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A condition on a record's attributes; a tiny tree that each adapter translates.
+
+    op: "eq" | "in" | "lt" | "exists" | "absent" | "and" | "or"
+    """
+
+    op: str
+    field: str = ""
+    value: Any = None
+    parts: tuple["Cond", ...] = ()
+
+    def __and__(self, other: "Cond") -> "Cond":
+        return Cond("and", parts=(self, other))
+
+    def __or__(self, other: "Cond") -> "Cond":
+        return Cond("or", parts=(self, other))
+
+    def holds_for(self, item: dict[str, Any] | None) -> bool:
+        """Evaluate against an item (None when the record does not exist)."""
+        item = item or {}
+        if self.op == "and":
+            return all(p.holds_for(item) for p in self.parts)
+        if self.op == "or":
+            return any(p.holds_for(item) for p in self.parts)
+        present = self.field in item
+        if self.op == "exists":
+            return present
+        if self.op == "absent":
+            return not present
+        if not present:
+            return False
+        current = item[self.field]
+        if self.op == "eq":
+            return current == self.value
+        if self.op == "in":
+            return current in self.value
+        if self.op == "lt":
+            return current < self.value
+        raise ValueError(f"unknown condition {self.op!r}")
+
+
+def eq(field: str, value: Any) -> Cond:
+    return Cond("eq", field, value)
+
+
+def one_of(field: str, values: tuple[Any, ...]) -> Cond:
+    return Cond("in", field, tuple(values))
+
+
+def lt(field: str, value: Any) -> Cond:
+    return Cond("lt", field, value)
+
+
+def exists(field: str) -> Cond:
+    return Cond("exists", field)
+
+
+def absent(field: str) -> Cond:
+    return Cond("absent", field)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    cursor: str | None  # opaque; pass back to get the next page, None at the end
+
+
+class RecordStore(Protocol):
+    """Items keyed by (pk, sk), with one secondary index ``gsi1`` on (gsi1pk, gsi1sk).
+
+    Values are JSON types (str, int, float, bool, None, list, dict).
+    """
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
+
+    def put(self, item: dict[str, Any], *, condition: Cond | None = None) -> None:
+        """Write a whole item; raise ConditionFailed when ``condition`` does not hold."""
+        ...
+
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        set: dict[str, Any] | None = None,
+        add: dict[str, int | float] | None = None,
+        remove: tuple[str, ...] = (),
+        condition: Cond | None = None,
+    ) -> dict[str, Any]:
+        """Change some attributes of an existing item and return the new item.
+
+        Raise ConditionFailed when the item is missing or ``condition`` does not hold.
+        """
+        ...
+
+    def query(
+        self,
+        pk: str,
+        *,
+        index: str | None = None,
+        sk_prefix: str = "",
+        limit: int = 50,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> Page: ...
+
+    def delete(self, pk: str, sk: str) -> None: ...
+
+
+# --- queue ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    body: str
+    receipt: str  # handle to acknowledge this delivery
+    receive_count: int
+
+
+class WorkQueue(Protocol):
+    """At-least-once delivery with a visibility timeout and a dead-letter queue.
+
+    A message received and not acknowledged comes back after the visibility timeout; after
+    ``max_receives`` deliveries it moves to the dead-letter queue instead.
+    """
+
+    def send(self, body: str) -> None: ...
+
+    def receive(self, max_messages: int = 1) -> list[Message]: ...
+
+    def ack(self, message: Message) -> None: ...
+
+    def dead_letters(self, max_messages: int = 10) -> list[Message]:
+        """Messages in the dead-letter queue (received: they come back after the timeout)."""
+        ...
+
+    def redrive(self) -> int:
+        """Move every dead letter back to the main queue; return how many moved."""
+        ...

@@ -1,0 +1,148 @@
+"""Record store adapter on SQLite: one table of JSON items keyed like the DynamoDB table.
+
+Conditional writes run inside ``BEGIN IMMEDIATE`` so that the read-check-write is atomic across
+the server's threads and the analysis worker, as a DynamoDB condition expression is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from chalicelib.storage.ports import Cond, ConditionFailed, Page
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    gsi1pk TEXT,
+    gsi1sk TEXT,
+    item TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_gsi1 ON records (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
+"""
+
+
+def _encode_cursor(values: list[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> list[str]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError):
+        raise ValueError("invalid cursor: pass back the cursor of the previous page unchanged") from None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError("invalid cursor: pass back the cursor of the previous page unchanged")
+    return values
+
+
+class SQLiteRecordStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = str(path)
+        self._local = threading.local()
+        self._connection().executescript(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @staticmethod
+    def _read(db: sqlite3.Connection, pk: str, sk: str) -> dict[str, Any] | None:
+        row = db.execute("SELECT item FROM records WHERE pk = ? AND sk = ?", (pk, sk)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, item: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO records (pk, sk, gsi1pk, gsi1sk, item) VALUES (?, ?, ?, ?, ?)",
+            (item["pk"], item["sk"], item.get("gsi1pk"), item.get("gsi1sk"), json.dumps(item)),
+        )
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return self._read(self._connection(), pk, sk)
+
+    def put(self, item: dict[str, Any], *, condition: Cond | None = None) -> None:
+        with self._transaction() as db:
+            if condition is not None and not condition.holds_for(self._read(db, item["pk"], item["sk"])):
+                raise ConditionFailed(f"{item['pk']}/{item['sk']}")
+            self._write(db, item)
+
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        set: dict[str, Any] | None = None,
+        add: dict[str, int | float] | None = None,
+        remove: tuple[str, ...] = (),
+        condition: Cond | None = None,
+    ) -> dict[str, Any]:
+        with self._transaction() as db:
+            item = self._read(db, pk, sk)
+            if item is None or (condition is not None and not condition.holds_for(item)):
+                raise ConditionFailed(f"{pk}/{sk}")
+            item.update(set or {})
+            for name, amount in (add or {}).items():
+                item[name] = item.get(name, 0) + amount
+            for name in remove:
+                item.pop(name, None)
+            self._write(db, item)
+            return item
+
+    def query(
+        self,
+        pk: str,
+        *,
+        index: str | None = None,
+        sk_prefix: str = "",
+        limit: int = 50,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> Page:
+        if index not in (None, "gsi1"):
+            raise ValueError(f"unknown index {index!r}")
+        pk_col, sk_col = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        order = "DESC" if descending else "ASC"
+        sql = f"SELECT item, {sk_col}, pk, sk FROM records WHERE {pk_col} = ? AND {sk_col} >= ? AND {sk_col} < ?"
+        args: list[Any] = [pk, sk_prefix, sk_prefix + "\U0010ffff"]
+        if cursor:
+            # Resume strictly after the last item of the previous page, in the index's order.
+            after_sk, after_pk, after_key_sk = _decode_cursor(cursor)
+            cmp = "<" if descending else ">"
+            sql += f" AND ({sk_col}, pk, sk) {cmp} (?, ?, ?)"
+            args += [after_sk, after_pk, after_key_sk]
+        sql += f" ORDER BY {sk_col} {order}, pk {order}, sk {order} LIMIT ?"
+        args.append(limit + 1)
+        rows = self._connection().execute(sql, args).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = _encode_cursor([rows[-1][1], rows[-1][2], rows[-1][3]]) if more and rows else None
+        return Page(items=[json.loads(r[0]) for r in rows], cursor=next_cursor)
+
+    def delete(self, pk: str, sk: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM records WHERE pk = ? AND sk = ?", (pk, sk))

@@ -1,0 +1,145 @@
+"""Submissions: a store's photo for a campaign, from the upload link to the verdict.
+
+Status: awaiting_upload → queued (the photo is in storage) → analyzing → done | rejected | error.
+The photo goes straight to storage through a presigned POST whose key the service chooses.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.campaigns import Campaigns
+from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.ids import is_submission_id, new_submission_id
+from chalicelib.settings import Settings
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
+from chalicelib.validation import parse_model
+
+# What a phone can send; the bytes are checked again on arrival (intake sniffs the real type).
+UPLOAD_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "image/webp")
+FINAL_STATUSES = ("done", "rejected")
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: str = Field(min_length=1, max_length=64)
+    content_type: str = Field(min_length=1, max_length=100)
+
+
+def submission_key(submission_id: str) -> tuple[str, str]:
+    return f"SUBMISSION#{submission_id}", "SUBMISSION"
+
+
+def upload_key(submission_id: str) -> str:
+    return f"incoming/{submission_id}"
+
+
+def derived_key(submission_id: str, name: str) -> str:
+    return f"derived/{submission_id}/{name}"
+
+
+def submission_id_from_key(key: str) -> str | None:
+    prefix, _, rest = key.partition("/")
+    return rest if prefix == "incoming" and is_submission_id(rest) else None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class Submissions:
+    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, settings: Settings):
+        self._records = records
+        self._blobs = blobs
+        self._campaigns = campaigns
+        self._settings = settings
+
+    def create(self, campaign_id: str, body: Any) -> dict[str, Any]:
+        campaign = self._campaigns.load(campaign_id)
+        request = parse_model(SubmissionIn, body)
+        content_type = request.content_type.lower().strip()
+        if content_type not in UPLOAD_TYPES:
+            raise InvalidInput(
+                f"content_type {request.content_type!r} is not accepted: send a photo as one of {', '.join(UPLOAD_TYPES)}",
+                code="unsupported_type",
+            )
+        if request.store_id not in campaign["stores"]:
+            raise InvalidInput(
+                f"store {request.store_id!r} is not one of the stores of campaign {campaign_id!r}: check the store id",
+                code="store_not_in_campaign",
+                status=422,
+            )
+        submission_id = new_submission_id()
+        expires_in = self._settings.upload_expires_in
+        created = now_iso()
+        item = {
+            "pk": submission_key(submission_id)[0],
+            "sk": submission_key(submission_id)[1],
+            "gsi1pk": f"CAMPAIGN#{campaign_id}",
+            "gsi1sk": f"SUBMISSION#{created}#{submission_id}",
+            "submission_id": submission_id,
+            "campaign_id": campaign_id,
+            "store_id": request.store_id,
+            "content_type": content_type,
+            "status": "awaiting_upload",
+            "attempts": 0,
+            "upload_key": upload_key(submission_id),
+            "upload_expires_at": int(time.time()) + expires_in,
+            "guideline_version": campaign["guideline_version"],
+            "created_at": created,
+            "updated_at": created,
+        }
+        self._records.put(item)
+        post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
+        return {
+            "submission_id": submission_id,
+            "upload": {"url": post.url, "fields": post.fields},
+            "expires_in": expires_in,
+            "max_bytes": self._settings.max_upload_bytes,
+        }
+
+    def load(self, submission_id: str) -> dict[str, Any]:
+        if not is_submission_id(submission_id):
+            raise NotFound(f"submission {submission_id!r} does not exist: submission ids look like sub_01J…", code="submission_not_found")
+        item = self._records.get(*submission_key(submission_id))
+        if item is None:
+            raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
+        return item
+
+    def get(self, submission_id: str) -> dict[str, Any]:
+        item = self.load(submission_id)
+        if item["status"] == "awaiting_upload" and self._blobs.exists(item["upload_key"]):
+            # The photo arrived but the analyzer has not picked it up yet.
+            item = self.mark_queued(submission_id) or item
+        out = {k: item[k] for k in ("submission_id", "campaign_id", "store_id", "status", "created_at", "updated_at", "guideline_version")}
+        if item["status"] in ("rejected", "error"):
+            out["reason"] = item.get("reason", "")
+            out["reason_code"] = item.get("reason_code", "")
+        if item["status"] == "done":
+            out["result"] = item["result"]
+        out["images"] = self._image_links(item)
+        return out
+
+    def mark_queued(self, submission_id: str) -> dict[str, Any] | None:
+        try:
+            return self._records.update(
+                *submission_key(submission_id),
+                set={"status": "queued", "updated_at": now_iso()},
+                condition=eq("status", "awaiting_upload"),
+            )
+        except ConditionFailed:
+            return None
+
+    def _image_links(self, item: dict[str, Any]) -> dict[str, str]:
+        expires = self._settings.link_expires_in
+        links: dict[str, str] = {}
+        if item["status"] != "awaiting_upload":
+            links["original"] = self._blobs.presigned_get(item["upload_key"], expires)
+        for name, key in (item.get("derived") or {}).items():
+            links[name] = self._blobs.presigned_get(key, expires)
+        return links

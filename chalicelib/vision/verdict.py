@@ -1,0 +1,81 @@
+"""Rule results, and how they add up to a submission's score and verdict (see DESIGN.md).
+
+Plain data, no image stack: results are stored as JSON and read back by the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Sequence
+
+RuleStatus = Literal["pass", "fail", "uncertain", "error", "skipped"]
+Verdict = Literal["pass", "fail", "review", "retake"]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    min: float | None = None
+    max: float | None = None
+    uncertain_margin: float = 0.0
+
+    def judge(self, value: float) -> tuple[RuleStatus, float]:
+        """Status of a measured value, and a confidence in 0..1.
+
+        Inside ``uncertain_margin`` of a bound the value is "uncertain": a person decides.
+        Confidence grows with the distance from the nearest bound, in units of that margin.
+        """
+        distances = []
+        if self.min is not None:
+            distances.append(value - self.min)
+        if self.max is not None:
+            distances.append(self.max - value)
+        if not distances:
+            return "pass", 1.0
+        nearest = min(distances)  # negative: on the wrong side of a bound
+        margin = self.uncertain_margin
+        if margin > 0 and abs(nearest) < margin:
+            return "uncertain", round(0.5 * abs(nearest) / margin, 3)
+        scale = margin if margin > 0 else max(abs(self.min or 0), abs(self.max or 0), 1e-9) * 0.1
+        confidence = min(1.0, 0.5 + 0.5 * (abs(nearest) - margin) / scale)
+        return ("pass" if nearest >= 0 else "fail"), round(confidence, 3)
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    id: str
+    type: str
+    status: RuleStatus
+    value: float | None
+    threshold: Threshold | None
+    confidence: float
+    message: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["threshold"] = self.threshold.to_dict() if self.threshold else None
+        return out
+
+
+def score_and_verdict(results: Sequence[RuleResult], gating_ids: set[str]) -> tuple[float, Verdict]:
+    """Weighted share of passed rules, and the verdict.
+
+    ``retake``: a photo-quality (gating) rule failed, so the photo cannot be judged.
+    ``fail``: a rule failed. ``review``: nothing failed but a rule is uncertain or errored.
+    """
+    judged = [r for r in results if r.status != "skipped"]
+    total = sum(r.weight for r in judged)
+    passed = sum(r.weight for r in judged if r.status == "pass")
+    score = round(passed / total, 4) if total > 0 else 0.0
+    statuses = {r.status for r in judged}
+    if any(r.status == "fail" and r.id in gating_ids for r in judged):
+        return score, "retake"
+    if "fail" in statuses:
+        return score, "fail"
+    if statuses & {"uncertain", "error"}:
+        return score, "review"
+    return score, "pass"

@@ -1,0 +1,84 @@
+"""The one place where configuration picks the storage adapters and builds the services."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.campaigns import Campaigns
+from chalicelib.settings import Settings
+from chalicelib.storage.ports import BlobStore, RecordStore, WorkQueue
+from chalicelib.submissions import Submissions
+
+LOCAL_BUCKET = "local"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    blobs: BlobStore
+    records: RecordStore
+    queue: WorkQueue
+    campaigns: Campaigns
+    submissions: Submissions
+
+    @functools.cached_property
+    def processor(self) -> Any:
+        from chalicelib.processing import UploadProcessor
+
+        return UploadProcessor(self.records, self.blobs, self.campaigns, self.settings)
+
+
+def build_services(settings: Settings) -> Services:
+    if settings.backend == "aws":
+        blobs, records, queue = _aws_adapters(settings)
+    else:
+        blobs, records, queue = _local_adapters(settings)
+    campaigns = Campaigns(records)
+    return Services(settings, blobs, records, queue, campaigns, Submissions(records, blobs, campaigns, settings))
+
+
+def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue]:
+    from chalicelib.storage.local_blobs import LocalBlobStore
+    from chalicelib.storage.notifications import object_created_event
+    from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
+    from chalicelib.storage.sqlite_records import SQLiteRecordStore
+
+    root = settings.data_dir
+    queue = SQLiteWorkQueue(
+        root / "queue.sqlite3",
+        visibility_timeout=settings.lease_seconds + 15,
+        max_receives=settings.max_attempts,
+    )
+    # The local stand-in for the bucket notification: an accepted upload is queued for analysis.
+    blobs = LocalBlobStore(
+        root,
+        settings.public_url,
+        on_created=lambda key, size: queue.send(object_created_event(LOCAL_BUCKET, key, size)),
+    )
+    return blobs, SQLiteRecordStore(root / "records.sqlite3"), queue
+
+
+def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue]:
+    import boto3
+    from botocore.config import Config
+
+    from chalicelib.storage.dynamodb_records import DynamoRecordStore
+    from chalicelib.storage.s3_blobs import S3BlobStore
+    from chalicelib.storage.sqs_queue import SQSWorkQueue
+
+    # Presigned URLs must be SigV4 (the bucket is KMS-encrypted); the emulator in the tests
+    # needs path-style addressing, AWS prefers virtual-hosted style.
+    s3 = boto3.client(
+        "s3", config=Config(signature_version="s3v4", s3={"addressing_style": settings.s3_addressing_style})
+    )
+    table = boto3.resource("dynamodb").Table(settings.table)
+    queue = SQSWorkQueue(boto3.client("sqs"), settings.queue_name)
+    return S3BlobStore(s3, settings.bucket), DynamoRecordStore(table), queue
+
+
+@functools.lru_cache(maxsize=1)
+def services() -> Services:
+    """The process's services, from the environment; built on first use (cold start)."""
+    return build_services(Settings.from_env())

@@ -1,0 +1,78 @@
+"""Shared fixtures: the S3/DynamoDB/SQS emulator on loopback, and services on either backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chalicelib.wiring import Services, services
+from helpers import create_aws_resources
+
+# Never reach a real AWS account from the tests, whatever the machine's environment holds.
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="eu-west-1",
+    AWS_REGION="eu-west-1",
+)
+
+BACKENDS = ("local", "aws")
+
+
+@pytest.fixture(scope="session")
+def aws_emulator():
+    """moto in server mode, on a free loopback port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    previous = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    yield endpoint
+    server.stop()
+    if previous is None:
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+    else:
+        os.environ["AWS_ENDPOINT_URL"] = previous
+
+
+def local_environment(data_dir: Path) -> dict[str, str]:
+    return {
+        "VETRINA_BACKEND": "local",
+        "VETRINA_DATA_DIR": str(data_dir),
+        "VETRINA_PUBLIC_URL": "http://127.0.0.1:8000",
+        "VETRINA_LEASE_SECONDS": "5",
+    }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def environment(backend, tmp_path, monkeypatch, request) -> dict[str, str]:
+    """The stage environment of a fresh deployment on the chosen backend, applied to os.environ."""
+    if backend == "aws":
+        request.getfixturevalue("aws_emulator")
+        env = create_aws_resources(f"vt-{uuid.uuid4().hex[:12]}")
+    else:
+        env = local_environment(tmp_path / "data")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    services.cache_clear()
+    yield env
+    services.cache_clear()
+
+
+@pytest.fixture
+def svc(environment) -> Services:
+    """The services the app's routes and handlers use, on the chosen backend."""
+    return services()

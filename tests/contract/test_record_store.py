@@ -1,0 +1,93 @@
+"""The record store contract: SQLite and DynamoDB behave the same, conditions included."""
+
+import pytest
+
+from chalicelib.storage.ports import ConditionFailed, absent, eq, exists, lt, one_of
+
+
+def item(pk, sk="A", **attrs):
+    return {"pk": pk, "sk": sk, **attrs}
+
+
+def test_put_and_get_round_trip_json_types(svc):
+    value = item("P1", n=3, f=0.25, s="x", b=True, none=None, l=[1, 2.5, "a"], d={"k": [{"z": 1.5}]})
+    svc.records.put(value)
+    assert svc.records.get("P1", "A") == value
+    assert svc.records.get("P1", "missing") is None
+
+
+def test_put_if_absent(svc):
+    svc.records.put(item("P2", v=1), condition=absent("pk"))
+    with pytest.raises(ConditionFailed):
+        svc.records.put(item("P2", v=2), condition=absent("pk"))
+    assert svc.records.get("P2", "A")["v"] == 1
+
+
+def test_update_set_add_remove_returns_new_item(svc):
+    svc.records.put(item("P3", status="queued", attempts=0, lease="t"))
+    new = svc.records.update("P3", "A", set={"status": "analyzing"}, add={"attempts": 1}, remove=("lease",))
+    assert new == item("P3", status="analyzing", attempts=1)
+    assert svc.records.get("P3", "A") == new
+
+
+def test_update_of_a_missing_item_fails(svc):
+    with pytest.raises(ConditionFailed):
+        svc.records.update("nope", "A", set={"x": 1})
+
+
+@pytest.mark.parametrize(
+    "condition, holds",
+    [
+        (eq("status", "queued"), True),
+        (eq("status", "done"), False),
+        (one_of("status", ("awaiting_upload", "queued")), True),
+        (one_of("status", ("done", "rejected")), False),
+        (lt("lease_until", 100.5), True),
+        (lt("lease_until", 50), False),
+        (exists("lease_until"), True),
+        (absent("lease_until"), False),
+        (eq("status", "done") | (eq("status", "queued") & lt("lease_until", 100.5)), True),
+        (eq("status", "queued") & eq("missing", 1), False),
+    ],
+)
+def test_conditional_update(svc, condition, holds):
+    svc.records.put(item("P4", status="queued", lease_until=100))
+    if holds:
+        assert svc.records.update("P4", "A", set={"ok": True}, condition=condition)["ok"] is True
+    else:
+        with pytest.raises(ConditionFailed):
+            svc.records.update("P4", "A", set={"ok": True}, condition=condition)
+        assert "ok" not in svc.records.get("P4", "A")
+
+
+def test_query_by_key_and_index_with_pagination(svc):
+    for i in range(7):
+        svc.records.put(item("LIST", f"S#{i:02d}", gsi1pk="IDX", gsi1sk=f"{6 - i:02d}", n=i))
+    svc.records.put(item("LIST", "OTHER#1", n=99))
+
+    seen, cursor = [], None
+    while True:
+        page = svc.records.query("LIST", sk_prefix="S#", limit=3, cursor=cursor)
+        seen += [i["n"] for i in page.items]
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert seen == list(range(7))
+
+    page = svc.records.query("IDX", index="gsi1", limit=10)
+    assert [i["n"] for i in page.items] == [6, 5, 4, 3, 2, 1, 0]
+    first = svc.records.query("IDX", index="gsi1", limit=4, descending=True)
+    assert [i["n"] for i in first.items] == [0, 1, 2, 3]
+    rest = svc.records.query("IDX", index="gsi1", limit=4, descending=True, cursor=first.cursor)
+    assert [i["n"] for i in rest.items] == [4, 5, 6]
+
+
+def test_bad_cursor_is_a_value_error(svc):
+    with pytest.raises(ValueError):
+        svc.records.query("LIST", cursor="not-a-cursor!")
+
+
+def test_delete(svc):
+    svc.records.put(item("P5"))
+    svc.records.delete("P5", "A")
+    assert svc.records.get("P5", "A") is None
