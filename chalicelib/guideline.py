@@ -36,17 +36,18 @@ class _Strict(BaseModel):
 QUALITY_CHECKS = ("sharpness", "exposure", "clipping", "resolution", "tilt")
 
 # Defaults used when a photo_quality rule gives neither min nor max. Units:
-#   sharpness  – detail score of the sharpest part of the photo at a fixed working scale
+#   sharpness  – edge steepness 0..100 of the most detailed areas at a fixed analysis scale
+#                (an ideal step scores 100, a sharp phone photo about 35-40)
 #   exposure   – mean luminance, 0..255
 #   clipping   – share of pixels blown to white or crushed to black, 0..1
 #   resolution – megapixels of the uploaded photo
 #   tilt       – degrees between the photo's dominant straight lines and the horizontal/vertical
 QUALITY_DEFAULTS: dict[str, dict[str, float]] = {
-    "sharpness": {"min": 100.0, "uncertain_margin": 25.0},
-    "exposure": {"min": 60.0, "max": 205.0, "uncertain_margin": 10.0},
+    "sharpness": {"min": 27.0, "uncertain_margin": 3.0},
+    "exposure": {"min": 65.0, "max": 200.0, "uncertain_margin": 8.0},
     "clipping": {"max": 0.10, "uncertain_margin": 0.03},
     "resolution": {"min": 2.0, "uncertain_margin": 0.0},
-    "tilt": {"max": 6.0, "uncertain_margin": 1.5},
+    "tilt": {"max": 5.0, "uncertain_margin": 1.5},
 }
 
 

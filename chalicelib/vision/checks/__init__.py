@@ -1,0 +1,1 @@
+"""One module per rule type; each exposes ``measure(intake_result)`` and ``evaluate(rule, measures)``."""

@@ -1,0 +1,69 @@
+"""The whole image pipeline: bytes and a guideline in, a JSON-able verdict out."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from chalicelib.guideline import QUALITY_CHECKS
+from chalicelib.vision import analysis
+from chalicelib.vision.analysis import Check, analyse
+from chalicelib.vision.intake import IntakeRejected
+
+
+def test_good_photo_passes_a_quality_guideline(sharp_jpeg, make_guideline):
+    outcome = analyse(sharp_jpeg, make_guideline())
+    result = outcome.result
+    assert result["verdict"] == "pass", result["rules"]
+    assert result["score"] == 1.0
+    assert [r["status"] for r in result["rules"]] == ["pass"] * len(QUALITY_CHECKS)
+    assert result["photo"] == {"format": "jpeg", "width": 4032, "height": 3024, "megapixels": 12.19}
+    assert result["warnings"] == []
+    timings = result["timings_ms"]
+    assert {"intake", "measure", "rules", "total"} == set(timings)
+    assert "photo_quality" in timings["measure"] and "quality-tilt" in timings["rules"]
+    json.dumps(result)  # stored as-is
+    assert Image.open(io.BytesIO(outcome.normalised_jpeg)).size == (2016, 1512)
+    assert Image.open(io.BytesIO(outcome.thumbnail_jpeg)).size == (400, 300)
+
+
+def test_blurred_photo_must_be_retaken(make_jpeg, make_guideline):
+    result = analyse(make_jpeg(blur_sigma=2.5), make_guideline()).result
+    assert result["verdict"] == "retake"
+    failed = [r["id"] for r in result["rules"] if r["status"] == "fail"]
+    assert failed == ["quality-sharpness"]
+    assert result["score"] == pytest.approx(0.8)
+
+
+def test_unusable_upload_raises(make_guideline):
+    with pytest.raises(IntakeRejected) as caught:
+        analyse(b"not a photo at all", make_guideline())
+    assert caught.value.code == "not_an_image"
+
+
+def test_measures_are_taken_once_per_photo(monkeypatch, sharp_jpeg, make_guideline):
+    calls = []
+    real = analysis.CHECKS["photo_quality"]
+
+    def counting_measure(image):
+        calls.append(1)
+        return real.measure(image)
+
+    monkeypatch.setitem(analysis.CHECKS, "photo_quality", Check(counting_measure, real.evaluate))
+    analyse(sharp_jpeg, make_guideline())
+    assert len(calls) == 1
+
+
+def test_a_crashing_check_sends_the_photo_to_review(monkeypatch, sharp_jpeg, make_guideline):
+    def broken(image):
+        raise RuntimeError("model file missing")
+
+    real = analysis.CHECKS["photo_quality"]
+    monkeypatch.setitem(analysis.CHECKS, "photo_quality", Check(broken, real.evaluate))
+    result = analyse(sharp_jpeg, make_guideline(("sharpness",))).result
+    assert result["verdict"] == "review"
+    assert result["rules"][0]["status"] == "error"
+    assert "model file missing" in result["rules"][0]["evidence"][0]["text"]

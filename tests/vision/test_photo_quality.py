@@ -1,0 +1,157 @@
+"""Photo-quality measures and verdicts on synthetic 12 MP phone photos, with the default thresholds."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from chalicelib.guideline import PhotoQualityRule
+from chalicelib.vision import synthetic
+from chalicelib.vision.checks.photo_quality import evaluate, measure
+from chalicelib.vision.intake import intake
+
+
+def rule(check: str, **parameters) -> PhotoQualityRule:
+    return PhotoQualityRule.model_validate(
+        {
+            "id": f"quality-{check}",
+            "type": "photo_quality",
+            "message": f"Please take the photo again ({check}).",
+            "parameters": {"check": check, **parameters},
+        }
+    )
+
+
+def judged(check: str, image, **parameters):
+    return evaluate(rule(check, **parameters), measure(image))
+
+
+def test_sharp_photo_passes_and_blurred_one_fails(sharp_intake, make_intake):
+    blurred = make_intake(blur_sigma=2.0)  # the mildest blur that must fail
+    sharp_result, blurred_result = judged("sharpness", sharp_intake), judged("sharpness", blurred)
+    assert sharp_result.status == "pass"
+    assert sharp_result.message == "The photo is sharp."
+    assert blurred_result.status == "fail"
+    assert blurred_result.message == "Please take the photo again (sharpness)."
+    assert sharp_result.value > 1.5 * blurred_result.value
+
+
+def test_motion_blur_fails_sharpness(make_intake):
+    # A horizontal shake leaves horizontal edges sharp; the weaker direction decides.
+    assert judged("sharpness", make_intake(motion_blur_px=12)).status == "fail"
+
+
+def test_sharpness_points_at_the_sharpest_area(sharp_intake):
+    evidence = judged("sharpness", sharp_intake).evidence
+    assert evidence[0]["kind"] == "box"
+    x, y, w, h = evidence[0]["box"]
+    height, width = sharp_intake.working.shape[:2]
+    assert 0 <= x and 0 <= y and x + w <= width and y + h <= height and w > 0
+
+
+def test_sharpness_is_scale_aware(make_intake):
+    # The same scene uploaded at 12 MP and at 4 MP scores about the same.
+    big = synthetic.window_photo(11)
+    small = cv2.resize(big, (2309, 1732), interpolation=cv2.INTER_AREA)
+    at_12mp = measure(intake(synthetic.to_jpeg(big))).sharpness
+    at_4mp = measure(intake(synthetic.to_jpeg(small))).sharpness
+    assert at_4mp == pytest.approx(at_12mp, rel=0.15)
+
+
+def test_dark_photo_fails_exposure(sharp_intake, make_intake):
+    assert judged("exposure", make_intake(brightness=0.3)).status == "fail"
+    assert judged("exposure", sharp_intake).status == "pass"
+
+
+def test_dark_photo_is_not_called_blurred(make_intake):
+    # Sharpness compares edge profiles, not contrast: a dark photo is still sharp.
+    assert judged("sharpness", make_intake(brightness=0.3)).status == "pass"
+
+
+def test_blown_photo_fails_clipping(sharp_intake, make_intake):
+    blown = judged("clipping", make_intake(brightness=1.8))
+    assert blown.status == "fail"
+    assert blown.value > 0.2
+    assert judged("clipping", sharp_intake).status == "pass"
+
+
+def test_tilted_photo_fails_and_straight_one_passes(sharp_intake, make_intake):
+    tilted = judged("tilt", make_intake(tilt_deg=8))
+    assert tilted.status == "fail"
+    assert tilted.value == pytest.approx(8, abs=0.3)
+    straight = judged("tilt", sharp_intake)
+    assert straight.status == "pass"
+    assert straight.value < 0.5
+
+
+def test_tilt_evidence_is_the_dominant_lines_in_working_pixels(make_intake):
+    image = make_intake(tilt_deg=8)
+    evidence = judged("tilt", image).evidence
+    assert evidence[0]["kind"] == "lines"
+    lines = np.array(evidence[0]["points"], float)
+    assert len(lines) >= 3
+    height, width = image.working.shape[:2]
+    assert (lines[:, [0, 2]] >= -1).all() and (lines[:, [0, 2]] <= width + 1).all()
+    assert (lines[:, [1, 3]] >= -1).all() and (lines[:, [1, 3]] <= height + 1).all()
+    angles = np.degrees(np.arctan2(lines[:, 3] - lines[:, 1], lines[:, 2] - lines[:, 0])) % 90
+    off_axis = np.minimum(angles, 90 - angles)
+    assert np.all(np.abs(off_axis - 8) < 1.6)
+
+
+def test_no_lines_means_no_tilt_and_says_so():
+    flat = np.full((480, 640, 3), 128, np.uint8)
+    flat = cv2.add(flat, np.random.default_rng(0).integers(0, 4, flat.shape, dtype=np.uint8))
+    result = judged("tilt", intake(synthetic.to_jpeg(flat)))
+    assert result.value == 0 and result.status == "pass"
+    assert result.evidence[0]["kind"] == "note"
+    assert "No straight" in result.evidence[0]["text"]
+
+
+def test_one_megapixel_photo_fails_resolution(sharp_intake):
+    small = synthetic.window_photo(5, size=(1152, 864))
+    low = judged("resolution", intake(synthetic.to_jpeg(small)))
+    assert low.status == "fail"
+    assert low.value == pytest.approx(0.995, abs=0.01)
+    assert judged("resolution", sharp_intake).status == "pass"
+
+
+def test_value_near_a_threshold_is_uncertain(sharp_intake):
+    measured = measure(sharp_intake).exposure
+    near = evaluate(rule("exposure", min=measured - 2, uncertain_margin=5), measure(sharp_intake))
+    assert near.status == "uncertain"
+    assert near.message == "Please take the photo again (exposure)."
+    assert near.threshold.min == pytest.approx(measured - 2)
+
+
+def test_measure_gives_every_metric_once(sharp_intake):
+    measures = measure(sharp_intake)
+    assert measures.resolution == pytest.approx(12.19, abs=0.01)
+    assert 80 < measures.exposure < 180
+    assert 0 <= measures.clipping < 0.05
+    assert measures.lines_found > 10
+
+
+def test_noisy_blurred_night_shot_is_not_taken_for_sharp(make_intake):
+    # Noise is mostly fine detail; the flattest tiles measure it and it is taken out.
+    assert judged("sharpness", make_intake(blur_sigma=2.5, noise_sigma=25, brightness=0.4)).status == "fail"
+
+
+def test_pure_noise_has_no_detail_to_judge():
+    noise = np.random.default_rng(1).normal(128, 12, (1024, 1365, 3)).clip(0, 255).astype(np.uint8)
+    result = judged("sharpness", intake(synthetic.to_jpeg(noise)))
+    assert result.value == 0 and result.status == "fail"
+    assert result.evidence[0]["kind"] == "note"
+
+
+def test_synthetic_photos_are_deterministic_and_carry_exif():
+    first = synthetic.window_photo(21, size=(800, 600), tilt_deg=4, blur_sigma=1)
+    again = synthetic.window_photo(21, size=(800, 600), tilt_deg=4, blur_sigma=1)
+    other = synthetic.window_photo(22, size=(800, 600), tilt_deg=4, blur_sigma=1)
+    assert first.shape == (600, 800, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    exif = Image.open(io.BytesIO(synthetic.to_jpeg(first, exif_orientation=3))).getexif()
+    assert exif[0x010F] == "Vetrina-Synthetic" and exif[0x0112] == 3
