@@ -59,9 +59,30 @@ def get_submission(submission_id: str) -> Response:
 
 @app.on_sqs_message(queue=ANALYSIS_QUEUE, batch_size=1, name="analyze")
 def analyze(event) -> None:
-    processor = services().processor
+    from chalicelib.processing import processor_for  # the image stack loads only here
+
+    processor = processor_for(services())
     for record in event:
         processor.handle_message(record.body)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@app.route("/", methods=["GET"])
+def store_page() -> Response:
+    return static_file("store.html")
+
+
+@app.route("/static/{name}", methods=["GET"])
+def static_file(name: str) -> Response:
+    from chalicelib.web.assets import asset
+
+    found = asset(name)
+    if found is None:
+        return http.error(404, "not_found", f"there is no page asset {name!r}")
+    body, content_type = found
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
 
 
 # --- the local backend's stand-ins for S3's upload and download endpoints -------------------

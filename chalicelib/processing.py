@@ -141,3 +141,8 @@ class UploadProcessor:
             self._records.update(pk, sk, set=changes, condition=eq("lease_token", token))
         except ConditionFailed:
             pass
+
+
+def processor_for(services: Any) -> UploadProcessor:
+    """The processor on a process's services (chalicelib.wiring.Services)."""
+    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings)

@@ -53,6 +53,8 @@ class Settings:
             table=env.get("VETRINA_TABLE", ""),
             queue_name=env.get("VETRINA_QUEUE_NAME", "vetrina-analysis"),
             s3_addressing_style=env.get("VETRINA_S3_ADDRESSING_STYLE", "virtual"),
+            upload_expires_in=int(env.get("VETRINA_UPLOAD_EXPIRES_IN", "600")),
+            link_expires_in=int(env.get("VETRINA_LINK_EXPIRES_IN", "900")),
             max_attempts=int(env.get("VETRINA_MAX_ATTEMPTS", "3")),
             lease_seconds=int(env.get("VETRINA_LEASE_SECONDS", "120")),
         )

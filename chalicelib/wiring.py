@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib.campaigns import Campaigns
 from chalicelib.settings import Settings
@@ -22,12 +21,6 @@ class Services:
     queue: WorkQueue
     campaigns: Campaigns
     submissions: Submissions
-
-    @functools.cached_property
-    def processor(self) -> Any:
-        from chalicelib.processing import UploadProcessor
-
-        return UploadProcessor(self.records, self.blobs, self.campaigns, self.settings)
 
 
 def build_services(settings: Settings) -> Services:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
 from chalicelib.wiring import Services, services
-from helpers import create_aws_resources
+from helpers import create_aws_resources, local_environment
 
 # Never reach a real AWS account from the tests, whatever the machine's environment holds.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -41,15 +40,6 @@ def aws_emulator():
         os.environ.pop("AWS_ENDPOINT_URL", None)
     else:
         os.environ["AWS_ENDPOINT_URL"] = previous
-
-
-def local_environment(data_dir: Path) -> dict[str, str]:
-    return {
-        "VETRINA_BACKEND": "local",
-        "VETRINA_DATA_DIR": str(data_dir),
-        "VETRINA_PUBLIC_URL": "http://127.0.0.1:8000",
-        "VETRINA_LEASE_SECONDS": "5",
-    }
 
 
 @pytest.fixture(params=BACKENDS)

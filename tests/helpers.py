@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
+
+
+# Chalice's test client applies a stage's environment_variables; this stage has none, so the
+# tests' own environment (the backend under test) stands.
+TEST_STAGE = "test"
 
 
 def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: int = 30) -> dict[str, str]:
@@ -39,6 +46,15 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
         "VETRINA_QUEUE_NAME": name,
         "VETRINA_S3_ADDRESSING_STYLE": "path",
         "VETRINA_MAX_ATTEMPTS": str(max_attempts),
+    }
+
+
+def local_environment(data_dir: Path) -> dict[str, str]:
+    return {
+        "VETRINA_BACKEND": "local",
+        "VETRINA_DATA_DIR": str(data_dir),
+        "VETRINA_PUBLIC_URL": "http://127.0.0.1:8000",
+        "VETRINA_LEASE_SECONDS": "5",
     }
 
 

@@ -6,14 +6,14 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from helpers import campaign_body
+from helpers import TEST_STAGE, campaign_body
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
 def client(svc):
-    with Client(app) as client:
+    with Client(app, stage_name=TEST_STAGE) as client:
         yield client
 
 

@@ -32,7 +32,9 @@ class SQSWorkQueue:
     @classmethod
     def create_queues(cls, sqs_client: Any, name: str, visibility_timeout: int, max_receives: int) -> "SQSWorkQueue":
         """Create the queue and its DLQ (for the emulator in tests; in AWS the infrastructure does)."""
-        dlq_url = sqs_client.create_queue(QueueName=dead_letter_queue_name(name))["QueueUrl"]
+        dlq_url = sqs_client.create_queue(
+            QueueName=dead_letter_queue_name(name), Attributes={"VisibilityTimeout": str(visibility_timeout)}
+        )["QueueUrl"]
         dlq_arn = sqs_client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sqs_client.create_queue(
             QueueName=name,

@@ -1,0 +1,67 @@
+"""Command line: ``python -m chalicelib.cli COMMAND``.
+
+  serve     run the API, the pages and the analysis worker on the local backend (``make run``)
+  redrive   move the analysis dead letters back to the queue, after a fix
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+
+def serve(args: argparse.Namespace) -> int:
+    os.environ.setdefault("VETRINA_BACKEND", "local")
+    from chalicelib import demo
+    from chalicelib.local_server import LocalService
+
+    service = LocalService(args.host, args.port)
+    data_dir = service.services.settings.data_dir
+    if not args.no_demo:
+        def seed_demo() -> None:
+            try:
+                if demo.seed(service.url, data_dir / "demo-photos"):
+                    print(f"Seeded the demo campaign {demo.CAMPAIGN_ID}; its photos are in {data_dir / 'demo-photos'}", flush=True)
+            except Exception:
+                logging.getLogger("vetrina.demo").exception("seeding the demo failed; the service runs without it")
+
+        threading.Thread(target=seed_demo, daemon=True).start()
+    print(f"Vetrina on {service.url} — data in {data_dir.resolve()} (Ctrl+C stops)", flush=True)
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def redrive(args: argparse.Namespace) -> int:
+    from chalicelib.wiring import services
+
+    moved = services().queue.redrive()
+    print(f"moved {moved} message(s) from the dead-letter queue back to the analysis queue")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the service locally (embedded backend)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--no-demo", action="store_true", help="do not seed the demo campaign")
+    p.set_defaults(func=serve)
+
+    p = commands.add_parser("redrive", help="re-queue the analysis dead letters")
+    p.set_defaults(func=redrive)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

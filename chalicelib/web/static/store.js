@@ -1,0 +1,152 @@
+// The store's page: pick the campaign, take the photo, upload it straight to storage through the
+// presigned POST (with progress), then follow the analysis until the verdict.
+const $ = (id) => document.getElementById(id);
+const FINAL = ["done", "rejected", "error"];
+let campaigns = [];
+let lastResult = null;
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error((data.error && data.error.message) || response.statusText);
+  return data;
+}
+
+function ruleLabel(rule) {
+  if (rule.type === "photo_quality") return t("check." + rule.parameters.check);
+  return rule.message;
+}
+
+function showCampaign() {
+  const campaign = campaigns.find((c) => c.campaign_id === $("campaign").value);
+  $("rules").replaceChildren();
+  $("campaign-info").textContent = campaign ? t("store.deadline", { date: new Date(campaign.deadline).toLocaleDateString(LANG) }) : "";
+  if (!campaign) return;
+  api("GET", `/campaigns/${encodeURIComponent(campaign.campaign_id)}`).then((full) => {
+    for (const rule of full.guideline.rules) {
+      const li = document.createElement("li");
+      li.textContent = ruleLabel(rule);
+      $("rules").append(li);
+    }
+  });
+}
+
+async function loadCampaigns() {
+  const { campaigns: list } = await api("GET", "/campaigns");
+  campaigns = list;
+  const select = $("campaign");
+  select.replaceChildren(...list.map((c) => new Option(c.name, c.campaign_id)));
+  if (!list.length) $("campaign-info").textContent = t("store.noCampaigns");
+  showCampaign();
+}
+
+function uploadWithProgress(upload, file) {
+  // A browser form POST, as S3 expects: the policy fields first, the file last.
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+    form.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", upload.url);
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      const pct = Math.round((100 * e.loaded) / e.total);
+      $("progress").value = pct;
+      $("upload-state").textContent = t("store.uploading", { pct });
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      let why = xhr.statusText || String(xhr.status);
+      try { why = JSON.parse(xhr.responseText).error.message; } catch (_) { /* S3 answers XML */ }
+      reject(new Error(why));
+    };
+    xhr.onerror = () => reject(new Error("network"));
+    xhr.send(form);
+  });
+}
+
+async function follow(submissionId) {
+  for (;;) {
+    const status = await api("GET", `/submissions/${submissionId}`);
+    if (FINAL.includes(status.status)) return status;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function renderVerdict(status) {
+  lastResult = status;
+  $("verdict").hidden = false;
+  const badge = $("verdict-badge");
+  const list = $("verdict-rules");
+  list.replaceChildren();
+  const image = $("verdict-image");
+  image.hidden = !(status.images && (status.images.normalised || status.images.thumbnail));
+  if (!image.hidden) image.src = status.images.normalised || status.images.thumbnail;
+  if (status.status !== "done") {
+    badge.className = "badge fail";
+    badge.textContent = t("status." + status.status);
+    const li = document.createElement("li");
+    li.textContent = status.reason;
+    list.append(li);
+    return;
+  }
+  const verdict = status.result.verdict;
+  badge.className = "badge " + verdict;
+  badge.textContent = t("verdict." + verdict);
+  for (const rule of status.result.rules) {
+    const li = document.createElement("li");
+    li.className = "rule " + rule.status;
+    const tag = document.createElement("span");
+    tag.className = "tag " + rule.status;
+    tag.textContent = t("rule." + rule.status);
+    const text = document.createElement("span");
+    text.textContent = rule.message;
+    li.append(tag, text);
+    list.append(li);
+  }
+  $("verdict").scrollIntoView({ behavior: "smooth" });
+}
+
+async function send() {
+  const storeId = $("store-id").value.trim();
+  const file = $("photo").files[0];
+  if (!storeId) { $("upload-state").textContent = t("store.needStore"); $("store-id").focus(); return; }
+  localStorage.setItem("vetrina.store", storeId);
+  $("send").disabled = true;
+  $("progress").hidden = false;
+  $("progress").value = 0;
+  try {
+    const created = await api("POST", `/campaigns/${encodeURIComponent($("campaign").value)}/submissions`, {
+      store_id: storeId,
+      content_type: file.type || "image/jpeg",
+    });
+    await uploadWithProgress(created.upload, file);
+    $("upload-state").textContent = t("store.checking");
+    renderVerdict(await follow(created.submission_id));
+    $("upload-state").textContent = "";
+  } catch (err) {
+    $("upload-state").textContent = t("store.uploadFailed", { why: err.message });
+  } finally {
+    $("send").disabled = !$("photo").files.length;
+    $("progress").hidden = true;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  applyStrings();
+  $("lang").addEventListener("click", switchLanguage);
+  $("store-id").value = localStorage.getItem("vetrina.store") || "";
+  $("campaign").addEventListener("change", showCampaign);
+  $("photo").addEventListener("change", () => {
+    const file = $("photo").files[0];
+    $("chosen").textContent = file ? `${file.name} · ${(file.size / 1048576).toFixed(1)} MB` : "";
+    $("send").disabled = !file;
+  });
+  $("send").addEventListener("click", send);
+  loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
+});
+document.addEventListener("languagechange", () => { showCampaign(); if (lastResult) renderVerdict(lastResult); });
