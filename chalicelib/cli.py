@@ -26,7 +26,7 @@ def serve(args: argparse.Namespace) -> int:
                 if demo.seed(service.url, data_dir / "demo-photos"):
                     print(f"Seeded the demo campaign {demo.CAMPAIGN_ID}; its photos are in {data_dir / 'demo-photos'}", flush=True)
             except Exception:
-                logging.getLogger("vetrina.demo").exception("seeding the demo failed; the service runs without it")
+                logging.getLogger(__name__).exception("seeding the demo failed; the service runs without it")
 
         threading.Thread(target=seed_demo, daemon=True).start()
     print(f"Vetrina on {service.url} — data in {data_dir.resolve()} (Ctrl+C stops)", flush=True)
@@ -47,6 +47,7 @@ def redrive(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("python_multipart").setLevel(logging.WARNING)  # it logs every form part
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 

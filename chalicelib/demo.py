@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("vetrina.demo")
+log = logging.getLogger(__name__)
 
 CAMPAIGN_ID = "demo-autumn-2026"
 STORES = ["S001", "S002", "S003", "S004", "S005", "S006"]

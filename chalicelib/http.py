@@ -15,7 +15,7 @@ from chalice import Response
 
 from chalicelib.errors import ApiError, InvalidInput
 
-log = logging.getLogger("vetrina.http")
+log = logging.getLogger(__name__)
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 

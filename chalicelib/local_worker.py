@@ -12,7 +12,7 @@ import threading
 
 from chalicelib.storage.ports import WorkQueue
 
-log = logging.getLogger("vetrina.worker")
+log = logging.getLogger(__name__)
 
 
 class LocalWorker:

@@ -24,7 +24,7 @@ from chalicelib.storage.notifications import created_keys
 from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq, lt, one_of
 from chalicelib.submissions import FINAL_STATUSES, derived_key, now_iso, submission_id_from_key, submission_key
 
-log = logging.getLogger("vetrina.processing")
+log = logging.getLogger(__name__)
 
 CLAIMABLE = ("awaiting_upload", "queued", "error")
 

@@ -18,7 +18,7 @@ from chalicelib.vision.checks import photo_quality
 from chalicelib.vision.intake import IntakeResult, intake
 from chalicelib.vision.verdict import RuleResult, score_and_verdict
 
-log = logging.getLogger("vetrina.analysis")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
