@@ -113,8 +113,8 @@ def _naive_analyse(photo: bytes, guideline) -> dict:
     image = ImageOps.exif_transpose(image).convert("RGB")
     full = IntakeResult("jpeg", image.size, np.asarray(image), b"", b"", ())
     measures = photo_quality.measure(full)
-    results = [photo_quality.evaluate(rule, measures) for rule in guideline.rules]
-    score, verdict = score_and_verdict(results, {rule.id for rule in guideline.rules})
+    results = [photo_quality.judge(rule, measures) for rule in guideline.rules]
+    score, verdict = score_and_verdict(results)
     for long_side, quality in ((2048, 88), (400, 80)):
         factor = long_side / max(image.size)
         resized = image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS)
@@ -141,7 +141,7 @@ def run_worker(variant: str, photo_dir: Path) -> None:
         verdicts.append(result["verdict"])
         if "intake" in result["timings_ms"]:
             stages["intake"].append(result["timings_ms"]["intake"])
-            stages["measure"].append(sum(result["timings_ms"]["measure"].values()))
+            stages["measure"].append(sum(result["timings_ms"]["rules"].values()))
     print(
         json.dumps(
             {"timings_ms": timings, "verdicts": verdicts, "stages": stages, "peak_rss_mb": _peak_rss_mb(), "rss_after_warmup_mb": rss_before}

@@ -9,7 +9,7 @@ It imports neither numpy nor the image stack: the API validates guidelines too.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -71,8 +71,112 @@ class PhotoQualityParameters(_Strict):
         return self
 
 
-# --- rules ---------------------------------------------------------------------------------
+# --- zones of the window ------------------------------------------------------------------
 
+# Named zones, as (left, top, right, bottom) shares of the photo.
+NAMED_ZONES: dict[str, tuple[float, float, float, float]] = {
+    "whole": (0.0, 0.0, 1.0, 1.0),
+    "upper_third": (0.0, 0.0, 1.0, 1 / 3),
+    "middle_third": (0.0, 1 / 3, 1.0, 2 / 3),
+    "lower_third": (0.0, 2 / 3, 1.0, 1.0),
+    "upper_half": (0.0, 0.0, 1.0, 0.5),
+    "lower_half": (0.0, 0.5, 1.0, 1.0),
+    "left_half": (0.0, 0.0, 0.5, 1.0),
+    "right_half": (0.5, 0.0, 1.0, 1.0),
+    "centre": (0.2, 0.2, 0.8, 0.8),
+}
+
+
+class Zone(_Strict):
+    """A part of the window: a name from NAMED_ZONES, or a box of shares of the photo."""
+
+    name: str | None = None
+    box: tuple[float, float, float, float]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in NAMED_ZONES:
+                raise ValueError(f"unknown zone {value!r}; use one of {', '.join(NAMED_ZONES)} or {{'box': [left, top, right, bottom]}}")
+            return {"name": value, "box": NAMED_ZONES[value]}
+        return value
+
+    @model_validator(mode="after")
+    def _check_box(self) -> "Zone":
+        left, top, right, bottom = self.box
+        if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+            raise ValueError("box must be [left, top, right, bottom] with 0 <= left < right <= 1 and 0 <= top < bottom <= 1")
+        return self
+
+
+# --- the other rule types' parameters --------------------------------------------------------
+
+FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.(jpg|jpeg|png|webp)$"
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class ArtworkParameters(_Strict):
+    artwork: str = Field(pattern=FILE_NAME_PATTERN)  # a file of the guideline pack
+    mode: Literal["required", "forbidden"] = "required"
+    min_share: Share = 0.02  # of the photo's area covered by the artwork
+    min_visible: Share = 0.6  # of the artwork not hidden or cut off
+    uncertain_margin: Share = 0.1
+
+
+class TextParameters(_Strict):
+    phrases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=20)
+    mode: Literal["required", "forbidden"] = "required"
+    match: Literal["all", "any"] = "all"
+    # Read on the rectified artwork when this artwork is found, else on the photo.
+    artwork: str | None = Field(default=None, pattern=FILE_NAME_PATTERN)
+    min_similarity: Share = 0.8  # 1 - normalised edit distance; tolerates OCR slips
+    uncertain_margin: Share = 0.1
+
+
+class ObjectsParameters(_Strict):
+    model: str = Field(default="person_detect_mediapipe_blazepose", min_length=1, max_length=100)  # manifest name
+    label: str = Field(min_length=1, max_length=100)
+    min_count: int = Field(default=1, ge=0)
+    max_count: int | None = Field(default=None, ge=0)
+    min_confidence: Share = 0.5
+
+    @model_validator(mode="after")
+    def _counts(self) -> "ObjectsParameters":
+        if self.max_count is not None and self.max_count < self.min_count:
+            raise ValueError(f"max_count ({self.max_count}) is below min_count ({self.min_count})")
+        return self
+
+
+class BrandColour(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    hex: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
+    min_share: Share = 0.03
+
+
+class PaletteParameters(_Strict):
+    colours: list[BrandColour] = Field(min_length=1, max_length=12)
+    max_delta_e: float = Field(default=12.0, gt=0, le=100)  # CIEDE2000 distance that still counts as the colour
+    white_balance: Literal["gray_world", "none"] = "gray_world"
+    uncertain_margin: Share = 0.01
+
+
+class SimilarityParameters(_Strict):
+    references: list[Annotated[str, Field(pattern=FILE_NAME_PATTERN)]] = Field(min_length=1, max_length=10)
+    min_similarity: Share = 0.6  # cosine similarity of embeddings
+    # Below this the photo is not of the window at all (wrong subject): retake, not a failure.
+    wrong_subject_below: Share = 0.3
+    uncertain_margin: Share = 0.05
+
+
+class LightingParameters(_Strict):
+    # Window (the rule's zone, default the centre) against the rest of the photo.
+    min_ratio: float = Field(default=1.15, ge=0)
+    min_luminance: float = Field(default=70.0, ge=0, le=255)
+    uncertain_margin: float = Field(default=0.1, ge=0)
+
+
+# --- rules ---------------------------------------------------------------------------------
 
 
 class Rule(_Strict):
@@ -85,6 +189,7 @@ class Rule(_Strict):
     id: str = Field(pattern=CLIENT_ID_PATTERN)
     weight: float = Field(default=1.0, ge=0)
     message: str = Field(min_length=1, max_length=500)
+    zone: Zone | None = None
 
 
 class PhotoQualityRule(Rule):
@@ -95,13 +200,63 @@ class PhotoQualityRule(Rule):
     parameters: PhotoQualityParameters
 
 
-RULE_TYPES: dict[str, type[Rule]] = {cls.type_name: cls for cls in (PhotoQualityRule,)}
+class ArtworkRule(Rule):
+    type_name: ClassVar[str] = "artwork_present"
+    type: Literal["artwork_present"]
+    parameters: ArtworkParameters
+
+
+class TextRule(Rule):
+    type_name: ClassVar[str] = "text"
+    type: Literal["text"]
+    parameters: TextParameters
+
+
+class ObjectsRule(Rule):
+    type_name: ClassVar[str] = "objects"
+    type: Literal["objects"]
+    parameters: ObjectsParameters
+
+
+class PaletteRule(Rule):
+    type_name: ClassVar[str] = "palette"
+    type: Literal["palette"]
+    parameters: PaletteParameters
+
+
+class SimilarityRule(Rule):
+    type_name: ClassVar[str] = "reference_similarity"
+    type: Literal["reference_similarity"]
+    parameters: SimilarityParameters
+
+
+class LightingRule(Rule):
+    type_name: ClassVar[str] = "lighting"
+    type: Literal["lighting"]
+    parameters: LightingParameters
+
+
+RULE_TYPES: dict[str, type[Rule]] = {
+    cls.type_name: cls
+    for cls in (PhotoQualityRule, ArtworkRule, TextRule, ObjectsRule, PaletteRule, SimilarityRule, LightingRule)
+}
 
 
 class Guideline(_Strict):
     version: Literal[1] = SCHEMA_VERSION
     name: str | None = Field(default=None, max_length=200)
     rules: tuple[Rule, ...]
+
+    def pack_files(self) -> set[str]:
+        """The files of the guideline pack (artworks, reference photos) the rules name."""
+        names: set[str] = set()
+        for rule in self.rules:
+            params = getattr(rule, "parameters", None)
+            for field in ("artwork",):
+                if getattr(params, field, None):
+                    names.add(getattr(params, field))
+            names.update(getattr(params, "references", None) or ())
+        return names
 
     def to_document(self) -> dict[str, Any]:
         return {

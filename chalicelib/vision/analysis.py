@@ -1,9 +1,12 @@
-"""Analysis: uploaded bytes and a guideline in; the verdict, the score and every rule's result out.
+"""Analysis: uploaded bytes, a guideline and its pack in; the verdict, the score and every rule's
+result out.
 
-intake -> for each rule type in the guideline, measure the photo once -> judge every rule ->
-score_and_verdict. A check that crashes gives that rule the status "error" (a person reviews
-the photo) instead of losing the whole analysis; only an unusable upload raises
-(IntakeRejected).
+intake → the photo-quality rules first (the gate) → if the photo is usable, every other rule,
+each check module reading what it needs through one PhotoContext, so work shared between rules
+(an artwork match, the OCR, the embedding) is done once → score_and_verdict. A photo that must be
+retaken is not judged further: its other rules are "skipped", not a wall of false failures. A
+check that crashes gives its rule the status "error" (a person reviews the photo) instead of
+losing the whole analysis; only an unusable upload raises (IntakeRejected).
 """
 
 from __future__ import annotations
@@ -13,25 +16,20 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalicelib.guideline import Guideline, PhotoQualityRule, Rule
+from chalicelib.guideline import Guideline, Rule
 from chalicelib.vision.checks import photo_quality
-from chalicelib.vision.intake import IntakeResult, intake
+from chalicelib.vision.context import Pack, PhotoContext
+from chalicelib.vision.inference import Models
+from chalicelib.vision.intake import intake
 from chalicelib.vision.verdict import RuleResult, score_and_verdict
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Check:
-    """How one rule type runs: ``measure`` once per photo, then ``evaluate`` once per rule."""
-
-    measure: Callable[[IntakeResult], Any]
-    evaluate: Callable[[Any, Any], RuleResult]
-
+Evaluate = Callable[[Any, PhotoContext], RuleResult]
 
 # The rule types this analyser can run. A new type is one module under checks/ and one line here.
-CHECKS: dict[str, Check] = {
-    PhotoQualityRule.type_name: Check(photo_quality.measure, photo_quality.evaluate),
+CHECKS: dict[str, Evaluate] = {
+    "photo_quality": photo_quality.evaluate,
 }
 
 
@@ -40,86 +38,73 @@ class Analysis:
     result: dict[str, Any]  # JSON-able; see analyse()
     normalised_jpeg: bytes
     thumbnail_jpeg: bytes
+    context: PhotoContext  # for the overlay, which draws on the working image
 
 
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
 
-def _error_result(rule: Rule, detail: str) -> RuleResult:
+def _unjudged(rule: Rule, status: str, message: str, detail: str | None = None) -> RuleResult:
     return RuleResult(
         id=rule.id,
         type=rule.type_name,
-        status="error",
+        status=status,  # type: ignore[arg-type]
         value=None,
         threshold=None,
         confidence=0.0,
-        message="This check could not be run on the photo; a person will look at it.",
-        evidence=[{"kind": "note", "text": detail[:300]}],
+        message=message,
+        evidence=[{"kind": "note", "text": detail[:300]}] if detail else [],
         weight=rule.weight,
     )
 
 
-def _measure_all(image: IntakeResult, guideline: Guideline, timings: dict[str, float]) -> dict[str, Any]:
-    """The measures of every rule type the guideline uses (timed into ``timings`` by type),
-    or the exception that stopped one."""
-    measures: dict[str, Any] = {}
-    for rule_type in dict.fromkeys(rule.type_name for rule in guideline.rules):
-        check = CHECKS.get(rule_type)
-        if check is None:
-            continue
-        started = time.perf_counter()
-        try:
-            measures[rule_type] = check.measure(image)
-        except Exception as exc:  # noqa: BLE001 - one broken check must not sink the others
-            log.exception("measuring %s failed", rule_type)
-            measures[rule_type] = exc
-        timings[rule_type] = _elapsed_ms(started)
-    return measures
-
-
-def _judge(rule: Rule, measures: dict[str, Any]) -> RuleResult:
-    check = CHECKS.get(rule.type_name)
-    if check is None:
-        return _error_result(rule, f"Rule type {rule.type_name!r} is not supported by this analyser.")
-    measured = measures[rule.type_name]
-    if isinstance(measured, Exception):
-        return _error_result(rule, f"Measuring failed: {type(measured).__name__}: {measured}")
+def _judge(rule: Rule, context: PhotoContext) -> RuleResult:
+    evaluate = CHECKS.get(rule.type_name)
+    if evaluate is None:
+        return _unjudged(rule, "error", "This rule could not be checked; a person will look at it.",
+                         f"Rule type {rule.type_name!r} is not supported by this analyser.")
     try:
-        return check.evaluate(rule, measured)
-    except Exception as exc:  # noqa: BLE001
-        log.exception("rule %s failed", rule.id)
-        return _error_result(rule, f"{type(exc).__name__}: {exc}")
+        return evaluate(rule, context)
+    except Exception as exc:  # noqa: BLE001 - one broken check must not sink the others
+        log.exception("rule %s (%s) failed", rule.id, rule.type_name)
+        return _unjudged(rule, "error", "This rule could not be checked; a person will look at it.", f"{type(exc).__name__}: {exc}")
 
 
-def analyse(photo: bytes, guideline: Guideline) -> Analysis:
+def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models: Models | None = None) -> Analysis:
     """Run the guideline's rules on a photo; raise IntakeRejected when the upload is unusable.
 
     ``result``: {"verdict", "score", "rules": [RuleResult.to_dict(), ...],
     "photo": {"format", "width", "height", "megapixels"}, "warnings": [...],
-    "timings_ms": {"intake", "measure": {<rule type>: ms}, "rules": {<rule id>: ms}, "total"}}.
+    "timings_ms": {"intake", "rules": {<rule id>: ms}, "total"}}.
     """
     started = time.perf_counter()
     image = intake(photo)
-    timings: dict[str, Any] = {"intake": _elapsed_ms(started), "measure": {}, "rules": {}}
+    context = PhotoContext(image, pack, models)
+    timings: dict[str, Any] = {"intake": _elapsed_ms(started), "rules": {}}
 
-    measures = _measure_all(image, guideline, timings["measure"])
-    results = []
-    for rule in guideline.rules:
+    gate_first = sorted(guideline.rules, key=lambda rule: not type(rule).gates_photo)
+    results: dict[str, RuleResult] = {}
+    retake = False
+    for rule in gate_first:
+        if retake and not type(rule).gates_photo:
+            results[rule.id] = _unjudged(rule, "skipped", "Not checked: the photo must be taken again first.")
+            continue
         judged_at = time.perf_counter()
-        results.append(_judge(rule, measures))
+        results[rule.id] = _judge(rule, context)
         timings["rules"][rule.id] = _elapsed_ms(judged_at)
+        retake = retake or results[rule.id].retake
 
-    gating_ids = {rule.id for rule in guideline.rules if type(rule).gates_photo}
-    score, verdict = score_and_verdict(results, gating_ids)
+    ordered = [results[rule.id] for rule in guideline.rules]
+    score, verdict = score_and_verdict(ordered)
     width, height = image.original_size
     timings["total"] = _elapsed_ms(started)
     result = {
         "verdict": verdict,
         "score": score,
-        "rules": [r.to_dict() for r in results],
+        "rules": [r.to_dict() for r in ordered],
         "photo": {"format": image.format, "width": width, "height": height, "megapixels": round(width * height / 1e6, 2)},
         "warnings": list(image.warnings),
         "timings_ms": timings,
     }
-    return Analysis(result=result, normalised_jpeg=image.normalised_jpeg, thumbnail_jpeg=image.thumbnail_jpeg)
+    return Analysis(result=result, normalised_jpeg=image.normalised_jpeg, thumbnail_jpeg=image.thumbnail_jpeg, context=context)

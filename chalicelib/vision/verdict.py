@@ -54,6 +54,8 @@ class RuleResult:
     message: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
     weight: float = 1.0
+    # This result means the photo cannot be judged (blurry, dark, of something else): "retake".
+    retake: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -61,10 +63,10 @@ class RuleResult:
         return out
 
 
-def score_and_verdict(results: Sequence[RuleResult], gating_ids: set[str]) -> tuple[float, Verdict]:
-    """Weighted share of passed rules, and the verdict.
+def score_and_verdict(results: Sequence[RuleResult]) -> tuple[float, Verdict]:
+    """Weighted share of passed rules (skipped ones left out), and the verdict.
 
-    ``retake``: a photo-quality (gating) rule failed, so the photo cannot be judged.
+    ``retake``: a result says the photo cannot be judged (a failed photo-quality rule, say).
     ``fail``: a rule failed. ``review``: nothing failed but a rule is uncertain or errored.
     """
     judged = [r for r in results if r.status != "skipped"]
@@ -72,7 +74,7 @@ def score_and_verdict(results: Sequence[RuleResult], gating_ids: set[str]) -> tu
     passed = sum(r.weight for r in judged if r.status == "pass")
     score = round(passed / total, 4) if total > 0 else 0.0
     statuses = {r.status for r in judged}
-    if any(r.status == "fail" and r.id in gating_ids for r in judged):
+    if any(r.retake for r in judged):
         return score, "retake"
     if "fail" in statuses:
         return score, "fail"

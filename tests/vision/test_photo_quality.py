@@ -11,7 +11,7 @@ from PIL import Image
 
 from chalicelib.guideline import PhotoQualityRule
 from chalicelib.vision import synthetic
-from chalicelib.vision.checks.photo_quality import evaluate, measure
+from chalicelib.vision.checks.photo_quality import judge, measure
 from chalicelib.vision.intake import intake
 
 
@@ -27,7 +27,7 @@ def rule(check: str, **parameters) -> PhotoQualityRule:
 
 
 def judged(check: str, image, **parameters):
-    return evaluate(rule(check, **parameters), measure(image))
+    return judge(rule(check, **parameters), measure(image))
 
 
 def test_sharp_photo_passes_and_blurred_one_fails(sharp_intake, make_intake):
@@ -121,7 +121,7 @@ def test_one_megapixel_photo_fails_resolution(sharp_intake):
 
 def test_value_near_a_threshold_is_uncertain(sharp_intake):
     measured = measure(sharp_intake).exposure
-    near = evaluate(rule("exposure", min=measured - 2, uncertain_margin=5), measure(sharp_intake))
+    near = judge(rule("exposure", min=measured - 2, uncertain_margin=5), measure(sharp_intake))
     assert near.status == "uncertain"
     assert near.message == "Please take the photo again (exposure)."
     assert near.threshold.min == pytest.approx(measured - 2)

@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from chalicelib.guideline import PhotoQualityRule
+from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.intake import IntakeResult
 from chalicelib.vision.verdict import RuleResult, Threshold
 
@@ -215,8 +216,13 @@ def _evidence(check: str, measures: QualityMeasures) -> list[dict[str, Any]]:
 _DECIMALS = {"sharpness": 1, "exposure": 1, "clipping": 4, "resolution": 2, "tilt": 2}
 
 
-def evaluate(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
-    """Judge one photo_quality rule against the photo's measures."""
+def evaluate(rule: PhotoQualityRule, context: PhotoContext) -> RuleResult:
+    """Judge one photo_quality rule; the photo is measured once for all of them."""
+    return judge(rule, context.shared("photo_quality", lambda: measure(context.image)))
+
+
+def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
+    """Judge one photo_quality rule against the photo's measures; a failure means "retake"."""
     params = rule.parameters
     threshold = Threshold(min=params.min, max=params.max, uncertain_margin=params.uncertain_margin or 0.0)
     # Judge the value as stored, so the number a reviewer sees agrees with the status.
@@ -233,4 +239,5 @@ def evaluate(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
         message=message,
         evidence=_evidence(params.check, measures),
         weight=rule.weight,
+        retake=status == "fail",
     )

@@ -1,0 +1,99 @@
+"""What every check of one photo shares: the working image, the guideline pack, the models, and
+a per-photo memo so that work is done once however many rules need it (an artwork found once
+serves the artwork rule, the text rule that reads it and the overlay)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, TypeVar
+
+import numpy as np
+
+from chalicelib.guideline import Zone
+from chalicelib.vision.inference import Models, default_models
+from chalicelib.vision.intake import IntakeResult
+
+T = TypeVar("T")
+
+
+class PackMissing(KeyError):
+    """A guideline names a pack file (artwork, reference photo) that is not there."""
+
+
+class Pack(Protocol):
+    """The files of a campaign's guideline pack, by name."""
+
+    def read(self, name: str) -> bytes: ...
+
+
+class DictPack:
+    def __init__(self, files: Mapping[str, bytes] | None = None):
+        self._files = dict(files or {})
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self._files[name]
+        except KeyError:
+            raise PackMissing(name) from None
+
+
+class FolderPack:
+    """Pack files beside a guideline file (the CLI)."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+
+    def read(self, name: str) -> bytes:
+        path = self._folder / name
+        if "/" in name or not path.is_file():
+            raise PackMissing(name)
+        return path.read_bytes()
+
+
+def digest(data: bytes) -> str:
+    """A content key for per-process caches of pack files (decoded images, features)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class PhotoContext:
+    def __init__(self, image: IntakeResult, pack: Pack | None = None, models: Models | None = None):
+        self.image = image
+        self.pack = pack or DictPack()
+        self._models = models
+        self._memo: dict[str, Any] = {}
+
+    @property
+    def models(self) -> Models:
+        if self._models is None:
+            self._models = default_models()
+        return self._models
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.image.working
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the working image, the frame of every evidence coordinate."""
+        height, width = self.image.working.shape[:2]
+        return width, height
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per photo under ``key``; its exception is raised to every caller."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute()
+            except Exception as exc:  # noqa: BLE001 - remembered, re-raised below
+                self._memo[key] = exc
+        value = self._memo[key]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def zone_pixels(self, zone: Zone | None) -> tuple[int, int, int, int]:
+        """The zone as (x, y, w, h) in working-image pixels; the whole photo when None."""
+        width, height = self.size
+        left, top, right, bottom = zone.box if zone is not None else (0.0, 0.0, 1.0, 1.0)
+        x0, y0 = round(left * width), round(top * height)
+        return x0, y0, max(1, round(right * width) - x0), max(1, round(bottom * height) - y0)
