@@ -38,6 +38,12 @@ def get_campaign(campaign_id: str) -> Response:
     return http.respond(services().campaigns.get(campaign_id))
 
 
+@app.route("/campaigns/{campaign_id}/pack", methods=["POST"])
+@http.api
+def add_pack_file(campaign_id: str) -> Response:
+    return http.respond(services().campaigns.add_pack_file(campaign_id, http.json_body(app.current_request)), 201)
+
+
 # --- submissions ----------------------------------------------------------------------------
 
 

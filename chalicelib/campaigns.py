@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.guideline import Guideline, GuidelineError, parse_guideline
-from chalicelib.ids import CLIENT_ID_PATTERN
-from chalicelib.storage.ports import Page, RecordStore
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.guideline import FILE_NAME_PATTERN, Guideline, GuidelineError, parse_guideline
+from chalicelib.ids import CLIENT_ID_PATTERN, new_pack_file_id
+from chalicelib.settings import Settings
+from chalicelib.storage.ports import BlobStore, ConditionFailed, Page, RecordStore, eq
 from chalicelib.validation import parse_model
 
 _ID = re.compile(CLIENT_ID_PATTERN)
@@ -44,6 +45,18 @@ class CampaignIn(BaseModel):
         return self
 
 
+PACK_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class PackFileIn(BaseModel):
+    """A file of the guideline pack (an artwork or a reference photo), named as the rules name it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=FILE_NAME_PATTERN)
+    content_type: str
+
+
 def check_campaign_id(campaign_id: str) -> str:
     if not _ID.match(campaign_id):
         raise InvalidInput(f"campaign id {campaign_id!r} is invalid: use 1-64 letters, digits, '-' or '_'", code="invalid_id")
@@ -59,8 +72,10 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class Campaigns:
-    def __init__(self, records: RecordStore):
+    def __init__(self, records: RecordStore, blobs: BlobStore, settings: Settings):
         self._records = records
+        self._blobs = blobs
+        self._settings = settings
 
     def put(self, campaign_id: str, body: Any) -> tuple[dict[str, Any], bool]:
         """Create or replace a campaign; return it and whether it was created."""
@@ -85,6 +100,7 @@ class Campaigns:
             "stores": campaign.stores,
             "guideline": guideline.to_document(),
             "guideline_version": (previous or {}).get("guideline_version", 0) + 1,
+            "pack": (previous or {}).get("pack", {}),
             "created_at": (previous or {}).get("created_at", now),
             "updated_at": now,
         }
@@ -102,6 +118,34 @@ class Campaigns:
             raise NotFound(f"campaign {campaign_id!r} does not exist: check the id, or create it with PUT /campaigns/{campaign_id}", code="campaign_not_found")
         return item
 
+    def add_pack_file(self, campaign_id: str, body: Any) -> dict[str, Any]:
+        """An upload link for a pack file; the storage key is the service's, not the file name.
+
+        Uploading a file under a name the pack already has replaces it (a new key, so analyses
+        running now keep reading the old file).
+        """
+        request = parse_model(PackFileIn, body)
+        if request.content_type not in PACK_TYPES:
+            raise InvalidInput(f"content_type must be one of {', '.join(PACK_TYPES)}", code="unsupported_type")
+        key = f"packs/{new_pack_file_id()}"
+        for _ in range(3):  # optimistic concurrency: another pack upload may change the map first
+            item = self.load(campaign_id)
+            pack = {**item.get("pack", {}), request.name: {"key": key, "content_type": request.content_type}}
+            try:
+                self._records.update(
+                    *_key(campaign_id),
+                    set={"pack": pack, "updated_at": datetime.now(timezone.utc).isoformat()},
+                    condition=eq("updated_at", item["updated_at"]),
+                )
+                break
+            except ConditionFailed:
+                continue
+        else:
+            raise Conflict("the campaign changed while adding the file: try again")
+        expires_in = self._settings.upload_expires_in
+        post = self._blobs.presigned_post(key, request.content_type, self._settings.max_upload_bytes, expires_in)
+        return {"name": request.name, "upload": {"url": post.url, "fields": post.fields}, "expires_in": expires_in}
+
     def guideline(self, item: dict[str, Any]) -> Guideline:
         return parse_guideline(item["guideline"])
 
@@ -116,4 +160,10 @@ class Campaigns:
 
     @staticmethod
     def _public(item: dict[str, Any]) -> dict[str, Any]:
-        return {**_summary(item), "guideline": item["guideline"], "created_at": item["created_at"], "updated_at": item["updated_at"]}
+        return {
+            **_summary(item),
+            "guideline": item["guideline"],
+            "pack": sorted(item.get("pack", {})),
+            "created_at": item["created_at"],
+            "updated_at": item["updated_at"],
+        }

@@ -14,14 +14,22 @@ CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 SUBMISSION_ID = re.compile(r"^sub_[0-9A-HJKMNP-TV-Z]{26}$")
 
 
-def new_submission_id() -> str:
+def _ulid() -> str:
     """A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
     value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
-    return "sub_" + "".join(reversed(chars))
+    return "".join(reversed(chars))
+
+
+def new_submission_id() -> str:
+    return "sub_" + _ulid()
+
+
+def new_pack_file_id() -> str:
+    return "pf_" + _ulid()
 
 
 def is_submission_id(text: str) -> bool:

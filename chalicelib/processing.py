@@ -21,7 +21,7 @@ from typing import Any, Callable
 from chalicelib.campaigns import Campaigns
 from chalicelib.settings import Settings
 from chalicelib.storage.notifications import created_keys
-from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq, lt, one_of
+from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, RecordStore, eq, lt, one_of
 from chalicelib.submissions import FINAL_STATUSES, derived_key, now_iso, submission_id_from_key, submission_key
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,30 @@ log = logging.getLogger(__name__)
 CLAIMABLE = ("awaiting_upload", "queued", "error")
 
 
-def _default_analyse(photo: bytes, guideline: Any) -> Any:
+def _default_analyse(photo: bytes, guideline: Any, pack: Any) -> Any:
     # Imported here: the API functions never load the image stack.
     from chalicelib.vision.analysis import analyse
 
-    return analyse(photo, guideline)
+    return analyse(photo, guideline, pack)
+
+
+class BlobPack:
+    """A campaign's guideline pack (artworks, reference photos), read from the blob store."""
+
+    def __init__(self, blobs: BlobStore, files: dict[str, dict[str, str]]):
+        self._blobs = blobs
+        self._files = files
+
+    def read(self, name: str) -> bytes:
+        from chalicelib.vision.context import PackMissing
+
+        entry = self._files.get(name)
+        if entry is None:
+            raise PackMissing(f"the guideline pack has no file {name!r}: upload it with POST /campaigns/{{id}}/pack")
+        try:
+            return self._blobs.get(entry["key"])
+        except BlobNotFound:
+            raise PackMissing(f"the pack file {name!r} was announced but never uploaded") from None
 
 
 class UploadProcessor:
@@ -43,7 +62,7 @@ class UploadProcessor:
         blobs: BlobStore,
         campaigns: Campaigns,
         settings: Settings,
-        analyse: Callable[[bytes, Any], Any] = _default_analyse,
+        analyse: Callable[[bytes, Any, Any], Any] = _default_analyse,
     ):
         self._records = records
         self._blobs = blobs
@@ -99,15 +118,13 @@ class UploadProcessor:
         guideline = self._campaigns.guideline(campaign)
         photo = self._blobs.get(key)
         try:
-            analysis = self._analyse(photo, guideline)
+            analysis = self._analyse(photo, guideline, BlobPack(self._blobs, campaign.get("pack", {})))
         except IntakeRejected as rejected:
             return "rejected", {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code}
-        derived = {
-            "normalised": derived_key(item["submission_id"], "normalised.jpg"),
-            "thumbnail": derived_key(item["submission_id"], "thumbnail.jpg"),
-        }
-        self._blobs.put(derived["normalised"], analysis.normalised_jpeg, "image/jpeg")
-        self._blobs.put(derived["thumbnail"], analysis.thumbnail_jpeg, "image/jpeg")
+        derived = {}
+        for name, data in (("normalised", analysis.normalised_jpeg), ("thumbnail", analysis.thumbnail_jpeg), ("overlay", analysis.overlay_jpeg)):
+            derived[name] = derived_key(item["submission_id"], f"{name}.jpg")
+            self._blobs.put(derived[name], data, "image/jpeg")
         result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
         return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
 

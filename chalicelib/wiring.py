@@ -28,7 +28,7 @@ def build_services(settings: Settings) -> Services:
         blobs, records, queue = _aws_adapters(settings)
     else:
         blobs, records, queue = _local_adapters(settings)
-    campaigns = Campaigns(records)
+    campaigns = Campaigns(records, blobs, settings)
     return Services(settings, blobs, records, queue, campaigns, Submissions(records, blobs, campaigns, settings))
 
 

@@ -21,6 +21,7 @@ class FakeAnalysis:
     result: dict
     normalised_jpeg: bytes = b"normalised"
     thumbnail_jpeg: bytes = b"thumb"
+    overlay_jpeg: bytes = b"overlay"
 
 
 class CountingAnalyse:
@@ -29,7 +30,7 @@ class CountingAnalyse:
         self.fail_times = fail_times
         self.error = error
 
-    def __call__(self, photo, guideline):
+    def __call__(self, photo, guideline, pack):
         self.calls += 1
         if self.calls <= self.fail_times:
             raise self.error
@@ -60,7 +61,7 @@ def test_a_photo_is_analysed_once_and_a_duplicate_is_a_no_op(svc, uploaded):
     status = svc.submissions.get(submission_id)
     assert status["status"] == "done"
     assert status["result"]["verdict"] == "pass"
-    assert set(status["images"]) == {"original", "normalised", "thumbnail"}
+    assert set(status["images"]) == {"original", "normalised", "thumbnail", "overlay"}
     assert svc.blobs.get(f"derived/{submission_id}/thumbnail.jpg") == b"thumb"
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalicelib.guideline import Guideline, Rule
+from chalicelib.vision import overlay
 from chalicelib.vision.checks import photo_quality
 from chalicelib.vision.context import Pack, PhotoContext
 from chalicelib.vision.inference import Models
@@ -38,7 +39,7 @@ class Analysis:
     result: dict[str, Any]  # JSON-able; see analyse()
     normalised_jpeg: bytes
     thumbnail_jpeg: bytes
-    context: PhotoContext  # for the overlay, which draws on the working image
+    overlay_jpeg: bytes  # the photo with each rule's evidence drawn, and a legend
 
 
 def _elapsed_ms(since: float) -> float:
@@ -76,7 +77,7 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
 
     ``result``: {"verdict", "score", "rules": [RuleResult.to_dict(), ...],
     "photo": {"format", "width", "height", "megapixels"}, "warnings": [...],
-    "timings_ms": {"intake", "rules": {<rule id>: ms}, "total"}}.
+    "timings_ms": {"intake", "rules": {<rule id>: ms}, "overlay", "total"}}.
     """
     started = time.perf_counter()
     image = intake(photo)
@@ -98,7 +99,6 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
     ordered = [results[rule.id] for rule in guideline.rules]
     score, verdict = score_and_verdict(ordered)
     width, height = image.original_size
-    timings["total"] = _elapsed_ms(started)
     result = {
         "verdict": verdict,
         "score": score,
@@ -107,4 +107,8 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
         "warnings": list(image.warnings),
         "timings_ms": timings,
     }
-    return Analysis(result=result, normalised_jpeg=image.normalised_jpeg, thumbnail_jpeg=image.thumbnail_jpeg, context=context)
+    drawn_at = time.perf_counter()
+    overlay_jpeg = overlay.render(image.working, result)
+    timings["overlay"] = _elapsed_ms(drawn_at)
+    timings["total"] = _elapsed_ms(started)
+    return Analysis(result, image.normalised_jpeg, image.thumbnail_jpeg, overlay_jpeg)

@@ -24,11 +24,12 @@ def test_good_photo_passes_a_quality_guideline(sharp_jpeg, make_guideline):
     assert result["photo"] == {"format": "jpeg", "width": 4032, "height": 3024, "megapixels": 12.19}
     assert result["warnings"] == []
     timings = result["timings_ms"]
-    assert {"intake", "rules", "total"} == set(timings)
+    assert {"intake", "rules", "overlay", "total"} == set(timings)
     assert "quality-tilt" in timings["rules"]
     json.dumps(result)  # stored as-is
     assert Image.open(io.BytesIO(outcome.normalised_jpeg)).size == (2016, 1512)
     assert Image.open(io.BytesIO(outcome.thumbnail_jpeg)).size == (400, 300)
+    assert Image.open(io.BytesIO(outcome.overlay_jpeg)).width == 1280
 
 
 def test_blurred_photo_must_be_retaken(make_jpeg, make_guideline):

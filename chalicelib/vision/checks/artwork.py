@@ -1,0 +1,369 @@
+"""Artwork present: is a campaign artwork (poster, sticker, banner) in the window, where, how large,
+and how much of it can be seen?
+
+1. Features: SIFT keypoints of the artwork (cached per process by the file's digest, so a warm
+   Lambda describes each artwork once) and of the photo (once per photo, on a grey copy with a
+   long side of DETECT_LONG_SIDE, contrast-stretched so a dark photo still has keypoints).
+2. Matches: nearest neighbours with Lowe's ratio test, then a RANSAC homography (USAC MAGSAC).
+3. The quad (the artwork's corners in the photo) must be convex, with plausible angles, side
+   ratios and area.
+4. Verification where the inliers cannot be trusted: posters of one brand share a template
+   (frame, logo band, legal line, fonts), so a poster of the same brand produces many good
+   matches on the shared parts. The photo is warped back into the artwork's frame and compared
+   cell by cell (zero-mean normalised correlation of a VERIFY_GRID x VERIFY_GRID grid): a cell
+   "agrees" when its content is the artwork's. The share of agreeing cells is the ``visible``
+   estimate (a hidden, cut-off or different part does not agree); inliers must also spread over
+   the artwork (INLIER_GRID x INLIER_GRID occupancy). A same-template poster agrees only on the
+   template's cells, and its picture and headline cells disagree.
+5. Rivals: when the pack can list its files (``context.pack.names()``), every artwork of the
+   pack is matched and, where two quads overlap, only the better-scoring one is reported.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from chalicelib.guideline import ArtworkRule
+from chalicelib.vision.context import PhotoContext, digest
+from chalicelib.vision.verdict import RuleResult, Threshold
+
+DETECT_LONG_SIDE = 1024  # the photo is searched at this size; quads are scaled back
+ARTWORK_LONG_SIDE = 480  # an artwork is described at this size (posters appear smaller in photos)
+PHOTO_FEATURES = 4000
+ARTWORK_FEATURES = 1500
+RATIO = 0.8  # Lowe's ratio test
+RANSAC_PX = 5.0  # reprojection error allowed, in detection pixels
+MIN_INLIERS = 12
+INLIER_GRID = 4
+MIN_INLIER_CELLS = 5  # of 16: inliers must not crowd in one corner (a logo, a legal line)
+VERIFY_GRID = 8
+VERIFY_LONG_SIDE = 192  # the artwork frame the photo is warped back into, for the cell comparison
+CELL_AGREES = 0.45  # correlation above which a cell shows the artwork's own content
+MIN_CELL_DETAIL = 6.0  # grey-level std below which an artwork cell has no content to compare
+MIN_AGREEING = 0.35  # share of comparable cells that must agree for the artwork to be "found"
+# Quad plausibility: a poster photographed from the pavement, not a degenerate homography.
+MIN_ANGLE_DEG, MAX_ANGLE_DEG = 35.0, 145.0
+MAX_SIDE_RATIO = 3.0  # opposite sides
+MAX_ASPECT_CHANGE = 3.0  # quad aspect vs artwork aspect
+MIN_QUAD_SHARE = 0.002  # of the detection image
+OVERLAP_IOU = 0.3  # two artworks' quads this overlapping claim the same region
+
+_sift_lock = threading.Lock()
+_artwork_cache: dict[str, "_ArtworkFeatures"] = {}
+_ARTWORK_CACHE_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class ArtworkMatch:
+    name: str
+    quad: np.ndarray  # (4, 2) float32, working-image pixels, artwork corners TL, TR, BR, BL
+    homography: np.ndarray  # 3x3, artwork pixels -> working-image pixels
+    artwork_size: tuple[int, int]  # (w, h) of the artwork image used for matching
+    inliers: int
+    visible: float  # 0..1 of the artwork inside the photo and not hidden
+    share: float  # 0..1 of the photo's area covered by the quad
+    score: float  # 0..1 confidence
+
+
+@dataclass(frozen=True)
+class _ArtworkFeatures:
+    size: tuple[int, int]  # (w, h) of the matching copy
+    points: np.ndarray  # (N, 2) float32
+    descriptors: np.ndarray | None
+    verify: np.ndarray  # float32 grey, long side VERIFY_LONG_SIDE, lightly smoothed
+    detail: np.ndarray  # (VERIFY_GRID, VERIFY_GRID) bool: the cell has content to compare
+
+
+@dataclass(frozen=True)
+class _PhotoFeatures:
+    grey: np.ndarray  # detection-size grey, contrast-stretched
+    scale: float  # working pixels per detection pixel
+    points: np.ndarray
+    descriptors: np.ndarray | None
+
+
+def _sift(features: int) -> cv2.SIFT:
+    return cv2.SIFT_create(nfeatures=features)
+
+
+def _stretch(grey: np.ndarray) -> np.ndarray:
+    """Stretch the 1st..99th percentile to the full range: a dark or hazy photo keeps keypoints."""
+    low, high = np.percentile(grey[::4, ::4], (1, 99))
+    if high - low < 8:
+        return grey
+    return cv2.convertScaleAbs(grey, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low))
+
+
+def _resize_long(img: np.ndarray, long_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    factor = long_side / max(h, w)
+    if factor >= 1:
+        return img
+    return cv2.resize(img, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+
+
+def _cell_stats(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the VERIFY_GRID: zero-mean values flattened, and their std."""
+    h, w = grey.shape
+    cells = grey[: h - h % VERIFY_GRID, : w - w % VERIFY_GRID].reshape(VERIFY_GRID, h // VERIFY_GRID, VERIFY_GRID, w // VERIFY_GRID)
+    cells = cells.transpose(0, 2, 1, 3).reshape(VERIFY_GRID, VERIFY_GRID, -1)
+    centred = cells - cells.mean(axis=2, keepdims=True)
+    return centred, centred.std(axis=2)
+
+
+def _describe_artwork(data: bytes) -> _ArtworkFeatures:
+    with Image.open(io.BytesIO(data)) as image:
+        grey = np.asarray(image.convert("L"))
+    grey = _resize_long(grey, ARTWORK_LONG_SIDE)
+    with _sift_lock:
+        keypoints, descriptors = _sift(ARTWORK_FEATURES).detectAndCompute(grey, None)
+    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    verify = _verify_frame(grey)
+    _, std = _cell_stats(verify)
+    h, w = grey.shape
+    return _ArtworkFeatures((w, h), points, descriptors, verify, std >= MIN_CELL_DETAIL)
+
+
+def _verify_size(size: tuple[int, int]) -> tuple[int, int]:
+    w, h = size
+    factor = VERIFY_LONG_SIDE / max(w, h)
+    # Whole cells: a multiple of the grid on both sides.
+    return (max(VERIFY_GRID, round(w * factor / VERIFY_GRID) * VERIFY_GRID), max(VERIFY_GRID, round(h * factor / VERIFY_GRID) * VERIFY_GRID))
+
+
+def _verify_frame(grey: np.ndarray) -> np.ndarray:
+    h, w = grey.shape
+    small = cv2.resize(grey, _verify_size((w, h)), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.GaussianBlur(small, (0, 0), 1.2)  # both sides alike, so a slightly blurred photo still agrees
+
+
+def artwork_features(data: bytes) -> _ArtworkFeatures:
+    """The artwork's keypoints and descriptors, computed once per process for the same bytes."""
+    key = digest(data)
+    cached = _artwork_cache.get(key)
+    if cached is None:
+        cached = _describe_artwork(data)
+        if len(_artwork_cache) >= _ARTWORK_CACHE_LIMIT:
+            _artwork_cache.pop(next(iter(_artwork_cache)))
+        _artwork_cache[key] = cached
+    return cached
+
+
+def _photo_features(context: PhotoContext) -> _PhotoFeatures:
+    grey = cv2.cvtColor(context.rgb, cv2.COLOR_RGB2GRAY)
+    small = _stretch(_resize_long(grey, DETECT_LONG_SIDE))
+    keypoints, descriptors = _sift(PHOTO_FEATURES).detectAndCompute(small, None)
+    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    return _PhotoFeatures(small, max(grey.shape) / max(small.shape), points, descriptors)
+
+
+# --- one artwork against the photo --------------------------------------------------------------
+
+
+def _corners(size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    return np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+
+
+def _plausible(quad: np.ndarray, artwork_size: tuple[int, int], image_area: float) -> bool:
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2).astype(np.float32)):
+        return False
+    area = cv2.contourArea(quad.astype(np.float32))
+    if area < MIN_QUAD_SHARE * image_area or area > 4 * image_area:
+        return False
+    sides = np.linalg.norm(np.roll(quad, -1, axis=0) - quad, axis=1)
+    if sides.min() <= 1:
+        return False
+    if max(sides[0], sides[2]) / min(sides[0], sides[2]) > MAX_SIDE_RATIO:
+        return False
+    if max(sides[1], sides[3]) / min(sides[1], sides[3]) > MAX_SIDE_RATIO:
+        return False
+    for i in range(4):
+        a, b = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
+        angle = np.degrees(np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1, 1)))
+        if not MIN_ANGLE_DEG <= angle <= MAX_ANGLE_DEG:
+            return False
+    quad_aspect = (sides[0] + sides[2]) / (sides[1] + sides[3])
+    art_aspect = artwork_size[0] / artwork_size[1]
+    change = quad_aspect / art_aspect
+    return 1 / MAX_ASPECT_CHANGE <= change <= MAX_ASPECT_CHANGE
+
+
+def _inlier_cells(points: np.ndarray, size: tuple[int, int]) -> int:
+    w, h = size
+    cols = np.clip((points[:, 0] / w * INLIER_GRID).astype(int), 0, INLIER_GRID - 1)
+    rows = np.clip((points[:, 1] / h * INLIER_GRID).astype(int), 0, INLIER_GRID - 1)
+    return len(set(zip(rows.tolist(), cols.tolist())))
+
+
+def _agreeing_share(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.ndarray) -> float:
+    """Share of the artwork's comparable cells whose content the photo shows at the quad."""
+    vh, vw = art.verify.shape
+    to_artwork = np.diag([art.size[0] / vw, art.size[1] / vh, 1.0])
+    verify_to_photo = homography @ to_artwork
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    seen = cv2.warpPerspective(photo.grey, verify_to_photo, (vw, vh), flags=flags, borderValue=0).astype(np.float32)
+    inside = cv2.warpPerspective(np.full(photo.grey.shape, 255, np.uint8), verify_to_photo, (vw, vh), flags=flags | cv2.INTER_NEAREST)
+    seen = cv2.GaussianBlur(seen, (0, 0), 1.2)
+    ref, ref_std = _cell_stats(art.verify)
+    got, got_std = _cell_stats(seen)
+    ncc = (ref * got).mean(axis=2) / np.maximum(ref_std * got_std, 1e-6)
+    _, inside_cells = _cell_stats(inside.astype(np.float32))
+    in_frame = _cell_stats(inside.astype(np.float32))[0].shape and (
+        cv2.resize(inside, (VERIFY_GRID, VERIFY_GRID), interpolation=cv2.INTER_AREA) > 200
+    )
+    agrees = (ncc >= CELL_AGREES) & in_frame & art.detail
+    return float(agrees.sum() / max(1, art.detail.sum()))
+
+
+def _match_one(name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_size: tuple[int, int]) -> ArtworkMatch | None:
+    if art.descriptors is None or photo.descriptors is None or len(photo.points) < MIN_INLIERS or len(art.points) < MIN_INLIERS:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(art.descriptors, photo.descriptors, k=2)
+    good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < RATIO * n.distance]
+    if len(good) < MIN_INLIERS:
+        return None
+    src = art.points[[m.queryIdx for m in good]]
+    dst = photo.points[[m.trainIdx for m in good]]
+    homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX, maxIters=2000, confidence=0.999)
+    if homography is None:
+        return None
+    inlier = mask.ravel().astype(bool)
+    inliers = int(inlier.sum())
+    if inliers < MIN_INLIERS or _inlier_cells(src[inlier], art.size) < MIN_INLIER_CELLS:
+        return None
+    quad = cv2.perspectiveTransform(_corners(art.size).reshape(-1, 1, 2), homography).reshape(4, 2)
+    gh, gw = photo.grey.shape
+    if not _plausible(quad, art.size, gw * gh):
+        return None
+    agreeing = _agreeing_share(art, photo, homography)
+    if agreeing < MIN_AGREEING:
+        return None
+    # Back to working-image pixels.
+    to_working = np.diag([photo.scale, photo.scale, 1.0])
+    homography = to_working @ homography
+    quad = (quad * photo.scale).astype(np.float32)
+    width, height = working_size
+    in_frame, _ = cv2.intersectConvexConvex(quad, _corners((width, height)))
+    share = float(min(1.0, in_frame / (width * height)))
+    occupancy = _inlier_cells(src[inlier], art.size) / INLIER_GRID**2
+    score = float(np.clip(0.5 * agreeing + 0.25 * occupancy + 0.25 * min(1.0, inliers / 60), 0, 1))
+    return ArtworkMatch(name, quad, homography, art.size, inliers, round(agreeing, 3), round(share, 4), round(score, 3))
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    inter, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
+    union = cv2.contourArea(a.astype(np.float32)) + cv2.contourArea(b.astype(np.float32)) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _pack_artworks(context: PhotoContext) -> tuple[str, ...]:
+    """Every image of the pack, when the pack can list them (the rivals of an artwork)."""
+    names = getattr(context.pack, "names", None)
+    if names is None:
+        return ()
+    return tuple(sorted(n for n in names() if n.lower().endswith((".png", ".jpg", ".jpeg", ".webp"))))
+
+
+def _raw_match(context: PhotoContext, name: str) -> ArtworkMatch | None:
+    """The artwork's own best match, before any rival is considered."""
+
+    def compute() -> ArtworkMatch | None:
+        art = artwork_features(context.pack.read(name))  # PackMissing propagates: the rule errors
+        photo = context.shared("artwork:photo_features", lambda: _photo_features(context))
+        return _match_one(name, art, photo, context.size)
+
+    return context.shared(f"artwork:raw:{name}", compute)
+
+
+def find(context: PhotoContext, name: str) -> ArtworkMatch | None:
+    """The artwork ``name`` of the pack in this photo, or None; memoised per photo.
+
+    Where another artwork of the pack claims the same region with a higher score, the region is
+    that artwork's and ``name`` is not found there.
+    """
+
+    def compute() -> ArtworkMatch | None:
+        match = _raw_match(context, name)
+        if match is None:
+            return None
+        for rival in _pack_artworks(context):
+            if rival == name:
+                continue
+            try:
+                other = _raw_match(context, rival)
+            except Exception:  # noqa: BLE001 - an unreadable rival must not hide this artwork
+                continue
+            if other is not None and _overlap(match.quad, other.quad) > OVERLAP_IOU:
+                if (other.score, other.inliers) > (match.score, match.inliers):
+                    return None
+        return match
+
+    return context.shared(f"artwork:find:{name}", compute)
+
+
+# --- the rule ------------------------------------------------------------------------------------
+
+
+def _in_zone(quad: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """The quad's centre lies in the zone, or most of the quad does."""
+    x, y, w, h = box
+    cx, cy = quad.mean(axis=0)
+    if x <= cx <= x + w and y <= cy <= y + h:
+        return True
+    zone = _corners((w, h)) + np.float32([x, y])
+    inter, _ = cv2.intersectConvexConvex(quad.astype(np.float32), zone)
+    return inter > 0.5 * cv2.contourArea(quad.astype(np.float32))
+
+
+def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
+    params = rule.parameters
+    threshold = Threshold(min=params.min_visible, uncertain_margin=params.uncertain_margin)
+    match = find(context, params.artwork)
+    evidence: list[dict[str, Any]] = []
+    if rule.zone is not None:
+        evidence.append({"kind": "zone", "box": list(context.zone_pixels(rule.zone))})
+    if match is not None:
+        evidence.append({"kind": "quad", "points": [[round(float(x), 1), round(float(y), 1)] for x, y in match.quad], "label": params.artwork})
+
+    def result(status: str, value: float, confidence: float, note: str, passed_message: str) -> RuleResult:
+        return RuleResult(
+            id=rule.id,
+            type=rule.type_name,
+            status=status,  # type: ignore[arg-type]
+            value=value,
+            threshold=threshold,
+            confidence=round(confidence, 3),
+            message=passed_message if status == "pass" else rule.message,
+            evidence=evidence + [{"kind": "note", "text": note}],
+            weight=rule.weight,
+        )
+
+    if params.mode == "forbidden":
+        if match is None:
+            return result("pass", 0.0, 0.8, f"{params.artwork} not found.", "The withdrawn artwork is not in the window.")
+        return result("fail", match.visible, match.score, f"{params.artwork} found ({match.visible:.0%} visible).", "")
+
+    if match is None:
+        return result("fail", 0.0, 0.8, f"{params.artwork} not found in the photo.", "")
+    visible = match.visible
+    if rule.zone is not None and not _in_zone(match.quad, context.zone_pixels(rule.zone)):
+        return result("fail", visible, match.score, f"{params.artwork} found outside the zone {rule.zone.name or 'box'}.", "")
+    if match.share < params.min_share:
+        return result(
+            "fail", visible, match.score, f"{params.artwork} too small: {match.share:.1%} of the photo, {params.min_share:.1%} needed.", ""
+        )
+    status, confidence = threshold.judge(visible)
+    notes = {
+        "pass": f"{params.artwork} found, {visible:.0%} visible, {match.share:.1%} of the photo.",
+        "uncertain": f"{params.artwork} found but partly hidden: {visible:.0%} visible.",
+        "fail": f"{params.artwork} mostly hidden: {visible:.0%} visible, {params.min_visible:.0%} needed.",
+    }
+    return result(status, visible, confidence * match.score if status == "pass" else confidence, notes[status], "The campaign artwork is in the window.")

@@ -1,0 +1,149 @@
+"""The annotated picture: each rule's evidence drawn on the photo in its status colour, numbered,
+with a legend below the photo (so nothing of the window is hidden), legible on a phone.
+
+Evidence is in working-image pixels (see PhotoContext); kinds drawn: ``box`` [x, y, w, h],
+``quad`` points, ``lines`` [x1, y1, x2, y2]..., ``zone`` box (dashed), ``colour`` (cells where a
+brand colour is, outlined in that colour); ``note`` goes to the legend only.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+OUTPUT_WIDTH = 1280  # wide enough to read, small enough for a phone on a shop's connection
+STATUS_COLOURS = {
+    "pass": (30, 150, 80),
+    "fail": (215, 40, 30),
+    "uncertain": (240, 165, 0),
+    "error": (120, 120, 120),
+    "skipped": (120, 120, 120),
+}
+STATUS_WORDS = {"pass": "OK", "fail": "FAIL", "uncertain": "REVIEW", "error": "NOT CHECKED", "skipped": "NOT CHECKED"}
+VERDICT_WORDS = {"pass": "Follows the guideline", "fail": "Does not follow the guideline",
+                 "review": "Needs a reviewer", "retake": "Photo must be taken again"}
+VERDICT_COLOURS = {"pass": STATUS_COLOURS["pass"], "fail": STATUS_COLOURS["fail"],
+                   "review": STATUS_COLOURS["uncertain"], "retake": STATUS_COLOURS["fail"]}
+_FONT_FILES = ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
+_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+
+@functools.lru_cache(maxsize=8)
+def _font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+    for folder in _FONT_DIRS:
+        path = folder / _FONT_FILES[0 if bold else 1]
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size=size)  # Pillow's bundled font: always there, also in Lambda
+
+
+def _dashed_rectangle(draw: ImageDraw.ImageDraw, box: Sequence[float], colour: tuple, width: int) -> None:
+    x, y, w, h = box
+    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+    dash = width * 4
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+        length = max(abs(x1 - x0), abs(y1 - y0))
+        steps = max(1, int(length // (2 * dash)))
+        for i in range(steps):
+            a, b = (2 * i) / (2 * steps), (2 * i + 1) / (2 * steps)
+            draw.line([(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)], fill=colour, width=width)
+
+
+def _tag(draw: ImageDraw.ImageDraw, at: tuple[float, float], number: int, colour: tuple, size: int) -> None:
+    """A numbered disc that ties a drawing to its line in the legend."""
+    x, y = at
+    r = size * 0.75
+    x, y = max(r, x), max(r, y)
+    draw.ellipse([x - r, y - r, x + r, y + r], fill=colour, outline=(255, 255, 255), width=max(2, size // 10))
+    draw.text((x, y), str(number), fill=(255, 255, 255), font=_font(size, bold=True), anchor="mm")
+
+
+def _draw_evidence(draw: ImageDraw.ImageDraw, item: dict[str, Any], colour: tuple, scale: float, width: int) -> tuple[float, float] | None:
+    """Draw one evidence item; return where its number tag goes (None if nothing was drawn)."""
+    kind = item.get("kind")
+    if kind in ("box", "zone"):
+        x, y, w, h = (v * scale for v in item["box"])
+        if kind == "zone":
+            _dashed_rectangle(draw, (x, y, w, h), colour, max(2, width // 2))
+            return None
+        draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
+        return x, y
+    if kind == "quad":
+        points = [(px * scale, py * scale) for px, py in item["points"]]
+        draw.line(points + points[:1], fill=colour, width=width, joint="curve")
+        return min(points, key=lambda p: p[0] + p[1])
+    if kind == "lines":
+        for x1, y1, x2, y2 in item["points"]:
+            draw.line([(x1 * scale, y1 * scale), (x2 * scale, y2 * scale)], fill=colour, width=width)
+        first = item["points"][0] if item["points"] else None
+        return (first[0] * scale, first[1] * scale) if first else None
+    if kind == "colour":
+        swatch = tuple(int(item["hex"][i : i + 2], 16) for i in (1, 3, 5))
+        for x, y, w, h in item.get("cells", []):
+            draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=swatch, width=max(2, width // 2))
+        cells = item.get("cells") or []
+        return (cells[0][0] * scale, cells[0][1] * scale) if cells else None
+    return None
+
+
+def _legend_lines(rule: dict[str, Any]) -> str:
+    notes = [e["text"] for e in rule.get("evidence", []) if e.get("kind") == "note" and e.get("text")]
+    value = rule.get("value")
+    measured = f" ({value:g})" if isinstance(value, (int, float)) else ""
+    text = f"{STATUS_WORDS.get(rule['status'], rule['status'])} · {rule['id']}{measured}: {rule['message']}"
+    if notes and rule["status"] != "pass":
+        text += f" — {notes[0]}"
+    return text
+
+
+def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
+    """The overlay JPEG for a result whose evidence is in ``working``'s pixels."""
+    photo = Image.fromarray(working)
+    scale = OUTPUT_WIDTH / photo.width
+    photo = photo.resize((OUTPUT_WIDTH, round(photo.height * scale)), Image.Resampling.BILINEAR)
+    width = max(3, OUTPUT_WIDTH // 320)
+    tag_size = OUTPUT_WIDTH // 40
+    draw = ImageDraw.Draw(photo)
+    rules = result.get("rules", [])
+    for number, rule in enumerate(rules, start=1):
+        colour = STATUS_COLOURS.get(rule["status"], STATUS_COLOURS["error"])
+        anchor = None
+        for item in rule.get("evidence", []):
+            anchor = _draw_evidence(draw, item, colour, scale, width) or anchor
+        if anchor is not None:
+            _tag(draw, anchor, number, colour, tag_size)
+
+    # The legend: the verdict, then one wrapped line per rule with its number and colour.
+    body = _font(OUTPUT_WIDTH // 48)
+    heading = _font(OUTPUT_WIDTH // 36, bold=True)
+    pad = OUTPUT_WIDTH // 40
+    chars = max(30, int(OUTPUT_WIDTH / (body.size * 0.55)) - 8)
+    entries = [(n, rule, textwrap.wrap(_legend_lines(rule), chars)) for n, rule in enumerate(rules, start=1)]
+    line_height = int(body.size * 1.35)
+    legend_height = pad * 3 + heading.size + sum(max(1, len(lines)) * line_height + pad // 2 for _, _, lines in entries)
+    canvas = Image.new("RGB", (OUTPUT_WIDTH, photo.height + legend_height), (250, 248, 245))
+    canvas.paste(photo, (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    verdict = result.get("verdict", "review")
+    y = photo.height + pad
+    score = result.get("score")
+    title = VERDICT_WORDS.get(verdict, verdict) + (f" · score {round(score * 100)}%" if isinstance(score, (int, float)) else "")
+    draw.rectangle([0, photo.height, OUTPUT_WIDTH, photo.height + pad // 3], fill=VERDICT_COLOURS.get(verdict, (90, 90, 90)))
+    draw.text((pad, y), title, fill=(25, 25, 25), font=heading)
+    y += heading.size + pad
+    for number, rule, lines in entries:
+        colour = STATUS_COLOURS.get(rule["status"], STATUS_COLOURS["error"])
+        _tag(draw, (pad + tag_size * 0.75, y + line_height / 2), number, colour, tag_size)
+        for i, line in enumerate(lines or [""]):
+            draw.text((pad + tag_size * 2, y + i * line_height), line, fill=(25, 25, 25), font=body)
+        y += max(1, len(lines)) * line_height + pad // 2
+
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=85)
+    return out.getvalue()
