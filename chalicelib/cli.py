@@ -1,16 +1,20 @@
 """Command line: ``python -m chalicelib.cli COMMAND``.
 
   serve     run the API, the pages and the analysis worker on the local backend (``make run``)
+  check     analyse one photo against a guideline file: the rule table and the overlay
+  eval      analyse a labelled folder: per-rule precision, recall, F1, confusion, latency
   redrive   move the analysis dead letters back to the queue, after a fix
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 import threading
+from pathlib import Path
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -45,6 +49,21 @@ def redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def check(args: argparse.Namespace) -> int:
+    from chalicelib import tryout
+
+    return tryout.check(Path(args.photo), Path(args.guideline), Path(args.overlay) if args.overlay else None)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from chalicelib import tryout
+
+    report = tryout.evaluate_folder(Path(args.folder), Path(args.guideline))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("python_multipart").setLevel(logging.WARNING)  # it logs every form part
@@ -57,11 +76,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-demo", action="store_true", help="do not seed the demo campaign")
     p.set_defaults(func=serve)
 
+    p = commands.add_parser("check", help="analyse one photo against a guideline file")
+    p.add_argument("photo")
+    p.add_argument("--guideline", required=True, help="YAML or JSON guideline; pack files beside it")
+    p.add_argument("--overlay", help="where to write the overlay JPEG (default: PHOTO.overlay.jpg)")
+    p.set_defaults(func=check)
+
+    p = commands.add_parser("eval", help="analyse a labelled folder (labels.json) and score each rule")
+    p.add_argument("folder")
+    p.add_argument("--guideline", required=True, help="YAML or JSON guideline; pack files beside it")
+    p.add_argument("--json", help="also write the figures to this file")
+    p.set_defaults(func=evaluate)
+
     p = commands.add_parser("redrive", help="re-queue the analysis dead letters")
     p.set_defaults(func=redrive)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    from chalicelib.guideline import GuidelineError
+
+    try:
+        return args.func(args)
+    except GuidelineError as err:
+        print(f"the guideline is not valid: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

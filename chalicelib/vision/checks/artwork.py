@@ -215,10 +215,7 @@ def _agreeing_share(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np
     ref, ref_std = _cell_stats(art.verify)
     got, got_std = _cell_stats(seen)
     ncc = (ref * got).mean(axis=2) / np.maximum(ref_std * got_std, 1e-6)
-    _, inside_cells = _cell_stats(inside.astype(np.float32))
-    in_frame = _cell_stats(inside.astype(np.float32))[0].shape and (
-        cv2.resize(inside, (VERIFY_GRID, VERIFY_GRID), interpolation=cv2.INTER_AREA) > 200
-    )
+    in_frame = cv2.resize(inside, (VERIFY_GRID, VERIFY_GRID), interpolation=cv2.INTER_AREA) > 200
     agrees = (ncc >= CELL_AGREES) & in_frame & art.detail
     return float(agrees.sum() / max(1, art.detail.sum()))
 
@@ -366,4 +363,4 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
         "uncertain": f"{params.artwork} found but partly hidden: {visible:.0%} visible.",
         "fail": f"{params.artwork} mostly hidden: {visible:.0%} visible, {params.min_visible:.0%} needed.",
     }
-    return result(status, visible, confidence * match.score if status == "pass" else confidence, notes[status], "The campaign artwork is in the window.")
+    return result(status, visible, min(confidence, match.score) if status == "pass" else confidence, notes[status], "The campaign artwork is in the window.")
