@@ -1,0 +1,188 @@
+"""Palette: are the campaign's brand colours in the window, each over a minimum share of it?
+
+The zone of the working image is shrunk to a long side of 256 (colour shares need no detail),
+corrected for the colour of the light when the rule asks for it, and converted to CIE Lab (D65).
+A pixel counts as a brand colour when its CIEDE2000 distance to it is at most ``max_delta_e``.
+
+White balance: a shop window is lit by warm spots, cool LEDs or a blue evening sky, and a phone's
+auto white balance only partly undoes that, while brand colours are defined under daylight. The
+correction divides each linear-light channel by its estimate of the illuminant, the "grey world"
+family of estimates: WHITE_BALANCE_ESTIMATE below says which variant, chosen by measurement on
+cast synthetic windows (see tests/vision/test_palette.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from chalicelib.guideline import BrandColour, PaletteRule
+from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.verdict import RuleResult, Threshold
+
+ANALYSIS_LONG_SIDE = 256
+GRID_COLUMNS = 8  # evidence cells across the zone; rows follow the zone's aspect
+CELL_MIN_SHARE = 0.2  # a cell is shown for a colour when this share of it has the colour
+SHADES_OF_GREY_P = 6  # Minkowski norm of the illuminant estimate (1 = grey world, inf = white patch)
+CLIPPED = 0.98  # linear values this high are clipped highlights: their colour is not the light's
+
+# sRGB (0..255) to linear light, as a lookup table.
+_levels = np.arange(256, dtype=np.float64) / 255.0
+SRGB_TO_LINEAR = np.where(_levels <= 0.04045, _levels / 12.92, ((_levels + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+# --- colour science --------------------------------------------------------------------------
+
+
+def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 colour difference (Sharma, Wu, Dalal 2005), kL = kC = kH = 1, broadcasting (..., 3)."""
+    lab1, lab2 = np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)
+    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    c_mean7 = ((np.hypot(a1, b1) + np.hypot(a2, b2)) / 2) ** 7
+    g = 0.5 * (1 - np.sqrt(c_mean7 / (c_mean7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    chroma_product = c1p * c2p
+    achromatic = chroma_product == 0
+
+    dl = L2 - L1
+    dc = c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(achromatic, 0.0, dh)
+    dH = 2 * np.sqrt(chroma_product) * np.sin(np.radians(dh) / 2)
+
+    l_mean = (L1 + L2) / 2
+    c_mean_p = (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    h_mean = np.where(np.abs(h1p - h2p) <= 180, h_sum / 2, np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2))
+    h_mean = np.where(achromatic, h_sum, h_mean)
+
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(h_mean - 30))
+        + 0.24 * np.cos(np.radians(2 * h_mean))
+        + 0.32 * np.cos(np.radians(3 * h_mean + 6))
+        - 0.20 * np.cos(np.radians(4 * h_mean - 63))
+    )
+    d_theta = 30 * np.exp(-(((h_mean - 275) / 25) ** 2))
+    c_mean_p7 = c_mean_p**7
+    r_c = 2 * np.sqrt(c_mean_p7 / (c_mean_p7 + 25.0**7))
+    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
+    s_c = 1 + 0.045 * c_mean_p
+    s_h = 1 + 0.015 * c_mean_p * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    terms = (dl / s_l) ** 2 + (dc / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dc / s_c) * (dH / s_h)
+    return np.sqrt(np.maximum(terms, 0.0))
+
+
+def hex_to_lab(hex_colour: str) -> np.ndarray:
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], np.uint8)
+    return linear_to_lab(SRGB_TO_LINEAR[rgb].reshape(1, 1, 3))[0, 0]
+
+
+def linear_to_lab(linear: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(linear, np.float32), cv2.COLOR_LRGB2Lab)
+
+
+def illuminant_gains(linear: np.ndarray, p: float = SHADES_OF_GREY_P) -> np.ndarray:
+    """Per-channel gains that make the estimated light neutral, keeping its brightness.
+
+    Shades of grey: the light's colour is the p-norm mean of each channel, over pixels that are
+    not clipped (a blown highlight is white whatever the light). p = 1 is grey world; a higher p
+    leans on the bright, mostly neutral surfaces (walls, lit glass, paper) and is less pulled by a
+    large saturated poster, which is exactly what a brand-colour check must not correct away.
+    """
+    pixels = linear.reshape(-1, 3)
+    unclipped = pixels[pixels.max(axis=1) < CLIPPED]
+    if len(unclipped) < 0.05 * len(pixels):
+        unclipped = pixels
+    light = np.mean(unclipped.astype(np.float64) ** p, axis=0) ** (1.0 / p)
+    light = np.maximum(light, 1e-6)
+    return (light.mean() / light).astype(np.float32)
+
+
+def lab_of(rgb: np.ndarray, white_balance: str) -> np.ndarray:
+    """Lab (D65) of an RGB uint8 image, after the white balance the rule asks for."""
+    linear = SRGB_TO_LINEAR[rgb]
+    if white_balance == "gray_world":
+        linear = np.minimum(linear * illuminant_gains(linear), 1.0)
+    return linear_to_lab(linear)
+
+
+# --- the check -------------------------------------------------------------------------------
+
+
+def _analysis_image(rgb: np.ndarray) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    factor = ANALYSIS_LONG_SIDE / max(height, width)
+    if factor >= 1:
+        return rgb
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def _cells(mask: np.ndarray, zone: tuple[int, int, int, int]) -> list[list[int]]:
+    """Cells of a coarse grid over the zone where the colour is, in working-image pixels."""
+    height, width = mask.shape
+    columns = min(GRID_COLUMNS, width)
+    rows = max(1, min(height, round(columns * height / width)))
+    zx, zy, zw, zh = zone
+    cells = []
+    for row in range(rows):
+        y0, y1 = row * height // rows, (row + 1) * height // rows
+        for column in range(columns):
+            x0, x1 = column * width // columns, (column + 1) * width // columns
+            if mask[y0:y1, x0:x1].mean() >= CELL_MIN_SHARE:
+                left, top = zx + column * zw // columns, zy + row * zh // rows
+                cells.append([left, top, zx + (column + 1) * zw // columns - left, zy + (row + 1) * zh // rows - top])
+    return cells
+
+
+def measure(rgb: np.ndarray, colours: list[BrandColour], max_delta_e: float, white_balance: str) -> list[tuple[float, np.ndarray]]:
+    """(share of pixels, match mask) of each brand colour in an RGB uint8 image."""
+    lab = lab_of(_analysis_image(rgb), white_balance)
+    out = []
+    for colour in colours:
+        mask = delta_e_2000(lab, hex_to_lab(colour.hex)) <= max_delta_e
+        out.append((float(mask.mean()), mask))
+    return out
+
+
+def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
+    params = rule.parameters
+    zone = context.zone_pixels(rule.zone)
+    x, y, w, h = zone
+    measured = measure(context.rgb[y : y + h, x : x + w], list(params.colours), params.max_delta_e, params.white_balance)
+
+    # The colour furthest below its own minimum decides the rule.
+    ratios = [share / colour.min_share if colour.min_share > 0 else float("inf") for colour, (share, _) in zip(params.colours, measured)]
+    worst = int(np.argmin(ratios))
+    value = round(measured[worst][0], 4)
+    threshold = Threshold(min=params.colours[worst].min_share, uncertain_margin=params.uncertain_margin)
+    status, confidence = threshold.judge(value)
+
+    evidence: list[dict[str, Any]] = []
+    if rule.zone is not None:
+        evidence.append({"kind": "zone", "box": list(zone)})
+    for colour, (share, mask) in zip(params.colours, measured):
+        evidence.append(
+            {"kind": "colour", "hex": colour.hex.upper(), "name": colour.name, "share": round(share, 4),
+             "min_share": colour.min_share, "cells": _cells(mask, zone)}
+        )
+    return RuleResult(
+        id=rule.id,
+        type=rule.type_name,
+        status=status,
+        value=value,
+        threshold=threshold,
+        confidence=confidence,
+        message="The brand colours are in the window." if status == "pass" else rule.message,
+        evidence=evidence,
+        weight=rule.weight,
+    )
