@@ -21,24 +21,14 @@ Each worker warms up on the first photo (imports, first-call costs) and then tim
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
 
-# One core, as the Lambda analyzer is sized; set before numpy/OpenCV load their thread pools.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from measure import current_rss_mb, peak_rss_mb, percentile, run_fresh, single_thread
 
 # Defects cycled over the photos: (name, window_photo options, EXIF orientation).
 DEFECTS = [
@@ -52,34 +42,6 @@ DEFECTS = [
     ("slight tilt", {"tilt_deg": -3.0}, None),
 ]
 VARIANTS = ("real", "naive")
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process, C buffers included.
-
-    ru_maxrss survives fork + exec on Linux: a worker started by a parent that once held 300 MB
-    reports at least 300 MB. So the parent stays small (the photos are generated in a subprocess
-    too), and where /proc is available the kernel's high-water mark of this process's own
-    address space (VmHWM, reset by exec) is used instead.
-    """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def _current_rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 # --- workers (each runs in a fresh process) ------------------------------------------------
@@ -123,16 +85,14 @@ def _naive_analyse(photo: bytes, guideline) -> dict:
 
 
 def run_worker(variant: str, photo_dir: Path) -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
+    single_thread()
     from chalicelib.vision.analysis import analyse
 
     guideline = _quality_guideline()
     run = (lambda photo: analyse(photo, guideline).result) if variant == "real" else (lambda photo: _naive_analyse(photo, guideline))
     photos = [path.read_bytes() for path in sorted(photo_dir.glob("*.jpg"))]
     run(photos[0])  # warm-up: first-call costs are cold start, not per-photo latency
-    rss_before = _current_rss_mb()
+    rss_before = current_rss_mb()
     timings, verdicts, stages = [], [], {"intake": [], "measure": []}
     for photo in photos:
         started = time.perf_counter()
@@ -144,7 +104,7 @@ def run_worker(variant: str, photo_dir: Path) -> None:
             stages["measure"].append(sum(result["timings_ms"]["rules"].values()))
     print(
         json.dumps(
-            {"timings_ms": timings, "verdicts": verdicts, "stages": stages, "peak_rss_mb": _peak_rss_mb(), "rss_after_warmup_mb": rss_before}
+            {"timings_ms": timings, "verdicts": verdicts, "stages": stages, "peak_rss_mb": peak_rss_mb(), "rss_after_warmup_mb": rss_before}
         )
     )
 
@@ -168,12 +128,6 @@ def generate(count: int, first_seed: int, folder: Path) -> list[str]:
     return names
 
 
-def _run_self(*args: str) -> str:
-    """Run this script in a fresh interpreter; return the last line it prints."""
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--photos", type=int, default=20, help="number of 12 MP photos (default 20)")
@@ -192,7 +146,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vetrina-bench-") as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        names = json.loads(_run_self("--generate", "-n", str(args.photos), "--seed", str(args.seed), "--photo-dir", str(folder)))
+        names = json.loads(run_fresh(__file__, "--generate", "-n", str(args.photos), "--seed", str(args.seed), "--photo-dir", str(folder)))
         sizes = [p.stat().st_size / 1e6 for p in folder.glob("*.jpg")]
         print(
             f"{len(names)} synthetic 12 MP phone JPEGs (4032x3024, {min(sizes):.1f}-{max(sizes):.1f} MB) "
@@ -200,33 +154,33 @@ def main() -> None:
         )
         reports = {}
         for variant in VARIANTS:
-            reports[variant] = json.loads(_run_self("--worker", variant, "--photo-dir", str(folder)))
+            reports[variant] = json.loads(run_fresh(__file__, "--worker", variant, "--photo-dir", str(folder)))
 
     print(f"\n{'variant':8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'max ms':>8} {'peak RSS MB':>12} {'RSS after warm-up':>18}")
     for variant, report in reports.items():
         t = report["timings_ms"]
         print(
-            f"{variant:8} {_percentile(t, 0.5):8.1f} {_percentile(t, 0.95):8.1f} {statistics.mean(t):8.1f} "
+            f"{variant:8} {percentile(t, 0.5):8.1f} {percentile(t, 0.95):8.1f} {statistics.mean(t):8.1f} "
             f"{max(t):8.1f} {report['peak_rss_mb']:12.0f} {report['rss_after_warmup_mb']:18.0f}"
         )
     real, naive = reports["real"], reports["naive"]
     ratio = {
-        "p50": _percentile(naive["timings_ms"], 0.5) / _percentile(real["timings_ms"], 0.5),
-        "p95": _percentile(naive["timings_ms"], 0.95) / _percentile(real["timings_ms"], 0.95),
+        "p50": percentile(naive["timings_ms"], 0.5) / percentile(real["timings_ms"], 0.5),
+        "p95": percentile(naive["timings_ms"], 0.95) / percentile(real["timings_ms"], 0.95),
         "rss": naive["peak_rss_mb"] / real["peak_rss_mb"],
     }
     print(f"{'naive/real':10} p50 x{ratio['p50']:.2f}   p95 x{ratio['p95']:.2f}   peak RSS x{ratio['rss']:.2f}")
 
     stages = real["stages"]
     print(
-        f"\nreal, per stage (p50): intake {_percentile(stages['intake'], 0.5):.1f} ms, "
-        f"measure {_percentile(stages['measure'], 0.5):.1f} ms"
+        f"\nreal, per stage (p50): intake {percentile(stages['intake'], 0.5):.1f} ms, "
+        f"measure {percentile(stages['measure'], 0.5):.1f} ms"
     )
     agree = sum(a == b for a, b in zip(real["verdicts"], naive["verdicts"]))
     print(f"verdicts, real vs naive: {agree}/{len(names)} agree")
     for name, verdict in zip(names, real["verdicts"]):
         print(f"  {name:22} {verdict}")
-    p50, p95 = _percentile(real["timings_ms"], 0.5), _percentile(real["timings_ms"], 0.95)
+    p50, p95 = percentile(real["timings_ms"], 0.5), percentile(real["timings_ms"], 0.95)
     met = "met" if p95 <= 100 else ("met at p50 only" if p50 <= 100 else "NOT met")
     print(f"\ntarget (DESIGN.md): photo-quality verdict alone <= 100 ms -> real p50 {p50:.0f} ms, p95 {p95:.0f} ms: {met}")
 
