@@ -139,7 +139,7 @@ class ObjectsParameters(_Strict):
     label: str = Field(min_length=1, max_length=100)
     min_count: int = Field(default=1, ge=0)
     max_count: int | None = Field(default=None, ge=0)
-    min_confidence: Share = 0.5
+    min_confidence: Share = 0.75  # the person detector scores some non-people (a cat) up to 0.7
 
     @model_validator(mode="after")
     def _counts(self) -> "ObjectsParameters":
@@ -157,23 +157,25 @@ class BrandColour(_Strict):
 class PaletteParameters(_Strict):
     colours: list[BrandColour] = Field(min_length=1, max_length=12)
     max_delta_e: float = Field(default=12.0, gt=0, le=100)  # CIEDE2000 distance that still counts as the colour
-    white_balance: Literal["gray_world", "none"] = "gray_world"
+    # grey_edge: divide out the illuminant estimated from the edges (robust to big brand posters).
+    white_balance: Literal["grey_edge", "none"] = "grey_edge"
     uncertain_margin: Share = 0.01
 
 
 class SimilarityParameters(_Strict):
     references: list[Annotated[str, Field(pattern=FILE_NAME_PATTERN)]] = Field(min_length=1, max_length=10)
-    min_similarity: Share = 0.6  # cosine similarity of embeddings
+    # Cosine similarity of embeddings. Any window scores ~0.86+; the same window re-shot ~0.95.
+    min_similarity: Share = 0.93
     # Below this the photo is not of the window at all (wrong subject): retake, not a failure.
     wrong_subject_below: Share = 0.3
-    uncertain_margin: Share = 0.05
+    uncertain_margin: Share = 0.015
 
 
 class LightingParameters(_Strict):
     # Window (the rule's zone, default the centre) against the rest of the photo.
     min_ratio: float = Field(default=1.15, ge=0)
     min_luminance: float = Field(default=70.0, ge=0, le=255)
-    uncertain_margin: float = Field(default=0.1, ge=0)
+    uncertain_margin: float = Field(default=0.05, ge=0)
 
 
 # --- rules ---------------------------------------------------------------------------------

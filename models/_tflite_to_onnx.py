@@ -337,6 +337,7 @@ def build_pose_detector(wheel: Path, dst: Path, _anchors_path: Path, tmp: Path) 
     print(f"  pose detector converted; best person score on skimage astronaut: {best:.3f}")
     manifest = {
         "name": "person_detect_mediapipe_blazepose", "task": "person-detection (single-class SSD, BlazePose detector)",
+        "detector": "blazepose",
         "input": {"name": "input", "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "layout": "NHWC", "colour": "RGB",
                   "dtype": "float32", "size": "224x224 letterbox (keep aspect, centre, zero border)",
                   "normalisation": {"scale": 1 / 127.5, "mean": [1.0, 1.0, 1.0], "std": [1.0, 1.0, 1.0],

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.resample import shrink
 from chalicelib.vision.inference import ModelError, Models
 
 YOLO_FAMILIES = ("yolov8", "yolov5")
@@ -69,9 +70,10 @@ def letterbox(rgb: np.ndarray, side: int, pad_value: int) -> tuple[np.ndarray, L
     height, width = rgb.shape[:2]
     scale = side / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    # INTER_AREA shrinks a 2048 px photo without aliasing; upscaling (rare) stays bilinear.
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(rgb, (new_w, new_h), interpolation=interpolation)
+    if scale < 0.5:
+        resized = shrink(rgb, (new_w, new_h))
+    else:
+        resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     pad_x, pad_y = (side - new_w) // 2, (side - new_h) // 2
     canvas = np.full((side, side, 3), pad_value, np.uint8)
     canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized
@@ -80,13 +82,11 @@ def letterbox(rgb: np.ndarray, side: int, pad_value: int) -> tuple[np.ndarray, L
 
 def family(spec: dict[str, Any]) -> str:
     declared = spec.get("detector")
-    if declared in YOLO_FAMILIES:
+    if declared in YOLO_FAMILIES or declared == BLAZEPOSE:
         return declared
-    if declared is None and str(spec.get("task", "")).startswith("person-detection"):
-        return BLAZEPOSE
     raise ModelError(
         f"model {spec.get('name')!r} is not a detector this service can run: its manifest entry needs "
-        f"\"detector\": one of {', '.join(YOLO_FAMILIES)}"
+        f"\"detector\": one of {', '.join((*YOLO_FAMILIES, BLAZEPOSE))}"
     )
 
 

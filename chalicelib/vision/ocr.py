@@ -121,8 +121,8 @@ def detect(bgr: np.ndarray, models: Models, max_side: int = DET_MAX_SIDE) -> lis
     """Text quads in ``bgr`` pixels; the image goes in with its long side at most ``max_side``."""
     height, width = bgr.shape[:2]
     ratio = min(1.0, max_side / max(height, width))  # never upscale
-    det_h = max(32, int(round(height * ratio / 32)) * 32)
-    det_w = max(32, int(round(width * ratio / 32)) * 32)
+    det_h = max(32, round(height * ratio / 32) * 32)
+    det_w = max(32, round(width * ratio / 32) * 32)
     if det_h > max_side or det_w > max_side:  # rounding up may pass the cap: take the step below
         det_h, det_w = min(det_h, max_side // 32 * 32), min(det_w, max_side // 32 * 32)
     resized = cv2.resize(bgr, (det_w, det_h), interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
@@ -134,8 +134,8 @@ def detect(bgr: np.ndarray, models: Models, max_side: int = DET_MAX_SIDE) -> lis
 
 
 def _crop(bgr: np.ndarray, quad: np.ndarray) -> _Crop:
-    width = int(round(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2]))))
-    height = int(round(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))))
+    width = round(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2])))
+    height = round(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     if height >= VERTICAL_RATIO * width:
         # Vertical text, read bottom-to-top (a 90° counter-clockwise turn): the crop's TL is the
         # quad's TR.
@@ -164,7 +164,7 @@ def _turn_upside_down(crops: list[_Crop], models: Models, only_tall: bool) -> No
         tensor = np.zeros((len(batch), 3, REC_HEIGHT, CLS_WIDTH), np.float32)
         for i, crop in enumerate(batch):  # the classifier's fixed input: 48 x 192, zero-padded
             h, w = crop.pixels.shape[:2]
-            resized_w = min(CLS_WIDTH, int(math.ceil(REC_HEIGHT * w / h)))
+            resized_w = min(CLS_WIDTH, math.ceil(REC_HEIGHT * w / h))
             tensor[i, :, :, :resized_w] = _normalise(cv2.resize(crop.pixels, (resized_w, REC_HEIGHT)))
         probs = session.run(None, {"x": tensor})[0]
         for crop, p in zip(batch, probs):
@@ -211,13 +211,13 @@ def _decode(probs: np.ndarray, keys: tuple[str, ...], input_width: int) -> _Read
 def recognise(crops: list[np.ndarray], models: Models) -> list[_Reading]:
     """Read BGR line crops, batched by similar aspect so little width is padding."""
     session, keys = models.session(REC_MODEL), _keys(_keys_path(models))
-    widths = [int(math.ceil(REC_HEIGHT * c.shape[1] / max(c.shape[0], 1))) for c in crops]
+    widths = [math.ceil(REC_HEIGHT * c.shape[1] / max(c.shape[0], 1)) for c in crops]
     order = np.argsort(widths, kind="stable")
     readings: list[_Reading | None] = [None] * len(crops)
     for start in range(0, len(order), REC_BATCH):
         batch = order[start : start + REC_BATCH]
         input_w = max(REC_MIN_WIDTH, max(widths[i] for i in batch))
-        input_w = int(math.ceil(input_w / REC_STRIDE)) * REC_STRIDE
+        input_w = math.ceil(input_w / REC_STRIDE) * REC_STRIDE
         tensor = np.zeros((len(batch), 3, REC_HEIGHT, input_w), np.float32)
         for row, i in enumerate(batch):
             resized = cv2.resize(crops[i], (max(1, widths[i]), REC_HEIGHT), interpolation=cv2.INTER_LINEAR)

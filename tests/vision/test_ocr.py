@@ -44,7 +44,9 @@ def _background(rng: random.Random, kind: str, size: tuple[int, int]) -> Image.I
         ramp = np.linspace(200, 255, width, dtype=np.float32)[None, :, None]
         tint = np.array([rng.uniform(0.85, 1.0) for _ in range(3)], np.float32)
         return Image.fromarray(np.broadcast_to(ramp * tint, (height, width, 3)).astype(np.uint8))
-    from skimage import data  # a real photo, lightened under the text band like a poster's
+    from skimage import (
+        data,  # a real photo, lightened under the text band like a poster's
+    )
 
     photo = getattr(data, kind)()
     photo = cv2.resize(photo, size, interpolation=cv2.INTER_LINEAR)
@@ -61,7 +63,7 @@ def text_image(seed: int, size: tuple[int, int] = (800, 480)) -> tuple[np.ndarra
     for _ in range(rng.randint(2, 3)):
         text = rng.choice(PHRASES)
         typeface = font(rng.randint(34, 56), rng.choice(FONT_FILES))
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=typeface)
+        left, _, right, bottom = draw.textbbox((0, 0), text, font=typeface)
         x = rng.randint(20, max(21, size[0] - (right - left) - 20))
         if kind not in ("plain", "gradient"):  # a light band behind text on a photo
             draw.rectangle((x - 14, y - 10, x + right - left + 14, y + bottom + 10), fill=(245, 242, 235))
@@ -101,9 +103,10 @@ def readings():
 
 def test_reads_rendered_text_on_plain_and_photo_backgrounds(readings):
     accuracies = [char_accuracy([line.text for line in lines], truth) for lines, truth in readings]
-    # Measured 0.97 mean with the int8 detector (spaces PP-OCR drops between Latin words count as errors).
-    assert np.mean(accuracies) >= 0.93, accuracies
-    assert min(accuracies) >= 0.80, accuracies
+    # Measured: mean 0.991, worst image 0.947 (int8 detector, fp32 recogniser); the spaces PP-OCR
+    # drops between Latin words count as errors here.
+    assert np.mean(accuracies) >= 0.96, accuracies
+    assert min(accuracies) >= 0.90, accuracies
 
 
 def test_lines_have_quads_words_and_confidence_in_image_coordinates(readings):
@@ -126,7 +129,7 @@ def test_word_boxes_follow_the_words():
     words = ["Prezzo", "speciale", "oggi"]
     x, truth = 30, {}
     for word in words:
-        left, top, right, bottom = draw.textbbox((x, 50), word, font=typeface)
+        left, _, right, _ = draw.textbbox((x, 50), word, font=typeface)
         draw.text((x, 50), word, font=typeface, fill=(10, 10, 10))
         truth[word.lower()] = (left + right) / 2
         x = right + 40
@@ -142,7 +145,7 @@ def test_reads_text_warped_in_perspective_into_a_larger_photo():
     poster, truth = text_image(3, (640, 400))
     canvas = cv2.resize(data.rocket(), (1600, 1200))
     corners = np.float32([[500, 300], [1150, 360], [1130, 760], [520, 800]])
-    photo, homography = warp_into(poster, corners, canvas)
+    photo, _ = warp_into(poster, corners, canvas)
     lines = ocr.read_text(photo, models())
     assert char_accuracy([line.text for line in lines if _inside(line.quad, corners)], truth) >= 0.85
     # Quads are in the photo's pixels: every text line lies on the poster.

@@ -1,0 +1,240 @@
+"""The text rule on real pixels: phrases rendered with Pillow, read by the OCR, matched forgivingly;
+the rectified-artwork path with a fake artwork match; zones; one OCR per region and photo."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from chalicelib.guideline import TextRule
+from chalicelib.vision import ocr
+from chalicelib.vision.checks import text
+from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.inference import Models
+from chalicelib.vision.intake import IntakeResult
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def font(size: int) -> ImageFont.ImageFont:
+    return ImageFont.truetype(str(FONT), size) if FONT.is_file() else ImageFont.load_default(size=size)
+
+
+@functools.cache
+def models() -> Models:
+    return Models(threads=1)
+
+
+def context(rgb: np.ndarray) -> PhotoContext:
+    image = IntakeResult("png", (rgb.shape[1], rgb.shape[0]), rgb, b"", b"", ())
+    return PhotoContext(image, models=models())
+
+
+def rule(*phrases: str, **parameters) -> TextRule:
+    zone = parameters.pop("zone", None)
+    document = {"id": "text-1", "type": "text", "message": "Put up the campaign text.", "parameters": {"phrases": list(phrases), **parameters}}
+    if zone is not None:
+        document["zone"] = zone
+    return TextRule.model_validate(document)
+
+
+def render(lines: list[tuple[str, tuple[int, int], int]], size=(1200, 800), background=(240, 236, 228)):
+    """An RGB image with each (text, (x, y), font size) drawn; returns it and each text's box."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    boxes = {}
+    for words, at, px in lines:
+        draw.text(at, words, font=font(px), fill=(25, 25, 30))
+        boxes[words] = draw.textbbox(at, words, font=font(px))
+    return np.asarray(image), boxes
+
+
+@functools.cache
+def window() -> tuple[np.ndarray, dict]:
+    """A shop-window-like image: a promo line on top, prices and legal text lower down."""
+    return render(
+        [
+            ("SALDI DI FINE STAGIONE", (80, 60), 64),
+            ("Già scontato", (80, 200), 52),
+            ("29.90€", (700, 200), 52),
+            ("Offerta valida fino al 31 marzo", (80, 620), 40),
+        ]
+    )
+
+
+# --- normalisation and matching, without pixels ---------------------------------------------
+
+
+def test_normalise_accents_case_currency_and_separators():
+    assert text.normalise("Già SCONTATO") == text.normalise("gia scontato") == ["gia", "scontato"]
+    assert text.normalise("€ 29,90") == text.normalise("29.90€") == text.normalise("EUR 29.90") == ["29.90"]
+    assert text.normalise("1.299,00 €") == text.normalise("$1,299.00") == ["1299.00"]
+    assert text.normalise("sc0ntato 5O%") == ["scontato", "50%"]  # OCR's letter/digit slips
+    assert text.normalise("Promo 3x2") == ["promo", "3x2"]
+
+
+def _line(*words: str) -> ocr.TextLine:
+    quads = [np.float32([[i * 100, 0], [i * 100 + 90, 0], [i * 100 + 90, 40], [i * 100, 40]]) for i in range(len(words))]
+    return ocr.TextLine(" ".join(words), 0.9, quads[0], tuple(ocr.Word(w, 0.9, q) for w, q in zip(words, quads)))
+
+
+def test_matching_tolerates_ocr_errors_and_dropped_spaces():
+    keyed = text._word_keys([_line("Vetrina", "SALDIDI", "F1NE", "STAGI0NF"), _line("altro")])
+    match = text.best_match("Saldi di fine stagione", keyed)
+    assert 0.85 <= match.similarity < 1.0  # two slips in 19 letters
+    assert [w.text for w in match.words] == ["SALDIDI", "F1NE", "STAGI0NF"]
+    assert text.best_match("Nuova collezione", keyed).similarity < 0.5
+
+
+# --- the rule on rendered pixels ------------------------------------------------------------
+
+
+def test_required_phrases_found_despite_case_and_accents():
+    rgb, boxes = window()
+    result = text.evaluate(rule("Saldi di fine stagione", "GIA SCONTATO"), context(rgb))
+    assert result.status == "pass", result
+    assert result.value >= 0.95 and result.type == "text" and result.threshold.min == 0.8
+    assert result.message.startswith("The required text is in the window")
+    # The matched words are boxed where they were drawn.
+    quads = [e for e in result.evidence if e["kind"] == "quad"]
+    left, top, right, bottom = boxes["SALDI DI FINE STAGIONE"]
+    promo = [q for q in quads if "Saldi di fine stagione" in q["label"]]
+    points = np.array([q["points"] for q in promo]).reshape(-1, 2)
+    assert abs(points[:, 0].min() - left) < 20 and abs(points[:, 0].max() - right) < 20
+    assert top - 20 < points[:, 1].mean() < bottom + 20
+    assert any(e["kind"] == "note" and e["text"].startswith("read on the photo: SALDI") for e in result.evidence)
+
+
+def test_price_matches_whatever_the_currency_and_separator():
+    result = text.evaluate(rule("€ 29,90"), context(window()[0]))
+    assert result.status == "pass" and result.value == 1.0
+
+
+def test_misspelt_phrase_is_tolerated_within_min_similarity():
+    result = text.evaluate(rule("Offerta valida fino al 31 marzzo"), context(window()[0]))
+    assert result.status == "pass" and 0.9 <= result.value < 1.0
+
+
+def test_required_phrase_missing_fails_with_the_rule_message():
+    result = text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera"), context(window()[0]))
+    assert result.status == "fail" and result.value < 0.6
+    assert result.message == "Put up the campaign text."
+    assert any(e["kind"] == "note" and e["text"].startswith('not found: "Nuova collezione primavera"') for e in result.evidence)
+    # "any": one of them is enough.
+    assert text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera", match="any"), context(window()[0])).status == "pass"
+
+
+def test_forbidden_phrase_detected_and_absent():
+    ctx = context(window()[0])
+    found = text.evaluate(rule("saldi di fine stagione", "prezzi pazzi", mode="forbidden"), ctx)
+    assert found.status == "fail" and found.value >= 0.95 and found.threshold.max == 0.8
+    assert any(e["kind"] == "quad" for e in found.evidence)
+    absent = text.evaluate(rule("prezzi pazzi", "fuori tutto", mode="forbidden"), ctx)
+    assert absent.status == "pass" and absent.value < 0.6
+    assert absent.message == "None of the forbidden text is in the window."
+
+
+def test_zone_restricts_where_the_text_is_read():
+    rgb, _ = window()
+    upper = text.evaluate(rule("Offerta valida fino al 31 marzo", zone="upper_half"), context(rgb))
+    lower = text.evaluate(rule("Offerta valida fino al 31 marzo", zone="lower_half"), context(rgb))
+    assert upper.status == "fail" and lower.status == "pass"
+    (zone,) = [e for e in lower.evidence if e["kind"] == "zone"]
+    assert zone["box"] == [0, 400, 1200, 400]
+    # Word quads are in working-image pixels, not the zone's.
+    assert min(p[1] for e in lower.evidence if e["kind"] == "quad" for p in e["points"]) > 600
+
+
+def test_ocr_runs_once_per_photo_and_region(monkeypatch):
+    calls = []
+    real = ocr.read_text
+    monkeypatch.setattr(ocr, "read_text", lambda *a, **k: calls.append(1) or real(*a, **k))
+    ctx = context(window()[0])
+    text.evaluate(rule("Saldi di fine stagione"), ctx)
+    text.evaluate(rule("prezzi pazzi", mode="forbidden"), ctx)
+    assert len(calls) == 1
+    text.evaluate(rule("Saldi", zone="upper_half"), ctx)  # another region: read again
+    assert len(calls) == 2
+
+
+# --- on the rectified artwork ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeArtworkMatch:
+    quad: np.ndarray
+    homography: np.ndarray
+    artwork_size: tuple[int, int]
+
+
+@functools.cache
+def poster_in_photo():
+    """A 600x800 poster with a headline and a legal line, warped in perspective into a photo."""
+    from skimage import data
+
+    poster, boxes = render(
+        [("NUOVA", (60, 120), 110), ("COLLEZIONE", (50, 280), 76), ("Offerta valida fino al 31/3", (40, 700), 26)],
+        size=(600, 800), background=(250, 246, 236),
+    )
+    photo = cv2.resize(data.coffee(), (2048, 1536))
+    corners = np.float32([[700, 260], [1260, 330], [1240, 1120], [720, 1200]])
+    homography = cv2.getPerspectiveTransform(np.float32([[0, 0], [600, 0], [600, 800], [0, 800]]), corners)
+    warped = cv2.warpPerspective(poster, homography, (2048, 1536), flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.full((800, 600), 255, np.uint8), homography, (2048, 1536))
+    photo[mask > 0] = warped[mask > 0]
+    return photo, FakeArtworkMatch(corners, homography, (600, 800)), boxes
+
+
+def _fake_find(match):
+    importlib.import_module("chalicelib.vision.checks.artwork")  # exists or not, the fake stands in
+    calls = []
+
+    def find(context, name):
+        calls.append(name)
+        return match if name == "poster.png" else None
+
+    return find, calls
+
+
+def test_text_read_on_the_rectified_artwork_and_mapped_back(monkeypatch):
+    photo, match, boxes = poster_in_photo()
+    find, asked = _fake_find(match)
+    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
+    reads = []
+    real = ocr.read_text
+    monkeypatch.setattr(ocr, "read_text", lambda rgb, *a, **k: reads.append(rgb.shape) or real(rgb, *a, **k))
+
+    ctx = context(photo)
+    result = text.evaluate(rule("Nuova collezione", artwork="poster.png"), ctx)
+    assert result.status == "pass", result
+    # The poster upright at its own aspect, about as large as the photo shows it (~940 px tall).
+    height, width = reads[0][:2]
+    assert 900 <= height <= 960 and abs(width / height - 0.75) < 0.01
+    # The words' boxes land on the words in the photo.
+    for word in ("NUOVA", "COLLEZIONE"):
+        left, top, right, bottom = boxes[word]
+        centre = cv2.perspectiveTransform(np.float64([[[(left + right) / 2, (top + bottom) / 2]]]), match.homography)[0, 0]
+        (quad,) = [e for e in result.evidence if e["kind"] == "quad" and e["label"].startswith(word)]
+        assert np.linalg.norm(np.mean(quad["points"], axis=0) - centre) < 25, (word, quad, centre)
+    assert any(e["kind"] == "note" and e["text"].startswith("read on the artwork poster.png") for e in result.evidence)
+
+    # The small legal line reads too, and a second rule on the artwork reuses the OCR.
+    legal = text.evaluate(rule("offerta valida fino al 31/3", artwork="poster.png"), ctx)
+    assert legal.status == "pass" and len(reads) == 1
+    assert asked and set(asked) == {"poster.png"}
+
+
+def test_artwork_not_found_reads_the_photo(monkeypatch):
+    photo, match, _ = poster_in_photo()
+    find, _ = _fake_find(match)
+    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
+    result = text.evaluate(rule("Nuova collezione", artwork="other.png"), context(photo))
+    assert any(e["kind"] == "note" and "other.png not found" in e["text"] for e in result.evidence)
+    assert any(e["kind"] == "note" and e["text"].startswith("read on the photo") for e in result.evidence)
+    assert result.status in ("pass", "uncertain")  # the headline is large enough to read on the photo
