@@ -1,5 +1,6 @@
-"""The demo campaign that ``make run`` seeds: a guideline, generated window photos, and one
-submission per photo sent through the real API and upload path, so the loop is there to see."""
+"""The demo campaign that ``make run`` seeds: a guideline of every rule type with its pack (the
+poster and a reference photo), generated window photos, and one submission per photo sent
+through the real API and upload path, so the loop is there to see."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ log = logging.getLogger(__name__)
 
 CAMPAIGN_ID = "demo-autumn-2026"
 STORES = ["S001", "S002", "S003", "S004", "S005", "S006"]
+
+POSTER = "warm-layers.png"
+REFERENCE = "reference.jpg"
 
 GUIDELINE: dict[str, Any] = {
     "name": "Autumn 2026 window",
@@ -33,6 +37,25 @@ GUIDELINE: dict[str, Any] = {
         {"id": "photo-level", "type": "photo_quality", "weight": 1,
          "message": "The photo is tilted. Hold the phone upright, facing the window.",
          "parameters": {"check": "tilt"}},
+        {"id": "poster", "type": "artwork_present", "weight": 3,
+         "message": "The Warm Layers poster is missing. Put it up in the window, fully visible.",
+         "parameters": {"artwork": POSTER, "min_share": 0.01, "min_visible": 0.6}},
+        {"id": "promo-text", "type": "text", "weight": 2,
+         "message": "The poster must show the promotion: Warm Layers, -30%.",
+         "parameters": {"phrases": ["Warm Layers", "-30%"], "artwork": POSTER}},
+        {"id": "nobody-in-front", "type": "objects", "weight": 1,
+         "message": "Someone is in front of the window. Take the photo when nobody blocks it.",
+         "parameters": {"label": "person", "min_count": 0, "max_count": 0}},
+        {"id": "brand-colours", "type": "palette", "weight": 1,
+         "message": "The brand colours (navy and red) are not visible enough.",
+         "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01},
+                                    {"name": "red", "hex": "#E64632", "min_share": 0.001}]}},
+        {"id": "like-reference", "type": "reference_similarity", "weight": 1,
+         "message": "The window does not look like the reference photo. Compare it with the guideline.",
+         "parameters": {"references": [REFERENCE]}},
+        {"id": "window-lit", "type": "lighting", "weight": 1,
+         "message": "The window is not lit. Switch on the window lights.",
+         "parameters": {}},
     ],
 }
 
@@ -44,25 +67,43 @@ CAMPAIGN: dict[str, Any] = {
     "guideline": GUIDELINE,
 }
 
-# (file name, store, how the photo is spoilt)
+# (file name, store, which posters are up, other brand posters, defects)
 PHOTOS = [
-    ("window-good.jpg", "S001", {}),
-    ("window-blurry.jpg", "S002", {"blur_sigma": 6.0}),
-    ("window-dark.jpg", "S003", {"brightness": 0.25}),
-    ("window-tilted.jpg", "S004", {"tilt_deg": 9.0}),
+    ("window-poster.jpg", "S001", [POSTER], False, ()),
+    ("window-no-poster.jpg", "S002", [], False, ()),
+    ("window-other-poster.jpg", "S003", [], True, ()),
+    ("window-blurry.jpg", "S004", [POSTER], False, ("blur",)),
 ]
 
 
-def write_photos(folder: Path) -> list[tuple[Path, str]]:
-    """Generate the demo photos (12 MP phone-like JPEGs) once; return (path, store) pairs."""
-    from chalicelib.vision.synthetic import to_jpeg, window_photo
+def pack_files() -> dict[str, bytes]:
+    """The campaign's artwork and its reference photo: the window as HQ wants it."""
+    from chalicelib.vision import scenes
 
+    poster = scenes.poster(POSTER, "Warm Layers", "-30%", 7, "brand-a")
+    return {POSTER: poster, REFERENCE: _scene({POSTER: poster}, [POSTER], (), (), (2400, 1800)).jpeg}
+
+
+def _scene(artworks: dict[str, bytes], present: list[str], distractors: tuple, defects: tuple, size: tuple[int, int]) -> Any:
+    from chalicelib.vision import scenes
+
+    # The demo's shop: the first seed whose backdrop is a shop window rather than a photograph.
+    seed = next(s for s in range(1, 200) if scenes.window_scene(s, artworks, [], size=(320, 240)).labels["backdrop"] == "synthetic")
+    return scenes.window_scene(seed, artworks, present, distractors, defects, size)
+
+
+def write_photos(folder: Path, pack: dict[str, bytes]) -> list[tuple[Path, str]]:
+    """Generate the demo photos (12 MP phone-like JPEGs) once; return (path, store) pairs."""
+    from chalicelib.vision import scenes
+
+    other = scenes.poster("flash-deals.png", "Flash Deals", "-50%", 8, "brand-a")
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for seed, (name, store, spoil) in enumerate(PHOTOS):
+    for name, store, present, with_other, defects in PHOTOS:
         path = folder / name
         if not path.exists():
-            path.write_bytes(to_jpeg(window_photo(seed=seed + 1, **spoil), exif_orientation=1))
+            scene = _scene({POSTER: pack[POSTER]}, present, (other,) if with_other else (), defects, (4032, 3024))
+            path.write_bytes(scene.jpeg)
         out.append((path, store))
     return out
 
@@ -100,7 +141,15 @@ def seed(base_url: str, photo_folder: Path) -> bool:
     status, body = _call("PUT", f"{base_url}/campaigns/{CAMPAIGN_ID}", CAMPAIGN)
     if status not in (200, 201):
         raise RuntimeError(f"could not create the demo campaign: {status} {body}")
-    for path, store in write_photos(photo_folder):
+    pack = pack_files()
+    for name, data in pack.items():
+        content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/pack", {"name": name, "content_type": content_type})
+        if status != 201 or upload(created["upload"], data, name) not in (200, 201, 204):
+            raise RuntimeError(f"could not upload the demo pack file {name}: {status} {created}")
+        (photo_folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (photo_folder / name).write_bytes(data)
+    for path, store in write_photos(photo_folder, pack):
         status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/submissions",
                                 {"store_id": store, "content_type": "image/jpeg"})
         if status != 201:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from chalicelib.guideline import Guideline, Rule
 from chalicelib.vision import overlay
-from chalicelib.vision.checks import photo_quality
+from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
 from chalicelib.vision.context import Pack, PhotoContext
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import intake
@@ -31,6 +31,12 @@ Evaluate = Callable[[Any, PhotoContext], RuleResult]
 # The rule types this analyser can run. A new type is one module under checks/ and one line here.
 CHECKS: dict[str, Evaluate] = {
     "photo_quality": photo_quality.evaluate,
+    "artwork_present": artwork.evaluate,
+    "text": text.evaluate,
+    "objects": objects.evaluate,
+    "palette": palette.evaluate,
+    "reference_similarity": similarity.evaluate,
+    "lighting": lighting.evaluate,
 }
 
 

@@ -30,6 +30,9 @@ VERDICT_WORDS = {"pass": "Follows the guideline", "fail": "Does not follow the g
                  "review": "Needs a reviewer", "retake": "Photo must be taken again"}
 VERDICT_COLOURS = {"pass": STATUS_COLOURS["pass"], "fail": STATUS_COLOURS["fail"],
                    "review": STATUS_COLOURS["uncertain"], "retake": STATUS_COLOURS["fail"]}
+# What a passed rule still shows: where the poster, the words and the objects were found. Other
+# passed evidence (tilt lines, zones, colour cells) would only clutter the picture.
+DRAWN_WHEN_PASSED = ("artwork_present", "text", "objects")
 _FONT_FILES = ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -113,6 +116,8 @@ def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
     rules = result.get("rules", [])
     for number, rule in enumerate(rules, start=1):
         colour = STATUS_COLOURS.get(rule["status"], STATUS_COLOURS["error"])
+        if rule["status"] == "pass" and rule["type"] not in DRAWN_WHEN_PASSED:
+            continue
         anchor = None
         for item in rule.get("evidence", []):
             anchor = _draw_evidence(draw, item, colour, scale, width) or anchor

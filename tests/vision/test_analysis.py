@@ -68,3 +68,9 @@ def test_a_crashing_check_sends_the_photo_to_review(monkeypatch, sharp_jpeg, mak
     assert result["verdict"] == "review"
     assert result["rules"][0]["status"] == "error"
     assert "model file missing" in result["rules"][0]["evidence"][0]["text"]
+
+
+def test_every_rule_type_of_the_guideline_has_a_check():
+    from chalicelib.guideline import RULE_TYPES
+
+    assert set(analysis.CHECKS) == set(RULE_TYPES)
