@@ -24,12 +24,17 @@ class PackMissing(KeyError):
 class Pack(Protocol):
     """The files of a campaign's guideline pack, by name."""
 
+    def names(self) -> list[str]: ...
+
     def read(self, name: str) -> bytes: ...
 
 
 class DictPack:
     def __init__(self, files: Mapping[str, bytes] | None = None):
         self._files = dict(files or {})
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
 
     def read(self, name: str) -> bytes:
         try:
@@ -43,6 +48,9 @@ class FolderPack:
 
     def __init__(self, folder: Path):
         self._folder = folder
+
+    def names(self) -> list[str]:
+        return sorted(p.name for p in self._folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
 
     def read(self, name: str) -> bytes:
         path = self._folder / name

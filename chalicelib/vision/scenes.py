@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -120,7 +121,7 @@ def _picture(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
 
 
 def _centred(draw: ImageDraw.ImageDraw, text: str, font, cx: float, y: float, fill) -> None:
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    left, top, right, _ = draw.textbbox((0, 0), text, font=font)
     draw.text((cx - (right - left) / 2 - left, y - top), text, font=font, fill=fill)
 
 
@@ -190,15 +191,22 @@ def _backdrop(rng: np.random.Generator, size: tuple[int, int]) -> tuple[np.ndarr
     return img, name
 
 
-def _poster_quad(rng: np.random.Generator, slot: tuple[float, float], size: tuple[int, int]) -> np.ndarray:
-    """A perspective quad (TL, TR, BR, BL) for a poster in the horizontal slot (x0, x1 shares)."""
+def _poster_quad(
+    rng: np.random.Generator,
+    slot: tuple[float, float],
+    size: tuple[int, int],
+    heights: tuple[float, float] = (0.32, 0.62),
+    centres: tuple[float, float] = (0.35, 0.65),
+) -> np.ndarray:
+    """A perspective quad (TL, TR, BR, BL) for a poster in the horizontal slot (x0, x1 shares),
+    its height a share of the photo's in ``heights``, its centre's height in ``centres``."""
     width, height = size
     aspect = POSTER_SIZE[0] / POSTER_SIZE[1]
     slot_w = (slot[1] - slot[0]) * width
-    ph = min(rng.uniform(0.32, 0.62) * height, 0.9 * slot_w / aspect)
+    ph = min(rng.uniform(*heights) * height, 0.9 * slot_w / aspect)
     pw = ph * aspect
     cx = (slot[0] + slot[1]) / 2 * width + rng.uniform(-0.1, 0.1) * (slot_w - pw)
-    cy = height * rng.uniform(0.35, 0.65)
+    cy = height * rng.uniform(*centres)
     quad = np.array([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]])
     # Seen from the side: one vertical edge shorter than the other; plus a little rotation.
     squeeze = rng.uniform(-0.18, 0.18)
@@ -257,8 +265,9 @@ def _occlude(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> n
 def _reflect(photo: np.ndarray, rng: np.random.Generator) -> None:
     """The street mirrored faintly in the glass, with bright diagonal streaks."""
     h, w = photo.shape[:2]
-    street = cv2.resize(_skimage_photo(_BACKDROP_SOURCES[int(rng.integers(len(_BACKDROP_SOURCES)))]), (w, h))[:, ::-1]
-    street = cv2.GaussianBlur(street, (0, 0), 3)
+    # Out of focus (the camera focuses through the glass): blurred small, then scaled up.
+    street = _skimage_photo(_BACKDROP_SOURCES[int(rng.integers(len(_BACKDROP_SOURCES)))])[:, ::-1]
+    street = cv2.resize(cv2.GaussianBlur(street, (0, 0), 1.5), (w, h), interpolation=cv2.INTER_LINEAR)
     alpha = float(rng.uniform(0.18, 0.3))
     cv2.addWeighted(photo, 1 - alpha, street, alpha, 0, dst=photo)
     overlay = photo.copy()
@@ -287,11 +296,15 @@ def window_scene(
     distractors: Sequence[bytes] = (),
     defects: tuple[str, ...] = (),
     size: tuple[int, int] = (2400, 1800),
+    *,
+    heights: tuple[float, float] = (0.32, 0.62),
+    centres: tuple[float, float] = (0.35, 0.65),
 ) -> Scene:
     """A JPEG of a window showing the ``present`` artworks (and the distractor posters), labelled.
 
-    At most three posters fit (left, centre, right); the labels give every pack artwork's
-    presence and the quads of the present ones in upright photo pixels (before EXIF rotation).
+    At most three posters fit (left, centre, right); ``heights`` and ``centres`` (shares of the
+    photo's height) place the present ones. The labels give every pack artwork's presence and
+    the quads of the present ones in upright photo pixels (EXIF rotation undone).
     """
     unknown = set(defects) - set(DEFECTS)
     if unknown:
@@ -307,7 +320,7 @@ def window_scene(
     quads: dict[str, np.ndarray] = {}
     masks: dict[str, np.ndarray] = {}
     for (name, art), slot in zip(placed, order):
-        quad = _poster_quad(rng, slots[slot], size)
+        quad = _poster_quad(rng, slots[slot], size, heights, centres) if name else _poster_quad(rng, slots[slot], size)
         mask = _paste(photo, art, quad)
         if name:
             quads[name], masks[name] = quad, mask
