@@ -87,7 +87,7 @@ def _naive(photo: bytes, guideline, pack, models) -> dict:
         if rule.type_name == "text":
             rule = rule.model_copy(update={"parameters": rule.parameters.model_copy(update={"artwork": None})})
         began = time.perf_counter()
-        results.append(CHECKS[rule.type_name](rule, PhotoContext(full, pack, models)))
+        results.append(CHECKS[rule.type_name](rule, PhotoContext(full, pack, models, guideline.artworks())))
         rule_ms[rule.id] = (time.perf_counter() - began) * 1000
     score, verdict = score_and_verdict(results)
     for long_side in (2048, 400):

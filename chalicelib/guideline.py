@@ -249,16 +249,10 @@ class Guideline(_Strict):
     name: str | None = Field(default=None, max_length=200)
     rules: tuple[Rule, ...]
 
-    def pack_files(self) -> set[str]:
-        """The files of the guideline pack (artworks, reference photos) the rules name."""
-        names: set[str] = set()
-        for rule in self.rules:
-            params = getattr(rule, "parameters", None)
-            for field in ("artwork",):
-                if getattr(params, field, None):
-                    names.add(getattr(params, field))
-            names.update(getattr(params, "references", None) or ())
-        return names
+    def artworks(self) -> tuple[str, ...]:
+        """The pack files the rules look for in the photo (posters, stickers, banners)."""
+        names = {getattr(rule.parameters, "artwork", None) for rule in self.rules}
+        return tuple(sorted(name for name in names if name))
 
     def to_document(self) -> dict[str, Any]:
         return {

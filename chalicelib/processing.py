@@ -43,9 +43,6 @@ class BlobPack:
         self._blobs = blobs
         self._files = files
 
-    def names(self) -> list[str]:
-        return sorted(self._files)
-
     def read(self, name: str) -> bytes:
         from chalicelib.vision.context import PackMissing
 

@@ -87,7 +87,7 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
     """
     started = time.perf_counter()
     image = intake(photo)
-    context = PhotoContext(image, pack, models)
+    context = PhotoContext(image, pack, models, guideline.artworks())
     timings: dict[str, Any] = {"intake": _elapsed_ms(started), "rules": {}}
 
     gate_first = sorted(guideline.rules, key=lambda rule: not type(rule).gates_photo)

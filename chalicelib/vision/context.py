@@ -24,17 +24,12 @@ class PackMissing(KeyError):
 class Pack(Protocol):
     """The files of a campaign's guideline pack, by name."""
 
-    def names(self) -> list[str]: ...
-
     def read(self, name: str) -> bytes: ...
 
 
 class DictPack:
     def __init__(self, files: Mapping[str, bytes] | None = None):
         self._files = dict(files or {})
-
-    def names(self) -> list[str]:
-        return sorted(self._files)
 
     def read(self, name: str) -> bytes:
         try:
@@ -49,9 +44,6 @@ class FolderPack:
     def __init__(self, folder: Path):
         self._folder = folder
 
-    def names(self) -> list[str]:
-        return sorted(p.name for p in self._folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
-
     def read(self, name: str) -> bytes:
         path = self._folder / name
         if "/" in name or not path.is_file():
@@ -65,9 +57,13 @@ def digest(data: bytes) -> str:
 
 
 class PhotoContext:
-    def __init__(self, image: IntakeResult, pack: Pack | None = None, models: Models | None = None):
+    def __init__(
+        self, image: IntakeResult, pack: Pack | None = None, models: Models | None = None, artworks: tuple[str, ...] = ()
+    ):
         self.image = image
         self.pack = pack or DictPack()
+        # The campaign's artworks (the pack files its rules look for): rivals for one region.
+        self.artworks = artworks
         self._models = models
         self._memo: dict[str, Any] = {}
 

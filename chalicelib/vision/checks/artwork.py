@@ -353,14 +353,6 @@ def _beats(other: _Candidate, mine: _Candidate) -> bool:
     return (other.match.score, other.match.inliers) > (mine.match.score, mine.match.inliers)
 
 
-def _pack_artworks(context: PhotoContext) -> tuple[str, ...]:
-    """Every image of the pack, when the pack can list them (the rivals of an artwork)."""
-    names = getattr(context.pack, "names", None)
-    if names is None:
-        return ()
-    return tuple(sorted(n for n in names() if n.lower().endswith((".png", ".jpg", ".jpeg", ".webp"))))
-
-
 def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
     """The artwork's own best match, before any rival is considered."""
 
@@ -383,7 +375,7 @@ def find(context: PhotoContext, name: str) -> ArtworkMatch | None:
         mine = _raw_match(context, name)
         if mine is None:
             return None
-        for rival in _pack_artworks(context):
+        for rival in context.artworks:
             if rival == name:
                 continue
             try:
