@@ -45,8 +45,9 @@ GUIDELINE = {
          "parameters": {"label": "person", "min_count": 0, "max_count": 0}},
         {"id": "brand-colours", "type": "palette", "message": "Brand colours missing.",
          "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01}, {"name": "red", "hex": "#E64632", "min_share": 0.002}]}},
+        # Each photo is a different window: the similarity is timed, not used to send photos back.
         {"id": "like-reference", "type": "reference_similarity", "message": "Not like the reference.",
-         "parameters": {"references": [REFERENCE]}},
+         "parameters": {"references": [REFERENCE], "min_similarity": 0.5, "wrong_subject_below": 0.0}},
         {"id": "lit", "type": "lighting", "message": "Turn on the lights.", "parameters": {}},
     ],
 }

@@ -161,5 +161,9 @@ class UploadProcessor:
 
 
 def processor_for(services: Any) -> UploadProcessor:
-    """The processor on a process's services (chalicelib.wiring.Services)."""
+    """The processor on a process's services (chalicelib.wiring.Services), after checking at start
+    that every model file matches its manifest: a broken deployment fails loudly, not wrongly."""
+    from chalicelib.vision.inference import default_models
+
+    default_models().verify()
     return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings)

@@ -100,7 +100,9 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
         judged_at = time.perf_counter()
         results[rule.id] = _judge(rule, context)
         timings["rules"][rule.id] = _elapsed_ms(judged_at)
-        retake = retake or results[rule.id].retake
+        # Only a photo-quality failure stops the analysis; a later "retake" (a photo of something
+        # else) still lets the remaining rules say what they see.
+        retake = retake or (type(rule).gates_photo and results[rule.id].retake)
 
     ordered = [results[rule.id] for rule in guideline.rules]
     score, verdict = score_and_verdict(ordered)

@@ -74,3 +74,20 @@ def test_every_rule_type_of_the_guideline_has_a_check():
     from chalicelib.guideline import RULE_TYPES
 
     assert set(analysis.CHECKS) == set(RULE_TYPES)
+
+
+def test_a_photo_of_something_else_is_a_retake_but_every_rule_still_reports(monkeypatch, sharp_jpeg):
+    from chalicelib.guideline import parse_guideline
+    from chalicelib.vision.verdict import RuleResult
+
+    def wrong_subject(rule, context):
+        return RuleResult(rule.id, rule.type_name, "fail", 0.1, None, 0.9, rule.message, weight=rule.weight, retake=True)
+
+    monkeypatch.setitem(analysis.CHECKS, "reference_similarity", wrong_subject)
+    guideline = parse_guideline({"rules": [
+        {"id": "like-reference", "type": "reference_similarity", "message": "Not the window.", "parameters": {"references": ["r.jpg"]}},
+        {"id": "lit", "type": "lighting", "message": "Dark.", "parameters": {}},
+    ]})
+    result = analyse(sharp_jpeg, guideline).result
+    assert result["verdict"] == "retake"
+    assert [r["status"] for r in result["rules"]] == ["fail", "pass"]

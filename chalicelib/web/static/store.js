@@ -84,8 +84,9 @@ function renderVerdict(status) {
   const list = $("verdict-rules");
   list.replaceChildren();
   const image = $("verdict-image");
-  image.hidden = !(status.images && (status.images.normalised || status.images.thumbnail));
-  if (!image.hidden) image.src = status.images.normalised || status.images.thumbnail;
+  const shown = status.images && (status.images.overlay || status.images.normalised || status.images.thumbnail);
+  image.hidden = !shown;
+  if (shown) image.src = shown;
   if (status.status !== "done") {
     badge.className = "badge fail";
     badge.textContent = t("status." + status.status);
