@@ -24,6 +24,7 @@ lint-imports: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_intake_quality.py
+	$(BIN)/python bench/bench_analysis.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
