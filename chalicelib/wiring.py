@@ -11,6 +11,7 @@ from chalicelib.storage.ports import BlobStore, RecordStore, WorkQueue
 from chalicelib.submissions import Submissions
 
 LOCAL_BUCKET = "local"
+NOTIFIED_PREFIX = "incoming/"  # the bucket notification's filter (infra/README.md)
 
 
 @dataclass
@@ -44,12 +45,13 @@ def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQue
         visibility_timeout=settings.lease_seconds + 15,
         max_receives=settings.max_attempts,
     )
-    # The local stand-in for the bucket notification: an accepted upload is queued for analysis.
-    blobs = LocalBlobStore(
-        root,
-        settings.public_url,
-        on_created=lambda key, size: queue.send(object_created_event(LOCAL_BUCKET, key, size)),
-    )
+    # The local stand-in for the bucket notification (prefix incoming/, as in AWS): an accepted
+    # photo upload is queued for analysis.
+    def notify(key: str, size: int) -> None:
+        if key.startswith(NOTIFIED_PREFIX):
+            queue.send(object_created_event(LOCAL_BUCKET, key, size))
+
+    blobs = LocalBlobStore(root, settings.public_url, on_created=notify)
     return blobs, SQLiteRecordStore(root / "records.sqlite3"), queue
 
 
