@@ -111,7 +111,7 @@ def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
     scale = OUTPUT_WIDTH / photo.width
     photo = photo.resize((OUTPUT_WIDTH, round(photo.height * scale)), Image.Resampling.BILINEAR)
     width = max(3, OUTPUT_WIDTH // 320)
-    tag_size = OUTPUT_WIDTH // 40
+    tag_size = OUTPUT_WIDTH // 34
     draw = ImageDraw.Draw(photo)
     rules = result.get("rules", [])
     for number, rule in enumerate(rules, start=1):
@@ -125,8 +125,8 @@ def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
             _tag(draw, anchor, number, colour, tag_size)
 
     # The legend: the verdict, then one wrapped line per rule with its number and colour.
-    body = _font(OUTPUT_WIDTH // 48)
-    heading = _font(OUTPUT_WIDTH // 36, bold=True)
+    body = _font(OUTPUT_WIDTH // 36)  # about 11 px when the picture fills a phone screen
+    heading = _font(OUTPUT_WIDTH // 28, bold=True)
     pad = OUTPUT_WIDTH // 40
     chars = max(30, int(OUTPUT_WIDTH / (body.size * 0.55)) - 8)
     entries = [(n, rule, textwrap.wrap(_legend_lines(rule), chars)) for n, rule in enumerate(rules, start=1)]
