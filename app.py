@@ -60,6 +60,41 @@ def get_submission(submission_id: str) -> Response:
     return http.respond(services().submissions.get(submission_id))
 
 
+# --- review (merchandisers) ----------------------------------------------------------------
+
+
+@app.route("/campaigns/{campaign_id}/submissions", methods=["GET"])
+@http.api
+def gallery(campaign_id: str) -> Response:
+    request = app.current_request
+    page = services().review.gallery(campaign_id, limit=http.int_param(request, "limit", 50), cursor=http.query_param(request, "cursor"))
+    return http.respond(page)
+
+
+@app.route("/submissions/{submission_id}/review", methods=["POST"])
+@http.api
+def review_submission(submission_id: str) -> Response:
+    return http.respond(services().review.decide(submission_id, http.json_body(app.current_request)))
+
+
+@app.route("/submissions/{submission_id}/overrides", methods=["POST"])
+@http.api
+def override_rule(submission_id: str) -> Response:
+    return http.respond(services().review.override(submission_id, http.json_body(app.current_request)), 201)
+
+
+@app.route("/submissions/{submission_id}/comments", methods=["POST"])
+@http.api
+def comment_submission(submission_id: str) -> Response:
+    return http.respond(services().review.comment(submission_id, http.json_body(app.current_request)), 201)
+
+
+@app.route("/submissions/{submission_id}/history", methods=["GET"])
+@http.api
+def submission_history(submission_id: str) -> Response:
+    return http.respond(services().review.history(submission_id))
+
+
 # --- the analyzer ---------------------------------------------------------------------------
 
 

@@ -122,6 +122,8 @@ class Submissions:
             out["reason_code"] = item.get("reason_code", "")
         if item["status"] == "done":
             out["result"] = item["result"]
+        out["review"] = item.get("review", {"state": "pending"})
+        out["overrides"] = item.get("overrides", {})
         out["images"] = self._image_links(item)
         return out
 

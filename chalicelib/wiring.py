@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from chalicelib.campaigns import Campaigns
+from chalicelib.review import Review
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import BlobStore, RecordStore, WorkQueue
 from chalicelib.submissions import Submissions
@@ -22,6 +23,7 @@ class Services:
     queue: WorkQueue
     campaigns: Campaigns
     submissions: Submissions
+    review: Review
 
 
 def build_services(settings: Settings) -> Services:
@@ -30,7 +32,9 @@ def build_services(settings: Settings) -> Services:
     else:
         blobs, records, queue = _local_adapters(settings)
     campaigns = Campaigns(records, blobs, settings)
-    return Services(settings, blobs, records, queue, campaigns, Submissions(records, blobs, campaigns, settings))
+    submissions = Submissions(records, blobs, campaigns, settings)
+    review = Review(records, blobs, campaigns, submissions, settings.link_expires_in)
+    return Services(settings, blobs, records, queue, campaigns, submissions, review)
 
 
 def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue]:

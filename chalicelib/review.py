@@ -1,0 +1,143 @@
+"""Merchandisers' review: the gallery listing, decisions, rule overrides and comments.
+
+Every decision is kept with who and when: the submission record carries the current state, and
+an audit item per action (``AUDIT#<time>#<n>`` under the submission's key) keeps the history.
+A rule override is a label for calibration and retraining: what the model said, what the
+reviewer said.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.campaigns import Campaigns
+from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.ids import CLIENT_ID_PATTERN
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
+from chalicelib.submissions import Submissions, now_iso, submission_key
+from chalicelib.validation import parse_model
+
+MAX_PAGE = 100
+REVIEW_STATES = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Who acts; the access issue replaces this with the caller's identity from the token.
+    by: str = Field(min_length=1, max_length=100)
+
+
+class DecisionIn(Person):
+    decision: Literal["approve", "reject", "retake"]
+    comment: str = Field(default="", max_length=2000)
+
+
+class OverrideIn(Person):
+    rule_id: str = Field(pattern=CLIENT_ID_PATTERN)
+    status: Literal["pass", "fail"]
+    comment: str = Field(default="", max_length=2000)
+
+
+class CommentIn(Person):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class Review:
+    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, submissions: Submissions, link_expires_in: int):
+        self._records = records
+        self._blobs = blobs
+        self._campaigns = campaigns
+        self._submissions = submissions
+        self._link_expires_in = link_expires_in
+
+    # --- the gallery ---------------------------------------------------------------------------
+
+    def gallery(self, campaign_id: str, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        """A campaign's submissions, newest first, a page at a time, with thumbnail links."""
+        self._campaigns.load(campaign_id)
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        try:
+            page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#",
+                                       limit=limit, cursor=cursor, descending=True)
+        except ValueError as err:
+            raise InvalidInput(str(err), code="invalid_cursor") from None
+        return {"submissions": [self._card(item) for item in page.items], "cursor": page.cursor}
+
+    def _card(self, item: dict[str, Any]) -> dict[str, Any]:
+        result = item.get("result") or {}
+        derived = item.get("derived") or {}
+        return {
+            "submission_id": item["submission_id"],
+            "store_id": item["store_id"],
+            "status": item["status"],
+            "verdict": result.get("verdict"),
+            "score": result.get("score"),
+            "failed_rules": [r["id"] for r in result.get("rules", []) if r["status"] == "fail"],
+            "review_status": item.get("review", {}).get("state", "pending"),
+            "created_at": item["created_at"],
+            "thumbnail": self._blobs.presigned_get(derived["thumbnail"], self._link_expires_in) if "thumbnail" in derived else None,
+        }
+
+    # --- decisions, overrides, comments ----------------------------------------------------------
+
+    def decide(self, submission_id: str, body: Any) -> dict[str, Any]:
+        request = parse_model(DecisionIn, body)
+        item = self._submissions.load(submission_id)
+        if item["status"] not in ("done", "rejected", "error"):
+            raise Conflict(f"submission {submission_id} is {item['status']}: review it once its analysis has finished")
+        review = {"state": REVIEW_STATES[request.decision], "by": request.by, "at": now_iso(), "comment": request.comment}
+        self._update(item, {"review": review})
+        self._audit(submission_id, request.by, f"review:{request.decision}", {"comment": request.comment})
+        return review
+
+    def override(self, submission_id: str, body: Any) -> dict[str, Any]:
+        request = parse_model(OverrideIn, body)
+        item = self._submissions.load(submission_id)
+        rules = {r["id"]: r for r in (item.get("result") or {}).get("rules", [])}
+        if request.rule_id not in rules:
+            known = ", ".join(rules) or "none: the photo has no result yet"
+            raise InvalidInput(f"rule {request.rule_id!r} is not in this submission's result; its rules: {known}", code="unknown_rule")
+        label = {
+            "model": rules[request.rule_id]["status"],
+            "reviewer": request.status,
+            "value": rules[request.rule_id].get("value"),
+            "by": request.by,
+            "at": now_iso(),
+            "comment": request.comment,
+        }
+        overrides = {**item.get("overrides", {}), request.rule_id: label}
+        self._update(item, {"overrides": overrides})
+        self._audit(submission_id, request.by, "override", {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status})
+        return {"rule_id": request.rule_id, **label}
+
+    def comment(self, submission_id: str, body: Any) -> dict[str, Any]:
+        request = parse_model(CommentIn, body)
+        self._submissions.load(submission_id)
+        return self._audit(submission_id, request.by, "comment", {"text": request.text})
+
+    def history(self, submission_id: str) -> dict[str, Any]:
+        """The audit trail of a submission, oldest first (comments included)."""
+        self._submissions.load(submission_id)
+        page = self._records.query(submission_key(submission_id)[0], sk_prefix="AUDIT#", limit=MAX_PAGE)
+        return {"events": [{k: v for k, v in e.items() if k not in ("pk", "sk")} for e in page.items], "cursor": page.cursor}
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _update(self, item: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Write review state only over the version we read (two reviewers at once: one retries)."""
+        try:
+            self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": now_iso()},
+                                 condition=eq("updated_at", item["updated_at"]))
+        except ConditionFailed:
+            raise Conflict("the submission changed while you were reviewing it: reload it and try again") from None
+
+    def _audit(self, submission_id: str, by: str, action: str, details: dict[str, Any]) -> dict[str, Any]:
+        at = now_iso()
+        event = {"action": action, "by": by, "at": at, **details}
+        self._records.put({"pk": submission_key(submission_id)[0], "sk": f"AUDIT#{at}#{secrets.token_hex(3)}", **event})
+        return event

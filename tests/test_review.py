@@ -1,0 +1,95 @@
+"""Merchandisers' review through the API, on both backends: the gallery, decisions with who and
+when, rule overrides kept as labels (model said X, reviewer said Y), comments and the history."""
+
+import json
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.processing import UploadProcessor
+from chalicelib.storage.notifications import object_created_event
+from helpers import TEST_STAGE, campaign_body
+
+JSON = {"Content-Type": "application/json"}
+
+
+class FixedAnalysis:
+    result = {"verdict": "fail", "score": 0.5, "rules": [
+        {"id": "sharp", "type": "photo_quality", "status": "pass", "value": 35.0},
+        {"id": "poster", "type": "artwork_present", "status": "fail", "value": 0.0},
+    ]}
+    normalised_jpeg = thumbnail_jpeg = overlay_jpeg = b"\xff\xd8jpeg"
+
+
+@pytest.fixture
+def client(svc):
+    with Client(app, stage_name=TEST_STAGE) as client:
+        yield client
+
+
+@pytest.fixture
+def analysed(svc, client):
+    """Three analysed submissions of one campaign: their ids, oldest first."""
+    assert client.http.put("/campaigns/c1", headers=JSON, body=json.dumps(campaign_body(("S001", "S002", "S003")))).status_code == 201
+    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis())
+    ids = []
+    for store in ("S001", "S002", "S003"):
+        created = svc.submissions.create("c1", {"store_id": store, "content_type": "image/jpeg"})
+        key = created["upload"]["fields"]["key"]
+        svc.blobs.put(key, b"\xff\xd8photo", "image/jpeg")
+        processor.handle_message(object_created_event("b", key, 10))
+        ids.append(created["submission_id"])
+    return ids
+
+
+def post(client, path, body):
+    return client.http.post(path, headers=JSON, body=json.dumps(body))
+
+
+def test_the_gallery_lists_newest_first_with_cursor_pages(client, analysed):
+    first = client.http.get("/campaigns/c1/submissions?limit=2").json_body
+    assert [c["submission_id"] for c in first["submissions"]] == analysed[::-1][:2]
+    card = first["submissions"][0]
+    assert card["verdict"] == "fail" and card["failed_rules"] == ["poster"] and card["review_status"] == "pending"
+    assert card["thumbnail"]
+    rest = client.http.get(f"/campaigns/c1/submissions?limit=2&cursor={first['cursor']}").json_body
+    assert [c["submission_id"] for c in rest["submissions"]] == [analysed[0]]
+    assert client.http.get("/campaigns/nope/submissions").status_code == 404
+
+
+def test_a_decision_is_kept_with_who_and_when(client, analysed):
+    sid = analysed[0]
+    response = post(client, f"/submissions/{sid}/review", {"decision": "reject", "by": "giulia", "comment": "Poster missing."})
+    assert response.status_code == 200
+    state = client.http.get(f"/submissions/{sid}").json_body["review"]
+    assert state["state"] == "rejected" and state["by"] == "giulia" and state["at"] and state["comment"] == "Poster missing."
+    assert post(client, f"/submissions/{sid}/review", {"decision": "maybe", "by": "giulia"}).status_code == 400
+
+
+def test_an_override_is_a_label_model_said_reviewer_said(client, analysed):
+    sid = analysed[1]
+    response = post(client, f"/submissions/{sid}/overrides", {"rule_id": "poster", "status": "pass", "by": "marco",
+                                                              "comment": "The poster is there, behind glare."})
+    assert response.status_code == 201
+    overrides = client.http.get(f"/submissions/{sid}").json_body["overrides"]
+    assert overrides["poster"]["model"] == "fail" and overrides["poster"]["reviewer"] == "pass"
+    unknown = post(client, f"/submissions/{sid}/overrides", {"rule_id": "nope", "status": "pass", "by": "marco"})
+    assert unknown.status_code == 400 and "poster" in unknown.json_body["error"]["message"]
+
+
+def test_comments_and_history(client, analysed):
+    sid = analysed[2]
+    post(client, f"/submissions/{sid}/comments", {"by": "store S003", "text": "We fixed the poster."})
+    post(client, f"/submissions/{sid}/review", {"decision": "approve", "by": "giulia"})
+    events = client.http.get(f"/submissions/{sid}/history").json_body["events"]
+    assert [e["action"] for e in events] == ["comment", "review:approve"]
+    assert events[0]["text"] == "We fixed the poster." and events[1]["by"] == "giulia"
+    assert post(client, f"/submissions/{sid}/comments", {"by": "x", "text": ""}).status_code == 400
+
+
+def test_a_photo_still_being_analysed_cannot_be_decided(client, svc):
+    client.http.put("/campaigns/c2", headers=JSON, body=json.dumps(campaign_body()))
+    created = svc.submissions.create("c2", {"store_id": "S001", "content_type": "image/jpeg"})
+    response = post(client, f"/submissions/{created['submission_id']}/review", {"decision": "approve", "by": "giulia"})
+    assert response.status_code == 409
