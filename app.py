@@ -89,6 +89,34 @@ def comment_submission(submission_id: str) -> Response:
     return http.respond(services().review.comment(submission_id, http.json_body(app.current_request)), 201)
 
 
+@app.route("/submissions/{submission_id}/feature", methods=["POST"])
+@http.api
+def feature_submission(submission_id: str) -> Response:
+    return http.respond(services().review.feature(submission_id, http.json_body(app.current_request)))
+
+
+@app.route("/submissions/{submission_id}/retake", methods=["POST"])
+@http.api
+def retake_submission(submission_id: str) -> Response:
+    request = app.current_request
+    return http.respond(services().submissions.resubmit(submission_id, http.json_body(request) if request.raw_body else {}), 201)
+
+
+@app.route("/showcase", methods=["GET"])
+@http.api
+def showcase() -> Response:
+    request = app.current_request
+    return http.respond(services().review.showcase(limit=http.int_param(request, "limit", 24), cursor=http.query_param(request, "cursor")))
+
+
+@app.route("/notifications", methods=["GET"])
+@http.api
+def notifications() -> Response:
+    from chalicelib import local_routes
+
+    return local_routes.notifications(services(), app.current_request)
+
+
 @app.route("/submissions/{submission_id}/history", methods=["GET"])
 @http.api
 def submission_history(submission_id: str) -> Response:

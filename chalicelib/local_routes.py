@@ -10,10 +10,24 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import http
-from chalicelib.errors import NotFound
+from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
+
+
+def notifications(services: Any, request: Any) -> Response:
+    """The local outbox of events, newest first, optionally one store's (?store_id=)."""
+    from chalicelib.storage.outbox_events import OutboxPublisher
+
+    if not isinstance(services.events, OutboxPublisher):
+        raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API", code="not_found")
+    params = request.query_params or {}
+    try:
+        page = services.events.recent(store_id=params.get("store_id"), limit=50, cursor=params.get("cursor"))
+    except ValueError as err:
+        raise InvalidInput(str(err), code="invalid_cursor") from None
+    return http.respond({"notifications": [{k: e[k] for k in ("type", "at", "payload")} for e in page.items], "cursor": page.cursor})
 
 
 def _local_blobs(services: Any) -> LocalBlobStore:

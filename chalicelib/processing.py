@@ -21,7 +21,7 @@ from typing import Any, Callable
 from chalicelib.campaigns import Campaigns
 from chalicelib.settings import Settings
 from chalicelib.storage.notifications import created_keys
-from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, RecordStore, eq, lt, one_of
+from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
 from chalicelib.submissions import FINAL_STATUSES, derived_key, now_iso, submission_id_from_key, submission_key
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ class UploadProcessor:
         campaigns: Campaigns,
         settings: Settings,
         analyse: Callable[[bytes, Any, Any], Any] = _default_analyse,
+        events: EventPublisher | None = None,
     ):
+        self._events = events
         self._records = records
         self._blobs = blobs
         self._campaigns = campaigns
@@ -107,9 +109,18 @@ class UploadProcessor:
         except Exception as exc:
             self._after_failure(item, token, exc)
             raise
-        self._finish(pk, sk, token, changes)
+        if self._finish(pk, sk, token, changes):
+            self._announce(item, changes)
         log.info("%s: %s", submission_id, outcome)
         return outcome
+
+    def _announce(self, item: dict[str, Any], changes: dict[str, Any]) -> None:
+        if self._events is None:
+            return
+        self._events.publish("analysis.finished", {
+            "submission_id": item["submission_id"], "campaign_id": item["campaign_id"], "store_id": item["store_id"],
+            "status": changes["status"], "verdict": (changes.get("result") or {}).get("verdict"), "reason": changes.get("reason"),
+        })
 
     def _analyse_submission(self, item: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
         from chalicelib.vision.intake import IntakeRejected
@@ -128,7 +139,8 @@ class UploadProcessor:
         result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
         return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
 
-    def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> None:
+    def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> bool:
+        """Write the outcome if the claim is still ours; False if another worker took over."""
         try:
             self._records.update(
                 pk,
@@ -137,9 +149,11 @@ class UploadProcessor:
                 remove=("lease_token", "lease_until"),
                 condition=eq("status", "analyzing") & eq("lease_token", token),
             )
+            return True
         except ConditionFailed:
             # Our lease ran out and another worker took over; its result stands.
             log.warning("%s: lost the claim before finishing; the other worker's result stands", pk)
+            return False
 
     def _after_failure(self, item: dict[str, Any], token: str, exc: Exception) -> None:
         pk, sk = submission_key(item["submission_id"])
@@ -166,4 +180,4 @@ def processor_for(services: Any) -> UploadProcessor:
     from chalicelib.vision.inference import default_models
 
     default_models().verify()
-    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings)
+    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.campaigns import Campaigns
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.ids import CLIENT_ID_PATTERN
-from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
+from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
 from chalicelib.submissions import Submissions, now_iso, submission_key
 from chalicelib.validation import parse_model
 
@@ -46,9 +46,25 @@ class CommentIn(Person):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class FeatureIn(Person):
+    featured: bool = True
+
+
+SHOWCASE = "SHOWCASE"
+
+
 class Review:
-    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, submissions: Submissions, link_expires_in: int):
+    def __init__(
+        self,
+        records: RecordStore,
+        blobs: BlobStore,
+        campaigns: Campaigns,
+        submissions: Submissions,
+        events: EventPublisher,
+        link_expires_in: int,
+    ):
         self._records = records
+        self._events = events
         self._blobs = blobs
         self._campaigns = campaigns
         self._submissions = submissions
@@ -93,6 +109,11 @@ class Review:
         review = {"state": REVIEW_STATES[request.decision], "by": request.by, "at": now_iso(), "comment": request.comment}
         self._update(item, {"review": review})
         self._audit(submission_id, request.by, f"review:{request.decision}", {"comment": request.comment})
+        # The store is told, whatever the decision: a rejection or a retake says what to fix.
+        self._events.publish("review.decided", {
+            "submission_id": submission_id, "campaign_id": item["campaign_id"], "store_id": item["store_id"],
+            "decision": request.decision, "comment": request.comment,
+        })
         return review
 
     def override(self, submission_id: str, body: Any) -> dict[str, Any]:
@@ -119,6 +140,39 @@ class Review:
         request = parse_model(CommentIn, body)
         self._submissions.load(submission_id)
         return self._audit(submission_id, request.by, "comment", {"text": request.text})
+
+    def feature(self, submission_id: str, body: Any) -> dict[str, Any]:
+        """Put a window in (or take it out of) the showcase that every store sees."""
+        request = parse_model(FeatureIn, body)
+        item = self._submissions.load(submission_id)
+        if item["status"] != "done":
+            raise Conflict(f"only an analysed photo can be featured; this one is {item['status']}")
+        previous = item.get("featured_at")
+        if previous:
+            self._records.delete(SHOWCASE, f"{previous}#{submission_id}")
+        featured_at = now_iso() if request.featured else None
+        if featured_at:
+            self._records.put({"pk": SHOWCASE, "sk": f"{featured_at}#{submission_id}", "submission_id": submission_id,
+                               "campaign_id": item["campaign_id"], "store_id": item["store_id"], "by": request.by,
+                               "featured_at": featured_at, "normalised_key": (item.get("derived") or {}).get("normalised")})
+        self._update(item, {"featured_at": featured_at})
+        self._audit(submission_id, request.by, "feature" if request.featured else "unfeature", {})
+        return {"submission_id": submission_id, "featured": request.featured}
+
+    def showcase(self, limit: int = 24, cursor: str | None = None) -> dict[str, Any]:
+        """The featured windows of the whole network, most recently featured first."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        try:
+            page = self._records.query(SHOWCASE, limit=limit, cursor=cursor, descending=True)
+        except ValueError as err:
+            raise InvalidInput(str(err), code="invalid_cursor") from None
+        windows = [
+            {**{k: e[k] for k in ("submission_id", "campaign_id", "store_id", "featured_at")},
+             "image": self._blobs.presigned_get(e["normalised_key"], self._link_expires_in) if e.get("normalised_key") else None}
+            for e in page.items
+        ]
+        return {"windows": windows, "cursor": page.cursor}
 
     def history(self, submission_id: str) -> dict[str, Any]:
         """The audit trail of a submission, oldest first (comments included)."""

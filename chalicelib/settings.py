@@ -28,6 +28,7 @@ class Settings:
     bucket: str = ""
     table: str = ""
     queue_name: str = "vetrina-analysis"  # its dead-letter queue is "<name>-dlq"
+    topic_arn: str = ""  # SNS topic of the events (analysis finished, review decided)
     s3_addressing_style: str = "virtual"
     # uploads and links
     max_upload_bytes: int = 25 * MB
@@ -52,6 +53,7 @@ class Settings:
             bucket=env.get("VETRINA_BUCKET", ""),
             table=env.get("VETRINA_TABLE", ""),
             queue_name=env.get("VETRINA_QUEUE_NAME", "vetrina-analysis"),
+            topic_arn=env.get("VETRINA_TOPIC_ARN", ""),
             s3_addressing_style=env.get("VETRINA_S3_ADDRESSING_STYLE", "virtual"),
             upload_expires_in=int(env.get("VETRINA_UPLOAD_EXPIRES_IN", "600")),
             link_expires_in=int(env.get("VETRINA_LINK_EXPIRES_IN", "900")),
@@ -62,6 +64,7 @@ class Settings:
             missing = [name for name, value in (
                 ("VETRINA_BUCKET", settings.bucket),
                 ("VETRINA_TABLE", settings.table),
+                ("VETRINA_TOPIC_ARN", settings.topic_arn),
             ) if not value]
             if missing:
                 raise ConfigurationError(f"VETRINA_BACKEND=aws needs {', '.join(missing)} in the stage's environment")

@@ -24,6 +24,12 @@ UPLOAD_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "image/we
 FINAL_STATUSES = ("done", "rejected")
 
 
+class RetakeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: str = Field(default="image/jpeg", min_length=1, max_length=100)
+
+
 class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,7 +65,16 @@ class Submissions:
         self._campaigns = campaigns
         self._settings = settings
 
-    def create(self, campaign_id: str, body: Any) -> dict[str, Any]:
+    def resubmit(self, submission_id: str, body: Any) -> dict[str, Any]:
+        """A retake: a new submission for the same campaign and store, linked both ways."""
+        previous = self.load(submission_id)
+        request = parse_model(RetakeIn, body)
+        created = self.create(previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
+                              previous_submission_id=submission_id)
+        self._records.update(*submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": now_iso()})
+        return created
+
+    def create(self, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
         campaign = self._campaigns.load(campaign_id)
         request = parse_model(SubmissionIn, body)
         content_type = request.content_type.lower().strip()
@@ -94,6 +109,8 @@ class Submissions:
             "created_at": created,
             "updated_at": created,
         }
+        if previous_submission_id:
+            item["previous_submission_id"] = previous_submission_id
         self._records.put(item)
         post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
         return {
@@ -124,6 +141,10 @@ class Submissions:
             out["result"] = item["result"]
         out["review"] = item.get("review", {"state": "pending"})
         out["overrides"] = item.get("overrides", {})
+        out["featured"] = bool(item.get("featured_at"))
+        for link in ("previous_submission_id", "retaken_by"):
+            if item.get(link):
+                out[link] = item[link]
         out["images"] = self._image_links(item)
         return out
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from chalicelib.campaigns import Campaigns
 from chalicelib.review import Review
 from chalicelib.settings import Settings
-from chalicelib.storage.ports import BlobStore, RecordStore, WorkQueue
+from chalicelib.storage.ports import BlobStore, EventPublisher, RecordStore, WorkQueue
 from chalicelib.submissions import Submissions
 
 LOCAL_BUCKET = "local"
@@ -21,6 +21,7 @@ class Services:
     blobs: BlobStore
     records: RecordStore
     queue: WorkQueue
+    events: EventPublisher
     campaigns: Campaigns
     submissions: Submissions
     review: Review
@@ -28,18 +29,19 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     if settings.backend == "aws":
-        blobs, records, queue = _aws_adapters(settings)
+        blobs, records, queue, events = _aws_adapters(settings)
     else:
-        blobs, records, queue = _local_adapters(settings)
+        blobs, records, queue, events = _local_adapters(settings)
     campaigns = Campaigns(records, blobs, settings)
     submissions = Submissions(records, blobs, campaigns, settings)
-    review = Review(records, blobs, campaigns, submissions, settings.link_expires_in)
-    return Services(settings, blobs, records, queue, campaigns, submissions, review)
+    review = Review(records, blobs, campaigns, submissions, events, settings.link_expires_in)
+    return Services(settings, blobs, records, queue, events, campaigns, submissions, review)
 
 
-def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue]:
+def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:
     from chalicelib.storage.local_blobs import LocalBlobStore
     from chalicelib.storage.notifications import object_created_event
+    from chalicelib.storage.outbox_events import OutboxPublisher
     from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
     from chalicelib.storage.sqlite_records import SQLiteRecordStore
 
@@ -56,15 +58,17 @@ def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQue
             queue.send(object_created_event(LOCAL_BUCKET, key, size))
 
     blobs = LocalBlobStore(root, settings.public_url, on_created=notify)
-    return blobs, SQLiteRecordStore(root / "records.sqlite3"), queue
+    records = SQLiteRecordStore(root / "records.sqlite3")
+    return blobs, records, queue, OutboxPublisher(records)
 
 
-def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue]:
+def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:
     import boto3
     from botocore.config import Config
 
     from chalicelib.storage.dynamodb_records import DynamoRecordStore
     from chalicelib.storage.s3_blobs import S3BlobStore
+    from chalicelib.storage.sns_events import SNSPublisher
     from chalicelib.storage.sqs_queue import SQSWorkQueue
 
     # Presigned URLs must be SigV4 (the bucket is KMS-encrypted); the emulator in the tests
@@ -74,7 +78,8 @@ def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue
     )
     table = boto3.resource("dynamodb").Table(settings.table)
     queue = SQSWorkQueue(boto3.client("sqs"), settings.queue_name)
-    return S3BlobStore(s3, settings.bucket), DynamoRecordStore(table), queue
+    events = SNSPublisher(boto3.client("sns"), settings.topic_arn)
+    return S3BlobStore(s3, settings.bucket), DynamoRecordStore(table), queue, events
 
 
 @functools.lru_cache(maxsize=1)

@@ -39,7 +39,9 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
     # S3 announces a new notification configuration with a test event; drop it.
     sqs.purge_queue(QueueUrl=queue_url)
     DynamoRecordStore.create_table(boto3.resource("dynamodb"), name)
+    topic_arn = boto3.client("sns").create_topic(Name=name)["TopicArn"]
     return {
+        "VETRINA_TOPIC_ARN": topic_arn,
         "VETRINA_BACKEND": "aws",
         "VETRINA_BUCKET": name,
         "VETRINA_TABLE": name,

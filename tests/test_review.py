@@ -32,7 +32,7 @@ def client(svc):
 def analysed(svc, client):
     """Three analysed submissions of one campaign: their ids, oldest first."""
     assert client.http.put("/campaigns/c1", headers=JSON, body=json.dumps(campaign_body(("S001", "S002", "S003")))).status_code == 201
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis())
+    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(), events=svc.events)
     ids = []
     for store in ("S001", "S002", "S003"):
         created = svc.submissions.create("c1", {"store_id": store, "content_type": "image/jpeg"})
@@ -93,3 +93,35 @@ def test_a_photo_still_being_analysed_cannot_be_decided(client, svc):
     created = svc.submissions.create("c2", {"store_id": "S001", "content_type": "image/jpeg"})
     response = post(client, f"/submissions/{created['submission_id']}/review", {"decision": "approve", "by": "giulia"})
     assert response.status_code == 409
+
+
+def test_a_featured_window_is_in_the_showcase_until_unfeatured(client, analysed):
+    sid = analysed[0]
+    assert post(client, f"/submissions/{sid}/feature", {"by": "giulia"}).status_code == 200
+    windows = client.http.get("/showcase").json_body["windows"]
+    assert [w["submission_id"] for w in windows] == [sid] and windows[0]["image"] and windows[0]["store_id"] == "S001"
+    assert client.http.get(f"/submissions/{sid}").json_body["featured"] is True
+    post(client, f"/submissions/{sid}/feature", {"by": "giulia", "featured": False})
+    assert client.http.get("/showcase").json_body["windows"] == []
+
+
+def test_a_retake_is_a_new_submission_linked_to_the_old_one(client, analysed):
+    old = analysed[0]
+    response = client.http.post(f"/submissions/{old}/retake", headers=JSON, body="")
+    assert response.status_code == 201
+    new = response.json_body["submission_id"]
+    assert response.json_body["upload"]["fields"]["key"] == f"incoming/{new}"
+    assert client.http.get(f"/submissions/{old}").json_body["retaken_by"] == new
+    assert client.http.get(f"/submissions/{new}").json_body["previous_submission_id"] == old
+
+
+def test_the_store_is_told_of_the_analysis_and_the_decision(client, analysed, backend):
+    post(client, f"/submissions/{analysed[1]}/review", {"decision": "retake", "by": "giulia", "comment": "Straighten the poster."})
+    response = client.http.get("/notifications?store_id=S002")
+    if backend == "aws":  # there the events go to the SNS topic (see tests/contract/test_events.py)
+        assert response.status_code == 404
+        return
+    events = response.json_body["notifications"]
+    assert [e["type"] for e in events] == ["review.decided", "analysis.finished"]
+    assert events[0]["payload"]["decision"] == "retake" and events[0]["payload"]["comment"] == "Straighten the poster."
+    assert events[1]["payload"]["verdict"] == "fail"

@@ -162,6 +162,16 @@ class RecordStore(Protocol):
     def delete(self, pk: str, sk: str) -> None: ...
 
 
+# --- events ------------------------------------------------------------------------------
+
+
+class EventPublisher(Protocol):
+    """Things that happened (an analysis finished, a review was decided), for whoever listens:
+    an SNS topic in AWS (email or push subscribers are configuration), an outbox locally."""
+
+    def publish(self, event_type: str, payload: dict[str, Any]) -> None: ...
+
+
 # --- queue ---------------------------------------------------------------------------------
 
 
