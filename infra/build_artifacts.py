@@ -1,0 +1,383 @@
+"""Build Vetrina's Lambda deployment artifacts offline from PyPI wheels, and check their size.
+
+For the Lambda runtime python3.12 (Amazon Linux 2023, glibc 2.34: manylinux_2_28 wheels run there)
+and for x86_64 and/or arm64, this script
+
+1. downloads the pinned wheels (versions from requirements.txt) for that platform with
+   ``pip download --only-binary=:all: --platform manylinux_2_28_<arch> --platform
+   manylinux2014_<arch> --python-version 3.12 --implementation cp --no-deps`` into a cache
+   (default ~/.cache/vetrina-artifacts; a later run resolves from the cache with --no-index first);
+2. unpacks them into a staging folder per artifact, trims what the function never loads;
+3. writes ``<out>/<arch>/api.zip`` and ``<out>/<arch>/analyzer.zip`` and prints a size table.
+
+Artifacts
+- api.zip: app.py, chalicelib/ without vision/ and the local-only entry points, chalice's runtime
+  (chalice/__init__.py + chalice/app.py, the two files Chalice's own packager adds), and the API's
+  dependencies (pydantic stack, PyYAML, python-multipart). boto3/botocore are NOT bundled: the
+  python3.12 Lambda runtime ships them and the API uses only long-stable S3/DynamoDB/SQS calls
+  (``--bundle-boto3`` adds them: +~25 MB zipped / ~100 MB unzipped, and a slower cold import).
+- analyzer.zip: app.py, chalicelib/, chalice's runtime, the image stack (numpy, opencv-python-
+  headless, onnxruntime, pillow, pillow-heif, rapidfuzz) + pydantic stack + PyYAML, trimmed, and
+  models/ with only the models the analyzer uses and a manifest.json that lists only those (so
+  ``processor_for``'s ``verify()`` of every manifest entry passes).
+
+Limits checked: 250 MB (262,144,000 bytes) unzipped for a zip function with its layers; 50 MB
+zipped for a direct upload (an S3-uploaded zip may be larger zipped; the unzipped limit holds).
+Exit status 1 when a limit is exceeded (``--allow-s3-upload`` applies the S3 rule to "zipped").
+
+    python infra/build_artifacts.py --arch both
+    python infra/build_artifacts.py --check-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "build" / "artifacts"
+DEFAULT_CACHE = Path(os.environ.get("VETRINA_ARTIFACT_CACHE", Path.home() / ".cache" / "vetrina-artifacts"))
+PYTHON_VERSION = "3.12"
+ARCHES = ("x86_64", "arm64")
+PLATFORM_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
+
+MB = 1024 * 1024
+UNZIPPED_LIMIT = 262_144_000  # 250 MB as AWS counts it (zip function + all its layers)
+ZIPPED_DIRECT_LIMIT = 50 * MB  # direct upload of the zip through the Lambda API
+
+# Distributions per artifact (versions come from requirements.txt, the rest are pinned here:
+# they are transitive dependencies of pydantic that requirements.txt does not list).
+TRANSITIVE_PINS = {
+    "pydantic-core": "2.50.5",  # exactly what pydantic 2.14.4 requires
+    "annotated-types": "0.8.0",
+    "typing-extensions": "4.16.0",
+    "typing-inspection": "0.4.5",
+}
+API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection", "PyYAML", "python-multipart"]
+IMAGE_DISTS = ["numpy", "opencv-python-headless", "onnxruntime", "pillow", "pillow-heif", "rapidfuzz"]
+# onnxruntime declares flatbuffers, packaging, protobuf (and coloredlogs/sympy in older versions):
+# none of them is imported by `import onnxruntime` + InferenceSession/run (checked by the bench and
+# tests/test_artifacts.py, which run a full analysis from the unpacked artifact), so not bundled.
+ANALYZER_DISTS = API_DISTS + IMAGE_DISTS
+BOTO_DISTS = ["boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"]
+
+# The models the analyzer loads (chalicelib/vision/ocr.py, embedding.py, detection.py).
+ANALYZER_MODELS = [
+    "ocr_det_ppocrv4_int8",
+    "ocr_rec_ppocrv4",
+    "ocr_cls_ppocr_mobile_v2",
+    "embed_efficientnet_lite0",
+    "person_detect_mediapipe_blazepose",
+]
+
+# chalicelib files the API function never imports (the image domain, the worker that runs it,
+# and the local-only entry points, which import chalice.local and the image stack).
+API_EXCLUDE = ["chalicelib/vision/*", "chalicelib/processing.py", "chalicelib/local_server.py",
+               "chalicelib/local_worker.py", "chalicelib/cli.py", "chalicelib/tryout.py", "chalicelib/demo.py"]
+ANALYZER_EXCLUDE = ["chalicelib/local_server.py", "chalicelib/cli.py", "chalicelib/tryout.py",
+                    "chalicelib/vision/synthetic.py", "chalicelib/vision/scenes.py", "chalicelib/demo.py"]
+
+# What is dropped from the unpacked wheels (paths relative to the staging root, fnmatch style;
+# "*" crosses "/"). Each is outside what `import cv2, numpy, onnxruntime, PIL, pillow_heif,
+# rapidfuzz` and a real analysis load; the bench and the test run that analysis from the result.
+COMMON_TRIM = [
+    "*/__pycache__/*", "*.pyc", "*.pyi", "*/py.typed",
+    "*.dist-info/RECORD", "*.dist-info/INSTALLER", "*.dist-info/REQUESTED", "*.dist-info/licenses/*",
+    "*.dist-info/LICENSE*", "*.dist-info/sboms/*",
+    "bin/*",  # console scripts (f2py, numpy-config, onnxruntime_test ...)
+]
+ANALYZER_TRIM = [
+    # numpy: tests, f2py (Fortran wrapper generator), typing stubs, build helpers
+    "numpy/*/tests/*", "numpy/tests/*", "numpy/f2py/*", "numpy/typing/*", "numpy/_pyinstaller/*",
+    "numpy/_core/include/*", "numpy/_core/lib/*", "numpy/random/_examples/*", "numpy/random/lib/*",
+    "numpy/random/*.pxd", "numpy/*.pxd", "numpy/_core/*.pxd", "numpy/testing/_private/extbuild.py",
+    "numpy/doc/*", "numpy/_core/tests/*", "numpy/_core/_*_tests.cpython-*.so", "numpy/_core/_simd.cpython-*.so",
+    # cv2: Haar/LBP cascades (cv2.data, never used), the typing package, stub-only folders
+    # (cv2/__init__.py needs config.py, config-3.py, load_config_py3.py and imports its small
+    # Python sub-packages at import, so those stay)
+    "cv2/data/*", "cv2/LICENSE-3RD-PARTY.txt",
+    # onnxruntime: offline tools, training, quantization, transformers optimisers, docs
+    "onnxruntime/tools/*", "onnxruntime/transformers/*", "onnxruntime/quantization/*",
+    "onnxruntime/training/*", "onnxruntime/datasets/*", "onnxruntime/backend/*",
+    "onnxruntime/*.md", "onnxruntime/LICENSE", "onnxruntime/ThirdPartyNotices.txt", "onnxruntime/Privacy.md",
+    "onnxruntime/capi/*.pdb",
+    # the C/C++ API library: the Python binding (onnxruntime_pybind11_state*.so) embeds the runtime
+    # and does not link it (readelf -d: no NEEDED entry for it; nothing dlopens it on CPU)
+    "onnxruntime/capi/libonnxruntime.so.*",
+    # pillow: headers for C extensions
+    "PIL/*.h",
+    # rapidfuzz: C++ headers and the Cython sources
+    "rapidfuzz/*.pxd", "rapidfuzz/*.cpp", "rapidfuzz/*.hpp", "rapidfuzz/__pyinstaller/*",
+    # pydantic: the pydantic v1 compatibility package (`pydantic.v1`), mypy plugin
+    "pydantic/v1/*", "pydantic/mypy.py",
+    # PyYAML: the pure-Python fallback of the C loader is still needed; drop the old _yaml shim only
+]
+API_TRIM = ["pydantic/v1/*", "pydantic/mypy.py"]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def pins() -> dict[str, str]:
+    """Distribution name (normalised) → version, from requirements.txt plus TRANSITIVE_PINS."""
+    found = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            found[normalise(name)] = version.strip()
+    for name, version in TRANSITIVE_PINS.items():
+        found.setdefault(normalise(name), version)
+    return found
+
+
+def normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def platforms(arch: str) -> list[str]:
+    machine = PLATFORM_ARCH[arch]
+    return [f"manylinux_2_28_{machine}", f"manylinux_2_17_{machine}", f"manylinux2014_{machine}"]
+
+
+def download(dists: list[str], arch: str, cache: Path) -> dict[str, Path]:
+    """The wheel of each distribution for the arch, from the cache or PyPI; name → path."""
+    versions = pins()
+    folder = cache / f"cp312-{arch}"
+    folder.mkdir(parents=True, exist_ok=True)
+    specs = [f"{d}=={versions[normalise(d)]}" for d in dists]
+    base = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
+            "--python-version", PYTHON_VERSION, "--implementation", "cp", "--no-deps", "-d", str(folder)]
+    for platform in platforms(arch):
+        base += ["--platform", platform]
+    offline = subprocess.run(base + ["--no-index", "--find-links", str(folder), *specs], capture_output=True, text=True)
+    if offline.returncode != 0:
+        log(f"[{arch}] downloading {len(specs)} wheels from PyPI into {folder}")
+        online = subprocess.run(base + specs, capture_output=True, text=True)
+        if online.returncode != 0:
+            raise SystemExit(f"pip download failed for {arch}:\n{online.stderr[-3000:]}")
+    wheels = {}
+    for dist in dists:
+        want = normalise(dist).replace("-", "_")
+        version = versions[normalise(dist)]
+        matches = [w for w in folder.glob("*.whl")
+                   if normalise(w.name.split("-")[0]).replace("-", "_") == want and w.name.split("-")[1] == version
+                   and _wheel_fits(w.name, arch)]
+        if not matches:
+            raise SystemExit(f"no wheel of {dist}=={version} for {arch} in {folder}")
+        wheels[dist] = sorted(matches)[-1]
+    return wheels
+
+
+def _wheel_fits(filename: str, arch: str) -> bool:
+    platform_tag = filename[:-4].split("-")[-1]
+    return platform_tag == "any" or PLATFORM_ARCH[arch] in platform_tag
+
+
+def unpack(wheel: Path, target: Path) -> None:
+    """Install a wheel's files the way pip would (purelib/platlib of *.data merged to the root)."""
+    with zipfile.ZipFile(wheel) as z:
+        for info in z.infolist():
+            if info.is_dir():
+                continue
+            name = info.filename
+            parts = name.split("/")
+            if parts[0].endswith(".data"):
+                if len(parts) > 2 and parts[1] in ("purelib", "platlib"):
+                    name = "/".join(parts[2:])
+                else:
+                    continue  # scripts, headers, data: not needed in a Lambda
+            dest = target / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with z.open(info) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                os.chmod(dest, mode | 0o444)
+
+
+def trim(staging: Path, patterns: list[str]) -> tuple[int, int]:
+    """Delete the files that match; returns (files, bytes) removed."""
+    files = removed = 0
+    for path in sorted(staging.rglob("*")):
+        if path.is_file() or path.is_symlink():
+            rel = path.relative_to(staging).as_posix()
+            if any(fnmatch.fnmatch(rel, p) for p in patterns):
+                removed += path.stat().st_size
+                files += 1
+                path.unlink()
+    for path in sorted(staging.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return files, removed
+
+
+def copy_app(staging: Path, exclude: list[str]) -> None:
+    shutil.copy2(ROOT / "app.py", staging / "app.py")
+    for path in sorted((ROOT / "chalicelib").rglob("*")):
+        rel = path.relative_to(ROOT).as_posix()
+        if not path.is_file() or "__pycache__" in rel or rel.endswith(".pyc"):
+            continue
+        if any(fnmatch.fnmatch(rel, p) for p in exclude):
+            continue
+        dest = staging / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+    # Chalice's runtime, as chalice's own packager adds it (deploy/packager.py _iter_app_filenames):
+    # the package's __init__.py and app.py only (pure Python, from the chalice that builds the app).
+    import chalice
+    import chalice.app
+
+    (staging / "chalice").mkdir(exist_ok=True)
+    shutil.copy2(Path(chalice.__file__), staging / "chalice" / "__init__.py")
+    shutil.copy2(Path(chalice.app.__file__), staging / "chalice" / "app.py")
+
+
+def copy_models(staging: Path, names: list[str]) -> None:
+    """models/ with the named models, the files their entries refer to, and a manifest of them only."""
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
+    by_name = {m["name"]: m for m in manifest["models"]}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise SystemExit(f"models/manifest.json has no {missing}")
+    target = staging / "models"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        for file in _referenced_files(by_name[name]):
+            shutil.copy2(ROOT / "models" / file, target / file)
+    kept = {**manifest, "models": [by_name[n] for n in names],
+            "packaged_by": "infra/build_artifacts.py (analyzer artifact: only the models the analyzer loads)"}
+    (target / "manifest.json").write_text(json.dumps(kept, indent=2) + "\n")
+
+
+def _referenced_files(entry: object) -> set[str]:
+    found: set[str] = set()
+    if isinstance(entry, dict):
+        for key, value in entry.items():
+            if key == "file" and isinstance(value, str) and (ROOT / "models" / value).is_file():
+                found.add(value)
+            else:
+                found |= _referenced_files(value)
+    elif isinstance(entry, list):
+        for value in entry:
+            found |= _referenced_files(value)
+    return found
+
+
+def write_zip(staging: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for path in sorted(staging.rglob("*")):
+            if path.is_dir():
+                continue
+            rel = path.relative_to(staging).as_posix()
+            info = zipfile.ZipInfo(rel, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible
+            mode = stat.S_IMODE(path.stat().st_mode) | 0o444
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as src:
+                z.writestr(info, src.read(), compresslevel=9)
+    tmp.replace(target)
+
+
+def build(arch: str, out: Path, cache: Path, bundle_boto3: bool) -> None:
+    stage_root = out / "staging" / arch
+    for artifact, dists, exclude, patterns in (
+        ("api", API_DISTS + (BOTO_DISTS if bundle_boto3 else []), API_EXCLUDE, COMMON_TRIM + API_TRIM),
+        ("analyzer", ANALYZER_DISTS + (BOTO_DISTS if bundle_boto3 else []), ANALYZER_EXCLUDE, COMMON_TRIM + ANALYZER_TRIM),
+    ):
+        if bundle_boto3:
+            for dist in BOTO_DISTS:
+                if normalise(dist) not in pins():
+                    raise SystemExit(f"--bundle-boto3 needs {dist} pinned in requirements.txt or TRANSITIVE_PINS")
+        wheels = download(dists, arch, cache)
+        staging = stage_root / artifact
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for wheel in wheels.values():
+            unpack(wheel, staging)
+        before = tree_size(staging)
+        files, removed = trim(staging, patterns)
+        log(f"[{arch}] {artifact}: wheels unpack to {before / MB:.1f} MB; trimmed {files} files, {removed / MB:.1f} MB")
+        copy_app(staging, exclude)
+        if artifact == "analyzer":
+            copy_models(staging, ANALYZER_MODELS)
+        precompile(staging)
+        write_zip(staging, out / arch / f"{artifact}.zip")
+
+
+def precompile(staging: Path) -> None:
+    """Ship python3.12 bytecode: /var/task is read-only, so without it every cold start compiles
+    every imported module from source (measured: `import app` of the API 0.77 s without, far less
+    with). unchecked-hash pycs stay valid whatever mtimes the unzip gives the sources."""
+    env = {**os.environ, "PYENV_VERSION": "3.12.1"}
+    proc = subprocess.run(["python3.12", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                           str(staging)], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        # compileall exits 1 when a file does not compile (e.g. Python-2-only leftovers): report, go on
+        log(f"compileall (python3.12) reported: {(proc.stdout + proc.stderr)[-1500:]}")
+
+
+def tree_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def zip_sizes(path: Path) -> tuple[int, int]:
+    with zipfile.ZipFile(path) as z:
+        return path.stat().st_size, sum(i.file_size for i in z.infolist())
+
+
+def check(out: Path, arches: list[str], allow_s3_upload: bool) -> bool:
+    rows, ok_all = [], True
+    for arch in arches:
+        for artifact in ("api", "analyzer"):
+            path = out / arch / f"{artifact}.zip"
+            if not path.is_file():
+                rows.append((artifact, arch, "-", "-", "-", "MISSING"))
+                ok_all = False
+                continue
+            zipped, unzipped = zip_sizes(path)
+            zipped_ok = allow_s3_upload or zipped <= ZIPPED_DIRECT_LIMIT
+            ok = unzipped <= UNZIPPED_LIMIT and zipped_ok
+            ok_all &= ok
+            limit = "250 MB unzipped" + ("" if allow_s3_upload else ", 50 MB zipped")
+            status = "OK" if ok else "OVER" + ("" if unzipped <= UNZIPPED_LIMIT else " (unzipped)") + ("" if zipped_ok else " (zipped)")
+            rows.append((artifact, arch, f"{zipped / MB:.1f}", f"{unzipped / MB:.1f}", limit, status))
+    header = ("artifact", "arch", "zipped MB", "unzipped MB", "limit", "status")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+    print(f"(MB = MiB; Lambda's unzipped limit is 262,144,000 bytes = {UNZIPPED_LIMIT / MB:.1f} MiB; "
+          f"direct-upload zipped limit 50 MiB)")
+    return ok_all
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", choices=(*ARCHES, "both"), default="both")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--check-only", action="store_true", help="only re-check the sizes of existing artifacts")
+    parser.add_argument("--bundle-boto3", action="store_true", help="bundle boto3/botocore instead of using the runtime's")
+    parser.add_argument("--allow-s3-upload", action="store_true",
+                        help="the zips are deployed through S3: only the unzipped limit applies")
+    args = parser.parse_args(argv)
+    arches = list(ARCHES) if args.arch == "both" else [args.arch]
+    if not args.check_only:
+        for arch in arches:
+            build(arch, args.out, args.cache, args.bundle_boto3)
+    return 0 if check(args.out, arches, args.allow_s3_upload) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
