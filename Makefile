@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
+# The browser tests drive Debian's Chromium (no browser download): installed once, as root.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench lint-imports clean
 
@@ -16,7 +19,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)
 	$(BIN)/python -m chalicelib.cli serve --port $(PORT)
 
-test: $(INSTALLED) lint-imports
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: $(INSTALLED) $(CHROMIUM) lint-imports
 	$(BIN)/python -m pytest
 
 lint-imports: $(INSTALLED)

@@ -143,6 +143,16 @@ def store_page() -> Response:
     return static_file("store.html")
 
 
+@app.route("/gallery", methods=["GET"])
+def gallery_page() -> Response:
+    return static_file("gallery.html")
+
+
+@app.route("/review", methods=["GET"])
+def review_page() -> Response:
+    return static_file("review.html")
+
+
 @app.route("/static/{name}", methods=["GET"])
 def static_file(name: str) -> Response:
     from chalicelib.web.assets import asset

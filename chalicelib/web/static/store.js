@@ -112,6 +112,38 @@ function renderVerdict(status) {
   $("verdict").scrollIntoView({ behavior: "smooth" });
 }
 
+async function loadNews() {
+  const storeId = $("store-id").value.trim();
+  if (!storeId) return;
+  let items = [];
+  try {
+    ({ notifications: items } = await api("GET", `/notifications?store_id=${encodeURIComponent(storeId)}`));
+  } catch (_) { return; /* in AWS, messages arrive by e-mail or push instead */ }
+  $("news-list").replaceChildren(...(items.length ? items : [null]).map((n) => {
+    const li = document.createElement("li");
+    if (!n) { li.textContent = t("store.noNews"); return li; }
+    const p = n.payload;
+    li.textContent = n.type === "review.decided"
+      ? t("news.review.decided", { decision: t("decision." + p.decision), comment: p.comment || "" })
+      : t("news.analysis.finished", { verdict: t(p.verdict ? "verdict." + p.verdict : "status." + p.status) });
+    return li;
+  }));
+}
+
+async function loadShowcase() {
+  const { windows } = await api("GET", "/showcase?limit=6");
+  $("showcase").hidden = !windows.length;
+  $("showcase-list").replaceChildren(...windows.map((w) => {
+    const li = document.createElement("li");
+    const img = document.createElement("img");
+    img.src = w.image || "";
+    img.alt = t("gallery.photoOf", { store: w.store_id });
+    img.loading = "lazy";
+    li.append(img);
+    return li;
+  }));
+}
+
 async function send() {
   const storeId = $("store-id").value.trim();
   const file = $("photo").files[0];
@@ -129,6 +161,7 @@ async function send() {
     $("upload-state").textContent = t("store.checking");
     renderVerdict(await follow(created.submission_id));
     $("upload-state").textContent = "";
+    loadNews();
   } catch (err) {
     $("upload-state").textContent = t("store.uploadFailed", { why: err.message });
   } finally {
@@ -148,6 +181,9 @@ document.addEventListener("DOMContentLoaded", () => {
     $("send").disabled = !file;
   });
   $("send").addEventListener("click", send);
+  $("store-id").addEventListener("change", loadNews);
   loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
+  loadNews();
+  loadShowcase().catch(() => { $("showcase").hidden = true; });
 });
-document.addEventListener("languagechange", () => { showCampaign(); if (lastResult) renderVerdict(lastResult); });
+document.addEventListener("languagechange", () => { showCampaign(); loadNews(); if (lastResult) renderVerdict(lastResult); });

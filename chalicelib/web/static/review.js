@@ -1,0 +1,122 @@
+// The review page: the photo (overlay on/off, zoom), the rule table with overrides, the decision,
+// the comment thread and history. Keys: j/k next/previous in the gallery's list, a approve, r reject.
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const submissionId = params.get("submission");
+let current = null;
+
+async function call(method, path, body) {
+  const response = await fetch(path, {
+    method, headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error ? data.error.message : response.statusText);
+  return data;
+}
+
+function reviewer() {
+  const name = $("reviewer").value.trim();
+  if (!name) { $("review-state").textContent = t("review.needName"); $("reviewer").focus(); throw new Error("no reviewer"); }
+  localStorage.setItem("vetrina.reviewer", name);
+  return name;
+}
+
+function showPhoto() {
+  const images = current.images || {};
+  $("photo").src = ($("show-overlay").checked && images.overlay) || images.normalised || images.thumbnail || "";
+  $("photo").alt = t("gallery.photoOf", { store: current.store_id });
+}
+
+function renderRules() {
+  const rules = (current.result && current.result.rules) || [];
+  $("rules").replaceChildren(...rules.map((rule) => {
+    const tr = document.createElement("tr");
+    const override = current.overrides[rule.id];
+    const value = rule.value == null ? "" : String(rule.value);
+    tr.innerHTML = `<th scope="row"></th><td><span class="tag ${rule.status}"></span></td><td class="num"></td><td></td>`;
+    tr.children[0].textContent = rule.id;
+    tr.children[0].title = rule.message;
+    tr.querySelector(".tag").textContent = t("rule." + rule.status);
+    tr.children[2].textContent = value;
+    const select = document.createElement("select");
+    select.setAttribute("aria-label", t("review.overrideFor", { rule: rule.id }));
+    for (const [v, label] of [["", t("review.agree")], ["pass", t("rule.pass")], ["fail", t("rule.fail")]]) select.append(new Option(label, v));
+    select.value = override ? override.reviewer : "";
+    select.addEventListener("change", () => overrideRule(rule.id, select.value));
+    tr.children[3].append(select);
+    return tr;
+  }));
+}
+
+async function overrideRule(ruleId, status) {
+  if (!status) return;
+  try {
+    await call("POST", `/submissions/${submissionId}/overrides`, { rule_id: ruleId, status, by: reviewer(), comment: $("comment").value });
+    $("review-state").textContent = t("review.overridden", { rule: ruleId });
+    await load();
+  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+}
+
+async function decide(decision) {
+  try {
+    const comment = $("comment").value;
+    await call("POST", `/submissions/${submissionId}/review`, { decision, by: reviewer(), comment });
+    if (comment) await call("POST", `/submissions/${submissionId}/comments`, { by: reviewer(), text: comment });
+    $("review-state").textContent = t("review.decided." + decision);
+    $("comment").value = "";
+    await load();
+  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+}
+
+async function feature() {
+  try {
+    await call("POST", `/submissions/${submissionId}/feature`, { by: reviewer(), featured: !current.featured });
+    await load();
+  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+}
+
+async function load() {
+  current = await call("GET", `/submissions/${submissionId}`);
+  $("title").textContent = `${current.store_id} · ${current.campaign_id}`;
+  const verdict = current.result ? current.result.verdict : current.status;
+  $("verdict").className = "badge " + verdict;
+  $("verdict").textContent = `${t("verdict." + verdict)} · ${t("review." + current.review.state)}`;
+  $("feature").textContent = t(current.featured ? "review.unfeature" : "review.feature");
+  showPhoto();
+  renderRules();
+  const { events } = await call("GET", `/submissions/${submissionId}/history`);
+  $("history").replaceChildren(...events.map((e) => {
+    const li = document.createElement("li");
+    li.textContent = `${new Date(e.at).toLocaleString(LANG)} · ${e.by} · ${e.action}${e.text ? ": " + e.text : ""}${e.comment ? ": " + e.comment : ""}`;
+    return li;
+  }));
+}
+
+function step(delta) {
+  const queue = JSON.parse(sessionStorage.getItem("vetrina.queue") || "[]");
+  const next = queue[queue.indexOf(submissionId) + delta];
+  if (next) location.search = `?submission=${next}&campaign=${encodeURIComponent(params.get("campaign") || "")}`;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  applyStrings();
+  $("lang").addEventListener("click", switchLanguage);
+  $("back").href = "/gallery" + (params.get("campaign") ? "?campaign=" + encodeURIComponent(params.get("campaign")) : "");
+  $("reviewer").value = localStorage.getItem("vetrina.reviewer") || "";
+  $("show-overlay").addEventListener("change", showPhoto);
+  $("zoom").addEventListener("click", () => $("zoom").classList.toggle("zoomed"));
+  $("zoom").addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("zoom").classList.toggle("zoomed"); } });
+  $("approve").addEventListener("click", () => decide("approve"));
+  $("reject").addEventListener("click", () => decide("reject"));
+  $("retake").addEventListener("click", () => decide("retake"));
+  $("feature").addEventListener("click", feature);
+  document.addEventListener("keydown", (e) => {
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
+    if (e.key === "j") step(1);
+    else if (e.key === "k") step(-1);
+    else if (e.key === "a") decide("approve");
+    else if (e.key === "r") decide("reject");
+  });
+  load().catch((err) => { $("review-state").textContent = err.message; });
+});
+document.addEventListener("languagechange", () => { if (current) load(); });
