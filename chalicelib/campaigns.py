@@ -108,7 +108,10 @@ class Campaigns:
         return self._public(item), previous is None
 
     def get(self, campaign_id: str) -> dict[str, Any]:
-        return self._public(self.load(campaign_id))
+        item = self.load(campaign_id)
+        links = {name: self._blobs.presigned_get(entry["key"], self._settings.link_expires_in)
+                 for name, entry in item.get("pack", {}).items()}
+        return {**self._public(item), "pack_links": links}
 
     def load(self, campaign_id: str) -> dict[str, Any]:
         """The stored campaign record, or NotFound."""

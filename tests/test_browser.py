@@ -6,6 +6,7 @@ decision and the showcase. Screenshots go to tests/artifacts/ (look at them)."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,13 @@ def server(tmp_path, monkeypatch):
         response = requests.put(f"{service.url}/campaigns/autumn", json=campaign_body(("S001", "S002")), timeout=10)
         assert response.status_code == 201
         yield service
+
+
+def wait_until_analysed(server, submission_id: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while requests.get(f"{server.url}/submissions/{submission_id}", timeout=10).json()["status"] not in ("done", "rejected", "error"):
+        assert time.time() < deadline, "the analysis did not finish"
+        time.sleep(0.2)
 
 
 def shot(page, name: str) -> None:
@@ -124,6 +132,7 @@ def test_a_reviewer_clears_the_queue_with_the_keyboard(browser, server, tmp_path
         created = requests.post(f"{server.url}/campaigns/autumn/submissions", json={"store_id": store, "content_type": "image/jpeg"}, timeout=10).json()
         fields = created["upload"]["fields"]
         requests.post(created["upload"]["url"], data=fields, files={"file": ("w.jpg", to_jpeg(window_photo(seed=5, size=(1600, 1200))), "image/jpeg")}, timeout=30)
+        wait_until_analysed(server, created["submission_id"])
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB").new_page()
     page.add_init_script("localStorage.setItem('vetrina.reviewer', 'Marco')")
     page.goto(server.url + "/gallery?campaign=autumn")
@@ -141,3 +150,22 @@ def test_a_reviewer_clears_the_queue_with_the_keyboard(browser, server, tmp_path
     states = [requests.get(f"{server.url}/submissions/{c['submission_id']}", timeout=10).json()["review"]["state"]
               for c in requests.get(f"{server.url}/campaigns/autumn/submissions", timeout=10).json()["submissions"]]
     assert sorted(states) == ["approved", "rejected"]
+
+
+def test_a_store_retakes_a_blurry_photo_and_the_retake_is_linked(browser, server, tmp_path):
+    blurry, sharp = tmp_path / "blurry.jpg", tmp_path / "sharp.jpg"
+    blurry.write_bytes(to_jpeg(window_photo(seed=4, size=(2400, 1800), blur_sigma=6.0)))
+    sharp.write_bytes(to_jpeg(window_photo(seed=4, size=(2400, 1800))))
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB").new_page()
+    page.goto(server.url + "/")
+    page.get_by_label("Store code").fill("S002")
+    page.set_input_files("#photo", str(blurry))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge >> text=Please take the photo again", timeout=30000)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Take a new photo").click()
+    chooser.value.set_files(str(sharp))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge >> text=follows the guideline", timeout=30000)
+    [new, old] = requests.get(f"{server.url}/campaigns/autumn/submissions", timeout=10).json()["submissions"]
+    assert requests.get(f"{server.url}/submissions/{new['submission_id']}", timeout=10).json()["previous_submission_id"] == old["submission_id"]

@@ -21,6 +21,26 @@ function reviewer() {
   return name;
 }
 
+async function showReferences() {
+  const campaign = await call("GET", `/campaigns/${encodeURIComponent(current.campaign_id)}`);
+  const names = campaign.guideline.rules.flatMap((r) => (r.parameters && r.parameters.references) || []);
+  $("references").replaceChildren(...[...new Set(names)].filter((n) => campaign.pack_links[n]).map((name) => {
+    const img = document.createElement("img");
+    img.src = campaign.pack_links[name];
+    img.alt = t("review.referenceAlt", { name });
+    return img;
+  }));
+  if (!$("references").children.length) $("references").textContent = t("review.noReference");
+}
+
+function showLinks() {
+  const parts = [];
+  for (const [field, key] of [["previous_submission_id", "review.previous"], ["retaken_by", "review.retakenBy"]]) {
+    if (current[field]) parts.push(`<a href="/review?submission=${current[field]}">${t(key)}</a>`);
+  }
+  $("links").innerHTML = parts.join(" · ");
+}
+
 function showPhoto() {
   const images = current.images || {};
   $("photo").src = ($("show-overlay").checked && images.overlay) || images.normalised || images.thumbnail || "";
@@ -83,7 +103,9 @@ async function load() {
   $("verdict").textContent = `${t("verdict." + verdict)} · ${t("review." + current.review.state)}`;
   $("feature").textContent = t(current.featured ? "review.unfeature" : "review.feature");
   showPhoto();
+  showLinks();
   renderRules();
+  showReferences().catch(() => {});
   const { events } = await call("GET", `/submissions/${submissionId}/history`);
   $("history").replaceChildren(...events.map((e) => {
     const li = document.createElement("li");

@@ -4,6 +4,7 @@ const $ = (id) => document.getElementById(id);
 const FINAL = ["done", "rejected", "error"];
 let campaigns = [];
 let lastResult = null;
+let retakeOf = null; // the submission a new photo replaces: the retake is linked to it
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -79,6 +80,7 @@ async function follow(submissionId) {
 
 function renderVerdict(status) {
   lastResult = status;
+  $("retake-button").hidden = status.status === "done" && status.result.verdict === "pass";
   $("verdict").hidden = false;
   const badge = $("verdict-badge");
   const list = $("verdict-rules");
@@ -153,10 +155,11 @@ async function send() {
   $("progress").hidden = false;
   $("progress").value = 0;
   try {
-    const created = await api("POST", `/campaigns/${encodeURIComponent($("campaign").value)}/submissions`, {
-      store_id: storeId,
-      content_type: file.type || "image/jpeg",
-    });
+    const contentType = file.type || "image/jpeg";
+    const created = retakeOf
+      ? await api("POST", `/submissions/${retakeOf}/retake`, { content_type: contentType })
+      : await api("POST", `/campaigns/${encodeURIComponent($("campaign").value)}/submissions`, { store_id: storeId, content_type: contentType });
+    retakeOf = null;
     await uploadWithProgress(created.upload, file);
     $("upload-state").textContent = t("store.checking");
     renderVerdict(await follow(created.submission_id));
@@ -181,6 +184,11 @@ document.addEventListener("DOMContentLoaded", () => {
     $("send").disabled = !file;
   });
   $("send").addEventListener("click", send);
+  $("retake-button").addEventListener("click", () => {
+    retakeOf = lastResult && lastResult.submission_id;
+    $("shoot").scrollIntoView({ behavior: "smooth" });
+    $("photo").click();
+  });
   $("store-id").addEventListener("change", loadNews);
   loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
   loadNews();
