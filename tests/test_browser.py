@@ -31,6 +31,35 @@ UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textar
   .map((el) => el.outerHTML.slice(0, 80))"""
 
 
+# WCAG 2 contrast of every visible piece of text against the background it sits on (the nearest
+# ancestor with an opaque background); disabled controls are exempt, as WCAG allows.
+LOW_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('[hidden]') || el.disabled || !el.offsetParent) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -79,8 +108,9 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     store.get_by_label("Store code").fill("S001")
     store.set_input_files("#photo", str(photo))
     assert store.evaluate(UNNAMED_CONTROLS) == []
+    assert store.evaluate(LOW_CONTRAST) == []
     store.get_by_role("button", name="Send photo").click()
-    store.wait_for_selector("#verdict:not([hidden])", timeout=30000)
+    store.wait_for_selector("#verdict:not([hidden])", timeout=60000)
     assert "follows the guideline" in store.inner_text("#verdict-badge")
     assert store.locator("#verdict-rules li").count() == 3
     shot(store, "store-verdict")
@@ -92,6 +122,7 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     gallery.wait_for_selector(".tile img")
     assert gallery.locator(".tile").count() == 1
     assert gallery.evaluate(UNNAMED_CONTROLS) == []
+    assert gallery.evaluate(LOW_CONTRAST) == []
     shot(gallery, "gallery")
     gallery.locator(".tile a").first.click()
     gallery.wait_for_selector("#rules tr")
@@ -104,12 +135,14 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     gallery.get_by_role("button", name="Feature in the showcase").click()
     gallery.wait_for_selector("text=Remove from the showcase")
     assert gallery.evaluate(UNNAMED_CONTROLS) == []
+    assert gallery.evaluate(LOW_CONTRAST) == []
     shot(gallery, "review")
 
     # The store sees the decision and the showcase.
     store.reload()
     store.wait_for_selector("#news-list li >> text=Rejected by the merchandiser")
     assert "straighten it" in store.inner_text("#news-list")
+    assert store.evaluate(LOW_CONTRAST) == []
     store.wait_for_selector("#showcase-list img")
     shot(store, "store-decision")
 
@@ -117,6 +150,13 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     status = requests.get(f"{server.url}/submissions/{submission['submission_id']}", timeout=10).json()
     assert status["review"]["state"] == "rejected" and status["review"]["by"] == "Giulia"
     assert status["overrides"]["level"] == {**status["overrides"]["level"], "model": "pass", "reviewer": "fail"}
+
+
+def test_the_contrast_check_finds_low_contrast(browser, server):
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:#bbb;background:#fff\">faint</p>')")
+    assert any('"faint"' in found for found in page.evaluate(LOW_CONTRAST))
 
 
 def test_the_pages_speak_italian_to_an_italian_browser(browser, server):
@@ -161,11 +201,13 @@ def test_a_store_retakes_a_blurry_photo_and_the_retake_is_linked(browser, server
     page.get_by_label("Store code").fill("S002")
     page.set_input_files("#photo", str(blurry))
     page.get_by_role("button", name="Send photo").click()
-    page.wait_for_selector("#verdict-badge >> text=Please take the photo again", timeout=30000)
+    page.wait_for_selector("#verdict:not([hidden])", timeout=60000)
+    shot(page, "store-retake")
+    assert page.inner_text("#verdict-badge") == "Please take the photo again"
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Take a new photo").click()
     chooser.value.set_files(str(sharp))
     page.get_by_role("button", name="Send photo").click()
-    page.wait_for_selector("#verdict-badge >> text=follows the guideline", timeout=30000)
+    page.wait_for_selector("#verdict-badge >> text=follows the guideline", timeout=60000)
     [new, old] = requests.get(f"{server.url}/campaigns/autumn/submissions", timeout=10).json()["submissions"]
     assert requests.get(f"{server.url}/submissions/{new['submission_id']}", timeout=10).json()["previous_submission_id"] == old["submission_id"]

@@ -33,15 +33,26 @@ function showCampaign() {
       li.textContent = ruleLabel(rule);
       $("rules").append(li);
     }
+    // The reference photo: the window as HQ wants it.
+    const references = full.guideline.rules.flatMap((r) => (r.parameters && r.parameters.references) || []);
+    $("reference").replaceChildren(...references.filter((n) => full.pack_links[n]).slice(0, 1).map((name) => {
+      const img = document.createElement("img");
+      img.src = full.pack_links[name];
+      img.alt = t("review.referenceAlt", { name });
+      img.className = "reference";
+      return img;
+    }));
   });
 }
 
 async function loadCampaigns() {
   const { campaigns: list } = await api("GET", "/campaigns");
-  campaigns = list;
+  // Only the campaigns that target this store, once the store is known.
+  const storeId = $("store-id").value.trim();
+  campaigns = storeId ? list.filter((c) => c.stores.includes(storeId)) : list;
   const select = $("campaign");
-  select.replaceChildren(...list.map((c) => new Option(c.name, c.campaign_id)));
-  if (!list.length) $("campaign-info").textContent = t("store.noCampaigns");
+  select.replaceChildren(...campaigns.map((c) => new Option(c.name, c.campaign_id)));
+  if (!campaigns.length) $("campaign-info").textContent = t("store.noCampaigns");
   showCampaign();
 }
 
@@ -189,7 +200,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("shoot").scrollIntoView({ behavior: "smooth" });
     $("photo").click();
   });
-  $("store-id").addEventListener("change", loadNews);
+  $("store-id").addEventListener("change", () => { loadNews(); loadCampaigns(); });
   loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
   loadNews();
   loadShowcase().catch(() => { $("showcase").hidden = true; });
