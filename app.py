@@ -44,6 +44,24 @@ def add_pack_file(campaign_id: str) -> Response:
     return http.respond(services().campaigns.add_pack_file(campaign_id, http.json_body(app.current_request)), 201)
 
 
+# --- stores -------------------------------------------------------------------------------
+
+
+@app.route("/stores", methods=["PUT"], content_types=["application/json", "text/csv"])
+@http.api
+def import_stores() -> Response:
+    request = app.current_request
+    return http.respond(services().stores.import_list(request.raw_body, request.headers.get("content-type", "application/json")))
+
+
+@app.route("/stores", methods=["GET"])
+@http.api
+def list_stores() -> Response:
+    request = app.current_request
+    return http.respond(services().stores.list(region=http.query_param(request, "region"), limit=http.int_param(request, "limit", 100),
+                                               cursor=http.query_param(request, "cursor")))
+
+
 # --- submissions ----------------------------------------------------------------------------
 
 

@@ -14,7 +14,15 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CAMPAIGN_ID = "demo-autumn-2026"
-STORES = ["S001", "S002", "S003", "S004", "S005", "S006"]
+STORE_LIST = [
+    {"store_id": "S001", "name": "Milano Duomo", "region": "north", "cluster": "flagship"},
+    {"store_id": "S002", "name": "Torino Centro", "region": "north", "cluster": "high-street"},
+    {"store_id": "S003", "name": "Roma Corso", "region": "centre", "cluster": "flagship"},
+    {"store_id": "S004", "name": "Firenze Tornabuoni", "region": "centre", "cluster": "high-street"},
+    {"store_id": "S005", "name": "Napoli Toledo", "region": "south", "cluster": "high-street"},
+    {"store_id": "S006", "name": "Bari Sparano", "region": "south", "cluster": "outlet"},
+]
+STORES = [store["store_id"] for store in STORE_LIST]
 
 POSTER = "warm-layers.png"
 REFERENCE = "reference.jpg"
@@ -138,6 +146,9 @@ def seed(base_url: str, photo_folder: Path) -> bool:
     status, _ = _call("GET", f"{base_url}/campaigns/{CAMPAIGN_ID}")
     if status == 200:
         return False
+    status, body = _call("PUT", f"{base_url}/stores", STORE_LIST)
+    if status != 200:
+        raise RuntimeError(f"could not import the demo stores: {status} {body}")
     status, body = _call("PUT", f"{base_url}/campaigns/{CAMPAIGN_ID}", CAMPAIGN)
     if status not in (200, 201):
         raise RuntimeError(f"could not create the demo campaign: {status} {body}")

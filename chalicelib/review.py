@@ -90,6 +90,7 @@ class Review:
         return {
             "submission_id": item["submission_id"],
             "store_id": item["store_id"],
+            "region": item.get("region"),
             "status": item["status"],
             "verdict": result.get("verdict"),
             "score": result.get("score"),

@@ -16,6 +16,7 @@ from chalicelib.campaigns import Campaigns
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import is_submission_id, new_submission_id
 from chalicelib.settings import Settings
+from chalicelib.stores import Stores
 from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
 from chalicelib.validation import parse_model
 
@@ -59,10 +60,11 @@ def now_iso() -> str:
 
 
 class Submissions:
-    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, settings: Settings):
+    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, stores: Stores, settings: Settings):
         self._records = records
         self._blobs = blobs
         self._campaigns = campaigns
+        self._stores = stores
         self._settings = settings
 
     def resubmit(self, submission_id: str, body: Any) -> dict[str, Any]:
@@ -111,6 +113,9 @@ class Submissions:
         }
         if previous_submission_id:
             item["previous_submission_id"] = previous_submission_id
+        store = self._stores.get(request.store_id)
+        if store:  # kept on the submission: the gallery filters by region without a lookup per card
+            item["region"] = store["region"]
         self._records.put(item)
         post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
         return {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chalicelib.campaigns import Campaigns
 from chalicelib.review import Review
+from chalicelib.stores import Stores
 from chalicelib.settings import Settings
 from chalicelib.storage.ports import BlobStore, EventPublisher, RecordStore, WorkQueue
 from chalicelib.submissions import Submissions
@@ -23,6 +24,7 @@ class Services:
     queue: WorkQueue
     events: EventPublisher
     campaigns: Campaigns
+    stores: Stores
     submissions: Submissions
     review: Review
 
@@ -33,9 +35,10 @@ def build_services(settings: Settings) -> Services:
     else:
         blobs, records, queue, events = _local_adapters(settings)
     campaigns = Campaigns(records, blobs, settings)
-    submissions = Submissions(records, blobs, campaigns, settings)
+    stores = Stores(records)
+    submissions = Submissions(records, blobs, campaigns, stores, settings)
     review = Review(records, blobs, campaigns, submissions, events, settings.link_expires_in)
-    return Services(settings, blobs, records, queue, events, campaigns, submissions, review)
+    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review)
 
 
 def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:

@@ -80,6 +80,8 @@ def server(tmp_path, monkeypatch):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with LocalService("127.0.0.1", 0) as service:
+        stores = [{"store_id": "S001", "name": "Milano Duomo", "region": "north"}, {"store_id": "S002", "name": "Roma Corso", "region": "centre"}]
+        assert requests.put(f"{service.url}/stores", json=stores, timeout=10).status_code == 200
         response = requests.put(f"{service.url}/campaigns/autumn", json=campaign_body(("S001", "S002")), timeout=10)
         assert response.status_code == 201
         yield service
@@ -118,7 +120,7 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     # The merchandiser, on a desktop: filter the gallery, open the photo, override, reject.
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     gallery = desk.new_page()
-    gallery.goto(server.url + "/gallery?campaign=autumn&store=S001")
+    gallery.goto(server.url + "/gallery?campaign=autumn&region=north")
     gallery.wait_for_selector(".tile img")
     assert gallery.locator(".tile").count() == 1
     assert gallery.evaluate(UNNAMED_CONTROLS) == []

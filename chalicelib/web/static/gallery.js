@@ -13,7 +13,7 @@ async function getJSON(path) {
 
 function filters() {
   return {
-    campaign: $("f-campaign").value, status: $("f-status").value, store: $("f-store").value.trim(),
+    campaign: $("f-campaign").value, status: $("f-status").value, store: $("f-store").value.trim(), region: $("f-region").value.trim(),
     rule: $("f-rule").value.trim(), score: $("f-score").value, since: $("f-since").value,
   };
 }
@@ -21,6 +21,7 @@ function filters() {
 function keep(card) {
   const f = filters();
   if (f.store && card.store_id !== f.store) return false;
+  if (f.region && card.region !== f.region) return false;
   if (f.status && (card.verdict || card.status) !== f.status) return false;
   if (f.rule && !card.failed_rules.includes(f.rule)) return false;
   if (f.score !== "" && (card.score == null || card.score * 100 > Number(f.score))) return false;
@@ -76,11 +77,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (params.get("campaign")) $("f-campaign").value = params.get("campaign");
   $("f-status").value = params.get("status") || "";
   $("f-store").value = params.get("store") || "";
+  $("f-region").value = params.get("region") || "";
   $("f-rule").value = params.get("rule") || "";
   $("f-score").value = params.get("score") || "";
   $("f-since").value = params.get("since") || "";
   $("f-campaign").addEventListener("change", () => { saveFilters(); load(true); });
-  for (const id of ["f-status", "f-store", "f-rule", "f-score", "f-since"]) $(id).addEventListener("input", () => { saveFilters(); render(); });
+  for (const id of ["f-status", "f-region", "f-store", "f-rule", "f-score", "f-since"]) $(id).addEventListener("input", () => { saveFilters(); render(); });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("more").addEventListener("click", () => load(false));
   load(true).catch((err) => { $("gallery-state").textContent = err.message; });

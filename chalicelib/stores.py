@@ -1,0 +1,102 @@
+"""The store list: id, name, region, cluster and timezone, imported from JSON or CSV.
+
+Imports are upserts (a store list is updated by sending it again). Each store is one record,
+listed by id, or by region through the secondary index.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chalicelib.errors import InvalidInput
+from chalicelib.ids import CLIENT_ID_PATTERN
+from chalicelib.storage.ports import RecordStore
+from chalicelib.validation import describe, problems
+
+MAX_IMPORT = 10000
+MAX_PAGE = 500
+_ID = re.compile(CLIENT_ID_PATTERN)
+
+
+class StoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: str = Field(pattern=CLIENT_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    region: str = Field(pattern=CLIENT_ID_PATTERN)
+    cluster: str = Field(default="", max_length=64)
+    timezone: str = "Europe/Rome"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Rome") from None
+        return value
+
+
+def _rows(body: str | bytes, content_type: str) -> list[Any]:
+    text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    if content_type.startswith("text/csv"):
+        return list(csv.DictReader(io.StringIO(text)))
+    try:
+        rows = json.loads(text)
+    except ValueError as err:
+        raise InvalidInput(f"the body is neither valid JSON nor sent as text/csv ({err})", code="invalid_json") from None
+    if not isinstance(rows, list):
+        raise InvalidInput("send a JSON list of stores (or CSV with Content-Type: text/csv)")
+    return rows
+
+
+class Stores:
+    def __init__(self, records: RecordStore):
+        self._records = records
+
+    def import_list(self, body: str | bytes, content_type: str) -> dict[str, Any]:
+        """Validate every row first (errors name the row and field), then write them all."""
+        rows = _rows(body, content_type)
+        if not rows:
+            raise InvalidInput("the store list is empty")
+        if len(rows) > MAX_IMPORT:
+            raise InvalidInput(f"send at most {MAX_IMPORT} stores at a time")
+        stores, found = [], []
+        for index, row in enumerate(rows):
+            try:
+                stores.append(StoreIn.model_validate(row))
+            except ValidationError as err:
+                found.extend(problems(err, f"stores[{index}]"))
+        if found:
+            raise InvalidInput(describe(found[:20]), code="invalid_stores")
+        for store in stores:
+            self._records.put({
+                "pk": "STORES", "sk": store.store_id,
+                "gsi1pk": f"REGION#{store.region}", "gsi1sk": store.store_id,
+                **store.model_dump(),
+            })
+        return {"imported": len(stores)}
+
+    def get(self, store_id: str) -> dict[str, Any] | None:
+        item = self._records.get("STORES", store_id)
+        return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")} if item else None
+
+    def list(self, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        if region is not None and not _ID.match(region):
+            raise InvalidInput(f"region {region!r} is not a valid region id")
+        try:
+            page = (self._records.query(f"REGION#{region}", index="gsi1", limit=limit, cursor=cursor) if region
+                    else self._records.query("STORES", limit=limit, cursor=cursor))
+        except ValueError as err:
+            raise InvalidInput(str(err), code="invalid_cursor") from None
+        strip = ("pk", "sk", "gsi1pk", "gsi1sk")
+        return {"stores": [{k: v for k, v in i.items() if k not in strip} for i in page.items], "cursor": page.cursor}
