@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import tempfile
 import zipfile
@@ -603,8 +602,6 @@ def _run(args, out, tmp, wheels, source_wheels, find_wheel, sha256_of) -> int:
 
 
 def benchmark(out: Path, variants: dict, chars: list[str], person) -> dict:
-    from skimage import data
-
     eval_imgs = render_text_images(seed=42, n=16)
     photos = skimage_photos()
     labels = (out / IMAGENET_LABELS).read_text().split("\n")[:-1]

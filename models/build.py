@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parent

@@ -42,6 +42,17 @@ def aws_emulator():
         os.environ["AWS_ENDPOINT_URL"] = previous
 
 
+@pytest.fixture
+def local_env(tmp_path, monkeypatch) -> dict[str, str]:
+    """The local backend's environment for a real server on a free port: its links follow the port."""
+    env = local_environment(tmp_path / "data")
+    env.pop("VETRINA_PUBLIC_URL")
+    monkeypatch.delenv("VETRINA_PUBLIC_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param

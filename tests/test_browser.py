@@ -14,7 +14,7 @@ import requests
 
 from chalicelib.local_server import LocalService
 from chalicelib.vision.synthetic import to_jpeg, window_photo
-from helpers import campaign_body, local_environment
+from helpers import campaign_body
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -73,12 +73,7 @@ def browser():
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
-    env = local_environment(tmp_path / "data")
-    env.pop("VETRINA_PUBLIC_URL")
-    monkeypatch.delenv("VETRINA_PUBLIC_URL", raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+def server(local_env):
     with LocalService("127.0.0.1", 0) as service:
         stores = [{"store_id": "S001", "name": "Milano Duomo", "region": "north"}, {"store_id": "S002", "name": "Roma Corso", "region": "centre"}]
         assert requests.put(f"{service.url}/stores", json=stores, timeout=10).status_code == 200

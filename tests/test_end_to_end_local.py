@@ -8,22 +8,12 @@ import requests
 
 from chalicelib.local_server import LocalService
 from chalicelib.vision.synthetic import to_jpeg, window_photo
-from helpers import campaign_body, fresh_services, local_environment
+from helpers import campaign_body, fresh_services
 
 
 @pytest.fixture(scope="module")
 def phone_photo() -> bytes:
     return to_jpeg(window_photo(seed=7), exif_orientation=1)
-
-
-@pytest.fixture
-def local_env(tmp_path, monkeypatch):
-    env = local_environment(tmp_path / "data")
-    env.pop("VETRINA_PUBLIC_URL")
-    monkeypatch.delenv("VETRINA_PUBLIC_URL", raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
 
 
 @pytest.fixture
