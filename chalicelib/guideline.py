@@ -134,8 +134,11 @@ class TextParameters(_Strict):
     uncertain_margin: Share = 0.1
 
 
+PERSON_DETECTOR = "person_detect_mediapipe_blazepose"
+
+
 class ObjectsParameters(_Strict):
-    model: str = Field(default="person_detect_mediapipe_blazepose", min_length=1, max_length=100)  # manifest name
+    model: str = Field(default=PERSON_DETECTOR, min_length=1, max_length=100)  # manifest name
     label: str = Field(min_length=1, max_length=100)
     min_count: int = Field(default=1, ge=0)
     max_count: int | None = Field(default=None, ge=0)

@@ -177,7 +177,8 @@ class UploadProcessor:
 def processor_for(services: Any) -> UploadProcessor:
     """The processor on a process's services (chalicelib.wiring.Services), after checking at start
     that every model file matches its manifest: a broken deployment fails loudly, not wrongly."""
+    from chalicelib.vision.analysis import BUNDLED_MODELS
     from chalicelib.vision.inference import default_models
 
-    default_models().verify()
+    default_models().verify(list(BUNDLED_MODELS))
     return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events)

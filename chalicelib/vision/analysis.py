@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalicelib.guideline import Guideline, Rule
+from chalicelib.guideline import PERSON_DETECTOR, Guideline, Rule
+from chalicelib.vision import embedding, ocr
 from chalicelib.vision import overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
 from chalicelib.vision.context import Pack, PhotoContext
@@ -38,6 +39,11 @@ CHECKS: dict[str, Evaluate] = {
     "reference_similarity": similarity.evaluate,
     "lighting": lighting.evaluate,
 }
+
+
+# The models the checks use by default; a guideline may name a retailer's own detector, which
+# is verified when its session is created.
+BUNDLED_MODELS = (ocr.DET_MODEL, ocr.REC_MODEL, ocr.CLS_MODEL, embedding.EMBEDDING_MODEL, PERSON_DETECTOR)
 
 
 @dataclass(frozen=True)

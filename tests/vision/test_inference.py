@@ -52,3 +52,9 @@ def test_a_missing_model_file_is_a_clear_error(model_copy):
 def test_an_unknown_model_name_lists_the_known_ones():
     with pytest.raises(ModelError, match="not in the manifest; known: .*ocr_det_ppocrv4"):
         Models().spec("yolo-that-does-not-exist")
+
+
+def test_the_models_the_checks_use_are_in_the_manifest():
+    from chalicelib.vision.analysis import BUNDLED_MODELS
+
+    Models().verify(list(BUNDLED_MODELS))
