@@ -13,6 +13,7 @@ The image work itself (``analyse``) is pure: bytes and a guideline in, a result 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import time
@@ -36,6 +37,13 @@ def _default_analyse(photo: bytes, guideline: Any, pack: Any) -> Any:
     return analyse(photo, guideline, pack)
 
 
+@functools.lru_cache(maxsize=16)
+def _pack_blob(blobs: BlobStore, key: str) -> bytes:
+    # A pack file's key is new at every upload, so its bytes never change: a warm analyzer reads
+    # each artwork and reference photo from storage once, not once per photo.
+    return blobs.get(key)
+
+
 class BlobPack:
     """A campaign's guideline pack (artworks, reference photos), read from the blob store."""
 
@@ -50,7 +58,7 @@ class BlobPack:
         if entry is None:
             raise PackMissing(f"the guideline pack has no file {name!r}: upload it with POST /campaigns/{{id}}/pack")
         try:
-            return self._blobs.get(entry["key"])
+            return _pack_blob(self._blobs, entry["key"])
         except BlobNotFound:
             raise PackMissing(f"the pack file {name!r} was announced but never uploaded") from None
 

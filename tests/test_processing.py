@@ -139,3 +139,21 @@ def test_a_poison_file_ends_as_error_and_lands_in_the_dead_letter_queue(svc, upl
     assert fast_queue.redrive() == 1
     LocalWorker(fast_queue, processor(svc, CountingAnalyse())).run_once()
     assert svc.submissions.get(submission_id)["status"] == "done"
+
+
+def test_pack_files_are_read_from_storage_once_per_process(svc):
+    from chalicelib.processing import BlobPack
+
+    svc.blobs.put("packs/pf_TEST", b"poster bytes", "image/png")
+    reads = []
+    real_get = svc.blobs.get
+
+    class CountingBlobs:
+        def get(self, key):
+            reads.append(key)
+            return real_get(key)
+
+    blobs = CountingBlobs()
+    for _ in range(3):  # three photos of the same campaign
+        assert BlobPack(blobs, {"poster.png": {"key": "packs/pf_TEST"}}).read("poster.png") == b"poster bytes"
+    assert reads == ["packs/pf_TEST"]
