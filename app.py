@@ -146,8 +146,10 @@ def submission_history(submission_id: str) -> Response:
 
 @app.on_sqs_message(queue=ANALYSIS_QUEUE, batch_size=1, name="analyze")
 def analyze(event) -> None:
+    from chalicelib.observability import configure_for_lambda
     from chalicelib.processing import processor_for  # the image stack loads only here
 
+    configure_for_lambda()
     processor = processor_for(services())
     for record in event:
         processor.handle_message(record.body)

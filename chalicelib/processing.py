@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable
 
 from chalicelib.campaigns import Campaigns
+from chalicelib.observability import metric, working_on
 from chalicelib.settings import Settings
 from chalicelib.storage.notifications import created_keys
 from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
@@ -89,6 +90,15 @@ class UploadProcessor:
         if submission_id is None:
             log.warning("ignoring object that is not a submission upload: %s", key)
             return "ignored"
+        with working_on(submission_id):
+            started = time.perf_counter()
+            outcome = self._process(submission_id, key)
+            metric("Analyses", 1, Outcome=outcome)
+            if outcome in ("done", "rejected"):
+                metric("AnalysisTime", round((time.perf_counter() - started) * 1000, 1), "Milliseconds")
+            return outcome
+
+    def _process(self, submission_id: str, key: str) -> str:
         pk, sk = submission_key(submission_id)
         item = self._records.get(pk, sk)
         if item is None:
@@ -118,16 +128,22 @@ class UploadProcessor:
             self._after_failure(item, token, exc)
             raise
         if self._finish(pk, sk, token, changes):
-            self._announce(item, changes)
+            self._report(item, changes)
         log.info("%s: %s", submission_id, outcome)
         return outcome
 
-    def _announce(self, item: dict[str, Any], changes: dict[str, Any]) -> None:
+    def _report(self, item: dict[str, Any], changes: dict[str, Any]) -> None:
+        """A finished analysis counts in the metrics and is told to the event's listeners."""
+        verdict = (changes.get("result") or {}).get("verdict")
+        if verdict:
+            metric("Verdicts", 1, Verdict=verdict)
+        if changes["status"] == "rejected":
+            metric("Rejections", 1, Reason=changes.get("reason_code", "unknown"))
         if self._events is None:
             return
         self._events.publish("analysis.finished", {
             "submission_id": item["submission_id"], "campaign_id": item["campaign_id"], "store_id": item["store_id"],
-            "status": changes["status"], "verdict": (changes.get("result") or {}).get("verdict"), "reason": changes.get("reason"),
+            "status": changes["status"], "verdict": verdict, "reason": changes.get("reason"),
         })
 
     def _analyse_submission(self, item: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
@@ -166,6 +182,7 @@ class UploadProcessor:
     def _after_failure(self, item: dict[str, Any], token: str, exc: Exception) -> None:
         pk, sk = submission_key(item["submission_id"])
         final = item["attempts"] >= self._settings.max_attempts
+        metric("AnalysisFailures", 1, Final=str(final).lower())
         log.exception("%s: analysis attempt %d failed%s", item["submission_id"], item["attempts"], " (giving up)" if final else "")
         changes: dict[str, Any] = {"updated_at": now_iso(), "last_error": f"{type(exc).__name__}: {exc}"[:500]}
         if final:
