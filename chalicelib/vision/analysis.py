@@ -59,17 +59,8 @@ def _elapsed_ms(since: float) -> float:
 
 
 def _unjudged(rule: Rule, status: str, message: str, detail: str | None = None) -> RuleResult:
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,  # type: ignore[arg-type]
-        value=None,
-        threshold=None,
-        confidence=0.0,
-        message=message,
-        evidence=[{"kind": "note", "text": detail[:300]}] if detail else [],
-        weight=rule.weight,
-    )
+    evidence = [{"kind": "note", "text": detail[:300]}] if detail else []
+    return RuleResult.judged(rule, status, None, None, 0.0, evidence, passed=message, message=message)  # type: ignore[arg-type]
 
 
 def _judge(rule: Rule, context: PhotoContext) -> RuleResult:

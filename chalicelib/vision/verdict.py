@@ -57,6 +57,35 @@ class RuleResult:
     # This result means the photo cannot be judged (blurry, dark, of something else): "retake".
     retake: bool = False
 
+    @classmethod
+    def judged(
+        cls,
+        rule: Any,
+        status: RuleStatus,
+        value: float | None,
+        threshold: Threshold | None,
+        confidence: float,
+        evidence: list[dict[str, Any]],
+        *,
+        passed: str,
+        message: str | None = None,
+        retake: bool = False,
+    ) -> "RuleResult":
+        """A rule's result: id, type and weight from the rule; the message is ``passed`` when the
+        rule passes and the rule's own words (what the store must fix) otherwise, unless given."""
+        return cls(
+            id=rule.id,
+            type=rule.type_name,
+            status=status,
+            value=value,
+            threshold=threshold,
+            confidence=confidence,
+            message=message if message is not None else (passed if status == "pass" else rule.message),
+            evidence=evidence,
+            weight=rule.weight,
+            retake=retake,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["threshold"] = self.threshold.to_dict() if self.threshold else None

@@ -415,17 +415,8 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
         evidence.append({"kind": "quad", "points": [[round(float(x), 1), round(float(y), 1)] for x, y in match.quad], "label": params.artwork})
 
     def result(status: str, value: float, confidence: float, note: str, passed_message: str) -> RuleResult:
-        return RuleResult(
-            id=rule.id,
-            type=rule.type_name,
-            status=status,  # type: ignore[arg-type]
-            value=value,
-            threshold=threshold,
-            confidence=round(confidence, 3),
-            message=passed_message if status == "pass" else rule.message,
-            evidence=evidence + [{"kind": "note", "text": note}],
-            weight=rule.weight,
-        )
+        return RuleResult.judged(rule, status, value, threshold, round(confidence, 3),  # type: ignore[arg-type]
+                                 evidence + [{"kind": "note", "text": note}], passed=passed_message)
 
     if params.mode == "forbidden":
         if match is None:

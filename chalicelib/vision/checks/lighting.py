@@ -60,14 +60,5 @@ def evaluate(rule: LightingRule, context: PhotoContext) -> RuleResult:
         judgements = [(ratio_status, ratio_confidence), (luminance_status, luminance_confidence)]
         status, confidence = max(judgements, key=lambda judged: (_SEVERITY[judged[0]], -judged[1]))
         note = f"Window luminance {window:.1f}, surroundings {surroundings:.1f} (0-255): ratio {value:.2f}."
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,
-        value=value,
-        threshold=threshold,
-        confidence=confidence,
-        message="The window is lit." if status == "pass" else rule.message,
-        evidence=[{"kind": "zone", "box": list(box), "label": "window"}, {"kind": "note", "text": note}],
-        weight=rule.weight,
-    )
+    evidence = [{"kind": "zone", "box": list(box), "label": "window"}, {"kind": "note", "text": note}]
+    return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed="The window is lit.")

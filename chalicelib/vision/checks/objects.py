@@ -50,14 +50,4 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
         evidence.append({"kind": "zone", "box": list(zone)})
     for found in counted[:MAX_EVIDENCE_BOXES]:
         evidence.append({"kind": "box", "box": [round(v) for v in found.box], "label": f"{found.label} {found.score:.2f}"})
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,
-        value=count,
-        threshold=threshold,
-        confidence=confidence,
-        message=_pass_message(params.label, count) if status == "pass" else rule.message,
-        evidence=evidence,
-        weight=rule.weight,
-    )
+    return RuleResult.judged(rule, status, count, threshold, confidence, evidence, passed=_pass_message(params.label, count))

@@ -200,14 +200,4 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
             {"kind": "colour", "hex": colour.hex.upper(), "name": colour.name, "share": round(share, 4),
              "min_share": colour.min_share, "cells": _cells(mask, zone)}
         )
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,
-        value=value,
-        threshold=threshold,
-        confidence=confidence,
-        message="The brand colours are in the window." if status == "pass" else rule.message,
-        evidence=evidence,
-        weight=rule.weight,
-    )
+    return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed="The brand colours are in the window.")

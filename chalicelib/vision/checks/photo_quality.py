@@ -228,16 +228,5 @@ def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
     # Judge the value as stored, so the number a reviewer sees agrees with the status.
     value = round(measures.value(params.check), _DECIMALS[params.check])
     status, confidence = threshold.judge(value)
-    message = _PASS_MESSAGES[params.check].format(value=value) if status == "pass" else rule.message
-    return RuleResult(
-        id=rule.id,
-        type=rule.type,
-        status=status,
-        value=value,
-        threshold=threshold,
-        confidence=confidence,
-        message=message,
-        evidence=_evidence(params.check, measures),
-        weight=rule.weight,
-        retake=status == "fail",
-    )
+    return RuleResult.judged(rule, status, value, threshold, confidence, _evidence(params.check, measures),
+                             passed=_PASS_MESSAGES[params.check].format(value=value), retake=status == "fail")

@@ -44,22 +44,10 @@ def evaluate(rule: SimilarityRule, context: PhotoContext) -> RuleResult:
     status, confidence = threshold.judge(value)
     wrong_subject = value < params.wrong_subject_below
     if wrong_subject:
-        status, message = "fail", WRONG_SUBJECT_MESSAGE
-    else:
-        message = PASS_MESSAGE if status == "pass" else rule.message
+        status = "fail"
     listed = ", ".join(f"{name} {score:.3f}" for name, score in sorted(scores.items(), key=lambda kv: -kv[1]))
     evidence = [{"kind": "note", "text": f"Similarity to the reference photos: {listed}."}]
     if rule.zone is not None:
         evidence.insert(0, {"kind": "zone", "box": list(context.zone_pixels(rule.zone))})
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,
-        value=value,
-        threshold=threshold,
-        confidence=confidence,
-        message=message,
-        evidence=evidence,
-        weight=rule.weight,
-        retake=wrong_subject,
-    )
+    return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed=PASS_MESSAGE,
+                             message=WRONG_SUBJECT_MESSAGE if wrong_subject else None, retake=wrong_subject)

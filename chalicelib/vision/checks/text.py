@@ -260,21 +260,9 @@ def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
     evidence.extend(notes)
     evidence.append({"kind": "note", "text": _excerpt(reading)})
 
-    if status != "pass":
-        message = rule.message
-    elif params.mode == "required":
+    if params.mode == "required":
         found = [m.phrase for m in matches if m.similarity >= params.min_similarity]
-        message = "The required text is in the window: " + ", ".join(f"\u201c{p}\u201d" for p in found) + "."
+        passed = "The required text is in the window: " + ", ".join(f"\u201c{p}\u201d" for p in found) + "."
     else:
-        message = "None of the forbidden text is in the window."
-    return RuleResult(
-        id=rule.id,
-        type=rule.type_name,
-        status=status,
-        value=value,
-        threshold=threshold,
-        confidence=confidence,
-        message=message,
-        evidence=evidence,
-        weight=rule.weight,
-    )
+        passed = "None of the forbidden text is in the window."
+    return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed=passed)
