@@ -7,25 +7,28 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, ConditionBase
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
 from botocore.exceptions import ClientError
 
-from chalicelib.storage.ports import Cond, ConditionFailed, Page
+from chalicelib.storage.ports import INDEXES, MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
+# The table's shape; the infrastructure (infra/) builds the table from this too.
 TABLE_KEY_SCHEMA = {
     "AttributeDefinitions": [
-        {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in ("pk", "sk", *(f"{index}{part}" for index in INDEXES for part in ("pk", "sk")))
     ],
     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     "GlobalSecondaryIndexes": [
         {
-            "IndexName": "gsi1",
+            "IndexName": index,
             "KeySchema": [
-                {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
+        for index in INDEXES
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
@@ -77,6 +80,46 @@ def _condition(cond: Cond) -> ConditionBase:
     raise ValueError(f"unknown condition {cond.op!r}")
 
 
+def _update_params(op: UpdateOp, remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """UpdateItem's key, expressions and condition for an update (used alone or in a transaction)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def placeholder(field: str) -> str:
+        alias = f"#a{len(names)}"
+        names[alias] = field
+        return alias
+
+    sets = [f"{placeholder(k)} = :s{i}" for i, k in enumerate(op.set)]
+    values.update({f":s{i}": _to_dynamo(v) for i, v in enumerate(op.set.values())})
+    adds = [f"{placeholder(k)} :d{i}" for i, k in enumerate(op.add)]
+    values.update({f":d{i}": _to_dynamo(v) for i, v in enumerate(op.add.values())})
+    removes = [placeholder(k) for k in remove]
+    clauses = [f"{verb} " + ", ".join(parts) for verb, parts in (("SET", sets), ("ADD", adds), ("REMOVE", removes)) if parts]
+    params: dict[str, Any] = {"Key": {"pk": op.pk, "sk": op.sk}, "UpdateExpression": " ".join(clauses),
+                              "ExpressionAttributeNames": names}
+    condition = op.condition
+    if not op.upsert:
+        must_exist = Cond("exists", "pk")
+        condition = must_exist & condition if condition else must_exist
+    if condition is not None:
+        _add_condition(params, condition)
+    if values or "ExpressionAttributeValues" in params:
+        params["ExpressionAttributeValues"] = {**params.get("ExpressionAttributeValues", {}), **values}
+    return params
+
+
+def _add_condition(params: dict[str, Any], condition: Cond) -> None:
+    """Write a condition as an expression string with its own placeholders: inside a transaction
+    boto3 would put the names and values of a condition object at the request's top level."""
+    built = ConditionExpressionBuilder().build_expression(_condition(condition))
+    params["ConditionExpression"] = built.condition_expression
+    params["ExpressionAttributeNames"] = {**params.get("ExpressionAttributeNames", {}), **built.attribute_name_placeholders}
+    if built.attribute_value_placeholders:
+        params["ExpressionAttributeValues"] = {**params.get("ExpressionAttributeValues", {}),
+                                               **built.attribute_value_placeholders}
+
+
 class DynamoRecordStore:
     def __init__(self, table: Any):
         self._table = table  # a boto3 Table resource
@@ -112,42 +155,35 @@ class DynamoRecordStore:
         add: dict[str, int | float] | None = None,
         remove: tuple[str, ...] = (),
         condition: Cond | None = None,
+        upsert: bool = False,
     ) -> dict[str, Any]:
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        clauses: list[str] = []
-
-        def placeholder(field: str) -> str:
-            alias = f"#a{len(names)}"
-            names[alias] = field
-            return alias
-
-        sets = [f"{placeholder(k)} = :s{i}" for i, k in enumerate(set or {})]
-        values.update({f":s{i}": _to_dynamo(v) for i, v in enumerate((set or {}).values())})
-        adds = [f"{placeholder(k)} :d{i}" for i, k in enumerate(add or {})]
-        values.update({f":d{i}": _to_dynamo(v) for i, v in enumerate((add or {}).values())})
-        removes = [placeholder(k) for k in remove]
-        if sets:
-            clauses.append("SET " + ", ".join(sets))
-        if adds:
-            clauses.append("ADD " + ", ".join(adds))
-        if removes:
-            clauses.append("REMOVE " + ", ".join(removes))
-        must_exist = Attr("pk").exists()
-        kwargs: dict[str, Any] = {
-            "Key": {"pk": pk, "sk": sk},
-            "UpdateExpression": " ".join(clauses),
-            "ConditionExpression": must_exist & _condition(condition) if condition else must_exist,
-            "ExpressionAttributeNames": names,
-            "ReturnValues": "ALL_NEW",
-        }
-        if values:
-            kwargs["ExpressionAttributeValues"] = values
+        kwargs = _update_params(UpdateOp(pk, sk, set or {}, add or {}, condition, upsert), remove)
         try:
-            return _from_dynamo(self._table.update_item(**kwargs)["Attributes"])
+            return _from_dynamo(self._table.update_item(**kwargs, ReturnValues="ALL_NEW")["Attributes"])
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise ConditionFailed(f"{pk}/{sk}") from None
+            raise
+
+    def transact(self, ops: list[PutOp | UpdateOp]) -> None:
+        if len(ops) > MAX_TRANSACTION:
+            raise ValueError(f"a transaction takes at most {MAX_TRANSACTION} writes")
+        name = self._table.name
+        items: list[dict[str, Any]] = []
+        for op in ops:
+            if isinstance(op, PutOp):
+                put: dict[str, Any] = {"TableName": name, "Item": _to_dynamo(op.item)}
+                if op.condition is not None:
+                    _add_condition(put, op.condition)
+                items.append({"Put": put})
+            else:
+                items.append({"Update": {"TableName": name, **_update_params(op)}})
+        try:
+            # The resource's client serialises Python values, as the Table does.
+            self._table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                raise ConditionFailed(str(err.response.get("CancellationReasons", ""))) from None
             raise
 
     def query(
@@ -162,7 +198,9 @@ class DynamoRecordStore:
     ) -> Page:
         from boto3.dynamodb.conditions import Key
 
-        pk_name, sk_name = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        if index is not None and index not in INDEXES:
+            raise ValueError(f"unknown index {index!r}")
+        pk_name, sk_name = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         key_cond = Key(pk_name).eq(pk)
         if sk_prefix:
             key_cond = key_cond & Key(sk_name).begins_with(sk_prefix)

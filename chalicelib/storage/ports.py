@@ -7,7 +7,7 @@ Services depend on these protocols only; ``chalicelib.wiring`` picks the adapter
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 # --- blobs ---------------------------------------------------------------------------------
@@ -120,8 +120,35 @@ class Page:
     cursor: str | None  # opaque; pass back to get the next page, None at the end
 
 
+INDEXES = ("gsi1", "gsi2")  # secondary index <name> is on the attributes <name>pk / <name>sk
+
+
+@dataclass(frozen=True)
+class PutOp:
+    """A whole-item write inside a transaction."""
+
+    item: dict[str, Any]
+    condition: Cond | None = None
+
+
+@dataclass(frozen=True)
+class UpdateOp:
+    """An update inside a transaction; ``upsert`` creates the item when it is missing (counters)."""
+
+    pk: str
+    sk: str
+    set: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, int | float] = field(default_factory=dict)
+    condition: Cond | None = None
+    upsert: bool = False
+
+
+MAX_TRANSACTION = 100  # DynamoDB's TransactWriteItems limit
+
+
 class RecordStore(Protocol):
-    """Items keyed by (pk, sk), with one secondary index ``gsi1`` on (gsi1pk, gsi1sk).
+    """Items keyed by (pk, sk), with secondary indexes ``gsi1`` and ``gsi2`` on
+    (gsi1pk, gsi1sk) and (gsi2pk, gsi2sk); an item without an index's pk is not in that index.
 
     Values are JSON types (str, int, float, bool, None, list, dict).
     """
@@ -141,11 +168,18 @@ class RecordStore(Protocol):
         add: dict[str, int | float] | None = None,
         remove: tuple[str, ...] = (),
         condition: Cond | None = None,
+        upsert: bool = False,
     ) -> dict[str, Any]:
-        """Change some attributes of an existing item and return the new item.
+        """Change some attributes of an item and return the new item.
 
-        Raise ConditionFailed when the item is missing or ``condition`` does not hold.
+        Raise ConditionFailed when ``condition`` does not hold, or when the item is missing and
+        ``upsert`` is false (with ``upsert`` a missing item is created from the changes).
         """
+        ...
+
+    def transact(self, ops: list[PutOp | UpdateOp]) -> None:
+        """Apply every write or none (at most MAX_TRANSACTION, each item at most once);
+        raise ConditionFailed when any condition does not hold."""
         ...
 
     def query(

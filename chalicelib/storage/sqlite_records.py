@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from chalicelib.storage.ports import Cond, ConditionFailed, Page
+from chalicelib.storage.ports import INDEXES, MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -23,10 +23,17 @@ CREATE TABLE IF NOT EXISTS records (
     gsi1pk TEXT,
     gsi1sk TEXT,
     item TEXT NOT NULL,
+    gsi2pk TEXT,
+    gsi2sk TEXT,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_gsi1 ON records (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
 """
+# Added after the first release: a data folder made before gets the columns on open.
+_ADDED_COLUMNS = ("gsi2pk", "gsi2sk")
+_INDEXES = "".join(
+    f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n"
+    for name in INDEXES
+)
 
 
 def _encode_cursor(values: list[str]) -> str:
@@ -48,7 +55,13 @@ class SQLiteRecordStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = str(path)
         self._local = threading.local()
-        self._connection().executescript(_SCHEMA)
+        db = self._connection()
+        db.executescript(_SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(records)")}
+        for column in _ADDED_COLUMNS:
+            if column not in columns:
+                db.execute(f"ALTER TABLE records ADD COLUMN {column} TEXT")
+        db.executescript(_INDEXES)
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -78,8 +91,9 @@ class SQLiteRecordStore:
     @staticmethod
     def _write(db: sqlite3.Connection, item: dict[str, Any]) -> None:
         db.execute(
-            "INSERT OR REPLACE INTO records (pk, sk, gsi1pk, gsi1sk, item) VALUES (?, ?, ?, ?, ?)",
-            (item["pk"], item["sk"], item.get("gsi1pk"), item.get("gsi1sk"), json.dumps(item)),
+            "INSERT OR REPLACE INTO records (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, item) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (item["pk"], item["sk"], item.get("gsi1pk"), item.get("gsi1sk"), item.get("gsi2pk"), item.get("gsi2sk"),
+             json.dumps(item)),
         )
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
@@ -100,18 +114,35 @@ class SQLiteRecordStore:
         add: dict[str, int | float] | None = None,
         remove: tuple[str, ...] = (),
         condition: Cond | None = None,
+        upsert: bool = False,
     ) -> dict[str, Any]:
         with self._transaction() as db:
-            item = self._read(db, pk, sk)
-            if item is None or (condition is not None and not condition.holds_for(item)):
-                raise ConditionFailed(f"{pk}/{sk}")
-            item.update(set or {})
-            for name, amount in (add or {}).items():
-                item[name] = item.get(name, 0) + amount
-            for name in remove:
-                item.pop(name, None)
-            self._write(db, item)
-            return item
+            return self._apply_update(db, UpdateOp(pk, sk, set or {}, add or {}, condition, upsert), remove)
+
+    def _apply_update(self, db: sqlite3.Connection, op: UpdateOp, remove: tuple[str, ...] = ()) -> dict[str, Any]:
+        current = self._read(db, op.pk, op.sk)
+        if (current is None and not op.upsert) or (op.condition is not None and not op.condition.holds_for(current)):
+            raise ConditionFailed(f"{op.pk}/{op.sk}")
+        item = current or {"pk": op.pk, "sk": op.sk}
+        item.update(op.set)
+        for name, amount in op.add.items():
+            item[name] = item.get(name, 0) + amount
+        for name in remove:
+            item.pop(name, None)
+        self._write(db, item)
+        return item
+
+    def transact(self, ops: list[PutOp | UpdateOp]) -> None:
+        if len(ops) > MAX_TRANSACTION:
+            raise ValueError(f"a transaction takes at most {MAX_TRANSACTION} writes")
+        with self._transaction() as db:  # a failed condition raises, and the whole transaction rolls back
+            for op in ops:
+                if isinstance(op, PutOp):
+                    if op.condition is not None and not op.condition.holds_for(self._read(db, op.item["pk"], op.item["sk"])):
+                        raise ConditionFailed(f"{op.item['pk']}/{op.item['sk']}")
+                    self._write(db, op.item)
+                else:
+                    self._apply_update(db, op)
 
     def query(
         self,
@@ -123,9 +154,9 @@ class SQLiteRecordStore:
         cursor: str | None = None,
         descending: bool = False,
     ) -> Page:
-        if index not in (None, "gsi1"):
+        if index is not None and index not in INDEXES:
             raise ValueError(f"unknown index {index!r}")
-        pk_col, sk_col = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        pk_col, sk_col = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         order = "DESC" if descending else "ASC"
         sql = f"SELECT item, {sk_col}, pk, sk FROM records WHERE {pk_col} = ? AND {sk_col} >= ? AND {sk_col} < ?"
         args: list[Any] = [pk, sk_prefix, sk_prefix + "\U0010ffff"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.storage.ports import ConditionFailed, absent, eq, exists, lt, one_of
+from chalicelib.storage.ports import ConditionFailed, PutOp, UpdateOp, absent, eq, exists, lt, one_of
 
 
 def item(pk, sk="A", **attrs):
@@ -91,3 +91,48 @@ def test_delete(svc):
     svc.records.put(item("P5"))
     svc.records.delete("P5", "A")
     assert svc.records.get("P5", "A") is None
+
+
+def test_second_index_and_moving_between_index_partitions(svc):
+    svc.records.put(item("T", "1", gsi2pk="STORE#a", gsi2sk="2026-01", n=1))
+    svc.records.put(item("T", "2", gsi2pk="STORE#a", gsi2sk="2026-02", n=2))
+    svc.records.put(item("T", "3", gsi2pk="STORE#b", gsi2sk="2026-01", n=3))
+    assert [i["n"] for i in svc.records.query("STORE#a", index="gsi2").items] == [1, 2]
+    svc.records.update("T", "1", set={"gsi2pk": "STORE#b"})
+    assert [i["n"] for i in svc.records.query("STORE#a", index="gsi2").items] == [2]
+    assert [i["n"] for i in svc.records.query("STORE#b", index="gsi2").items] == [1, 3]
+    with pytest.raises(ValueError):
+        svc.records.query("STORE#a", index="gsi9")
+
+
+def test_upsert_creates_counters_then_adds(svc):
+    svc.records.update("AGG", "X", add={"n": 1, "score": 0.5}, set={"label": "x"}, upsert=True)
+    new = svc.records.update("AGG", "X", add={"n": 2, "rule:a:pass": 1}, upsert=True)
+    assert new == {"pk": "AGG", "sk": "X", "n": 3, "score": 0.5, "label": "x", "rule:a:pass": 1}
+    with pytest.raises(ConditionFailed):
+        svc.records.update("AGG", "Y", add={"n": 1}, upsert=True, condition=eq("v", 1))
+
+
+def test_transaction_applies_all_writes(svc):
+    svc.records.put(item("TX", "OUT", version=1))
+    svc.records.transact([
+        PutOp(item("TX", "OUT", version=2), condition=eq("version", 1)),
+        UpdateOp("TX", "COUNT", add={"n": 1}, upsert=True),
+        UpdateOp("TX", "COUNT2", add={"n": 5}, set={"s": "a"}, upsert=True),
+    ])
+    assert svc.records.get("TX", "OUT")["version"] == 2
+    assert svc.records.get("TX", "COUNT")["n"] == 1
+    assert svc.records.get("TX", "COUNT2") == item("TX", "COUNT2", n=5, s="a")
+
+
+def test_transaction_with_a_failed_condition_writes_nothing(svc):
+    svc.records.put(item("TY", "OUT", version=1))
+    with pytest.raises(ConditionFailed):
+        svc.records.transact([
+            UpdateOp("TY", "COUNT", add={"n": 1}, upsert=True),
+            PutOp(item("TY", "OUT", version=3), condition=eq("version", 2)),
+        ])
+    assert svc.records.get("TY", "COUNT") is None
+    assert svc.records.get("TY", "OUT")["version"] == 1
+    with pytest.raises(ConditionFailed):
+        svc.records.transact([UpdateOp("TY", "MISSING", set={"x": 1})])
