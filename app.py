@@ -1,10 +1,13 @@
-"""Vetrina's routes and event handlers: each parses the request and calls chalicelib."""
+"""Vetrina's routes and event handlers: each names its permission, parses the request and calls
+chalicelib. Who may call what is decided in chalicelib.auth (roles) and the services (scope)."""
 
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 
 from chalicelib import http
+from chalicelib.settings import auth_mode
+from chalicelib.http import PUBLIC
 from chalicelib.wiring import services
 
 app = Chalice(app_name="vetrina")
@@ -12,168 +15,232 @@ app.register_middleware(http.uniform_errors, "http")
 
 # Read at import: Chalice needs the queue's name when it packages the event source.
 ANALYSIS_QUEUE = os.environ.get("VETRINA_QUEUE_NAME", "vetrina-analysis")
+# In AWS (VETRINA_AUTH=cognito when packaged), API Gateway verifies the Cognito ID token; the
+# infrastructure puts the real pool's ARN in the deployed API (infra/). Locally there is no
+# authorizer: chalicelib.auth verifies the local key's tokens itself.
+AUTHORIZER = CognitoUserPoolAuthorizer(
+    "vetrina-users",
+    provider_arns=[os.environ.get("VETRINA_USER_POOL_ARN", "arn:aws:cognito-idp:eu-west-1:000000000000:userpool/eu-west-1_placeholder")],
+) if auth_mode(os.environ) == "cognito" else None
+route = http.Routes(app, AUTHORIZER)
 
 
-# --- campaigns ------------------------------------------------------------------------------
+def _body():
+    return http.json_body(app.current_request)
 
 
-@app.route("/campaigns", methods=["GET"])
-@http.api
-def list_campaigns() -> Response:
-    request = app.current_request
-    page = services().campaigns.list(limit=http.int_param(request, "limit", 50), cursor=http.query_param(request, "cursor"))
-    return http.respond(page)
+def _param(name: str) -> str | None:
+    return http.query_param(app.current_request, name)
 
 
-@app.route("/campaigns/{campaign_id}", methods=["PUT"])
-@http.api
-def put_campaign(campaign_id: str) -> Response:
-    campaign, created = services().campaigns.put(campaign_id, http.json_body(app.current_request))
+def _page(default_limit: int = 50) -> dict:
+    return {"limit": http.int_param(app.current_request, "limit", default_limit), "cursor": _param("cursor")}
+
+
+# --- campaigns (HQ publishes; stores see the campaigns they are in) ----------------------------
+
+
+@route("/campaigns", "GET", "campaigns:read")
+def list_campaigns(caller) -> Response:
+    return http.respond(services().campaigns.list(caller, **_page()))
+
+
+@route("/campaigns/{campaign_id}", "PUT", "campaigns:write")
+def put_campaign(caller, campaign_id: str) -> Response:
+    campaign, created = services().campaigns.put(campaign_id, _body())
     return http.respond(campaign, 201 if created else 200)
 
 
-@app.route("/campaigns/{campaign_id}", methods=["GET"])
-@http.api
-def get_campaign(campaign_id: str) -> Response:
-    return http.respond(services().campaigns.get(campaign_id))
+@route("/campaigns/{campaign_id}", "GET", "campaigns:read")
+def get_campaign(caller, campaign_id: str) -> Response:
+    return http.respond(services().campaigns.get(caller, campaign_id))
 
 
-@app.route("/campaigns/{campaign_id}/pack", methods=["POST"])
-@http.api
-def add_pack_file(campaign_id: str) -> Response:
-    return http.respond(services().campaigns.add_pack_file(campaign_id, http.json_body(app.current_request)), 201)
+@route("/campaigns/{campaign_id}/pack", "POST", "campaigns:write")
+def add_pack_file(caller, campaign_id: str) -> Response:
+    return http.respond(services().campaigns.add_pack_file(campaign_id, _body()), 201)
 
 
-# --- stores -------------------------------------------------------------------------------
+@route("/campaigns/{campaign_id}/publish", "POST", "campaigns:write")
+def publish_campaign(caller, campaign_id: str) -> Response:
+    return http.respond(services().campaigns.publish(campaign_id))
 
 
-@app.route("/stores", methods=["PUT"], content_types=["application/json", "text/csv"])
-@http.api
-def import_stores() -> Response:
+@route("/campaigns/{campaign_id}/close", "POST", "campaigns:write")
+def close_campaign(caller, campaign_id: str) -> Response:
+    return http.respond(services().campaigns.close(campaign_id))
+
+
+@route("/campaigns/{campaign_id}/guidelines", "GET", "campaigns:read")
+def guideline_versions(caller, campaign_id: str) -> Response:
+    return http.respond(services().campaigns.versions(caller, campaign_id, **_page()))
+
+
+@route("/campaigns/{campaign_id}/guidelines/{version}", "GET", "campaigns:read")
+def guideline_version(caller, campaign_id: str, version: str) -> Response:
+    return http.respond(services().campaigns.version(caller, campaign_id, version))
+
+
+@route("/campaigns/{campaign_id}/rerun", "POST", "campaigns:write")
+def rerun_campaign(caller, campaign_id: str) -> Response:
+    return http.respond(services().jobs.start_rerun(campaign_id), 202)
+
+
+# --- stores ---------------------------------------------------------------------------------
+
+
+@route("/stores", "PUT", "stores:write", content_types=["application/json", "text/csv"])
+def import_stores(caller) -> Response:
     request = app.current_request
     return http.respond(services().stores.import_list(request.raw_body, request.headers.get("content-type", "application/json")))
 
 
-@app.route("/stores", methods=["GET"])
-@http.api
-def list_stores() -> Response:
-    request = app.current_request
-    return http.respond(services().stores.list(region=http.query_param(request, "region"), limit=http.int_param(request, "limit", 100),
-                                               cursor=http.query_param(request, "cursor")))
+@route("/stores", "GET", "stores:read")
+def list_stores(caller) -> Response:
+    return http.respond(services().stores.list(caller, region=_param("region"), **_page(100)))
 
 
-# --- submissions ----------------------------------------------------------------------------
+# --- submissions (stores photograph their windows) ---------------------------------------------
 
 
-@app.route("/campaigns/{campaign_id}/submissions", methods=["POST"])
-@http.api
-def create_submission(campaign_id: str) -> Response:
-    created = services().submissions.create(campaign_id, http.json_body(app.current_request))
-    return http.respond(created, 201)
+@route("/campaigns/{campaign_id}/submissions", "POST", "submissions:create")
+def create_submission(caller, campaign_id: str) -> Response:
+    return http.respond(services().submissions.create(caller, campaign_id, _body()), 201)
 
 
-@app.route("/submissions/{submission_id}", methods=["GET"])
-@http.api
-def get_submission(submission_id: str) -> Response:
-    return http.respond(services().submissions.get(submission_id))
+@route("/submissions/{submission_id}", "GET", "submissions:read")
+def get_submission(caller, submission_id: str) -> Response:
+    return http.respond(services().submissions.get(caller, submission_id))
 
 
-# --- review (merchandisers) ----------------------------------------------------------------
+@route("/submissions/{submission_id}/retake", "POST", "submissions:create")
+def retake_submission(caller, submission_id: str) -> Response:
+    body = _body() if app.current_request.raw_body else {}
+    return http.respond(services().submissions.resubmit(caller, submission_id, body), 201)
 
 
-@app.route("/campaigns/{campaign_id}/submissions", methods=["GET"])
-@http.api
-def gallery(campaign_id: str) -> Response:
-    request = app.current_request
-    page = services().review.gallery(campaign_id, limit=http.int_param(request, "limit", 50), cursor=http.query_param(request, "cursor"))
-    return http.respond(page)
+@route("/submissions/{submission_id}/history", "GET", "submissions:read")
+def submission_history(caller, submission_id: str) -> Response:
+    return http.respond(services().review.history(caller, submission_id))
 
 
-@app.route("/submissions/{submission_id}/review", methods=["POST"])
-@http.api
-def review_submission(submission_id: str) -> Response:
-    return http.respond(services().review.decide(submission_id, http.json_body(app.current_request)))
+@route("/showcase", "GET", "showcase:read")
+def showcase(caller) -> Response:
+    return http.respond(services().review.showcase(**_page(24)))
 
 
-@app.route("/submissions/{submission_id}/overrides", methods=["POST"])
-@http.api
-def override_rule(submission_id: str) -> Response:
-    return http.respond(services().review.override(submission_id, http.json_body(app.current_request)), 201)
-
-
-@app.route("/submissions/{submission_id}/comments", methods=["POST"])
-@http.api
-def comment_submission(submission_id: str) -> Response:
-    return http.respond(services().review.comment(submission_id, http.json_body(app.current_request)), 201)
-
-
-@app.route("/submissions/{submission_id}/feature", methods=["POST"])
-@http.api
-def feature_submission(submission_id: str) -> Response:
-    return http.respond(services().review.feature(submission_id, http.json_body(app.current_request)))
-
-
-@app.route("/submissions/{submission_id}/retake", methods=["POST"])
-@http.api
-def retake_submission(submission_id: str) -> Response:
-    request = app.current_request
-    return http.respond(services().submissions.resubmit(submission_id, http.json_body(request) if request.raw_body else {}), 201)
-
-
-@app.route("/showcase", methods=["GET"])
-@http.api
-def showcase() -> Response:
-    request = app.current_request
-    return http.respond(services().review.showcase(limit=http.int_param(request, "limit", 24), cursor=http.query_param(request, "cursor")))
-
-
-@app.route("/notifications", methods=["GET"])
-@http.api
-def notifications() -> Response:
+@route("/notifications", "GET", "submissions:read")
+def notifications(caller) -> Response:
     from chalicelib import local_routes
 
-    return local_routes.notifications(services(), app.current_request)
+    return local_routes.notifications(services(), caller, app.current_request)
 
 
-@app.route("/submissions/{submission_id}/history", methods=["GET"])
-@http.api
-def submission_history(submission_id: str) -> Response:
-    return http.respond(services().review.history(submission_id))
+# --- review (merchandisers, in their regions) ----------------------------------------------------
 
 
-# --- the analyzer ---------------------------------------------------------------------------
+@route("/campaigns/{campaign_id}/submissions", "GET", "submissions:review")
+def gallery(caller, campaign_id: str) -> Response:
+    return http.respond(services().review.gallery(caller, campaign_id, region=_param("region"), **_page()))
+
+
+@route("/submissions/{submission_id}/review", "POST", "submissions:review")
+def review_submission(caller, submission_id: str) -> Response:
+    return http.respond(services().review.decide(caller, submission_id, _body()))
+
+
+@route("/submissions/{submission_id}/overrides", "POST", "submissions:review")
+def override_rule(caller, submission_id: str) -> Response:
+    return http.respond(services().review.override(caller, submission_id, _body()), 201)
+
+
+@route("/submissions/{submission_id}/comments", "POST", "submissions:review")
+def comment_submission(caller, submission_id: str) -> Response:
+    return http.respond(services().review.comment(caller, submission_id, _body()), 201)
+
+
+@route("/submissions/{submission_id}/feature", "POST", "submissions:review")
+def feature_submission(caller, submission_id: str) -> Response:
+    return http.respond(services().review.feature(caller, submission_id, _body()))
+
+
+# --- compliance (HQ's numbers) --------------------------------------------------------------
+
+
+@route("/compliance/campaigns/{campaign_id}", "GET", "analytics:read")
+def campaign_compliance(caller, campaign_id: str) -> Response:
+    return http.respond(services().analytics.campaign(campaign_id))
+
+
+@route("/compliance/campaigns/{campaign_id}/stores", "GET", "analytics:read")
+def campaign_store_outcomes(caller, campaign_id: str) -> Response:
+    return http.respond(services().analytics.stores(campaign_id, state=_param("state"), region=_param("region"), **_page(100)))
+
+
+@route("/compliance/campaigns/{campaign_id}/missing", "GET", "analytics:read")
+def campaign_missing_stores(caller, campaign_id: str) -> Response:
+    return http.respond(services().analytics.missing(campaign_id, region=_param("region"), **_page(100)))
+
+
+@route("/compliance/trends", "GET", "analytics:read")
+def compliance_trends(caller) -> Response:
+    return http.respond(services().analytics.trends(region=_param("region"), date_from=_param("from"), date_to=_param("to")))
+
+
+@route("/compliance/stores/{store_id}", "GET", "analytics:read")
+def store_compliance(caller, store_id: str) -> Response:
+    return http.respond(services().analytics.store(store_id, date_from=_param("from"), date_to=_param("to")))
+
+
+@route("/compliance/agreement", "GET", "analytics:read")
+def reviewer_agreement(caller) -> Response:
+    return http.respond(services().analytics.agreement(campaign_id=_param("campaign_id"), date_from=_param("from"),
+                                                       date_to=_param("to")))
+
+
+@route("/exports", "POST", "exports")
+def start_export(caller) -> Response:
+    return http.respond(services().jobs.start_export(caller, _body()), 202)
+
+
+@route("/exports/{export_id}", "GET", "exports")
+def get_export(caller, export_id: str) -> Response:
+    return http.respond(services().jobs.export(export_id))
+
+
+# --- the worker: photo analyses and background jobs ---------------------------------------------
 
 
 @app.on_sqs_message(queue=ANALYSIS_QUEUE, batch_size=1, name="analyze")
 def analyze(event) -> None:
     from chalicelib.observability import configure_for_lambda
-    from chalicelib.processing import processor_for  # the image stack loads only here
+    from chalicelib.worker import worker_for  # the image stack loads only here
 
     configure_for_lambda()
-    processor = processor_for(services())
+    worker = worker_for(services())
     for record in event:
-        processor.handle_message(record.body)
+        worker.handle_message(record.body)
 
 
-# --- pages ------------------------------------------------------------------------------------
+# --- pages and the API's description ------------------------------------------------------------
 
 
-@app.route("/", methods=["GET"])
+@route("/", "GET", PUBLIC)
 def store_page() -> Response:
     return static_file("store.html")
 
 
-@app.route("/gallery", methods=["GET"])
+@route("/gallery", "GET", PUBLIC)
 def gallery_page() -> Response:
     return static_file("gallery.html")
 
 
-@app.route("/review", methods=["GET"])
+@route("/review", "GET", PUBLIC)
 def review_page() -> Response:
     return static_file("review.html")
 
 
-@app.route("/static/{name}", methods=["GET"])
+@route("/static/{name}", "GET", PUBLIC)
 def static_file(name: str) -> Response:
     from chalicelib.web.assets import asset
 
@@ -184,19 +251,24 @@ def static_file(name: str) -> Response:
     return Response(body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
 
 
-# --- the local backend's stand-ins for S3's upload and download endpoints -------------------
+@route("/openapi.json", "GET", PUBLIC)
+def openapi_document() -> Response:
+    from chalicelib.openapi import document
+
+    return http.respond(document())
 
 
-@app.route("/local/uploads", methods=["POST"], content_types=["multipart/form-data"])
-@http.api
+# --- the local backend's stand-ins for S3's upload and download endpoints (signed links) ------
+
+
+@route("/local/uploads", "POST", PUBLIC, content_types=["multipart/form-data"])
 def local_upload() -> Response:
     from chalicelib import local_routes
 
     return local_routes.upload(services(), app.current_request)
 
 
-@app.route("/local/blobs", methods=["GET"])
-@http.api
+@route("/local/blobs", "GET", PUBLIC)
 def local_blob() -> Response:
     from chalicelib import local_routes
 

@@ -257,6 +257,11 @@ class Guideline(_Strict):
         names = {getattr(rule.parameters, "artwork", None) for rule in self.rules}
         return tuple(sorted(name for name in names if name))
 
+    def pack_files(self) -> tuple[str, ...]:
+        """Every pack file the rules read: the artworks and the reference photos."""
+        references = {name for rule in self.rules for name in getattr(rule.parameters, "references", ())}
+        return tuple(sorted(set(self.artworks()) | references))
+
     def to_document(self) -> dict[str, Any]:
         return {
             "version": self.version,

@@ -28,6 +28,10 @@ def new_submission_id() -> str:
     return "sub_" + _ulid()
 
 
+def new_export_id() -> str:
+    return "exp_" + _ulid()
+
+
 def new_pack_file_id() -> str:
     return "pf_" + _ulid()
 

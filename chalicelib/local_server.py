@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from chalicelib.local_worker import LocalWorker
-from chalicelib.processing import processor_for
+from chalicelib.worker import worker_for
 from chalicelib.wiring import Services, services
 
 
@@ -37,7 +37,7 @@ class LocalService:
         self.services: Services = services()
         if self.services.settings.backend != "local":
             raise RuntimeError("the local server runs the local backend only: unset VETRINA_BACKEND")
-        self.worker = LocalWorker(self.services.queue, processor_for(self.services))
+        self.worker = LocalWorker(self.services.queue, worker_for(self.services))
         self._thread: threading.Thread | None = None
 
     def start(self) -> "LocalService":

@@ -19,6 +19,7 @@ import secrets
 import time
 from typing import Any, Callable
 
+from chalicelib.analytics import Analytics
 from chalicelib.campaigns import Campaigns
 from chalicelib.observability import metric, working_on
 from chalicelib.settings import Settings
@@ -73,8 +74,10 @@ class UploadProcessor:
         settings: Settings,
         analyse: Callable[[bytes, Any, Any], Any] = _default_analyse,
         events: EventPublisher | None = None,
+        analytics: Analytics | None = None,
     ):
         self._events = events
+        self._analytics = analytics  # HQ's counters, kept as results are written
         self._records = records
         self._blobs = blobs
         self._campaigns = campaigns
@@ -106,6 +109,7 @@ class UploadProcessor:
             return "ignored"
         if item["status"] in FINAL_STATUSES:
             log.info("duplicate notification for %s (already %s)", submission_id, item["status"])
+            self._count(item)  # a crash may have come between the result and its counters
             return "duplicate"
 
         token = secrets.token_hex(8)
@@ -127,7 +131,9 @@ class UploadProcessor:
         except Exception as exc:
             self._after_failure(item, token, exc)
             raise
-        if self._finish(pk, sk, token, changes):
+        finished = self._finish(pk, sk, token, changes)
+        if finished is not None:
+            self._count(finished)
             self._report(item, changes)
         log.info("%s: %s", submission_id, outcome)
         return outcome
@@ -163,21 +169,25 @@ class UploadProcessor:
         result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
         return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
 
-    def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> bool:
-        """Write the outcome if the claim is still ours; False if another worker took over."""
+    def _count(self, item: dict[str, Any]) -> None:
+        if self._analytics is not None:
+            self._analytics.record(item)
+
+    def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Write the outcome if the claim is still ours (and return the submission); None if
+        another worker took over."""
         try:
-            self._records.update(
+            return self._records.update(
                 pk,
                 sk,
                 set={**changes, "updated_at": now_iso(), "analyzed_at": now_iso()},
                 remove=("lease_token", "lease_until"),
                 condition=eq("status", "analyzing") & eq("lease_token", token),
             )
-            return True
         except ConditionFailed:
             # Our lease ran out and another worker took over; its result stands.
             log.warning("%s: lost the claim before finishing; the other worker's result stands", pk)
-            return False
+            return None
 
     def _after_failure(self, item: dict[str, Any], token: str, exc: Exception) -> None:
         pk, sk = submission_key(item["submission_id"])
@@ -194,9 +204,11 @@ class UploadProcessor:
         else:
             changes["lease_until"] = 0  # let the retry claim it at once
         try:
-            self._records.update(pk, sk, set=changes, condition=eq("lease_token", token))
+            failed = self._records.update(pk, sk, set=changes, condition=eq("lease_token", token))
         except ConditionFailed:
-            pass
+            return
+        if final:
+            self._count(failed)
 
 
 def processor_for(services: Any) -> UploadProcessor:
@@ -206,4 +218,5 @@ def processor_for(services: Any) -> UploadProcessor:
     from chalicelib.vision.inference import default_models
 
     default_models().verify(list(BUNDLED_MODELS))
-    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events)
+    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events,
+                           analytics=services.analytics)

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.analytics import Analytics
+from chalicelib.auth import Caller, Forbidden
 from chalicelib.campaigns import Campaigns
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.ids import CLIENT_ID_PATTERN
@@ -24,29 +26,26 @@ MAX_PAGE = 100
 REVIEW_STATES = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}
 
 
-class Person(BaseModel):
+class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Who acts; the access issue replaces this with the caller's identity from the token.
-    by: str = Field(min_length=1, max_length=100)
 
-
-class DecisionIn(Person):
+class DecisionIn(_In):
     decision: Literal["approve", "reject", "retake"]
     comment: str = Field(default="", max_length=2000)
 
 
-class OverrideIn(Person):
+class OverrideIn(_In):
     rule_id: str = Field(pattern=CLIENT_ID_PATTERN)
     status: Literal["pass", "fail"]
     comment: str = Field(default="", max_length=2000)
 
 
-class CommentIn(Person):
+class CommentIn(_In):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class FeatureIn(Person):
+class FeatureIn(_In):
     featured: bool = True
 
 
@@ -61,8 +60,10 @@ class Review:
         campaigns: Campaigns,
         submissions: Submissions,
         events: EventPublisher,
+        analytics: Analytics,
         link_expires_in: int,
     ):
+        self._analytics = analytics
         self._records = records
         self._events = events
         self._blobs = blobs
@@ -72,14 +73,24 @@ class Review:
 
     # --- the gallery ---------------------------------------------------------------------------
 
-    def gallery(self, campaign_id: str, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
-        """A campaign's submissions, newest first, a page at a time, with thumbnail links."""
+    def gallery(self, caller: Caller, campaign_id: str, region: str | None = None, limit: int = 50,
+                cursor: str | None = None) -> dict[str, Any]:
+        """A campaign's submissions (or a region's), newest first, a page at a time, with
+        thumbnail links. A merchandiser sees its regions only: one region at a time."""
         self._campaigns.load(campaign_id)
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        if caller.role != "hq":
+            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
+            if region is None or region not in caller.regions:
+                raise Forbidden(f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope")
         try:
-            page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#",
-                                       limit=limit, cursor=cursor, descending=True)
+            if region:
+                page = self._records.query(f"CAMPAIGN#{campaign_id}#REGION#{region}", index="gsi2", limit=limit, cursor=cursor,
+                                           descending=True)
+            else:
+                page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#",
+                                           limit=limit, cursor=cursor, descending=True)
         except ValueError as err:
             raise InvalidInput(str(err), code="invalid_cursor") from None
         return {"submissions": [self._card(item) for item in page.items], "cursor": page.cursor}
@@ -102,14 +113,14 @@ class Review:
 
     # --- decisions, overrides, comments ----------------------------------------------------------
 
-    def decide(self, submission_id: str, body: Any) -> dict[str, Any]:
+    def decide(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         request = parse_model(DecisionIn, body)
-        item = self._submissions.load(submission_id)
+        item = self._submissions.visible(caller, submission_id)
         if item["status"] not in ("done", "rejected", "error"):
             raise Conflict(f"submission {submission_id} is {item['status']}: review it once its analysis has finished")
-        review = {"state": REVIEW_STATES[request.decision], "by": request.by, "at": now_iso(), "comment": request.comment}
-        self._update(item, {"review": review})
-        self._audit(submission_id, request.by, f"review:{request.decision}", {"comment": request.comment})
+        review = {"state": REVIEW_STATES[request.decision], "by": caller.username, "at": now_iso(), "comment": request.comment}
+        self._analytics.record(self._update(item, {"review": review}))
+        self._audit(submission_id, caller.username, f"review:{request.decision}", {"comment": request.comment})
         # The store is told, whatever the decision: a rejection or a retake says what to fix.
         self._events.publish("review.decided", {
             "submission_id": submission_id, "campaign_id": item["campaign_id"], "store_id": item["store_id"],
@@ -117,9 +128,9 @@ class Review:
         })
         return review
 
-    def override(self, submission_id: str, body: Any) -> dict[str, Any]:
+    def override(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         request = parse_model(OverrideIn, body)
-        item = self._submissions.load(submission_id)
+        item = self._submissions.visible(caller, submission_id)
         rules = {r["id"]: r for r in (item.get("result") or {}).get("rules", [])}
         if request.rule_id not in rules:
             known = ", ".join(rules) or "none: the photo has no result yet"
@@ -128,24 +139,24 @@ class Review:
             "model": rules[request.rule_id]["status"],
             "reviewer": request.status,
             "value": rules[request.rule_id].get("value"),
-            "by": request.by,
+            "by": caller.username,
             "at": now_iso(),
             "comment": request.comment,
         }
         overrides = {**item.get("overrides", {}), request.rule_id: label}
-        self._update(item, {"overrides": overrides})
-        self._audit(submission_id, request.by, "override", {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status})
+        self._analytics.record(self._update(item, {"overrides": overrides}))
+        self._audit(submission_id, caller.username, "override", {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status})
         return {"rule_id": request.rule_id, **label}
 
-    def comment(self, submission_id: str, body: Any) -> dict[str, Any]:
+    def comment(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         request = parse_model(CommentIn, body)
-        self._submissions.load(submission_id)
-        return self._audit(submission_id, request.by, "comment", {"text": request.text})
+        self._submissions.visible(caller, submission_id)
+        return self._audit(submission_id, caller.username, "comment", {"text": request.text})
 
-    def feature(self, submission_id: str, body: Any) -> dict[str, Any]:
+    def feature(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         """Put a window in (or take it out of) the showcase that every store sees."""
         request = parse_model(FeatureIn, body)
-        item = self._submissions.load(submission_id)
+        item = self._submissions.visible(caller, submission_id)
         if item["status"] != "done":
             raise Conflict(f"only an analysed photo can be featured; this one is {item['status']}")
         previous = item.get("featured_at")
@@ -154,10 +165,10 @@ class Review:
         featured_at = now_iso() if request.featured else None
         if featured_at:
             self._records.put({"pk": SHOWCASE, "sk": f"{featured_at}#{submission_id}", "submission_id": submission_id,
-                               "campaign_id": item["campaign_id"], "store_id": item["store_id"], "by": request.by,
+                               "campaign_id": item["campaign_id"], "store_id": item["store_id"], "by": caller.username,
                                "featured_at": featured_at, "normalised_key": (item.get("derived") or {}).get("normalised")})
         self._update(item, {"featured_at": featured_at})
-        self._audit(submission_id, request.by, "feature" if request.featured else "unfeature", {})
+        self._audit(submission_id, caller.username, "feature" if request.featured else "unfeature", {})
         return {"submission_id": submission_id, "featured": request.featured}
 
     def showcase(self, limit: int = 24, cursor: str | None = None) -> dict[str, Any]:
@@ -175,18 +186,18 @@ class Review:
         ]
         return {"windows": windows, "cursor": page.cursor}
 
-    def history(self, submission_id: str) -> dict[str, Any]:
+    def history(self, caller: Caller, submission_id: str) -> dict[str, Any]:
         """The audit trail of a submission, oldest first (comments included)."""
-        self._submissions.load(submission_id)
+        self._submissions.visible(caller, submission_id)
         page = self._records.query(submission_key(submission_id)[0], sk_prefix="AUDIT#", limit=MAX_PAGE)
         return {"events": [{k: v for k, v in e.items() if k not in ("pk", "sk")} for e in page.items], "cursor": page.cursor}
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _update(self, item: dict[str, Any], changes: dict[str, Any]) -> None:
+    def _update(self, item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Write review state only over the version we read (two reviewers at once: one retries)."""
         try:
-            self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": now_iso()},
+            return self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": now_iso()},
                                  condition=eq("updated_at", item["updated_at"]))
         except ConditionFailed:
             raise Conflict("the submission changed while you were reviewing it: reload it and try again") from None

@@ -18,9 +18,17 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+def auth_mode(env: Mapping[str, str]) -> str:
+    """Who verifies tokens: ``cognito`` (API Gateway) on the AWS backend unless VETRINA_AUTH says
+    otherwise, ``local`` (chalicelib.auth, with the local key) elsewhere."""
+    return env.get("VETRINA_AUTH", "cognito" if env.get("VETRINA_BACKEND") == "aws" else "local")
+
+
 @dataclass(frozen=True)
 class Settings:
     backend: Literal["local", "aws"] = "local"
+    # who signs the callers' tokens: Cognito (verified by API Gateway) or the local key
+    auth: Literal["local", "cognito"] = "local"
     # local backend
     data_dir: Path = Path("data")
     public_url: str = "http://127.0.0.1:8000"
@@ -46,8 +54,12 @@ class Settings:
         if backend not in ("local", "aws"):
             raise ConfigurationError(f"VETRINA_BACKEND must be 'local' or 'aws', not {backend!r}")
         port = env.get("PORT", "8000")
+        auth = auth_mode(env)
+        if auth not in ("local", "cognito"):
+            raise ConfigurationError(f"VETRINA_AUTH must be 'local' or 'cognito', not {auth!r}")
         settings = cls(
             backend=backend,  # type: ignore[arg-type]
+            auth=auth,  # type: ignore[arg-type]
             data_dir=Path(env.get("VETRINA_DATA_DIR", "data")),
             public_url=env.get("VETRINA_PUBLIC_URL", f"http://127.0.0.1:{port}"),
             bucket=env.get("VETRINA_BUCKET", ""),

@@ -1,7 +1,7 @@
 """The store list: id, name, region, cluster and timezone, imported from JSON or CSV.
 
 Imports are upserts (a store list is updated by sending it again). Each store is one record,
-listed by id, or by region through the secondary index.
+listed by id, by region (index gsi1) or by cluster (index gsi2): campaigns target them so.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from chalicelib.auth import Caller, Forbidden
 from chalicelib.errors import InvalidInput
 from chalicelib.ids import CLIENT_ID_PATTERN
 from chalicelib.storage.ports import RecordStore
@@ -76,27 +77,59 @@ class Stores:
                 found.extend(problems(err, f"stores[{index}]"))
         if found:
             raise InvalidInput(describe(found[:20]), code="invalid_stores")
-        for store in stores:
-            self._records.put({
+        self._records.put_many([
+            {
                 "pk": "STORES", "sk": store.store_id,
                 "gsi1pk": f"REGION#{store.region}", "gsi1sk": store.store_id,
+                **({"gsi2pk": f"CLUSTER#{store.cluster}", "gsi2sk": store.store_id} if store.cluster else {}),
                 **store.model_dump(),
-            })
+            }
+            for store in stores
+        ])
         return {"imported": len(stores)}
 
     def get(self, store_id: str) -> dict[str, Any] | None:
         item = self._records.get("STORES", store_id)
-        return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")} if item else None
+        return _public(item) if item else None
 
-    def list(self, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+    def list(self, caller: Caller, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        """The stores, or a region's; a merchandiser lists only its own regions' stores."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
         if region is not None and not _ID.match(region):
             raise InvalidInput(f"region {region!r} is not a valid region id")
+        if caller.role != "hq":
+            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
+            if region is None or region not in caller.regions:
+                raise Forbidden(f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope")
         try:
             page = (self._records.query(f"REGION#{region}", index="gsi1", limit=limit, cursor=cursor) if region
                     else self._records.query("STORES", limit=limit, cursor=cursor))
         except ValueError as err:
             raise InvalidInput(str(err), code="invalid_cursor") from None
-        strip = ("pk", "sk", "gsi1pk", "gsi1sk")
-        return {"stores": [{k: v for k, v in i.items() if k not in strip} for i in page.items], "cursor": page.cursor}
+        return {"stores": [_public(i) for i in page.items], "cursor": page.cursor}
+
+    def matching(self, regions: list[str], clusters: list[str], store_ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every store in the regions, the clusters or the list (each once), and the listed ids
+        that are not in the store list."""
+        found: dict[str, dict[str, Any]] = {}
+        for index, partition in [("gsi1", f"REGION#{r}") for r in regions] + [("gsi2", f"CLUSTER#{c}") for c in clusters]:
+            cursor = None
+            while True:
+                page = self._records.query(partition, index=index, limit=500, cursor=cursor)
+                found.update((i["store_id"], _public(i)) for i in page.items)
+                if not (cursor := page.cursor):
+                    break
+        unknown = []
+        for store_id in store_ids:
+            if store_id not in found:
+                store = self.get(store_id)
+                if store is None:
+                    unknown.append(store_id)
+                else:
+                    found[store_id] = store
+        return sorted(found.values(), key=lambda s: s["store_id"]), unknown
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")}

@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.campaigns import Campaigns
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.auth import Caller
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.ids import is_submission_id, new_submission_id
 from chalicelib.settings import Settings
-from chalicelib.stores import Stores
 from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
 from chalicelib.validation import parse_model
 
@@ -60,37 +60,46 @@ def now_iso() -> str:
 
 
 class Submissions:
-    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, stores: Stores, settings: Settings):
+    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, settings: Settings):
         self._records = records
         self._blobs = blobs
         self._campaigns = campaigns
-        self._stores = stores
         self._settings = settings
 
-    def resubmit(self, submission_id: str, body: Any) -> dict[str, Any]:
+    def resubmit(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         """A retake: a new submission for the same campaign and store, linked both ways."""
-        previous = self.load(submission_id)
+        previous = self.visible(caller, submission_id)
         request = parse_model(RetakeIn, body)
-        created = self.create(previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
+        created = self.create(caller, previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
                               previous_submission_id=submission_id)
         self._records.update(*submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": now_iso()})
         return created
 
-    def create(self, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
-        campaign = self._campaigns.load(campaign_id)
+    def create(self, caller: Caller, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
         request = parse_model(SubmissionIn, body)
+        if caller.role == "store":  # checked before anything is looked up: nothing leaks about other stores
+            caller.require_store(request.store_id, None)
+        campaign = self._campaigns.visible(caller, campaign_id)
+        if campaign["status"] != "published":
+            raise Conflict(f"campaign {campaign_id!r} is {campaign['status']}: photos are taken while it is published",
+                           code=f"campaign_{campaign['status']}")
         content_type = request.content_type.lower().strip()
         if content_type not in UPLOAD_TYPES:
             raise InvalidInput(
                 f"content_type {request.content_type!r} is not accepted: send a photo as one of {', '.join(UPLOAD_TYPES)}",
                 code="unsupported_type",
             )
-        if request.store_id not in campaign["stores"]:
+        target = self._campaigns.target(campaign_id, request.store_id)
+        if target is None:
             raise InvalidInput(
                 f"store {request.store_id!r} is not one of the stores of campaign {campaign_id!r}: check the store id",
                 code="store_not_in_campaign",
                 status=422,
             )
+        caller.require_store(request.store_id, target["region"])
+        if datetime.now(timezone.utc) < datetime.fromisoformat(target["starts_at"]):
+            raise Conflict(f"campaign {campaign_id!r} starts on {campaign['start_date']} in your store's timezone "
+                           f"({target['timezone']}): set up the window and photograph it from then", code="campaign_not_started")
         submission_id = new_submission_id()
         expires_in = self._settings.upload_expires_in
         created = now_iso()
@@ -113,9 +122,8 @@ class Submissions:
         }
         if previous_submission_id:
             item["previous_submission_id"] = previous_submission_id
-        store = self._stores.get(request.store_id)
-        if store:  # kept on the submission: the gallery filters by region without a lookup per card
-            item["region"] = store["region"]
+        # The region is kept on the submission: the gallery lists a region's photos by index.
+        item.update(region=target["region"], gsi2pk=f"CAMPAIGN#{campaign_id}#REGION#{target['region']}", gsi2sk=item["gsi1sk"])
         self._records.put(item)
         post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
         return {
@@ -133,8 +141,15 @@ class Submissions:
             raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
         return item
 
-    def get(self, submission_id: str) -> dict[str, Any]:
+    def visible(self, caller: Caller, submission_id: str) -> dict[str, Any]:
+        """The submission, if the caller's scope covers its store; otherwise as if it did not exist."""
         item = self.load(submission_id)
+        if not caller.may_see(item["store_id"], item.get("region")):
+            raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
+        return item
+
+    def get(self, caller: Caller, submission_id: str) -> dict[str, Any]:
+        item = self.visible(caller, submission_id)
         if item["status"] == "awaiting_upload" and self._blobs.exists(item["upload_key"]):
             # The photo arrived but the analyzer has not picked it up yet.
             item = self.mark_queued(submission_id) or item

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from chalicelib.analytics import Analytics
 from chalicelib.campaigns import Campaigns
+from chalicelib.jobs import Jobs
 from chalicelib.review import Review
 from chalicelib.stores import Stores
 from chalicelib.settings import Settings
@@ -27,6 +29,8 @@ class Services:
     stores: Stores
     submissions: Submissions
     review: Review
+    analytics: Analytics
+    jobs: Jobs
 
 
 def build_services(settings: Settings) -> Services:
@@ -34,11 +38,13 @@ def build_services(settings: Settings) -> Services:
         blobs, records, queue, events = _aws_adapters(settings)
     else:
         blobs, records, queue, events = _local_adapters(settings)
-    campaigns = Campaigns(records, blobs, settings)
+    analytics = Analytics(records)
     stores = Stores(records)
-    submissions = Submissions(records, blobs, campaigns, stores, settings)
-    review = Review(records, blobs, campaigns, submissions, events, settings.link_expires_in)
-    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review)
+    campaigns = Campaigns(records, blobs, stores, settings, analytics)
+    submissions = Submissions(records, blobs, campaigns, settings)
+    review = Review(records, blobs, campaigns, submissions, events, analytics, settings.link_expires_in)
+    jobs = Jobs(records, blobs, queue, campaigns, settings)
+    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, analytics, jobs)
 
 
 def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:

@@ -77,3 +77,15 @@ def environment(backend, tmp_path, monkeypatch, request) -> dict[str, str]:
 def svc(environment) -> Services:
     """The services the app's routes and handlers use, on the chosen backend."""
     return services()
+
+
+@pytest.fixture
+def client(svc):
+    """The API through Chalice's test client, signed in as HQ (``client.as_(role, ...)`` for others)."""
+    from chalice.test import Client
+
+    from app import app
+    from helpers import TEST_STAGE, ApiClient
+
+    with Client(app, stage_name=TEST_STAGE) as chalice_client:
+        yield ApiClient(chalice_client)

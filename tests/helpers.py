@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
 
 from chalicelib.settings import Settings
@@ -43,6 +45,8 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
     return {
         "VETRINA_TOPIC_ARN": topic_arn,
         "VETRINA_BACKEND": "aws",
+        "VETRINA_AUTH": "local",  # Chalice's test client has no API Gateway to verify Cognito tokens
+        "VETRINA_DATA_DIR": str(Path(tempfile.mkdtemp(prefix="vetrina-aws-"))),  # holds only the local signing key
         "VETRINA_BUCKET": name,
         "VETRINA_TABLE": name,
         "VETRINA_QUEUE_NAME": name,
@@ -75,12 +79,107 @@ def campaign_body(stores=("S001", "S002")) -> dict:
     return {
         "name": "Autumn 2026",
         "start_date": "2026-11-01",
-        "deadline": "2026-11-08",
-        "stores": list(stores),
+        "deadline": "2099-11-08",
+        "targets": {"stores": list(stores)},
         "guideline": quality_guideline(),
     }
+
+
+def store_rows(stores=("S001", "S002"), region="north") -> list[dict]:
+    return [{"store_id": s, "name": f"Store {s}", "region": region, "timezone": "Europe/Rome"} for s in stores]
+
+
+# --- signing in ------------------------------------------------------------------------------------
+
+
+def token(role: str = "hq", stores=(), regions=(), **options) -> str:
+    """A local token for the environment under test (its data folder holds the key)."""
+    from chalicelib.auth import mint
+
+    return mint(Settings.from_env(), role, stores=tuple(stores), regions=tuple(regions), **options)
+
+
+def bearer(role: str = "hq", stores=(), regions=(), **options) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, stores, regions, **options)}"}
+
+
+class ApiClient:
+    """Chalice's test client, signed in (as HQ unless told otherwise); ``client.http.get(...)``
+    and ``client.get(...)`` both work, and a request's own headers win."""
+
+    def __init__(self, client, headers: dict[str, str] | None = None):
+        self._client = client
+        self.headers = bearer("hq") if headers is None else headers
+
+    @property
+    def http(self) -> "ApiClient":
+        return self
+
+    def as_(self, role: str, stores=(), regions=(), **options) -> "ApiClient":
+        return ApiClient(self._client, bearer(role, stores, regions, **options))
+
+    def anonymous(self) -> "ApiClient":
+        return ApiClient(self._client, {})
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, body=b""):
+        return self._client.http.request(method, path, headers={**self.headers, **(headers or {})}, body=body)
+
+    def get(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def put(self, path: str, **kwargs):
+        return self.request("PUT", path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def send_json(self, method: str, path: str, body) -> object:
+        raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return self.request(method, path, headers={"Content-Type": "application/json"}, body=raw)
+
+
+def publish_campaign(client: ApiClient, campaign_id: str, stores=("S001", "S002"), region="north", body: dict | None = None) -> dict:
+    """Import the stores, create the campaign for them and publish it (as HQ)."""
+    assert client.send_json("PUT", "/stores", store_rows(stores, region)).status_code == 200
+    created = client.send_json("PUT", f"/campaigns/{campaign_id}", body or campaign_body(stores))
+    assert created.status_code in (200, 201), created.body
+    published = client.post(f"/campaigns/{campaign_id}/publish")
+    assert published.status_code == 200, published.body
+    return published.json_body
 
 
 def fresh_services(environment: dict[str, str]) -> Services:
     """A second, independent set of services on the same storage (another process, a restart)."""
     return build_services(Settings.from_env(environment))
+
+
+def hq_caller():
+    from chalicelib.auth import Caller
+
+    return Caller(username="hq-tests", role="hq")
+
+
+def seed_campaign(svc: Services, campaign_id: str = "c1", stores=("S001", "S002"), region="north", body: dict | None = None) -> dict:
+    """The store list, a campaign for those stores, published: through the services, as HQ."""
+    svc.stores.import_list(json.dumps(store_rows(stores, region)), "application/json")
+    svc.campaigns.put(campaign_id, body or campaign_body(stores))
+    return svc.campaigns.publish(campaign_id)
+
+
+def http_session(role: str = "hq", stores=(), regions=(), **options):
+    """A requests session signed in, for tests against a real server."""
+    import requests
+
+    session = requests.Session()
+    session.headers.update(bearer(role, stores, regions, **options))
+    return session
+
+
+def publish_over_http(url: str, campaign_id: str = "autumn", stores=("S001", "S002"), region="north", body: dict | None = None) -> None:
+    """The store list, a campaign for those stores, published, through a real HTTP server (as HQ)."""
+    hq = http_session()
+    assert hq.put(f"{url}/stores", json=store_rows(stores, region), timeout=10).status_code == 200
+    created = hq.put(f"{url}/campaigns/{campaign_id}", json=body or campaign_body(stores), timeout=10)
+    assert created.status_code in (200, 201), created.text
+    published = hq.post(f"{url}/campaigns/{campaign_id}/publish", timeout=10)
+    assert published.status_code == 200, published.text

@@ -7,19 +7,19 @@ import pytest
 import bad_files
 from chalicelib.processing import processor_for
 from chalicelib.storage.notifications import object_created_event
-from helpers import campaign_body
+from helpers import hq_caller, seed_campaign
 
 
 @pytest.fixture
 def submit(svc):
-    svc.campaigns.put("c1", campaign_body())
+    seed_campaign(svc, "c1")
 
     def submit(data: bytes) -> dict:
-        created = svc.submissions.create("c1", {"store_id": "S001", "content_type": "image/jpeg"})
+        created = svc.submissions.create(hq_caller(), "c1", {"store_id": "S001", "content_type": "image/jpeg"})
         key = created["upload"]["fields"]["key"]
         svc.blobs.put(key, data, "image/jpeg")
         processor_for(svc).handle_message(object_created_event("bucket", key, len(data)))
-        return svc.submissions.get(created["submission_id"])
+        return svc.submissions.get(hq_caller(), created["submission_id"])
 
     return submit
 

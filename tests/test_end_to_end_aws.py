@@ -2,7 +2,6 @@
 notification into SQS → the Lambda handler invoked with that very message → the result read back
 through the API."""
 
-import json
 import time
 import uuid
 
@@ -15,7 +14,7 @@ from app import app
 from chalicelib.storage.notifications import created_keys
 from chalicelib.vision.synthetic import to_jpeg, window_photo
 from chalicelib.wiring import services
-from helpers import TEST_STAGE, campaign_body, create_aws_resources
+from helpers import TEST_STAGE, ApiClient, create_aws_resources, publish_campaign
 
 
 @pytest.fixture
@@ -61,12 +60,11 @@ def lambda_sqs_event(queue_url, message):
 
 def test_presigned_post_to_s3_notification_to_sqs_to_handler_to_api(aws_env):
     photo = to_jpeg(window_photo(seed=11), exif_orientation=1)
-    with Client(app, stage_name=TEST_STAGE) as client:
-        headers = {"Content-Type": "application/json"}
-        assert client.http.put("/campaigns/autumn", headers=headers, body=json.dumps(campaign_body())).status_code == 201
-        created = client.http.post(
-            "/campaigns/autumn/submissions", headers=headers, body=json.dumps({"store_id": "S002", "content_type": "image/jpeg"})
-        ).json_body
+    with Client(app, stage_name=TEST_STAGE) as chalice_client:
+        client = ApiClient(chalice_client)
+        publish_campaign(client, "autumn")
+        store = client.as_("store", stores=("S002",))
+        created = store.send_json("POST", "/campaigns/autumn/submissions", {"store_id": "S002", "content_type": "image/jpeg"}).json_body
 
         post = created["upload"]
         uploaded = requests.post(post["url"], data=post["fields"], files={"file": ("window.jpg", photo, "image/jpeg")}, timeout=30)
@@ -74,20 +72,24 @@ def test_presigned_post_to_s3_notification_to_sqs_to_handler_to_api(aws_env):
 
         queue_url, message = receive_notification(aws_env["VETRINA_QUEUE_NAME"])
         assert created_keys(message["Body"]) == [created["upload"]["fields"]["key"]]
-        assert client.http.get(f"/submissions/{created['submission_id']}").json_body["status"] == "queued"
+        assert store.get(f"/submissions/{created['submission_id']}").json_body["status"] == "queued"
 
-        client.lambda_.invoke("analyze", lambda_sqs_event(queue_url, message))
+        chalice_client.lambda_.invoke("analyze", lambda_sqs_event(queue_url, message))
 
-        status = client.http.get(f"/submissions/{created['submission_id']}").json_body
+        status = store.get(f"/submissions/{created['submission_id']}").json_body
+        compliance = client.get("/compliance/campaigns/autumn").json_body
     assert status["status"] == "done", status
     assert status["result"]["verdict"] == "pass"
     assert {r["id"] for r in status["result"]["rules"]} == {"sharp", "exposed", "level"}
     assert requests.get(status["images"]["original"], timeout=10).content == photo
     thumbnail = requests.get(status["images"]["thumbnail"], timeout=10)
     assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
+    assert compliance["overall"]["states"] == {"missing": 1, "pass": 1, "fail": 0, "review": 0, "retake": 0}
 
     # The same message delivered again is a no-op.
-    with Client(app, stage_name=TEST_STAGE) as client:
-        client.lambda_.invoke("analyze", lambda_sqs_event(queue_url, message))
-        again = client.http.get(f"/submissions/{created['submission_id']}").json_body
+    with Client(app, stage_name=TEST_STAGE) as chalice_client:
+        chalice_client.lambda_.invoke("analyze", lambda_sqs_event(queue_url, message))
+        again = ApiClient(chalice_client).get(f"/submissions/{created['submission_id']}").json_body
+        counted_once = ApiClient(chalice_client).get("/compliance/campaigns/autumn").json_body
     assert again["status"] == "done" and again["result"] == status["result"]
+    assert counted_once["overall"] == compliance["overall"]

@@ -8,7 +8,7 @@ import requests
 
 from chalicelib.local_server import LocalService
 from chalicelib.vision.synthetic import to_jpeg, window_photo
-from helpers import campaign_body, fresh_services
+from helpers import fresh_services, http_session, publish_over_http
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,9 @@ def server(local_env):
 
 def wait_for(url, statuses, timeout=30):
     deadline = time.time() + timeout
+    hq = http_session()
     while time.time() < deadline:
-        body = requests.get(url, timeout=10).json()
+        body = hq.get(url, timeout=10).json()
         if body["status"] in statuses:
             return body
         time.sleep(0.2)
@@ -33,7 +34,8 @@ def wait_for(url, statuses, timeout=30):
 
 
 def new_submission(server, store="S001", content_type="image/jpeg"):
-    response = requests.post(f"{server.url}/campaigns/autumn/submissions", json={"store_id": store, "content_type": content_type}, timeout=10)
+    response = http_session("store", stores=(store,)).post(f"{server.url}/campaigns/autumn/submissions",
+                                                           json={"store_id": store, "content_type": content_type}, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -45,8 +47,7 @@ def upload(created, data, filename="photo.jpg", **field_changes):
 
 @pytest.fixture
 def campaign(server):
-    response = requests.put(f"{server.url}/campaigns/autumn", json=campaign_body(), timeout=10)
-    assert response.status_code == 201, response.text
+    publish_over_http(server.url)
 
 
 def test_a_phone_photo_comes_back_done_with_quality_verdicts(server, campaign, phone_photo):
@@ -88,13 +89,13 @@ def test_the_local_upload_enforces_the_policy(server, campaign, phone_photo):
     no_file = requests.post(created["upload"]["url"], data=created["upload"]["fields"], files={"other": ("x", b"x")}, timeout=10)
     assert no_file.status_code == 400 and no_file.json()["error"]["code"] == "missing_file"
     # Nothing was stored by the refused uploads.
-    assert requests.get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"] == "awaiting_upload"
+    assert http_session().get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"] == "awaiting_upload"
 
 
 def test_an_expired_upload_link_is_refused(local_env, monkeypatch, phone_photo):
     monkeypatch.setenv("VETRINA_UPLOAD_EXPIRES_IN", "1")
     with LocalService("127.0.0.1", 0) as server:
-        requests.put(f"{server.url}/campaigns/autumn", json=campaign_body(), timeout=10)
+        publish_over_http(server.url)
         created = new_submission(server)
         time.sleep(2.1)
         refused = upload(created, phone_photo)
@@ -111,14 +112,14 @@ def test_a_text_file_named_jpg_is_rejected_with_a_reason(server, campaign):
 
 def test_data_and_accepted_uploads_survive_a_restart(local_env, phone_photo):
     with LocalService("127.0.0.1", 0) as server:
-        requests.put(f"{server.url}/campaigns/autumn", json=campaign_body(), timeout=10)
+        publish_over_http(server.url)
         created = new_submission(server)
         server.worker.stop()  # the worker dies: the upload is accepted but not analysed yet
         assert upload(created, phone_photo).status_code == 204
-        assert requests.get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"] == "queued"
+        assert http_session().get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"] == "queued"
 
     with LocalService("127.0.0.1", 0) as server:  # a restart on the same data folder
-        assert requests.get(f"{server.url}/campaigns/autumn", timeout=10).status_code == 200
+        assert http_session().get(f"{server.url}/campaigns/autumn", timeout=10).status_code == 200
         status = wait_for(f"{server.url}/submissions/{created['submission_id']}", ("done", "rejected", "error"))
         assert status["status"] == "done"
     assert fresh_services(local_env).submissions.load(created["submission_id"])["attempts"] == 1

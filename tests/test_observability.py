@@ -10,7 +10,7 @@ from chalicelib import observability
 from chalicelib.processing import UploadProcessor
 from chalicelib.storage.notifications import object_created_event
 from chalicelib.vision.intake import IntakeRejected
-from helpers import campaign_body
+from helpers import hq_caller, seed_campaign
 
 
 @pytest.fixture
@@ -25,8 +25,8 @@ def lambda_output(monkeypatch, capsys):
 
 
 def test_every_line_carries_the_submission_id_and_outcomes_are_metrics(svc, lambda_output):
-    svc.campaigns.put("c1", campaign_body())
-    created = svc.submissions.create("c1", {"store_id": "S001", "content_type": "image/jpeg"})
+    seed_campaign(svc, "c1")
+    created = svc.submissions.create(hq_caller(), "c1", {"store_id": "S001", "content_type": "image/jpeg"})
     key = created["upload"]["fields"]["key"]
     svc.blobs.put(key, b"not a photo", "image/jpeg")
 

@@ -13,7 +13,7 @@ from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
 from chalicelib.storage.sqs_queue import SQSWorkQueue
 from chalicelib.vision.intake import IntakeRejected
-from helpers import campaign_body
+from helpers import hq_caller, seed_campaign
 
 
 @dataclass
@@ -40,8 +40,8 @@ class CountingAnalyse:
 @pytest.fixture
 def uploaded(svc):
     """A submission whose photo is in storage: its key."""
-    svc.campaigns.put("c1", campaign_body())
-    created = svc.submissions.create("c1", {"store_id": "S001", "content_type": "image/jpeg"})
+    seed_campaign(svc, "c1")
+    created = svc.submissions.create(hq_caller(), "c1", {"store_id": "S001", "content_type": "image/jpeg"})
     key = created["upload"]["fields"]["key"]
     svc.blobs.put(key, b"\xff\xd8\xff photo bytes", "image/jpeg")
     return created["submission_id"], key
@@ -58,7 +58,7 @@ def test_a_photo_is_analysed_once_and_a_duplicate_is_a_no_op(svc, uploaded):
     assert processor(svc, analyse).handle_message(message) == ["done"]
     assert processor(svc, analyse).handle_message(message) == ["duplicate"]
     assert analyse.calls == 1
-    status = svc.submissions.get(submission_id)
+    status = svc.submissions.get(hq_caller(), submission_id)
     assert status["status"] == "done"
     assert status["result"]["verdict"] == "pass"
     assert set(status["images"]) == {"original", "normalised", "thumbnail", "overlay"}
@@ -80,7 +80,7 @@ def test_a_crash_half_way_is_finished_by_the_retry(svc, uploaded):
     crashing = CountingAnalyse(fail_times=1, error=SystemExit("killed"))
     with pytest.raises(SystemExit):
         processor(svc, crashing, lease_seconds=1).process(key)
-    assert svc.submissions.get(submission_id)["status"] == "analyzing"
+    assert svc.submissions.get(hq_caller(), submission_id)["status"] == "analyzing"
     # The redelivered message finds the claim expired and finishes the work.
     assert processor(svc, CountingAnalyse()).process(key) == "duplicate"  # lease still live
     time.sleep(1.2)
@@ -93,7 +93,7 @@ def test_a_bad_file_is_rejected_with_its_reason(svc, uploaded):
     submission_id, key = uploaded
     analyse = CountingAnalyse(fail_times=99, error=IntakeRejected("not_an_image", "The file is not a photo."))
     assert processor(svc, analyse).process(key) == "rejected"
-    status = svc.submissions.get(submission_id)
+    status = svc.submissions.get(hq_caller(), submission_id)
     assert status["status"] == "rejected"
     assert status["reason"] == "The file is not a photo." and status["reason_code"] == "not_an_image"
 
@@ -130,7 +130,7 @@ def test_a_poison_file_ends_as_error_and_lands_in_the_dead_letter_queue(svc, upl
         dead = fast_queue.dead_letters()
     assert dead, "the poison message never reached the dead-letter queue"
     assert analyse.calls == svc.settings.max_attempts  # bounded: no endless loop
-    status = svc.submissions.get(submission_id)
+    status = svc.submissions.get(hq_caller(), submission_id)
     assert status["status"] == "error"
     assert status["reason_code"] == "analysis_failed" and "3 attempts" in status["reason"]
 
@@ -138,7 +138,7 @@ def test_a_poison_file_ends_as_error_and_lands_in_the_dead_letter_queue(svc, upl
     time.sleep(1.2)
     assert fast_queue.redrive() == 1
     LocalWorker(fast_queue, processor(svc, CountingAnalyse())).run_once()
-    assert svc.submissions.get(submission_id)["status"] == "done"
+    assert svc.submissions.get(hq_caller(), submission_id)["status"] == "done"
 
 
 def test_pack_files_are_read_from_storage_once_per_process(svc):

@@ -4,12 +4,10 @@ when, rule overrides kept as labels (model said X, reviewer said Y), comments an
 import json
 
 import pytest
-from chalice.test import Client
 
-from app import app
 from chalicelib.processing import UploadProcessor
 from chalicelib.storage.notifications import object_created_event
-from helpers import TEST_STAGE, campaign_body
+from helpers import hq_caller, publish_campaign
 
 JSON = {"Content-Type": "application/json"}
 
@@ -23,19 +21,14 @@ class FixedAnalysis:
 
 
 @pytest.fixture
-def client(svc):
-    with Client(app, stage_name=TEST_STAGE) as client:
-        yield client
-
-
-@pytest.fixture
 def analysed(svc, client):
     """Three analysed submissions of one campaign: their ids, oldest first."""
-    assert client.http.put("/campaigns/c1", headers=JSON, body=json.dumps(campaign_body(("S001", "S002", "S003")))).status_code == 201
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(), events=svc.events)
+    publish_campaign(client, "c1", stores=("S001", "S002", "S003"))
+    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(),
+                                events=svc.events, analytics=svc.analytics)
     ids = []
     for store in ("S001", "S002", "S003"):
-        created = svc.submissions.create("c1", {"store_id": store, "content_type": "image/jpeg"})
+        created = svc.submissions.create(hq_caller(), "c1", {"store_id": store, "content_type": "image/jpeg"})
         key = created["upload"]["fields"]["key"]
         svc.blobs.put(key, b"\xff\xd8photo", "image/jpeg")
         processor.handle_message(object_created_event("b", key, 10))
@@ -45,6 +38,12 @@ def analysed(svc, client):
 
 def post(client, path, body):
     return client.http.post(path, headers=JSON, body=json.dumps(body))
+
+
+@pytest.fixture
+def giulia(client):
+    """A merchandiser of the campaign's region."""
+    return client.as_("merchandiser", regions=("north",), username="giulia")
 
 
 def test_the_gallery_lists_newest_first_with_cursor_pages(client, analysed):
@@ -58,50 +57,50 @@ def test_the_gallery_lists_newest_first_with_cursor_pages(client, analysed):
     assert client.http.get("/campaigns/nope/submissions").status_code == 404
 
 
-def test_a_decision_is_kept_with_who_and_when(client, analysed):
+def test_a_decision_is_kept_with_who_and_when(client, giulia, analysed):
     sid = analysed[0]
-    response = post(client, f"/submissions/{sid}/review", {"decision": "reject", "by": "giulia", "comment": "Poster missing."})
+    response = post(giulia, f"/submissions/{sid}/review", {"decision": "reject", "comment": "Poster missing."})
     assert response.status_code == 200
     state = client.http.get(f"/submissions/{sid}").json_body["review"]
     assert state["state"] == "rejected" and state["by"] == "giulia" and state["at"] and state["comment"] == "Poster missing."
-    assert post(client, f"/submissions/{sid}/review", {"decision": "maybe", "by": "giulia"}).status_code == 400
+    assert post(giulia, f"/submissions/{sid}/review", {"decision": "maybe"}).status_code == 400
 
 
 def test_an_override_is_a_label_model_said_reviewer_said(client, analysed):
     sid = analysed[1]
-    response = post(client, f"/submissions/{sid}/overrides", {"rule_id": "poster", "status": "pass", "by": "marco",
+    response = post(client, f"/submissions/{sid}/overrides", {"rule_id": "poster", "status": "pass",
                                                               "comment": "The poster is there, behind glare."})
     assert response.status_code == 201
     overrides = client.http.get(f"/submissions/{sid}").json_body["overrides"]
     assert overrides["poster"]["model"] == "fail" and overrides["poster"]["reviewer"] == "pass"
-    unknown = post(client, f"/submissions/{sid}/overrides", {"rule_id": "nope", "status": "pass", "by": "marco"})
+    unknown = post(client, f"/submissions/{sid}/overrides", {"rule_id": "nope", "status": "pass"})
     assert unknown.status_code == 400 and "poster" in unknown.json_body["error"]["message"]
 
 
-def test_comments_and_history(client, analysed):
+def test_comments_and_history(client, giulia, analysed):
     sid = analysed[2]
-    post(client, f"/submissions/{sid}/comments", {"by": "store S003", "text": "We fixed the poster."})
-    post(client, f"/submissions/{sid}/review", {"decision": "approve", "by": "giulia"})
+    post(client, f"/submissions/{sid}/comments", {"text": "We fixed the poster."})
+    post(giulia, f"/submissions/{sid}/review", {"decision": "approve"})
     events = client.http.get(f"/submissions/{sid}/history").json_body["events"]
     assert [e["action"] for e in events] == ["comment", "review:approve"]
     assert events[0]["text"] == "We fixed the poster." and events[1]["by"] == "giulia"
-    assert post(client, f"/submissions/{sid}/comments", {"by": "x", "text": ""}).status_code == 400
+    assert post(client, f"/submissions/{sid}/comments", {"text": ""}).status_code == 400
 
 
 def test_a_photo_still_being_analysed_cannot_be_decided(client, svc):
-    client.http.put("/campaigns/c2", headers=JSON, body=json.dumps(campaign_body()))
-    created = svc.submissions.create("c2", {"store_id": "S001", "content_type": "image/jpeg"})
-    response = post(client, f"/submissions/{created['submission_id']}/review", {"decision": "approve", "by": "giulia"})
+    publish_campaign(client, "c2")
+    created = svc.submissions.create(hq_caller(), "c2", {"store_id": "S001", "content_type": "image/jpeg"})
+    response = post(client, f"/submissions/{created['submission_id']}/review", {"decision": "approve"})
     assert response.status_code == 409
 
 
 def test_a_featured_window_is_in_the_showcase_until_unfeatured(client, analysed):
     sid = analysed[0]
-    assert post(client, f"/submissions/{sid}/feature", {"by": "giulia"}).status_code == 200
+    assert post(client, f"/submissions/{sid}/feature", {}).status_code == 200
     windows = client.http.get("/showcase").json_body["windows"]
     assert [w["submission_id"] for w in windows] == [sid] and windows[0]["image"] and windows[0]["store_id"] == "S001"
     assert client.http.get(f"/submissions/{sid}").json_body["featured"] is True
-    post(client, f"/submissions/{sid}/feature", {"by": "giulia", "featured": False})
+    post(client, f"/submissions/{sid}/feature", {"featured": False})
     assert client.http.get("/showcase").json_body["windows"] == []
 
 
@@ -116,7 +115,7 @@ def test_a_retake_is_a_new_submission_linked_to_the_old_one(client, analysed):
 
 
 def test_the_store_is_told_of_the_analysis_and_the_decision(client, analysed, backend):
-    post(client, f"/submissions/{analysed[1]}/review", {"decision": "retake", "by": "giulia", "comment": "Straighten the poster."})
+    post(client, f"/submissions/{analysed[1]}/review", {"decision": "retake", "comment": "Straighten the poster."})
     response = client.http.get("/notifications?store_id=S002")
     if backend == "aws":  # there the events go to the SNS topic (see tests/contract/test_events.py)
         assert response.status_code == 404

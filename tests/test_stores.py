@@ -1,25 +1,15 @@
 """The store list on both backends: imported from JSON or CSV, listed by region; a submission
-keeps its store's region so the gallery can filter by it."""
+keeps its store's region so the gallery lists a region's photos."""
 
 import json
 
-import pytest
-from chalice.test import Client
-
-from app import app
-from helpers import TEST_STAGE, campaign_body
+from helpers import campaign_body, hq_caller
 
 CSV = """store_id,name,region,cluster,timezone
 S001,Milano Duomo,north,flagship,Europe/Rome
 S002,Roma Corso,centre,high-street,Europe/Rome
 S003,Torino Centro,north,high-street,Europe/Rome
 """
-
-
-@pytest.fixture
-def client(svc):
-    with Client(app, stage_name=TEST_STAGE) as client:
-        yield client
 
 
 def test_import_csv_then_list_by_region(client):
@@ -49,7 +39,17 @@ def test_bad_rows_name_the_row_and_field_and_nothing_is_written(client):
 
 def test_a_submission_keeps_its_stores_region_for_the_gallery(client, svc):
     client.http.put("/stores", headers={"Content-Type": "text/csv"}, body=CSV)
-    client.http.put("/campaigns/c1", headers={"Content-Type": "application/json"}, body=json.dumps(campaign_body()))
-    svc.submissions.create("c1", {"store_id": "S002", "content_type": "image/jpeg"})
-    [card] = client.http.get("/campaigns/c1/submissions").json_body["submissions"]
-    assert card["region"] == "centre"
+    client.send_json("PUT", "/campaigns/c1", {**campaign_body(), "targets": {"regions": ["north", "centre"]}})
+    client.post("/campaigns/c1/publish")
+    for store in ("S001", "S002", "S003"):
+        svc.submissions.create(hq_caller(), "c1", {"store_id": store, "content_type": "image/jpeg"})
+    cards = client.http.get("/campaigns/c1/submissions").json_body["submissions"]
+    assert {c["region"] for c in cards} == {"north", "centre"}
+    centre = client.http.get("/campaigns/c1/submissions?region=centre").json_body["submissions"]
+    assert [c["store_id"] for c in centre] == ["S002"]
+
+
+def test_campaigns_target_stores_by_cluster(client):
+    client.http.put("/stores", headers={"Content-Type": "text/csv"}, body=CSV)
+    client.send_json("PUT", "/campaigns/c1", {**campaign_body(), "targets": {"clusters": ["high-street"]}})
+    assert client.post("/campaigns/c1/publish").json_body["target_count"] == 2

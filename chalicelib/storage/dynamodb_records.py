@@ -146,6 +146,11 @@ class DynamoRecordStore:
                 raise ConditionFailed(f"{item['pk']}/{item['sk']}") from None
             raise
 
+    def put_many(self, items: list[dict[str, Any]]) -> None:
+        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:  # 25 items a request, retried
+            for item in items:
+                batch.put_item(Item=_to_dynamo(item))
+
     def update(
         self,
         pk: str,

@@ -54,6 +54,19 @@ class LocalBlobStore:
         self._write(self._path(key), data)
         self._write(self._meta_path(key), content_type.encode())
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        os.close(fd)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._write(self._meta_path(key), content_type.encode())
+
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()

@@ -8,6 +8,7 @@ Services depend on these protocols only; ``chalicelib.wiring`` picks the adapter
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 # --- blobs ---------------------------------------------------------------------------------
@@ -27,6 +28,10 @@ class PresignedPost:
 
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a file of any size from disk (S3: a multipart upload), without reading it into memory."""
+        ...
 
     def get(self, key: str) -> bytes:
         """Raise BlobNotFound when the key does not exist."""
@@ -157,6 +162,10 @@ class RecordStore(Protocol):
 
     def put(self, item: dict[str, Any], *, condition: Cond | None = None) -> None:
         """Write a whole item; raise ConditionFailed when ``condition`` does not hold."""
+        ...
+
+    def put_many(self, items: list[dict[str, Any]]) -> None:
+        """Write many whole items without conditions, in batches (not one transaction)."""
         ...
 
     def update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +17,10 @@ class S3BlobStore:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        # boto3's managed transfer: multipart above its threshold, parts retried on their own.
+        self._s3.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type})
 
     def get(self, key: str) -> bytes:
         try:

@@ -105,6 +105,11 @@ class SQLiteRecordStore:
                 raise ConditionFailed(f"{item['pk']}/{item['sk']}")
             self._write(db, item)
 
+    def put_many(self, items: list[dict[str, Any]]) -> None:
+        with self._transaction() as db:
+            for item in items:
+                self._write(db, item)
+
     def update(
         self,
         pk: str,

@@ -51,3 +51,10 @@ def test_presigned_get_serves_the_bytes(svc, backend):
         data, content_type = response.content, response.headers["Content-Type"]
     assert data == b"\xff\xd8\xff" + b"x" * 100
     assert content_type == "image/jpeg"
+
+
+def test_put_file_stores_a_file_from_disk(svc, tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"a,b\n" + b"1,2\n" * 50_000)
+    svc.blobs.put_file("exports/exp_1.csv", source, "text/csv")
+    assert svc.blobs.get("exports/exp_1.csv") == source.read_bytes()

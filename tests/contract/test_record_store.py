@@ -136,3 +136,10 @@ def test_transaction_with_a_failed_condition_writes_nothing(svc):
     assert svc.records.get("TY", "OUT")["version"] == 1
     with pytest.raises(ConditionFailed):
         svc.records.transact([UpdateOp("TY", "MISSING", set={"x": 1})])
+
+
+def test_put_many_writes_every_item(svc):
+    svc.records.put_many([item("MANY", f"{i:03d}", n=i) for i in range(60)] + [item("MANY", "000", n=-1)])
+    page = svc.records.query("MANY", limit=100)
+    assert len(page.items) == 60
+    assert page.items[0]["n"] == -1  # the later write of a key wins
