@@ -1,6 +1,7 @@
 """Command line: ``python -m chalicelib.cli COMMAND``.
 
   serve     run the API, the pages and the analysis worker on the local backend (``make run``)
+  token     mint a sign-in token for the local backend (a store, a merchandiser or HQ)
   check     analyse one photo against a guideline file: the rule table and the overlay
   eval      analyse a labelled folder: per-rule precision, recall, F1, confusion, latency
   redrive   move the analysis dead letters back to the queue, after a fix
@@ -15,6 +16,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -22,22 +24,48 @@ def serve(args: argparse.Namespace) -> int:
     from chalicelib import demo
     from chalicelib.local_server import LocalService
 
+    from chalicelib.auth import mint
+
     service = LocalService(args.host, args.port)
-    data_dir = service.services.settings.data_dir
+    settings = service.services.settings
+    data_dir = settings.data_dir
+
+    def sign_in(role: str, **scope: Any) -> str:
+        return mint(settings, role, **scope)
+
     if not args.no_demo:
         def seed_demo() -> None:
             try:
-                if demo.seed(service.url, data_dir / "demo-photos"):
+                if demo.seed(service.url, data_dir / "demo-photos", sign_in):
                     print(f"Seeded the demo campaign {demo.CAMPAIGN_ID}; its photos are in {data_dir / 'demo-photos'}", flush=True)
             except Exception:
                 logging.getLogger(__name__).exception("seeding the demo failed; the service runs without it")
 
         threading.Thread(target=seed_demo, daemon=True).start()
     print(f"Vetrina on {service.url} — data in {data_dir.resolve()} (Ctrl+C stops)", flush=True)
+    print("Sign in by opening one of these links (valid 12 hours; `python -m chalicelib.cli token` mints more):", flush=True)
+    for label, page, role, scope in (("store S001", "/", "store", {"stores": ("S001",)}),
+                                     ("merchandiser, region north", "/gallery", "merchandiser", {"regions": ("north",)}),
+                                     ("HQ", "/gallery", "hq", {})):
+        print(f"  {label:28} {service.url}{page}#token={sign_in(role, **scope)}", flush=True)
     try:
         service.serve_forever()
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    """Print a local sign-in token (the local backend's key is in its data folder)."""
+    from chalicelib.auth import mint
+    from chalicelib.settings import Settings
+
+    try:
+        print(mint(Settings.from_env(), args.role, username=args.name, stores=tuple(args.store), regions=tuple(args.region),
+                   hours=args.hours))
+    except ValueError as err:
+        print(f"cannot mint the token: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -75,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     p.add_argument("--no-demo", action="store_true", help="do not seed the demo campaign")
     p.set_defaults(func=serve)
+
+    p = commands.add_parser("token", help="mint a sign-in token for the local backend")
+    p.add_argument("--role", required=True, choices=("store", "merchandiser", "hq"))
+    p.add_argument("--store", action="append", default=[], help="a store the user acts for (repeatable; role store)")
+    p.add_argument("--region", action="append", default=[], help="a region the user reviews (repeatable; role merchandiser)")
+    p.add_argument("--name", help="the user's name, recorded on reviews and comments")
+    p.add_argument("--hours", type=float, default=12, help="how long the token is valid (default 12)")
+    p.set_defaults(func=token)
 
     p = commands.add_parser("check", help="analyse one photo against a guideline file")
     p.add_argument("photo")

@@ -9,7 +9,7 @@ import logging
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ CAMPAIGN: dict[str, Any] = {
     "name": "Autumn 2026 — The Warm Layers",
     "start_date": "2026-11-16",
     "deadline": "2026-11-30",
-    "stores": STORES,
+    "targets": {"regions": sorted({store["region"] for store in STORE_LIST})},
     "guideline": GUIDELINE,
 }
 
@@ -116,9 +116,10 @@ def write_photos(folder: Path, pack: dict[str, bytes]) -> list[tuple[Path, str]]
     return out
 
 
-def _call(method: str, url: str, body: Any = None) -> tuple[int, Any]:
+def _call(method: str, url: str, token: str, body: Any = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -141,27 +142,32 @@ def upload(post: dict[str, Any], photo: bytes, filename: str) -> int:
         return err.code
 
 
-def seed(base_url: str, photo_folder: Path) -> bool:
-    """Create the demo campaign and submit its photos through the API; False if already there."""
-    status, _ = _call("GET", f"{base_url}/campaigns/{CAMPAIGN_ID}")
+def seed(base_url: str, photo_folder: Path, sign_in: Callable[..., str]) -> bool:
+    """Create and publish the demo campaign as HQ, and submit its photos as each store, through
+    the API; False if it is already there. ``sign_in(role, stores=...)`` mints a token."""
+    hq = sign_in("hq", username="hq-demo")
+    status, _ = _call("GET", f"{base_url}/campaigns/{CAMPAIGN_ID}", hq)
     if status == 200:
         return False
-    status, body = _call("PUT", f"{base_url}/stores", STORE_LIST)
+    status, body = _call("PUT", f"{base_url}/stores", hq, STORE_LIST)
     if status != 200:
         raise RuntimeError(f"could not import the demo stores: {status} {body}")
-    status, body = _call("PUT", f"{base_url}/campaigns/{CAMPAIGN_ID}", CAMPAIGN)
+    status, body = _call("PUT", f"{base_url}/campaigns/{CAMPAIGN_ID}", hq, CAMPAIGN)
     if status not in (200, 201):
         raise RuntimeError(f"could not create the demo campaign: {status} {body}")
     pack = pack_files()
     for name, data in pack.items():
         content_type = "image/png" if name.endswith(".png") else "image/jpeg"
-        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/pack", {"name": name, "content_type": content_type})
+        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/pack", hq, {"name": name, "content_type": content_type})
         if status != 201 or upload(created["upload"], data, name) not in (200, 201, 204):
             raise RuntimeError(f"could not upload the demo pack file {name}: {status} {created}")
         (photo_folder / name).parent.mkdir(parents=True, exist_ok=True)
         (photo_folder / name).write_bytes(data)
+    status, body = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/publish", hq)
+    if status != 200:
+        raise RuntimeError(f"could not publish the demo campaign: {status} {body}")
     for path, store in write_photos(photo_folder, pack):
-        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/submissions",
+        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/submissions", sign_in("store", stores=(store,)),
                                 {"store_id": store, "content_type": "image/jpeg"})
         if status != 201:
             raise RuntimeError(f"could not create a demo submission: {status} {created}")
