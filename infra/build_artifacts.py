@@ -11,22 +11,29 @@ and for x86_64 and/or arm64, this script
 3. writes ``<out>/<arch>/api.zip`` and ``<out>/<arch>/analyzer.zip`` and prints a size table.
 
 Artifacts
-- api.zip: app.py, chalicelib/ without vision/ and the local-only entry points, chalice's runtime
+- api: app.py, chalicelib/ without vision/ and the local-only entry points, chalice's runtime
   (chalice/__init__.py + chalice/app.py, the two files Chalice's own packager adds), and the API's
-  dependencies (pydantic stack, PyYAML, python-multipart). boto3/botocore are NOT bundled: the
+  dependencies (pydantic stack, PyYAML, python-multipart, PyJWT). boto3/botocore are NOT bundled: the
   python3.12 Lambda runtime ships them and the API uses only long-stable S3/DynamoDB/SQS calls
   (``--bundle-boto3`` adds them: +~25 MB zipped / ~100 MB unzipped, and a slower cold import).
-- analyzer.zip: app.py, chalicelib/, chalice's runtime, the image stack (numpy, opencv-python-
+  A zip function: the CDK app (infra/) hands this staging to chalice.cdk as its ``vendor/``.
+- analyzer: app.py, chalicelib/, chalice's runtime, the image stack (numpy, opencv-python-
   headless, onnxruntime, pillow, pillow-heif, rapidfuzz) + pydantic stack + PyYAML, trimmed, and
   models/ with only the models the analyzer uses and a manifest.json that lists only those (so
-  ``processor_for``'s ``verify()`` of every manifest entry passes).
+  ``processor_for``'s ``verify()`` of every manifest entry passes). It ships as a container image
+  (infra/analyzer/Dockerfile runs ``--stage-analyzer`` of this script inside the image build, so the
+  image's task root is this very tree); analyzer.zip is the same tree, for the size check and the
+  cold-start bench.
 
-Limits checked: 250 MB (262,144,000 bytes) unzipped for a zip function with its layers; 50 MB
+Limits checked: for the api zip, 250 MB (262,144,000 bytes) unzipped with its layers and 50 MB
 zipped for a direct upload (an S3-uploaded zip may be larger zipped; the unzipped limit holds).
+For the analyzer image, 10 GB uncompressed image including all layers: the task root plus an
+allowance for the public.ecr.aws/lambda/python:3.12 base image (not measurable offline).
 Exit status 1 when a limit is exceeded (``--allow-s3-upload`` applies the S3 rule to "zipped").
 
     python infra/build_artifacts.py --arch both
     python infra/build_artifacts.py --check-only
+    python infra/build_artifacts.py --arch auto --stage-analyzer /opt/task   # in the image build
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import argparse
 import fnmatch
 import json
 import os
+import platform
 import shutil
 import stat
 import subprocess
@@ -52,6 +60,11 @@ PLATFORM_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 262_144_000  # 250 MB as AWS counts it (zip function + all its layers)
 ZIPPED_DIRECT_LIMIT = 50 * MB  # direct upload of the zip through the Lambda API
+IMAGE_LIMIT = 10 * 1024 * MB  # container image: 10 GB uncompressed, all layers included
+# The base image (public.ecr.aws/lambda/python:3.12: Amazon Linux 2023, Python 3.12, boto3, the
+# runtime interface client) cannot be pulled here to be measured; this is a generous allowance
+# for it in the image-size check, not a measurement.
+BASE_IMAGE_ALLOWANCE = 1024 * MB
 
 # Distributions per artifact (versions come from requirements.txt, the rest are pinned here:
 # they are transitive dependencies of pydantic that requirements.txt does not list).
@@ -61,7 +74,9 @@ TRANSITIVE_PINS = {
     "typing-extensions": "4.16.0",
     "typing-inspection": "0.4.5",
 }
-API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection", "PyYAML", "python-multipart"]
+# PyJWT: chalicelib.auth imports it (the local backend's tokens; HS256 needs no cryptography).
+API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection", "PyYAML",
+             "python-multipart", "PyJWT"]
 IMAGE_DISTS = ["numpy", "opencv-python-headless", "onnxruntime", "pillow", "pillow-heif", "rapidfuzz"]
 # onnxruntime declares flatbuffers, packaging, protobuf (and coloredlogs/sympy in older versions):
 # none of them is imported by `import onnxruntime` + InferenceSession/run (checked by the bench and
@@ -157,8 +172,8 @@ def download(dists: list[str], arch: str, cache: Path) -> dict[str, Path]:
     specs = [f"{d}=={versions[normalise(d)]}" for d in dists]
     base = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
             "--python-version", PYTHON_VERSION, "--implementation", "cp", "--no-deps", "-d", str(folder)]
-    for platform in platforms(arch):
-        base += ["--platform", platform]
+    for tag in platforms(arch):
+        base += ["--platform", tag]
     offline = subprocess.run(base + ["--no-index", "--find-links", str(folder), *specs], capture_output=True, text=True)
     if offline.returncode != 0:
         log(f"[{arch}] downloading {len(specs)} wheels from PyPI into {folder}")
@@ -233,13 +248,46 @@ def copy_app(staging: Path, exclude: list[str]) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
     # Chalice's runtime, as chalice's own packager adds it (deploy/packager.py _iter_app_filenames):
-    # the package's __init__.py and app.py only (pure Python, from the chalice that builds the app).
-    import chalice
-    import chalice.app
-
+    # the package's __init__.py and app.py only (pure Python).
     (staging / "chalice").mkdir(exist_ok=True)
-    shutil.copy2(Path(chalice.__file__), staging / "chalice" / "__init__.py")
-    shutil.copy2(Path(chalice.app.__file__), staging / "chalice" / "app.py")
+    for name, data in chalice_runtime().items():
+        (staging / "chalice" / name).write_bytes(data)
+
+
+def chalice_pin() -> str:
+    """chalice's version from requirements-dev.txt (the chalice the app is developed and packaged with)."""
+    for line in (ROOT / "requirements-dev.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line and normalise(line.split("==", 1)[0].split("[", 1)[0]) == "chalice":
+            return line.split("==", 1)[1].strip()
+    raise SystemExit("requirements-dev.txt pins no chalice version")
+
+
+def chalice_runtime(cache: Path = DEFAULT_CACHE) -> dict[str, bytes]:
+    """chalice/__init__.py and chalice/app.py of the pinned chalice: from the installed chalice when it
+    is that version (as chalice's packager takes them), else from its wheel (the image build, which
+    installs no chalice: its CLI dependencies have no place in a Lambda)."""
+    version = chalice_pin()
+    try:
+        import chalice
+        import chalice.app
+
+        if chalice.__version__ == version:
+            return {"__init__.py": Path(chalice.__file__).read_bytes(), "app.py": Path(chalice.app.__file__).read_bytes()}
+    except ImportError:
+        pass
+    folder = cache / "chalice"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(folder.glob(f"chalice-{version}-py3-none-any.whl"))
+    if not wheels:
+        log(f"downloading the chalice {version} wheel (its runtime files only are used)")
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+                               "--only-binary=:all:", "-d", str(folder), f"chalice=={version}"], capture_output=True, text=True)
+        wheels = sorted(folder.glob(f"chalice-{version}-py3-none-any.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise SystemExit(f"pip download chalice=={version} failed:\n{proc.stderr[-3000:]}")
+    with zipfile.ZipFile(wheels[-1]) as z:
+        return {name: z.read(f"chalice/{name}") for name in ("__init__.py", "app.py")}
 
 
 def copy_models(staging: Path, names: list[str]) -> None:
@@ -290,39 +338,67 @@ def write_zip(staging: Path, target: Path) -> None:
     tmp.replace(target)
 
 
+ARTIFACTS = {
+    # artifact: (distributions, chalicelib exclusions, trim patterns)
+    "api": (API_DISTS, API_EXCLUDE, COMMON_TRIM + API_TRIM),
+    "analyzer": (ANALYZER_DISTS, ANALYZER_EXCLUDE, COMMON_TRIM + ANALYZER_TRIM),
+}
+
+
+def stage(artifact: str, arch: str, staging: Path, cache: Path = DEFAULT_CACHE, bundle_boto3: bool = False) -> Path:
+    """The artifact's tree, as the function's task root will hold it, in ``staging`` (replaced)."""
+    dists, exclude, patterns = ARTIFACTS[artifact]
+    if bundle_boto3:
+        for dist in BOTO_DISTS:
+            if normalise(dist) not in pins():
+                raise SystemExit(f"--bundle-boto3 needs {dist} pinned in requirements.txt or TRANSITIVE_PINS")
+        dists = dists + BOTO_DISTS
+    wheels = download(dists, arch, cache)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for wheel in wheels.values():
+        unpack(wheel, staging)
+    before = tree_size(staging)
+    files, removed = trim(staging, patterns)
+    log(f"[{arch}] {artifact}: wheels unpack to {before / MB:.1f} MB; trimmed {files} files, {removed / MB:.1f} MB")
+    copy_app(staging, exclude)
+    if artifact == "analyzer":
+        copy_models(staging, ANALYZER_MODELS)
+    precompile(staging)
+    return staging
+
+
 def build(arch: str, out: Path, cache: Path, bundle_boto3: bool) -> None:
-    stage_root = out / "staging" / arch
-    for artifact, dists, exclude, patterns in (
-        ("api", API_DISTS + (BOTO_DISTS if bundle_boto3 else []), API_EXCLUDE, COMMON_TRIM + API_TRIM),
-        ("analyzer", ANALYZER_DISTS + (BOTO_DISTS if bundle_boto3 else []), ANALYZER_EXCLUDE, COMMON_TRIM + ANALYZER_TRIM),
-    ):
-        if bundle_boto3:
-            for dist in BOTO_DISTS:
-                if normalise(dist) not in pins():
-                    raise SystemExit(f"--bundle-boto3 needs {dist} pinned in requirements.txt or TRANSITIVE_PINS")
-        wheels = download(dists, arch, cache)
-        staging = stage_root / artifact
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for wheel in wheels.values():
-            unpack(wheel, staging)
-        before = tree_size(staging)
-        files, removed = trim(staging, patterns)
-        log(f"[{arch}] {artifact}: wheels unpack to {before / MB:.1f} MB; trimmed {files} files, {removed / MB:.1f} MB")
-        copy_app(staging, exclude)
-        if artifact == "analyzer":
-            copy_models(staging, ANALYZER_MODELS)
-        precompile(staging)
+    for artifact in ARTIFACTS:
+        staging = stage(artifact, arch, out / "staging" / arch / artifact, cache, bundle_boto3)
         write_zip(staging, out / arch / f"{artifact}.zip")
+
+
+def machine_arch() -> str:
+    """This machine's Lambda architecture name (the image build runs on the image's platform)."""
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64"):
+        return "x86_64"
+    if machine in ("aarch64", "arm64"):
+        return "arm64"
+    raise SystemExit(f"no Lambda architecture for machine {machine!r}")
 
 
 def precompile(staging: Path) -> None:
     """Ship python3.12 bytecode: /var/task is read-only, so without it every cold start compiles
     every imported module from source (measured: `import app` of the API 0.77 s without, far less
     with). unchecked-hash pycs stay valid whatever mtimes the unzip gives the sources."""
+    if sys.version_info[:2] == (3, 12):
+        python = [sys.executable]  # e.g. inside the image build, on the Lambda base image
+    else:
+        python = ["python3.12"]  # pyenv's (PYENV_VERSION below) or the machine's
     env = {**os.environ, "PYENV_VERSION": "3.12.1"}
-    proc = subprocess.run(["python3.12", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                           str(staging)], capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run([*python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                               str(staging)], capture_output=True, text=True, env=env)
+    except FileNotFoundError:
+        log("no python3.12 here: the artifact ships without bytecode (slower cold starts)")
+        return
     if proc.returncode != 0:
         # compileall exits 1 when a file does not compile (e.g. Python-2-only leftovers): report, go on
         log(f"compileall (python3.12) reported: {(proc.stdout + proc.stderr)[-1500:]}")
@@ -338,6 +414,8 @@ def zip_sizes(path: Path) -> tuple[int, int]:
 
 
 def check(out: Path, arches: list[str], allow_s3_upload: bool) -> bool:
+    """The size table: the api zip against the zip limits, the analyzer (a container image) against
+    the image limit, its task root (= the unzipped analyzer artifact) plus the base-image allowance."""
     rows, ok_all = [], True
     for arch in arches:
         for artifact in ("api", "analyzer"):
@@ -347,32 +425,49 @@ def check(out: Path, arches: list[str], allow_s3_upload: bool) -> bool:
                 ok_all = False
                 continue
             zipped, unzipped = zip_sizes(path)
-            zipped_ok = allow_s3_upload or zipped <= ZIPPED_DIRECT_LIMIT
-            ok = unzipped <= UNZIPPED_LIMIT and zipped_ok
+            if artifact == "analyzer":
+                image = unzipped + BASE_IMAGE_ALLOWANCE
+                ok = image <= IMAGE_LIMIT
+                limit = f"10 GB image (task root + {BASE_IMAGE_ALLOWANCE // MB} MB base = {image / MB:.0f} MB)"
+                status = "OK" if ok else "OVER (image)"
+            else:
+                zipped_ok = allow_s3_upload or zipped <= ZIPPED_DIRECT_LIMIT
+                ok = unzipped <= UNZIPPED_LIMIT and zipped_ok
+                limit = "zip: 250 MB unzipped" + ("" if allow_s3_upload else ", 50 MB zipped")
+                status = "OK" if ok else ("OVER" + ("" if unzipped <= UNZIPPED_LIMIT else " (unzipped)")
+                                          + ("" if zipped_ok else " (zipped)"))
             ok_all &= ok
-            limit = "250 MB unzipped" + ("" if allow_s3_upload else ", 50 MB zipped")
-            status = "OK" if ok else "OVER" + ("" if unzipped <= UNZIPPED_LIMIT else " (unzipped)") + ("" if zipped_ok else " (zipped)")
             rows.append((artifact, arch, f"{zipped / MB:.1f}", f"{unzipped / MB:.1f}", limit, status))
     header = ("artifact", "arch", "zipped MB", "unzipped MB", "limit", "status")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
-    print(f"(MB = MiB; Lambda's unzipped limit is 262,144,000 bytes = {UNZIPPED_LIMIT / MB:.1f} MiB; "
-          f"direct-upload zipped limit 50 MiB)")
+    print(f"(MB = MiB; Lambda's unzipped zip limit is 262,144,000 bytes = {UNZIPPED_LIMIT / MB:.1f} MiB, "
+          f"direct-upload zipped limit 50 MiB; the analyzer ships as a container image: 10 GB uncompressed, "
+          f"its unzipped size is the image's task root, plus {BASE_IMAGE_ALLOWANCE // MB} MiB allowed for the base image)")
     return ok_all
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arch", choices=(*ARCHES, "both"), default="both")
+    parser.add_argument("--arch", choices=(*ARCHES, "both", "auto"), default="both",
+                        help="auto: this machine's architecture (the image build)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--check-only", action="store_true", help="only re-check the sizes of existing artifacts")
     parser.add_argument("--bundle-boto3", action="store_true", help="bundle boto3/botocore instead of using the runtime's")
     parser.add_argument("--allow-s3-upload", action="store_true",
                         help="the zips are deployed through S3: only the unzipped limit applies")
+    parser.add_argument("--stage-analyzer", type=Path, metavar="DIR",
+                        help="only stage the analyzer's tree into DIR (the container image's task root), one arch")
     args = parser.parse_args(argv)
-    arches = list(ARCHES) if args.arch == "both" else [args.arch]
+    arches = [machine_arch()] if args.arch == "auto" else list(ARCHES) if args.arch == "both" else [args.arch]
+    if args.stage_analyzer:
+        if len(arches) != 1:
+            parser.error("--stage-analyzer takes one --arch (or auto)")
+        staging = stage("analyzer", arches[0], args.stage_analyzer, args.cache, args.bundle_boto3)
+        print(f"analyzer task root for {arches[0]}: {tree_size(staging) / MB:.1f} MiB in {staging}")
+        return 0
     if not args.check_only:
         for arch in arches:
             build(arch, args.out, args.cache, args.bundle_boto3)
