@@ -4,16 +4,14 @@ const $ = (id) => document.getElementById(id);
 let cursor = null;
 let cards = [];
 
-async function getJSON(path) {
-  const response = await fetch(path);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
-  return body;
-}
+let generation = 0; // a newer load (another campaign or region) makes an older answer stale
+let regionsSeen = new Set(); // HQ: the regions to offer (the campaigns' targets, the photos loaded)
+
+const getJSON = (path) => session.api("GET", path);
 
 function filters() {
   return {
-    campaign: $("f-campaign").value, status: $("f-status").value, store: $("f-store").value.trim(), region: $("f-region").value.trim(),
+    campaign: $("f-campaign").value, status: $("f-status").value, store: $("f-store").value.trim(), region: $("f-region").value,
     rule: $("f-rule").value.trim(), score: $("f-score").value, since: $("f-since").value,
   };
 }
@@ -21,7 +19,6 @@ function filters() {
 function keep(card) {
   const f = filters();
   if (f.store && card.store_id !== f.store) return false;
-  if (f.region && card.region !== f.region) return false;
   if (f.status && (card.verdict || card.status) !== f.status) return false;
   if (f.rule && !card.failed_rules.includes(f.rule)) return false;
   if (f.score !== "" && (card.score == null || card.score * 100 > Number(f.score))) return false;
@@ -52,15 +49,49 @@ function render() {
   $("gallery-state").textContent = t("gallery.count", { n: shown.length });
 }
 
+// The region select: a merchandiser's own regions (the server shows one region at a time); HQ may
+// also pick "all regions".
+function showRegions(wanted) {
+  const select = $("f-region");
+  const user = session.user;
+  const current = wanted === undefined ? select.value : wanted;
+  const options = [];
+  if (user.role === "hq") {
+    const all = new Option(t("gallery.allRegions"), "");
+    all.dataset.i18n = "gallery.allRegions";
+    options.push(all);
+    if (current) regionsSeen.add(current);
+    for (const region of [...regionsSeen].sort()) options.push(new Option(region, region));
+  } else {
+    for (const region of [...user.regions].sort()) options.push(new Option(region, region));
+  }
+  select.replaceChildren(...options);
+  select.value = options.some((o) => o.value === current) ? current : options.length ? options[0].value : "";
+}
+
 async function load(reset) {
-  const campaign = filters().campaign;
-  if (!campaign) return;
-  if (reset) { cards = []; cursor = null; }
-  const page = await getJSON(`/campaigns/${encodeURIComponent(campaign)}/submissions?limit=50${cursor ? "&cursor=" + cursor : ""}`);
+  const { campaign, region } = filters();
+  if (!campaign) { $("gallery-state").textContent = t("gallery.noCampaigns"); return; }
+  if (reset) { cards = []; cursor = null; generation += 1; }
+  const mine = generation;
+  const query = new URLSearchParams({ limit: "50" });
+  if (region) query.set("region", region);
+  if (cursor) query.set("cursor", cursor);
+  const page = await getJSON(`/campaigns/${encodeURIComponent(campaign)}/submissions?${query}`);
+  if (mine !== generation) return;
   cards = cards.concat(page.submissions);
   cursor = page.cursor;
   $("more").hidden = !cursor;
+  if (session.user.role === "hq") {
+    let added = false;
+    for (const card of page.submissions) if (card.region && !regionsSeen.has(card.region)) { regionsSeen.add(card.region); added = true; }
+    if (added) showRegions();
+  }
   render();
+}
+
+function showError(err) {
+  $("gallery-state").textContent = err.message;
 }
 
 function saveFilters() {
@@ -68,23 +99,32 @@ function saveFilters() {
   history.replaceState(null, "", "?" + params.toString());
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
-  applyStrings();
-  $("lang").addEventListener("click", switchLanguage);
+async function start() {
   const params = new URLSearchParams(location.search);
   const { campaigns } = await getJSON("/campaigns");
   $("f-campaign").replaceChildren(...campaigns.map((c) => new Option(c.name, c.campaign_id)));
   if (params.get("campaign")) $("f-campaign").value = params.get("campaign");
+  for (const c of campaigns) for (const region of (c.targets && c.targets.regions) || []) regionsSeen.add(region);
+  showRegions(params.get("region") || "");
   $("f-status").value = params.get("status") || "";
   $("f-store").value = params.get("store") || "";
-  $("f-region").value = params.get("region") || "";
   $("f-rule").value = params.get("rule") || "";
   $("f-score").value = params.get("score") || "";
   $("f-since").value = params.get("since") || "";
-  $("f-campaign").addEventListener("change", () => { saveFilters(); load(true); });
-  for (const id of ["f-status", "f-region", "f-store", "f-rule", "f-score", "f-since"]) $(id).addEventListener("input", () => { saveFilters(); render(); });
+  saveFilters();
+  for (const id of ["f-campaign", "f-region"]) $(id).addEventListener("change", () => { saveFilters(); load(true).catch(showError); });
+  for (const id of ["f-status", "f-store", "f-rule", "f-score", "f-since"]) $(id).addEventListener("input", () => { saveFilters(); render(); });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
-  $("more").addEventListener("click", () => load(false));
-  load(true).catch((err) => { $("gallery-state").textContent = err.message; });
+  $("more").addEventListener("click", () => load(false).catch(showError));
+  await load(true);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  applyStrings();
+  $("lang").addEventListener("click", switchLanguage);
+  session.start((user) => {
+    if (user.role === "store") { session.showWrongPage("gallery.forReviewers", "/", "gallery.toStore"); return; }
+    start().catch(showError);
+  });
 });
-document.addEventListener("languagechange", render);
+document.addEventListener("languagechange", () => { if (session.user && session.user.role !== "store") render(); });

@@ -5,20 +5,11 @@ const params = new URLSearchParams(location.search);
 const submissionId = params.get("submission");
 let current = null;
 
-async function call(method, path, body) {
-  const response = await fetch(path, {
-    method, headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error ? data.error.message : response.statusText);
-  return data;
-}
+const call = session.api;
 
-function reviewer() {
-  const name = $("reviewer").value.trim();
-  if (!name) { $("review-state").textContent = t("review.needName"); $("reviewer").focus(); throw new Error("no reviewer"); }
-  localStorage.setItem("vetrina.reviewer", name);
-  return name;
+// Every decision, override and comment is recorded under the signed-in user's name by the server.
+function showSignedAs() {
+  $("signed-as").textContent = t("review.signedAs", { name: session.user.username });
 }
 
 async function showReferences() {
@@ -71,28 +62,28 @@ function renderRules() {
 async function overrideRule(ruleId, status) {
   if (!status) return;
   try {
-    await call("POST", `/submissions/${submissionId}/overrides`, { rule_id: ruleId, status, by: reviewer(), comment: $("comment").value });
+    await call("POST", `/submissions/${submissionId}/overrides`, { rule_id: ruleId, status, comment: $("comment").value });
     $("review-state").textContent = t("review.overridden", { rule: ruleId });
     await load();
-  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+  } catch (err) { $("review-state").textContent = err.message; }
 }
 
 async function decide(decision) {
   try {
     const comment = $("comment").value;
-    await call("POST", `/submissions/${submissionId}/review`, { decision, by: reviewer(), comment });
-    if (comment) await call("POST", `/submissions/${submissionId}/comments`, { by: reviewer(), text: comment });
+    await call("POST", `/submissions/${submissionId}/review`, { decision, comment });
+    if (comment) await call("POST", `/submissions/${submissionId}/comments`, { text: comment });
     $("review-state").textContent = t("review.decided." + decision);
     $("comment").value = "";
     await load();
-  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+  } catch (err) { $("review-state").textContent = err.message; }
 }
 
 async function feature() {
   try {
-    await call("POST", `/submissions/${submissionId}/feature`, { by: reviewer(), featured: !current.featured });
+    await call("POST", `/submissions/${submissionId}/feature`, { featured: !current.featured });
     await load();
-  } catch (err) { if (err.message !== "no reviewer") $("review-state").textContent = err.message; }
+  } catch (err) { $("review-state").textContent = err.message; }
 }
 
 async function load() {
@@ -109,7 +100,7 @@ async function load() {
   const { events } = await call("GET", `/submissions/${submissionId}/history`);
   $("history").replaceChildren(...events.map((e) => {
     const li = document.createElement("li");
-    li.textContent = `${new Date(e.at).toLocaleString(LANG)} · ${e.by} · ${e.action}${e.text ? ": " + e.text : ""}${e.comment ? ": " + e.comment : ""}`;
+    li.textContent = `${new Date(e.at).toLocaleString(dateLocale())} · ${e.by} · ${e.action}${e.text ? ": " + e.text : ""}${e.comment ? ": " + e.comment : ""}`;
     return li;
   }));
 }
@@ -123,22 +114,29 @@ function step(delta) {
 document.addEventListener("DOMContentLoaded", () => {
   applyStrings();
   $("lang").addEventListener("click", switchLanguage);
-  $("back").href = "/gallery" + (params.get("campaign") ? "?campaign=" + encodeURIComponent(params.get("campaign")) : "");
-  $("reviewer").value = localStorage.getItem("vetrina.reviewer") || "";
-  $("show-overlay").addEventListener("change", showPhoto);
-  $("zoom").addEventListener("click", () => $("zoom").classList.toggle("zoomed"));
-  $("zoom").addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("zoom").classList.toggle("zoomed"); } });
-  $("approve").addEventListener("click", () => decide("approve"));
-  $("reject").addEventListener("click", () => decide("reject"));
-  $("retake").addEventListener("click", () => decide("retake"));
-  $("feature").addEventListener("click", feature);
-  document.addEventListener("keydown", (e) => {
-    if (["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
-    if (e.key === "j") step(1);
-    else if (e.key === "k") step(-1);
-    else if (e.key === "a") decide("approve");
-    else if (e.key === "r") decide("reject");
+  session.start((user) => {
+    if (user.role === "store") { session.showWrongPage("gallery.forReviewers", "/", "gallery.toStore"); return; }
+    $("back").href = "/gallery" + (params.get("campaign") ? "?campaign=" + encodeURIComponent(params.get("campaign")) : "");
+    showSignedAs();
+    $("show-overlay").addEventListener("change", showPhoto);
+    $("zoom").addEventListener("click", () => $("zoom").classList.toggle("zoomed"));
+    $("zoom").addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("zoom").classList.toggle("zoomed"); } });
+    $("approve").addEventListener("click", () => decide("approve"));
+    $("reject").addEventListener("click", () => decide("reject"));
+    $("retake").addEventListener("click", () => decide("retake"));
+    $("feature").addEventListener("click", feature);
+    document.addEventListener("keydown", (e) => {
+      if (["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "j") step(1);
+      else if (e.key === "k") step(-1);
+      else if (e.key === "a") decide("approve");
+      else if (e.key === "r") decide("reject");
+    });
+    load().catch((err) => { $("review-state").textContent = err.message; });
   });
-  load().catch((err) => { $("review-state").textContent = err.message; });
 });
-document.addEventListener("languagechange", () => { if (current) load(); });
+document.addEventListener("languagechange", () => {
+  if (!session.user || session.user.role === "store") return;
+  showSignedAs();
+  if (current) load();
+});

@@ -3,18 +3,28 @@
 const $ = (id) => document.getElementById(id);
 const FINAL = ["done", "rejected", "error"];
 let campaigns = [];
+let schedule = null; // the picked campaign's start and deadline for this store, in its timezone
 let lastResult = null;
 let retakeOf = null; // the submission a new photo replaces: the retake is linked to it
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((data.error && data.error.message) || response.statusText);
-  return data;
+const api = session.api;
+
+// The store the page acts for: the token's only store, or the one picked among its stores.
+function storeId() {
+  const stores = session.user.stores;
+  return stores.length > 1 ? $("store-id").value : stores[0] || "";
+}
+
+function showStores() {
+  const stores = session.user.stores;
+  $("store-one").hidden = stores.length !== 1;
+  $("store-many").hidden = stores.length < 2;
+  $("store-one-id").textContent = stores[0] || "";
+  if (stores.length > 1) {
+    $("store-id").replaceChildren(...stores.map((s) => new Option(s, s)));
+    const saved = localStorage.getItem("vetrina.store");
+    if (stores.includes(saved)) $("store-id").value = saved;
+  }
 }
 
 function ruleLabel(rule) {
@@ -22,12 +32,47 @@ function ruleLabel(rule) {
   return rule.message;
 }
 
+// The deadline: the end of the last day in the store's timezone once the campaign's schedule for
+// this store is known (its zone named when it is not the phone's), until then the campaign's date.
+function deadlineText(campaign) {
+  const zone = schedule && schedule.timezone;
+  let date;
+  try {
+    date = zone && schedule.deadline_at
+      ? new Date(schedule.deadline_at).toLocaleString(dateLocale(), { dateStyle: "long", timeStyle: "short", timeZone: zone })
+      : new Date(campaign.deadline).toLocaleDateString(dateLocale(), { dateStyle: "long", timeZone: "UTC" });
+  } catch (_) { date = campaign.deadline; }
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return t("store.deadline", { date }) + (zone && zone !== here ? ` (${zone})` : "");
+}
+
+function showInfo(campaign) {
+  const info = $("campaign-info");
+  if (!campaign) { info.textContent = campaigns.length ? "" : t(session.user.stores.length ? "store.noCampaigns" : "store.noStore"); return; }
+  const state = (schedule && schedule.state) || campaign.state;
+  const lines = [deadlineText(campaign)];
+  if (campaign.status === "closed") lines.push(t("store.closed"));
+  else if (state) lines.push(t("store.state." + state));
+  info.replaceChildren(...lines.map((line) => Object.assign(document.createElement("div"), { textContent: line })));
+  updateSend();
+}
+
+function updateSend() {
+  const campaign = campaigns.find((c) => c.campaign_id === $("campaign").value);
+  $("send").disabled = !$("photo").files.length || !campaign || campaign.status === "closed";
+}
+
 function showCampaign() {
   const campaign = campaigns.find((c) => c.campaign_id === $("campaign").value);
   $("rules").replaceChildren();
-  $("campaign-info").textContent = campaign ? t("store.deadline", { date: new Date(campaign.deadline).toLocaleDateString(LANG) }) : "";
+  $("reference").replaceChildren();
+  schedule = null;
+  showInfo(campaign);
   if (!campaign) return;
   api("GET", `/campaigns/${encodeURIComponent(campaign.campaign_id)}`).then((full) => {
+    if ($("campaign").value !== campaign.campaign_id) return; // another campaign was picked meanwhile
+    schedule = (full.schedule || {})[storeId()] || null;
+    showInfo(campaign);
     for (const rule of full.guideline.rules) {
       const li = document.createElement("li");
       li.textContent = ruleLabel(rule);
@@ -42,17 +87,22 @@ function showCampaign() {
       img.className = "reference";
       return img;
     }));
-  });
+  }).catch((err) => { $("campaign-info").textContent = err.message; });
 }
 
+// The campaigns of the signed-in store, as the server lists them (published or closed, newest first).
 async function loadCampaigns() {
-  const { campaigns: list } = await api("GET", "/campaigns");
-  // Only the campaigns that target this store, once the store is known.
-  const storeId = $("store-id").value.trim();
-  campaigns = storeId ? list.filter((c) => c.stores.includes(storeId)) : list;
+  const stores = session.user.stores;
+  if (!stores.length) { campaigns = []; showInfo(null); return; }
+  const query = stores.length > 1 ? `?store_id=${encodeURIComponent(storeId())}` : "";
+  const { campaigns: list } = await api("GET", "/campaigns" + query);
+  campaigns = list;
   const select = $("campaign");
-  select.replaceChildren(...campaigns.map((c) => new Option(c.name, c.campaign_id)));
-  if (!campaigns.length) $("campaign-info").textContent = t("store.noCampaigns");
+  const before = select.value;
+  select.replaceChildren(...campaigns.map((c) => new Option(c.status === "closed" ? `${c.name} · ${t("store.closedShort")}` : c.name, c.campaign_id)));
+  const open = campaigns.find((c) => c.status !== "closed");
+  if (campaigns.some((c) => c.campaign_id === before)) select.value = before;
+  else if (open) select.value = open.campaign_id;
   showCampaign();
 }
 
@@ -126,12 +176,16 @@ function renderVerdict(status) {
 }
 
 async function loadNews() {
-  const storeId = $("store-id").value.trim();
-  if (!storeId) return;
+  const store = storeId();
+  if (!store) return;
   let items = [];
   try {
-    ({ notifications: items } = await api("GET", `/notifications?store_id=${encodeURIComponent(storeId)}`));
-  } catch (_) { return; /* in AWS, messages arrive by e-mail or push instead */ }
+    ({ notifications: items } = await api("GET", `/notifications?store_id=${encodeURIComponent(store)}`));
+  } catch (err) {
+    if (err.status === 404) { $("news").hidden = true; return; } // in AWS, messages arrive by e-mail or push instead
+    $("news-list").replaceChildren(Object.assign(document.createElement("li"), { textContent: err.message }));
+    return;
+  }
   $("news-list").replaceChildren(...(items.length ? items : [null]).map((n) => {
     const li = document.createElement("li");
     if (!n) { li.textContent = t("store.noNews"); return li; }
@@ -158,10 +212,8 @@ async function loadShowcase() {
 }
 
 async function send() {
-  const storeId = $("store-id").value.trim();
+  const store = storeId();
   const file = $("photo").files[0];
-  if (!storeId) { $("upload-state").textContent = t("store.needStore"); $("store-id").focus(); return; }
-  localStorage.setItem("vetrina.store", storeId);
   $("send").disabled = true;
   $("progress").hidden = false;
   $("progress").value = 0;
@@ -169,17 +221,18 @@ async function send() {
     const contentType = file.type || "image/jpeg";
     const created = retakeOf
       ? await api("POST", `/submissions/${retakeOf}/retake`, { content_type: contentType })
-      : await api("POST", `/campaigns/${encodeURIComponent($("campaign").value)}/submissions`, { store_id: storeId, content_type: contentType });
+      : await api("POST", `/campaigns/${encodeURIComponent($("campaign").value)}/submissions`, { store_id: store, content_type: contentType });
     retakeOf = null;
     await uploadWithProgress(created.upload, file);
     $("upload-state").textContent = t("store.checking");
     renderVerdict(await follow(created.submission_id));
     $("upload-state").textContent = "";
     loadNews();
+    loadCampaigns().catch(() => {}); // the campaign's state for this store has changed
   } catch (err) {
     $("upload-state").textContent = t("store.uploadFailed", { why: err.message });
   } finally {
-    $("send").disabled = !$("photo").files.length;
+    updateSend();
     $("progress").hidden = true;
   }
 }
@@ -187,22 +240,34 @@ async function send() {
 document.addEventListener("DOMContentLoaded", () => {
   applyStrings();
   $("lang").addEventListener("click", switchLanguage);
-  $("store-id").value = localStorage.getItem("vetrina.store") || "";
-  $("campaign").addEventListener("change", showCampaign);
-  $("photo").addEventListener("change", () => {
-    const file = $("photo").files[0];
-    $("chosen").textContent = file ? `${file.name} · ${(file.size / 1048576).toFixed(1)} MB` : "";
-    $("send").disabled = !file;
+  session.start((user) => {
+    if (user.role !== "store") { session.showWrongPage("store.forStores", "/gallery", "store.toGallery"); return; }
+    showStores();
+    $("campaign").addEventListener("change", showCampaign);
+    $("photo").addEventListener("change", () => {
+      const file = $("photo").files[0];
+      $("chosen").textContent = file ? `${file.name} · ${(file.size / 1048576).toFixed(1)} MB` : "";
+      updateSend();
+    });
+    $("send").addEventListener("click", send);
+    $("retake-button").addEventListener("click", () => {
+      retakeOf = lastResult && lastResult.submission_id;
+      $("shoot").scrollIntoView({ behavior: "smooth" });
+      $("photo").click();
+    });
+    $("store-id").addEventListener("change", () => {
+      localStorage.setItem("vetrina.store", storeId());
+      loadNews();
+      loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
+    });
+    loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
+    loadNews();
+    loadShowcase().catch(() => { $("showcase").hidden = true; });
   });
-  $("send").addEventListener("click", send);
-  $("retake-button").addEventListener("click", () => {
-    retakeOf = lastResult && lastResult.submission_id;
-    $("shoot").scrollIntoView({ behavior: "smooth" });
-    $("photo").click();
-  });
-  $("store-id").addEventListener("change", () => { loadNews(); loadCampaigns(); });
-  loadCampaigns().catch((err) => { $("campaign-info").textContent = err.message; });
-  loadNews();
-  loadShowcase().catch(() => { $("showcase").hidden = true; });
 });
-document.addEventListener("languagechange", () => { showCampaign(); loadNews(); if (lastResult) renderVerdict(lastResult); });
+document.addEventListener("languagechange", () => {
+  if (!session.user || session.user.role !== "store") return;
+  loadCampaigns().catch(() => {});
+  loadNews();
+  if (lastResult) renderVerdict(lastResult);
+});
