@@ -522,11 +522,20 @@ def test_image_build_step_stages_the_analyzer_without_chalice_installed(synth, t
         sys.path.remove(str(ROOT / "infra"))
     assert [m["name"] for m in manifest["models"]] == build_artifacts.ANALYZER_MODELS
     assert all((task_root / "models" / m["file"]).is_file() for m in manifest["models"])
-    code = ("import sys\n"
+    # The image's handler (CMD app.analyze) from the task root alone, as Lambda calls it: S3's test
+    # notification (sent when a bucket notification is configured) builds the worker, which checks
+    # the models it uses, and reports no photo.
+    test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"})
+    sqs_event = {"Records": [{"messageId": "1", "receiptHandle": "r", "body": test_event, "attributes": {},
+                              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                              "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:vetrina-dev-analysis",
+                              "awsRegion": "eu-west-1"}]}
+    code = ("import sys, json\n"
             f"sys.path.insert(0, {str(task_root)!r})\n"
             "import app, cv2, numpy, onnxruntime, PIL.Image, pillow_heif, rapidfuzz\n"
-            "assert callable(app.analyze)\n"
+            "app.analyze(json.loads(sys.argv[1]), None)\n"
             "print('ok')\n")
     env.update(VETRINA_BACKEND="local", VETRINA_DATA_DIR=str(tmp_path / "data"))
-    smoke = subprocess.run([*py, "-I", "-S", "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert smoke.returncode == 0 and smoke.stdout.strip() == "ok", smoke.stderr[-3000:]
+    smoke = subprocess.run([*py, "-I", "-S", "-c", code, json.dumps(sqs_event)], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=120)
+    assert smoke.returncode == 0 and smoke.stdout.strip().splitlines()[-1] == "ok", smoke.stderr[-3000:]
