@@ -42,7 +42,7 @@ def _page(default_limit: int = 50) -> dict:
 
 @route("/campaigns", "GET", "campaigns:read")
 def list_campaigns(caller) -> Response:
-    return http.respond(services().campaigns.list(caller, **_page()))
+    return http.respond(services().campaigns.list(caller, store_id=_param("store_id"), **_page()))
 
 
 @route("/campaigns/{campaign_id}", "PUT", "campaigns:write")

@@ -340,14 +340,17 @@ class Campaigns:
             raise NotFound(f"campaign {campaign_id!r} has no guideline version {version}", code="version_not_found")
         return {"version": item["version"], "created_at": item["created_at"], "guideline": item["guideline"]}
 
-    def list(self, caller: Caller, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
-        """Newest first; a store lists the published campaigns it is in (through its targets)."""
+    def list(self, caller: Caller, store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        """Newest first; a store lists the published campaigns it is in (through its targets),
+        one store at a time (``store_id`` names it when the user acts for several)."""
         if caller.role != "store":
             page = self._query("CAMPAIGNS", index="gsi1", limit=limit, cursor=cursor, descending=True)
             return {"campaigns": [_summary(i) for i in page.items], "cursor": page.cursor}
-        if len(caller.stores) != 1:
-            raise InvalidInput("a user of several stores lists campaigns per store: not supported yet, use one store's account")
-        store_id = next(iter(caller.stores))
+        if store_id is None:
+            if len(caller.stores) != 1:
+                raise InvalidInput("you act for several stores: name one with ?store_id=", code="store_required")
+            store_id = next(iter(caller.stores))
+        caller.require_store(store_id, None)
         page = self._query(f"STORE#{store_id}", index="gsi2", limit=limit, cursor=cursor, descending=True)
         campaigns = []
         for target in page.items:

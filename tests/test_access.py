@@ -185,3 +185,10 @@ def test_a_store_does_not_see_a_campaign_it_is_not_in_or_a_draft(client, world):
     assert [c["campaign_id"] for c in store_south.get("/campaigns").json_body["campaigns"]] == ["c1"]
     store_north = client.as_("store", stores=("S001",))
     assert {c["campaign_id"] for c in store_north.get("/campaigns").json_body["campaigns"]} == {"c1", "north-only"}
+
+
+def test_a_user_of_several_stores_lists_campaigns_per_store(client, world):
+    both = client.as_("store", stores=("S001", "S003"))
+    assert both.get("/campaigns").json_body["error"]["code"] == "store_required"
+    assert [c["campaign_id"] for c in both.get("/campaigns?store_id=S003").json_body["campaigns"]] == ["c1"]
+    assert both.get("/campaigns?store_id=S002").status_code == 403
