@@ -58,6 +58,14 @@ def _wheels_available() -> bool:
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory) -> tuple[Path, str]:
+    import importlib.util
+    import shutil
+
+    missing = [m for m in ("aws_cdk", "constructs", "cfnlint") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not installed: pip install -r infra/requirements.txt (make test does)")
+    if shutil.which("node") is None:
+        pytest.fail("the CDK synth needs node (the CDK's jsii kernel runs on it)")
     if not _wheels_available():
         pytest.skip("the package index is unreachable and the wheel cache is empty: cannot stage the API")
     out = tmp_path_factory.mktemp("cdk") / "cdk.out"
