@@ -12,9 +12,10 @@ project instead of the repository:
 - an empty ``requirements.txt`` (nothing for chalice to build) and the repository's
   ``.chalice/config.json``.
 
-The included template is then adjusted: the functions run python3.12; the analyzer that
-Chalice would package from ``@app.on_sqs_message`` is removed (the analyzer is the container
-image, the only consumer of the queue); every Cognito authorizer points at the stack's user pool.
+The included template is then adjusted: the function runs python3.12 under a fixed name, by
+which the REST API invokes it; the analyzer that Chalice would package from
+``@app.on_sqs_message`` is removed (the analyzer is the container image, the only consumer of the
+queue); every Cognito authorizer points at the stack's user pool.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def project_dir(arch: str) -> Path:
     return project
 
 
-def chalice_api(stack: cdk.Stack, *, arch: str, stage_config: dict[str, Any], user_pool_arn: str) -> Chalice:
+def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config: dict[str, Any],
+                user_pool_arn: str) -> Chalice:
     """The Chalice app in ``stack`` (Chalice's stage is the stack's name), adjusted as above."""
     project = project_dir(arch)
     work = BUILD / "chalice-work"
@@ -91,22 +93,43 @@ def chalice_api(stack: cdk.Stack, *, arch: str, stage_config: dict[str, Any], us
     for name in REPLACED_BY_IMAGE:
         if name in functions:
             included.node.try_remove_child(name)
-    api.get_resource(API_FUNCTION).add_property_override("Runtime", RUNTIME)
+    handler = api.get_resource(API_FUNCTION)
+    handler.add_property_override("Runtime", RUNTIME)
+    handler.add_property_override("FunctionName", function_name)
+    app = loaded_app(project)
     rest_api = api.get_resource("RestAPI")
-    for name in cognito_authorizers(project):
-        if "." in name:
-            raise SystemExit(f"authorizer name {name!r}: a dot would split the override's path")
+    # The REST API reaches the function by its (fixed) name, not through the function resource: the
+    # user pool's app client lists the pages' URLs (the REST API's id) as sign-in callbacks, and the
+    # function's environment names that client, so a reference from the API to the function would
+    # close a cycle.
+    uri = {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                      "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                      f"{function_name}/invocations"}
+    for path, methods in app.routes.items():
+        for method in methods:
+            rest_api.add_property_override(
+                f"DefinitionBody.paths.{_escaped(path)}.{method.lower()}.x-amazon-apigateway-integration.uri", uri)
+    for name in cognito_authorizers(app):
         rest_api.add_property_override(
-            f"DefinitionBody.securityDefinitions.{name}.x-amazon-apigateway-authorizer.providerARNs", [user_pool_arn]
-        )
+            f"DefinitionBody.securityDefinitions.{_escaped(name)}.x-amazon-apigateway-authorizer.providerARNs",
+            [user_pool_arn])
     return api
 
 
-def cognito_authorizers(project: Path) -> list[str]:
-    """The names of the Cognito user-pool authorizers the app's routes use."""
+def _escaped(key: str) -> str:
+    """A key inside a CDK override path (dots separate the levels)."""
+    return key.replace(".", "\\.")
+
+
+def loaded_app(project: Path) -> Any:
+    """The Chalice app object Chalice just imported from the project."""
     from chalice.cli.factory import CLIFactory
 
-    app = CLIFactory(str(project)).load_chalice_app()  # the module Chalice just imported
+    return CLIFactory(str(project)).load_chalice_app()
+
+
+def cognito_authorizers(app: Any) -> list[str]:
+    """The names of the Cognito user-pool authorizers the app's routes use."""
     names = set()
     for methods in app.routes.values():
         for entry in methods.values():

@@ -86,7 +86,7 @@ class VetrinaStack(cdk.Stack):
         self.topic.apply_removal_policy(data_removal)
 
         # --- users ----------------------------------------------------------------------------------
-        self.user_pool, self.pages_client = self._users(data_removal)
+        self.user_pool, self.pages_client, self.sign_in_domain = self._users(data_removal)
 
         # --- the API (Chalice) ----------------------------------------------------------------------
         # The bucket's name is fixed here, not taken from the bucket: the bucket's CORS names the
@@ -104,13 +104,17 @@ class VetrinaStack(cdk.Stack):
             "VETRINA_USER_POOL_ID": self.user_pool.user_pool_id,
             "VETRINA_USER_POOL_CLIENT_ID": self.pages_client.user_pool_client_id,
             "VETRINA_USER_POOL_ARN": self.user_pool.user_pool_arn,
+            # Cognito's hosted sign-in for the pages (…/login?client_id=…&response_type=token&…)
+            "VETRINA_USER_POOL_DOMAIN": self.sign_in_domain.base_url(),
         }
         self.api_role = iam.Role(
             self, "ApiRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="The API function (Chalice): presigned uploads and links, records, jobs, events",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicExecutionRole")],
         )
-        self.api = chalice_api(self, arch=stage.architecture, user_pool_arn=self.user_pool.user_pool_arn, stage_config={
+        api_function_name = f"{name}-api"
+        self.api = chalice_api(self, arch=stage.architecture, function_name=api_function_name,
+                               user_pool_arn=self.user_pool.user_pool_arn, stage_config={
             "api_gateway_stage": "api",
             "manage_iam_role": False,
             "iam_role_arn": self.api_role.role_arn,
@@ -118,11 +122,16 @@ class VetrinaStack(cdk.Stack):
             "lambda_timeout": stage.api_timeout_s,
             "environment_variables": environment,
         })
-        api_handler = self.api.get_resource("APIHandler")
-        logs.LogGroup(self, "ApiLogs", log_group_name=cdk.Fn.join("", ["/aws/lambda/", api_handler.ref]),
+        logs.LogGroup(self, "ApiLogs", log_group_name=f"/aws/lambda/{api_function_name}",
                       retention=RETENTION[stage.log_retention_days], removal_policy=data_removal)
         rest_api_id = self.api.get_resource("RestAPI").ref
         pages_origin = f"https://{rest_api_id}.execute-api.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}"
+        pages = [f"{origin}{path}" for origin, prefix in ((pages_origin, "/api"), *((o, "") for o in stage.extra_origins))
+                 for path in (f"{prefix}/", f"{prefix}/gallery", f"{prefix}/review")]
+        # The hosted sign-in returns to the page it was opened from (#id_token=…, read by session.js).
+        client = self.pages_client.node.default_child
+        client.add_property_override("CallbackURLs", pages)
+        client.add_property_override("LogoutURLs", pages)
 
         # --- bucket ---------------------------------------------------------------------------------
         self.bucket = s3.Bucket(
@@ -174,6 +183,10 @@ class VetrinaStack(cdk.Stack):
 
         for key, value, description in (
             ("ApiUrl", cdk.Fn.join("", [pages_origin, "/api/"]), "The pages and the API"),
+            ("SignInUrl", cdk.Fn.join("", [
+                self.sign_in_domain.base_url(), "/login?response_type=token&scope=openid+email+profile&client_id=",
+                self.pages_client.user_pool_client_id, "&redirect_uri=https%3A%2F%2F", rest_api_id, ".execute-api.",
+                cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, "%2Fapi%2F"]), "Cognito's sign-in for the store page"),
             ("BucketName", self.bucket.bucket_name, "VETRINA_BUCKET"),
             ("TableName", self.table.table_name, "VETRINA_TABLE"),
             ("QueueName", self.queue.queue_name, "VETRINA_QUEUE_NAME (its DLQ: <name>-dlq)"),
@@ -218,7 +231,8 @@ class VetrinaStack(cdk.Stack):
             )
         return table
 
-    def _users(self, removal: cdk.RemovalPolicy) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+    def _users(self, removal: cdk.RemovalPolicy) -> tuple[cognito.UserPool, cognito.UserPoolClient,
+                                                           cognito.UserPoolDomain]:
         pool = cognito.UserPool(
             self, "Users", user_pool_name=f"{self.stack_name}-users",
             self_sign_up_enabled=False,  # HQ creates the accounts (infra/README.md)
@@ -240,8 +254,13 @@ class VetrinaStack(cdk.Stack):
         for group, description in GROUPS.items():
             cognito.CfnUserPoolGroup(self, f"Group{group.capitalize()}", user_pool_id=pool.user_pool_id,
                                      group_name=group, description=description)
+        # Cognito's hosted sign-in, at https://vetrina-<stage>-<account>.auth.<region>.amazoncognito.com
+        domain = pool.add_domain("SignIn", cognito_domain=cognito.CognitoDomainOptions(
+            domain_prefix=f"{self.stack_name}-{cdk.Aws.ACCOUNT_ID}"))
         # The pages' client: public (no secret). It may read the scope attributes (they reach the ID
         # token) but not write them: a user changing its own custom:stores would widen its own scope.
+        # The pages take the ID token from the hosted sign-in's redirect (the implicit grant, which
+        # session.js reads); the callback URLs, the pages' own, are set once the API exists.
         client = pool.add_client(
             "Pages", user_pool_client_name=f"{self.stack_name}-pages", generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
@@ -252,9 +271,13 @@ class VetrinaStack(cdk.Stack):
             .with_standard_attributes(email=True, email_verified=True, fullname=True)
             .with_custom_attributes("stores", "regions"),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
-            disable_o_auth=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(implicit_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
         )
-        return pool, client
+        return pool, client, domain
 
     def _grant_api(self, role: iam.IRole) -> None:
         self._grant_s3(role, read=("incoming/*", "derived/*", "packs/*", "exports/*"), write=("incoming/*", "packs/*"))

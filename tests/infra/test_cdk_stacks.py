@@ -29,7 +29,7 @@ DATA_SERVICES = ("s3", "dynamodb", "sqs", "sns", "kms")
 PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs"}
 DATA_ENV = {"VETRINA_BACKEND", "VETRINA_AUTH", "VETRINA_BUCKET", "VETRINA_TABLE", "VETRINA_QUEUE_NAME",
             "VETRINA_TOPIC_ARN", "VETRINA_LEASE_SECONDS", "VETRINA_MAX_ATTEMPTS", "VETRINA_USER_POOL_ID",
-            "VETRINA_USER_POOL_CLIENT_ID"}
+            "VETRINA_USER_POOL_CLIENT_ID", "VETRINA_USER_POOL_DOMAIN"}
 RECORDS_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
 
@@ -304,6 +304,13 @@ def test_user_pool_admin_created_users_groups_and_scope_attributes(template):
     assert {"custom:stores", "custom:regions"} <= set(props["ReadAttributes"])
     # users must not widen their own scope
     assert not [a for a in props["WriteAttributes"] if a.startswith("custom:")]
+    # the hosted sign-in hands the ID token back to the page it was opened from (session.js reads it)
+    assert props["AllowedOAuthFlows"] == ["implicit"] and "openid" in props["AllowedOAuthScopes"]
+    pages = [json.dumps(url) for url in props["CallbackURLs"]]
+    assert len(pages) >= 3 and all('{"Ref": "RestAPI"}' in url for url in pages)
+    assert {url.rsplit("/api", 1)[1] for url in pages} >= {'/"]]}', '/gallery"]]}', '/review"]]}'}
+    _, domain = one(template, "AWS::Cognito::UserPoolDomain")
+    assert domain["Properties"]["UserPoolId"] == {"Ref": pool_logical}
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -378,6 +385,12 @@ def test_api_function_is_chalice_on_python312_with_the_stack_environment(templat
     props = functions["APIHandler"]["Properties"]
     assert (props["Runtime"], props["Handler"]) == ("python3.12", "app.app")
     assert "Events" not in props
+    # the REST API invokes it by its name (no reference to the function: see infra/chalice_api.py)
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert "APIHandler" not in json.dumps(body)
+    uris = {json.dumps(op["x-amazon-apigateway-integration"]["uri"]) for methods in body["paths"].values()
+            for op in methods.values() if isinstance(op, dict) and "x-amazon-apigateway-integration" in op}
+    assert len(uris) == 1 and f":function:{props['FunctionName']}/invocations" in uris.pop()
     assert (out / f"asset.{props['CodeUri']['Key']}").is_file()
     env = props["Environment"]["Variables"]
     assert DATA_ENV <= set(env)
