@@ -89,8 +89,8 @@ class VetrinaStack(cdk.Stack):
         self.user_pool, self.pages_client, self.sign_in_domain = self._users(data_removal)
 
         # --- the API (Chalice) ----------------------------------------------------------------------
-        # The bucket's name is fixed here, not taken from the bucket: the bucket's CORS names the
-        # API's origin, so the API cannot also reference the bucket resource (a cycle).
+        # A fixed bucket name (unique by account and region): the functions' environment names it
+        # before the bucket, whose CORS needs the API's URL, is defined below.
         bucket_name = f"{name}-photos-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}"
         environment = {
             "VETRINA_BACKEND": "aws",
@@ -173,8 +173,10 @@ class VetrinaStack(cdk.Stack):
             log_group=logs.LogGroup(self, "AnalyzerLogs", retention=RETENTION[stage.log_retention_days],
                                     removal_policy=data_removal),
         )
+        if stage.analyzer_concurrency < 2:
+            raise SystemExit("analyzer_concurrency must be at least 2 (an SQS event source's smallest maximum)")
         self.analyzer.add_event_source(event_sources.SqsEventSource(
-            self.queue, batch_size=1, max_concurrency=max(2, stage.analyzer_concurrency),
+            self.queue, batch_size=1, max_concurrency=stage.analyzer_concurrency,
         ))
 
         # --- permissions: each function gets what its code calls, on these resources only ------------
