@@ -430,7 +430,7 @@ QUERY_PARAMETERS: dict[str, Schema] = {
     "from": {"schema": DATE, "description": "campaigns that start on or after this date"},
     "to": {"schema": DATE, "description": "campaigns that start on or before this date"},
     "campaign_id": {"schema": {"type": "string", "pattern": CLIENT_ID_PATTERN}, "description": "one campaign's"},
-    "store_id": {"schema": STRING, "description": "one store's (required for stores and merchandisers)"},
+    "store_id": {"schema": STRING, "description": "one store's id"},
     "key": {"schema": STRING, "description": "part of the signed link",
             "example": f"derived/{EXAMPLE_SUBMISSION_ID}/thumbnail.jpg"},
     "expires": {"schema": STRING, "description": "part of the signed link (unix time)", "example": "1795600000"},
@@ -491,9 +491,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     # campaigns
     ("GET", "/campaigns"): Operation(
         "List campaigns, newest start first", "campaigns:read", "campaigns", {200: ref("CampaignList")},
-        (400, *AUTH), paged(50, campaigns.MAX_LIST),
-        description="HQ and merchandisers see every campaign; a store (one store per account) the published ones it is in, "
-                    "with its own deadline and state."),
+        (400, *AUTH), ("store_id", *paged(50, campaigns.MAX_LIST)),
+        description="HQ and merchandisers see every campaign; a store user the published ones its store is in, with the "
+                    "store's own deadline and state (a user of several stores names one with ?store_id=, which HQ and "
+                    "merchandisers need not send)."),
     ("PUT", "/campaigns/{campaign_id}"): Operation(
         "Create (201) or replace (200) a campaign", "campaigns:write", "campaigns",
         {200: ref("Campaign"), 201: ref("Campaign")}, (400, *AUTH, 409), body={JSON: ref("CampaignIn")},
