@@ -5,7 +5,9 @@ campaign and an analysed photo, and finds no 5xx and no answer outside the docum
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -87,6 +89,30 @@ def test_each_operation_names_the_roles_of_its_route_and_its_security():
             assert f"Roles: {', '.join(sorted(PERMISSIONS[permission]))}." in op["description"], key
             assert {"401", "403", "500"} <= set(op["responses"]), key
         assert op["summary"], key
+
+
+def query_parameters_read(view) -> set[str]:
+    """The query parameters a view of app.py reads (through _param, _page, or local_routes)."""
+    from chalicelib import local_routes
+
+    source = inspect.getsource(view)
+    for name in re.findall(r"local_routes\.(\w+)\(", source):
+        source += inspect.getsource(getattr(local_routes, name))
+    names = set(re.findall(r"""(?:_param|params\.get)\(\s*["'](\w+)["']""", source))
+    if re.search(r"(?<!\w)_page\(", source):
+        names |= {"limit", "cursor"}
+    return names
+
+
+def test_every_query_parameter_a_route_reads_is_documented():
+    from app import app
+
+    documented = operations(document())
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            view = inspect.unwrap(entry.view_function)
+            listed = {p["name"] for p in documented[(method, path)].get("parameters", []) if p["in"] == "query"}
+            assert query_parameters_read(view) <= listed, (method, path)
 
 
 def test_request_bodies_come_from_the_services_models():
