@@ -71,12 +71,21 @@ def project_dir(arch: str) -> Path:
     return project
 
 
+@functools.cache
+def work_dir() -> Path:
+    """Where chalice.cdk writes its packages (./chalice.out, a new one per stack and run): emptied
+    once per process, as the assets of earlier runs are already in their cdk.out."""
+    work = BUILD / "chalice-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return work
+
+
 def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config: dict[str, Any],
                 user_pool_arn: str) -> Chalice:
     """The Chalice app in ``stack`` (Chalice's stage is the stack's name), adjusted as above."""
     project = project_dir(arch)
-    work = BUILD / "chalice-work"
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_dir()
     # Chalice imports app.py with the stage's environment: a fresh import for each stack, or a value
     # app.py read at import (a token of another stack) would leak into this stack's template.
     sys.modules.pop("app", None)
