@@ -320,7 +320,7 @@ class Analytics:
         position, inner = 0, None
         if cursor:  # "<index of the state>.<the store's cursor in that state>"
             head, _, inner = cursor.partition(".")
-            if not head.isdigit() or int(head) >= len(states):
+            if not (head.isascii() and head.isdigit()) or int(head) >= len(states):
                 raise InvalidInput("invalid cursor: pass back the cursor of the previous page unchanged", code="invalid_cursor")
             position, inner = int(head), inner or None
         rows: list[dict[str, Any]] = []

@@ -333,7 +333,7 @@ class Campaigns:
 
     def version(self, caller: Caller, campaign_id: str, version: str) -> dict[str, Any]:
         self.visible(caller, campaign_id)
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit()):
             raise InvalidInput(f"guideline version must be a whole number, not {version!r}")
         item = self._records.get(f"CAMPAIGN#{campaign_id}", f"GUIDELINE#{int(version):06d}")
         if item is None:

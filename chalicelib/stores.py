@@ -46,7 +46,10 @@ class StoreIn(BaseModel):
 
 
 def _rows(body: str | bytes, content_type: str) -> list[Any]:
-    text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    try:
+        text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        raise InvalidInput("the store list is not UTF-8 text: save it as UTF-8", code="invalid_encoding") from None
     if content_type.startswith("text/csv"):
         return list(csv.DictReader(io.StringIO(text)))
     try:

@@ -283,24 +283,9 @@ def point_at_seeded_data(case, seeded: dict[str, str]) -> None:
         case.query = dict(seeded["link"])
 
 
-# Real 5xx of the service, until it is fixed (see the reproductions below): operation -> why.
-SIGNATURE_BUG = ("a signature with non-ASCII text answers 500: hmac.compare_digest refuses non-ASCII str "
-                 "(chalicelib/storage/signing.py); it must answer 403")
-CURSOR_BUG = ("a cursor whose head is a digit int() does not read ('²') answers 500: str.isdigit accepts it "
-              "(chalicelib/analytics.py, Analytics._targets); it must answer 400")
-ENCODING_BUG = "a store list that is not UTF-8 answers 500 (chalicelib/stores.py, _rows); it must answer 400"
-KNOWN_SERVER_ERRORS = {"POST /local/uploads": SIGNATURE_BUG, "GET /local/blobs": SIGNATURE_BUG}
 SEEN: dict[str, set[tuple[str, int]]] = {}  # operation -> (method sent, status answered)
 
 
-@pytest.fixture
-def known_server_errors(request):
-    label = request.node.name.partition("[")[2].rstrip("]")
-    if label in KNOWN_SERVER_ERRORS:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_SERVER_ERRORS[label], strict=False))
-
-
-@pytest.mark.usefixtures("known_server_errors")
 @schema.parametrize()
 def test_the_service_answers_as_documented(case, server, hq_headers, seeded):
     from schemathesis.checks import not_a_server_error
@@ -351,15 +336,15 @@ def _bad_request(name: str, server, hq_headers, seeded) -> requests.Response:
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    pytest.param("upload signature", 403, marks=pytest.mark.xfail(reason=SIGNATURE_BUG, strict=True)),
-    pytest.param("link signature", 403, marks=pytest.mark.xfail(reason=SIGNATURE_BUG, strict=True)),
-    pytest.param("stores cursor", 400, marks=pytest.mark.xfail(reason=CURSOR_BUG, strict=True)),
-    pytest.param("missing cursor", 400, marks=pytest.mark.xfail(reason=CURSOR_BUG, strict=True)),
-    pytest.param("CSV not UTF-8", 400, marks=pytest.mark.xfail(reason=ENCODING_BUG, strict=True)),
-    pytest.param("JSON not UTF-8", 400, marks=pytest.mark.xfail(reason=ENCODING_BUG, strict=True)),
+    ("upload signature", 403),
+    ("link signature", 403),
+    ("stores cursor", 400),
+    ("missing cursor", 400),
+    ("CSV not UTF-8", 400),
+    ("JSON not UTF-8", 400),
 ])
 def test_bad_input_is_refused_not_a_server_error(name, expected, server, hq_headers, seeded):
-    """Reproductions of the 5xx found (the strict xfail marks go with the fixes)."""
+    """The 5xx the schemathesis run once found, kept as regressions."""
     response = _bad_request(name, server, hq_headers, seeded)
     assert response.status_code == expected, response.text
     assert response.json()["error"]["code"]

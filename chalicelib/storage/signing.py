@@ -22,6 +22,12 @@ class SignatureError(ValueError):
     """A URL or upload whose signature, expiry or policy does not hold; the message says which."""
 
 
+
+def _matches(expected: str, given: str) -> bool:
+    """Constant-time comparison that also takes a signature of any characters (compare_digest
+    refuses non-ASCII text)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
 def load_or_create_key(path: Path) -> bytes:
     """The local signing key, created once and kept with the data so URLs survive restarts."""
     if not path.exists():
@@ -47,7 +53,7 @@ def verify_url_params(key: bytes, params: dict[str, str]) -> str:
         expires_at = int(expires)
     except (KeyError, ValueError):
         raise SignatureError("the link is incomplete: it needs key, expires and signature") from None
-    if not hmac.compare_digest(_sign(key, f"GET\n{blob_key}\n{expires}"), signature):
+    if not _matches(_sign(key, f"GET\n{blob_key}\n{expires}"), signature):
         raise SignatureError("the link's signature does not match")
     if expires_at < time.time():
         raise SignatureError("the link has expired: ask for a new one")
@@ -89,7 +95,7 @@ def verify_policy(key: bytes, fields: dict[str, str]) -> UploadPolicy:
     signature = fields.get("x-vetrina-signature")
     if not encoded or not signature:
         raise SignatureError("the upload form is missing its policy or signature: use the fields of the upload you were given")
-    if not hmac.compare_digest(_sign(key, encoded), signature):
+    if not _matches(_sign(key, encoded), signature):
         raise SignatureError("the upload policy's signature does not match: do not change the fields you were given")
     document = json.loads(base64.b64decode(encoded))
     expires_at = datetime.strptime(document["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
