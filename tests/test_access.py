@@ -192,3 +192,12 @@ def test_a_user_of_several_stores_lists_campaigns_per_store(client, world):
     assert both.get("/campaigns").json_body["error"]["code"] == "store_required"
     assert [c["campaign_id"] for c in both.get("/campaigns?store_id=S003").json_body["campaigns"]] == ["c1"]
     assert both.get("/campaigns?store_id=S002").status_code == 403
+
+
+def test_a_campaign_published_to_a_region_takes_photos_from_that_regions_stores_only(client, world):
+    client.send_json("PUT", "/campaigns/north-only", {**campaign_body(), "targets": {"regions": ["north"]}})
+    client.post("/campaigns/north-only/publish")
+    for store, status in (("S001", 201), ("S002", 201), ("S003", 404)):
+        own = client.as_("store", stores=(store,))
+        assert own.send_json("POST", "/campaigns/north-only/submissions", {"store_id": store, **PHOTO}).status_code == status
+    assert client.send_json("POST", "/campaigns/north-only/submissions", {"store_id": "S003", **PHOTO}).status_code == 422
