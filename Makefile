@@ -8,12 +8,14 @@ INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench lint-imports clean
+.PHONY: run test bench lint-imports infra-check clean
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+# One venv: the service, the tests and the infrastructure's tools (the CDK app synthesises in the
+# tests; node, which the CDK's jsii kernel needs, is on the machine).
+$(INSTALLED): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -r infra/requirements.txt
 	touch $@
 
 run: $(INSTALLED)
@@ -28,6 +30,10 @@ test: $(INSTALLED) $(CHROMIUM) lint-imports
 
 lint-imports: $(INSTALLED)
 	$(BIN)/lint-imports
+
+# Synthesise the CDK app offline and cfn-lint it, with a summary (tests/infra runs it too).
+infra-check: $(INSTALLED)
+	$(BIN)/python infra/check.py
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_intake_quality.py
