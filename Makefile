@@ -38,6 +38,8 @@ infra-check: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_intake_quality.py
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python infra/build_artifacts.py --arch x86_64
+	$(BIN)/python bench/bench_cold_start.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
