@@ -183,3 +183,17 @@ def publish_over_http(url: str, campaign_id: str = "autumn", stores=("S001", "S0
     assert created.status_code in (200, 201), created.text
     published = hq.post(f"{url}/campaigns/{campaign_id}/publish", timeout=10)
     assert published.status_code == 200, published.text
+
+
+def python312() -> list[str] | None:
+    """The command of pyenv's Python 3.12 (the Lambda runtime's version), or None where it is missing."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYENV_VERSION": "3.12.1"}
+    try:
+        out = subprocess.run(["python3.12", "-c", "import sys; print(sys.version_info[:2])"], env=env,
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return ["python3.12"] if out.returncode == 0 and "(3, 12)" in out.stdout else None

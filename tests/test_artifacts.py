@@ -13,19 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import python312
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "infra" / "build_artifacts.py"
 HEAVY = ("numpy", "cv2", "onnxruntime", "PIL", "pillow_heif", "opencv_python_headless.libs", "numpy.libs")
-
-
-def _py312() -> list[str] | None:
-    env = {**os.environ, "PYENV_VERSION": "3.12.1"}
-    try:
-        out = subprocess.run(["python3.12", "-c", "import sys; print(sys.version_info[:2])"], env=env,
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return ["python3.12"] if out.returncode == 0 and "(3, 12)" in out.stdout else None
 
 
 def _wheels_cached() -> bool:
@@ -94,7 +86,7 @@ def test_analyzer_artifact_size(built, capsys):
 
 
 def test_api_zip_serves_a_route_in_fresh_python312(built, tmp_path):
-    py = _py312()
+    py = python312()
     if py is None:
         pytest.skip("python3.12 (PYENV_VERSION=3.12.1) is not available")
     out, _ = built

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.storage.dynamodb_records import TABLE_KEY_SCHEMA
+from helpers import python312
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "infra" / "check.py"
@@ -32,16 +33,6 @@ DATA_ENV = {"VETRINA_BACKEND", "VETRINA_AUTH", "VETRINA_BUCKET", "VETRINA_TABLE"
             "VETRINA_USER_POOL_CLIENT_ID", "VETRINA_USER_POOL_DOMAIN"}
 RECORDS_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
-
-
-def _py312() -> list[str] | None:
-    env = {**os.environ, "PYENV_VERSION": "3.12.1"}
-    try:
-        out = subprocess.run(["python3.12", "-c", "import sys; print(sys.version_info[:2])"], env=env,
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return ["python3.12"] if out.returncode == 0 and "(3, 12)" in out.stdout else None
 
 
 def _wheels_available() -> bool:
@@ -462,7 +453,7 @@ def test_api_asset_is_the_python312_staging_without_the_image_stack(templates, s
     assert {"app.py", "chalice/__init__.py", "chalice/app.py", "__pycache__/app.cpython-312.pyc"} <= set(names_)
     assert any(n.startswith("pydantic_core/_pydantic_core.cpython-312-x86_64") for n in names_)
     assert not any(".cpython-311" in n for n in names_)
-    py = _py312()
+    py = python312()
     if py is None:
         pytest.skip("python3.12 (PYENV_VERSION=3.12.1) is not available")
     event = {
@@ -513,7 +504,7 @@ def test_image_context_holds_what_the_dockerfile_reads_and_nothing_else(synth):
 
 def test_image_build_step_stages_the_analyzer_without_chalice_installed(synth, tmp_path):
     """The Dockerfile's RUN, outside Docker: python3.12 (no chalice installed) in the build context."""
-    py = _py312()
+    py = python312()
     if py is None:
         pytest.skip("python3.12 (PYENV_VERSION=3.12.1) is not available")
     context, source = image_asset(synth)
