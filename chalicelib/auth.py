@@ -98,7 +98,8 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
     if not roles:
         raise Forbidden("the signed-in user is in none of the groups store, merchandiser, hq: ask HQ to add it to one")
     return Caller(
-        username=str(claims.get("cognito:username") or claims.get("email") or claims.get("sub") or "unknown"),
+        # A pool that signs in by email names its users by a UUID: the email is the readable name.
+        username=str(claims.get("email") or claims.get("cognito:username") or claims.get("sub") or "unknown"),
         role=roles[0],
         stores=frozenset(_split(claims.get("custom:stores"))),
         regions=frozenset(_split(claims.get("custom:regions"))),

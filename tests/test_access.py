@@ -201,3 +201,12 @@ def test_a_campaign_published_to_a_region_takes_photos_from_that_regions_stores_
         own = client.as_("store", stores=(store,))
         assert own.send_json("POST", "/campaigns/north-only/submissions", {"store_id": store, **PHOTO}).status_code == status
     assert client.send_json("POST", "/campaigns/north-only/submissions", {"store_id": "S003", **PHOTO}).status_code == 422
+
+
+def test_cognito_claims_as_api_gateway_renders_them():
+    from chalicelib.auth import caller_from_claims
+
+    caller = caller_from_claims({"cognito:username": "3f1c-uuid", "email": "giulia@brand.example",
+                                 "cognito:groups": "[merchandiser]", "custom:regions": "north,centre"})
+    assert (caller.username, caller.role, caller.regions) == ("giulia@brand.example", "merchandiser", frozenset({"north", "centre"}))
+    assert caller_from_claims({"cognito:groups": "store hq", "custom:stores": "S001"}).role == "hq"
