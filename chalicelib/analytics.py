@@ -19,7 +19,8 @@ defers to a person), retake (the photo could not be judged, or a reviewer asked 
 
 from __future__ import annotations
 
-import logging
+import random
+import time
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
@@ -28,12 +29,13 @@ from chalicelib.campaigns import load_campaign, target_index, target_key, week_o
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.storage.ports import ConditionFailed, PutOp, RecordStore, UpdateOp, absent, eq
 
-log = logging.getLogger(__name__)
 
 STATES = ("missing", "pass", "fail", "review", "retake")
 NOT_IN = ("missing", "retake")  # "have not submitted by the deadline, or whose last photo failed"
 MIN_LABELS = 20  # labelled photos a rule needs before a threshold is suggested
 MAX_PAGE = 500
+LABEL_COUNTERS = ("agree:", "override:", "hist:")
+RECORD_TRIES = 8
 TARGETS_PER_TRANSACTION = 96  # + the 4 aggregate records = DynamoDB's 100
 
 
@@ -247,7 +249,9 @@ class Analytics:
 
     def record(self, submission: dict[str, Any]) -> None:
         """Bring the store's outcome (and the aggregates) up to date with this submission."""
-        for _ in range(8):
+        for attempt in range(RECORD_TRIES):
+            if attempt:  # another writer of the same counters (the upload peak): back off, with jitter
+                time.sleep(random.uniform(0, 0.05 * 2 ** min(attempt, 5)))
             target = self._records.get(*target_key(submission["campaign_id"], submission["store_id"]))
             if target is None:
                 return  # not a targeted store (a campaign made before targets existed)
@@ -270,7 +274,8 @@ class Analytics:
                 return
             except ConditionFailed:
                 continue  # another writer changed this store's outcome first: read it again
-        log.warning("could not record the outcome of %s after 8 tries", submission["submission_id"])
+        # Raised, not swallowed: the message comes back, and the processor's duplicate path records again.
+        raise Conflict(f"could not record the outcome of {submission['submission_id']} after {RECORD_TRIES} tries")
 
     def _aggregate_ops(self, campaign_id: str, region: str, week: str, delta: dict[str, float],
                        thresholds: dict[str, Any]) -> list[UpdateOp]:
@@ -278,9 +283,14 @@ class Analytics:
             return []
         ops = []
         for pk, sk in aggregate_keys(campaign_id, region, week):
+            overall = sk == "ALL" or pk == "AGG#WEEKS#ALL"
+            # Reviewers' labels are read network- or campaign-wide only: region items stay small.
+            add = delta if overall else {k: v for k, v in delta.items() if not k.startswith(LABEL_COUNTERS)}
+            if not add:
+                continue
             labels = {"scope": sk if pk.startswith("AGG#CAMPAIGN") else pk.removeprefix("AGG#WEEKS#"), "key": sk}
-            known = {f"threshold:{rule_id}": t for rule_id, t in thresholds.items()} if sk in ("ALL", week) else {}
-            ops.append(UpdateOp(pk, sk, add=delta, set={**labels, **known}, upsert=True))
+            known = {f"threshold:{rule_id}": t for rule_id, t in thresholds.items()} if overall else {}
+            ops.append(UpdateOp(pk, sk, add=add, set={**labels, **known}, upsert=True))
         return ops
 
     # --- reading -----------------------------------------------------------------------------------
