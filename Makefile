@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# the HQ query benchmark's share of DESIGN.md's sizing case (1 = 5,000 stores; first build ~16 min)
+HQ_SCALE ?= 0.1
 INSTALLED := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (no browser download): installed once, as root.
 CHROMIUM := /usr/bin/chromium
@@ -40,6 +42,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python infra/build_artifacts.py --arch x86_64
 	$(BIN)/python bench/bench_cold_start.py
+	$(BIN)/python bench/bench_hq_queries.py --scale $(HQ_SCALE)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
