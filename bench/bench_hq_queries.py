@@ -316,18 +316,6 @@ def copy_into(data_dir: Path, table_name: str, threads: int = 3) -> int:
 # --- the naive implementation: full scans, recomputed without the analytics code -----------------------
 
 
-def _from_dynamo(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(v) for v in value]
-    return value
-
-
 FILTERS = ("campaign_id", "store_id", "region")
 
 
@@ -356,6 +344,8 @@ def dynamodb_scan(table_name: str) -> Callable[..., Iterator[dict[str, Any]]]:
     import boto3
     from boto3.dynamodb.conditions import Attr
 
+    from chalicelib.storage.dynamodb_records import _from_dynamo as from_dynamo  # the adapter's own decoding
+
     table = boto3.resource("dynamodb").Table(table_name)
 
     def scan(**where: str | None) -> Iterator[dict[str, Any]]:
@@ -368,7 +358,7 @@ def dynamodb_scan(table_name: str) -> Callable[..., Iterator[dict[str, Any]]]:
         while True:
             page = table.scan(**kwargs)
             for item in page["Items"]:
-                yield _from_dynamo(item)
+                yield from_dynamo(item)
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

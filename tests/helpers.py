@@ -197,3 +197,16 @@ def python312() -> list[str] | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return ["python3.12"] if out.returncode == 0 and "(3, 12)" in out.stdout else None
+
+
+def package_index_reachable() -> bool:
+    """Whether pip's configured package index answers (the artifact builds download wheels through it)."""
+    import subprocess
+    import sys
+
+    try:
+        probe = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "pydantic"],
+                               capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return False
+    return probe.returncode == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import python312
+from helpers import package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "infra" / "build_artifacts.py"
@@ -25,19 +25,9 @@ def _wheels_cached() -> bool:
     return cache.is_dir() and len(list(cache.glob("*.whl"))) >= 14
 
 
-def _index_reachable() -> bool:
-    """Whether pip's configured package index answers (the build downloads wheels through it)."""
-    try:
-        probe = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "pydantic"],
-                               capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        return False
-    return probe.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    if not (_wheels_cached() or _index_reachable()):
+    if not (_wheels_cached() or package_index_reachable()):
         pytest.skip("the package index is unreachable and the wheel cache is empty: cannot build the artifacts")
     out = tmp_path_factory.mktemp("artifacts")
     proc = subprocess.run([sys.executable, str(BUILD), "--arch", "x86_64", "--out", str(out)],
