@@ -21,7 +21,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt infra/requirements.txt
 	touch $@
 
 run: $(INSTALLED)
-	$(BIN)/python -m chalicelib.cli serve --port $(PORT)
+	$(BIN)/python -m chalicelib.devtools.cli serve --port $(PORT)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

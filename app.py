@@ -1,13 +1,13 @@
 """Vetrina's routes and event handlers: each names its permission, parses the request and calls
-chalicelib. Who may call what is decided in chalicelib.auth (roles) and the services (scope)."""
+chalicelib. Who may call what is decided in chalicelib.core.auth (roles) and the services (scope)."""
 
 import os
 
 from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 
-from chalicelib import http
-from chalicelib.settings import auth_mode
-from chalicelib.http import PUBLIC
+from chalicelib.api import http
+from chalicelib.core.settings import auth_mode
+from chalicelib.api.http import PUBLIC
 from chalicelib.wiring import services
 
 app = Chalice(app_name="vetrina")
@@ -17,7 +17,7 @@ app.register_middleware(http.uniform_errors, "http")
 ANALYSIS_QUEUE = os.environ.get("VETRINA_QUEUE_NAME", "vetrina-analysis")
 # In AWS (VETRINA_AUTH=cognito when packaged), API Gateway verifies the Cognito ID token; the
 # infrastructure puts the real pool's ARN in the deployed API (infra/). Locally there is no
-# authorizer: chalicelib.auth verifies the local key's tokens itself.
+# authorizer: chalicelib.core.auth verifies the local key's tokens itself.
 AUTHORIZER = CognitoUserPoolAuthorizer(
     "vetrina-users",
     provider_arns=[os.environ.get("VETRINA_USER_POOL_ARN", "arn:aws:cognito-idp:eu-west-1:000000000000:userpool/eu-west-1_placeholder")],
@@ -131,7 +131,7 @@ def showcase(caller) -> Response:
 
 @route("/notifications", "GET", "submissions:read")
 def notifications(caller) -> Response:
-    from chalicelib import local_routes
+    from chalicelib.local import routes as local_routes
 
     return local_routes.notifications(services(), caller, app.current_request)
 
@@ -213,8 +213,8 @@ def get_export(caller, export_id: str) -> Response:
 
 @app.on_sqs_message(queue=ANALYSIS_QUEUE, batch_size=1, name="analyze")
 def analyze(event) -> None:
-    from chalicelib.observability import configure_for_lambda
-    from chalicelib.worker import worker_for  # the image stack loads only here
+    from chalicelib.analyzer.observability import configure_for_lambda
+    from chalicelib.analyzer.worker import worker_for  # the image stack loads only here
 
     configure_for_lambda()
     worker = worker_for(services())
@@ -253,7 +253,7 @@ def static_file(name: str) -> Response:
 
 @route("/openapi.json", "GET", PUBLIC)
 def openapi_document() -> Response:
-    from chalicelib.openapi import document
+    from chalicelib.api.openapi import document
 
     return http.respond(document())
 
@@ -263,13 +263,13 @@ def openapi_document() -> Response:
 
 @route("/local/uploads", "POST", PUBLIC, content_types=["multipart/form-data"])
 def local_upload() -> Response:
-    from chalicelib import local_routes
+    from chalicelib.local import routes as local_routes
 
     return local_routes.upload(services(), app.current_request)
 
 
 @route("/local/blobs", "GET", PUBLIC)
 def local_blob() -> Response:
-    from chalicelib import local_routes
+    from chalicelib.local import routes as local_routes
 
     return local_routes.download(services(), app.current_request)

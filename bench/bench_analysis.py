@@ -3,7 +3,7 @@ naive pipeline in the same run.
 
     .venv/bin/python bench/bench_analysis.py [-n 12] [--seed 500]
 
-Photos: labelled synthetic windows (chalicelib.vision.scenes) at 4032 x 3024, the campaign poster
+Photos: labelled synthetic windows (chalicelib.devtools.scenes) at 4032 x 3024, the campaign poster
 in place in most of them, other posters and defects mixed in. Each variant runs in its own fresh
 process, one thread (onnxruntime and OpenCV included), warms up on one photo (imports, model
 sessions: cold start is measured elsewhere), then times every photo.
@@ -54,7 +54,7 @@ GUIDELINE = {
 
 
 def generate(count: int, first_seed: int, folder: Path) -> None:
-    from chalicelib.vision import scenes
+    from chalicelib.devtools import scenes
 
     pack = scenes.campaign_pack()
     others = [data for name, data in pack.items() if name != POSTER]
@@ -100,7 +100,7 @@ def _naive(photo: bytes, guideline, pack, models) -> dict:
 
 def run_worker(variant: str, folder: Path) -> None:
     single_thread()
-    from chalicelib.guideline import parse_guideline
+    from chalicelib.core.guideline import parse_guideline
     from chalicelib.vision.analysis import analyse
     from chalicelib.vision.context import FolderPack
     from chalicelib.vision.inference import default_models

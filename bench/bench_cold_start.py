@@ -4,7 +4,7 @@ Unpacks build/artifacts/x86_64/analyzer.zip (build it first: python infra/build_
 --arch x86_64) into an empty temp folder and, in N fresh ``python3.12 -I -S`` processes whose
 sys.path is the standard library plus only that folder, times:
 
-- cold import: ``import app, chalicelib.processing, chalicelib.vision.analysis`` (what the
+- cold import: ``import app, chalicelib.analyzer.processing, chalicelib.vision.analysis`` (what the
   analyzer's first message loads);
 - sessions: ``processor_for``'s verify() (sha256 of the shipped models) + one onnxruntime session
   per model the analyzer uses, from the unpacked models/ (VETRINA_MODELS_DIR);
@@ -66,12 +66,12 @@ if mode == "naive":
     # everything imported and every model of the manifest loaded eagerly at import
     import cv2, numpy, onnxruntime, PIL.Image, pillow_heif, rapidfuzz
     import pkgutil, importlib
-    import app, chalicelib.processing
+    import app, chalicelib.analyzer.processing
     import chalicelib.vision
     for info in pkgutil.walk_packages(chalicelib.vision.__path__, "chalicelib.vision."):
         importlib.import_module(info.name)
 else:
-    import app, chalicelib.processing, chalicelib.vision.analysis
+    import app, chalicelib.analyzer.processing, chalicelib.vision.analysis
 out["import_s"] = time.perf_counter() - t0
 out["import_hwm_mb"] = hwm()
 import cv2
@@ -87,7 +87,7 @@ out["sessions_s"] = time.perf_counter() - t0
 out["sessions_hwm_mb"] = hwm()
 out["models_loaded"] = len(names)
 from pathlib import Path
-from chalicelib.guideline import parse_guideline
+from chalicelib.core.guideline import parse_guideline
 from chalicelib.vision.analysis import analyse
 from chalicelib.vision.context import FolderPack
 inputs = Path(inputs)
@@ -129,7 +129,7 @@ def unpack(zip_path: Path, into: Path) -> Path:
 
 def make_inputs(folder: Path) -> None:
     """A 12 MP phone JPEG with the poster up, the demo guideline and its pack (parent, project venv)."""
-    from chalicelib import demo
+    from chalicelib.devtools import demo
 
     pack = demo.pack_files()
     (folder / "pack").mkdir(parents=True)

@@ -14,8 +14,8 @@ local dataset is cached under build/bench-hq/<key>/ (the key holds the dataset v
 seed and a hash of the code that shapes the records): the first build at scale 1 takes about a
 quarter of an hour on 2 cores, a rerun starts at once.
 
-- indexed: the services as the API calls them (chalicelib.analytics.Analytics, the gallery of
-  chalicelib.review.Review for an HQ caller): key and index queries over maintained counters.
+- indexed: the services as the API calls them (chalicelib.services.analytics.Analytics, the gallery of
+  chalicelib.services.review.Review for an HQ caller): key and index queries over maintained counters.
   p50 and p95 over --runs calls (after one warm-up call), rotating over campaigns, regions and
   stores. Then a few more calls with the record store's reads counted: requests, items, bytes and
   the read units DynamoDB would charge for the same items.
@@ -91,7 +91,7 @@ COUNTED_CALLS = 5  # calls of each query whose reads are counted (after the time
 
 def local_dataset(spec: hq_dataset.Spec, cache: Path, rebuild: bool) -> tuple[Path, dict[str, Any]]:
     """The data folder of the dataset for ``spec`` and its manifest; built if not cached."""
-    from chalicelib.settings import Settings
+    from chalicelib.core.settings import Settings
     from chalicelib.wiring import build_services
 
     folder = cache / spec.key()
@@ -263,7 +263,7 @@ def dynamodb_services(emulator: Emulator, name: str) -> Any:
     sys.path.insert(0, str(ROOT / "tests"))
     from helpers import create_aws_resources
 
-    from chalicelib.settings import Settings
+    from chalicelib.core.settings import Settings
     from chalicelib.wiring import build_services
 
     os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
@@ -510,7 +510,7 @@ class Naive:
         return {"campaigns": {c["campaign_id"]: self._state(sub) for c, _, sub in rows}, "total": self._counts(rows)}
 
     def agreement(self, campaign_id: str | None = None) -> dict[str, Any]:
-        from chalicelib.analytics import MIN_LABELS, suggest_threshold  # the threshold finder on the naive histogram
+        from chalicelib.services.analytics import MIN_LABELS, suggest_threshold  # the threshold finder on the naive histogram
 
         stores = self._stores()
         campaigns = [c for c in self._campaigns() if campaign_id is None or c["campaign_id"] == campaign_id]
@@ -630,7 +630,7 @@ class Query:
 
 
 def suite(svc: Any, naive: Naive, seed: int) -> list[Query]:
-    from chalicelib.auth import Caller
+    from chalicelib.core.auth import Caller
 
     hq = Caller(username="bench", role="hq")
     campaigns = [c["campaign_id"] for c in naive._campaigns()][::-1]  # newest first: what HQ looks at most
@@ -746,8 +746,8 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
     then trends(), trends(region), agreement() and store() timed on it with the real Analytics."""
     from datetime import timedelta
 
-    from chalicelib.analytics import Analytics
-    from chalicelib.campaigns import week_of
+    from chalicelib.services.analytics import Analytics
+    from chalicelib.services.campaigns import week_of
     from chalicelib.storage.sqlite_records import SQLiteRecordStore
 
     source = SQLiteRecordStore(data_dir / "records.sqlite3")
@@ -870,7 +870,7 @@ def markdown(rows: list[dict[str, Any]]) -> None:
 
 
 def bench_local(spec: hq_dataset.Spec, args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str], dict[str, float]]:
-    from chalicelib.settings import Settings
+    from chalicelib.core.settings import Settings
     from chalicelib.wiring import build_services
 
     data_dir, manifest = local_dataset(spec, args.cache, args.rebuild)

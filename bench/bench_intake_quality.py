@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_intake_quality.py [-n 20] [--seed 1000]
 
-Generates N synthetic 12 MP phone JPEGs (chalicelib.vision.synthetic; varied seeds and defects,
+Generates N synthetic 12 MP phone JPEGs (chalicelib.devtools.synthetic; varied seeds and defects,
 some stored sideways with EXIF orientation 6 as a phone held upright does), then runs each
 variant in its own fresh subprocess, one thread, and reports per-photo latency and the
 process's peak RSS (which, unlike tracemalloc, counts the C buffers of libjpeg, Pillow and
@@ -48,7 +48,7 @@ VARIANTS = ("real", "naive")
 
 
 def _quality_guideline():
-    from chalicelib.guideline import QUALITY_CHECKS, parse_guideline
+    from chalicelib.core.guideline import QUALITY_CHECKS, parse_guideline
 
     return parse_guideline(
         {
@@ -115,7 +115,7 @@ def run_worker(variant: str, photo_dir: Path) -> None:
 def generate(count: int, first_seed: int, folder: Path) -> list[str]:
     import numpy as np
 
-    from chalicelib.vision import synthetic
+    from chalicelib.devtools import synthetic
 
     names = []
     for index in range(count):

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Bump when the generated data changes; the cache key also has a hash of the code that shapes
 # the stored records (analytics, campaigns, stores, the SQLite adapter, this file).
 DATASET_VERSION = 1
-SHAPING_SOURCES = ("chalicelib/analytics.py", "chalicelib/campaigns.py", "chalicelib/stores.py",
+SHAPING_SOURCES = ("chalicelib/services/analytics.py", "chalicelib/services/campaigns.py", "chalicelib/services/stores.py",
                    "chalicelib/storage/sqlite_records.py", "chalicelib/vision/verdict.py", "bench/hq_dataset.py")
 
 STORES_AT_SCALE_1 = 5000
@@ -403,7 +403,7 @@ def _targets(records: Any, campaign_id: str) -> list[dict[str, Any]]:
 def campaign_photos(spec: Spec, campaign: dict[str, Any], targets: list[dict[str, Any]]) -> dict[str, Any]:
     """A campaign's photos in upload order, its reviews in decision order, and the audit items:
     pure generation (no storage), so a second process can do it while the first writes."""
-    from chalicelib.guideline import parse_guideline
+    from chalicelib.core.guideline import parse_guideline
 
     guideline = parse_guideline(campaign["guideline"])
     thresholds = _thresholds(guideline)

@@ -1,9 +1,9 @@
-"""Write a labelled folder for ``python -m chalicelib.cli eval``: synthetic window photos with the
+"""Write a labelled folder for ``python -m chalicelib.devtools.cli eval``: synthetic window photos with the
 campaign posters present or absent (other posters, occlusion, reflections, glare, colour casts,
 blur, darkness, tilt, EXIF rotation mixed in), the pack, a guideline and labels.json.
 
     .venv/bin/python bench/labelled_set.py FOLDER [-n 60] [--seed 7]
-    .venv/bin/python -m chalicelib.cli eval FOLDER --guideline FOLDER/guideline.yaml
+    .venv/bin/python -m chalicelib.devtools.cli eval FOLDER --guideline FOLDER/guideline.yaml
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main() -> None:
 
     import yaml
 
-    from chalicelib.vision import scenes
+    from chalicelib.devtools import scenes
 
     folder: Path = args.folder
     folder.mkdir(parents=True, exist_ok=True)

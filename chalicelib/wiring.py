@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from chalicelib.analytics import Analytics
-from chalicelib.campaigns import Campaigns
-from chalicelib.jobs import Jobs
-from chalicelib.review import Review
-from chalicelib.stores import Stores
-from chalicelib.settings import Settings
+from chalicelib.services.analytics import Analytics
+from chalicelib.services.campaigns import Campaigns
+from chalicelib.services.jobs import Jobs
+from chalicelib.services.review import Review
+from chalicelib.services.stores import Stores
+from chalicelib.core.settings import Settings
 from chalicelib.storage.ports import BlobStore, EventPublisher, RecordStore, WorkQueue
-from chalicelib.submissions import Submissions
+from chalicelib.services.submissions import Submissions
 
 LOCAL_BUCKET = "local"
 NOTIFIED_PREFIX = "incoming/"  # the bucket notification's filter (infra/README.md)

@@ -74,7 +74,7 @@ TRANSITIVE_PINS = {
     "typing-extensions": "4.16.0",
     "typing-inspection": "0.4.5",
 }
-# PyJWT: chalicelib.auth imports it (the local backend's tokens; HS256 needs no cryptography).
+# PyJWT: chalicelib.core.auth imports it (the local backend's tokens; HS256 needs no cryptography).
 API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection", "PyYAML",
              "python-multipart", "PyJWT"]
 IMAGE_DISTS = ["numpy", "opencv-python-headless", "onnxruntime", "pillow", "pillow-heif", "rapidfuzz"]
@@ -93,12 +93,10 @@ ANALYZER_MODELS = [
     "person_detect_mediapipe_blazepose",
 ]
 
-# chalicelib files the API function never imports (the image domain, the worker that runs it,
-# and the local-only entry points, which import chalice.local and the image stack).
-API_EXCLUDE = ["chalicelib/vision/*", "chalicelib/processing.py", "chalicelib/local_server.py",
-               "chalicelib/local_worker.py", "chalicelib/cli.py", "chalicelib/tryout.py", "chalicelib/demo.py"]
-ANALYZER_EXCLUDE = ["chalicelib/local_server.py", "chalicelib/cli.py", "chalicelib/tryout.py",
-                    "chalicelib/vision/synthetic.py", "chalicelib/vision/scenes.py", "chalicelib/demo.py"]
+# chalicelib packages a function never imports, by role (docs/ARCHITECTURE.md): the API leaves out
+# the image domain and the analyzer that runs it; neither ships the local backend or the dev tools.
+API_EXCLUDE = ["chalicelib/vision/*", "chalicelib/analyzer/*", "chalicelib/local/*", "chalicelib/devtools/*"]
+ANALYZER_EXCLUDE = ["chalicelib/local/*", "chalicelib/devtools/*"]
 
 # What is dropped from the unpacked wheels (paths relative to the staging root, fnmatch style;
 # "*" crosses "/"). Each is outside what `import cv2, numpy, onnxruntime, PIL, pillow_heif,

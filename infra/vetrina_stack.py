@@ -68,7 +68,7 @@ class VetrinaStack(cdk.Stack):
         self.dlq_alarm = cloudwatch.Alarm(
             self, "AnalysisDLQNotEmpty", alarm_name=f"{name}-analysis-dead-letters",
             alarm_description="Photos whose analysis failed every attempt are in the dead-letter queue: "
-                              "fix the cause, then `python -m chalicelib.cli redrive`.",
+                              "fix the cause, then `python -m chalicelib.devtools.cli redrive`.",
             metric=self.dlq.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(1), statistic="Maximum"),
             threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from chalicelib.wiring import Services, services
-from helpers import create_aws_resources, local_environment
+from tests.support.helpers import create_aws_resources, local_environment
 
 # Never reach a real AWS account from the tests, whatever the machine's environment holds.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -85,7 +85,18 @@ def client(svc):
     from chalice.test import Client
 
     from app import app
-    from helpers import TEST_STAGE, ApiClient
+    from tests.support.helpers import TEST_STAGE, ApiClient
 
     with Client(app, stage_name=TEST_STAGE) as chalice_client:
         yield ApiClient(chalice_client)
+
+
+_MARKED_FOLDERS = {"e2e": "e2e", "infra": "e2e", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow scopes by their folder, so `pytest -m "not e2e and not browser"` is the quick loop."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder in _MARKED_FOLDERS:
+            item.add_marker(_MARKED_FOLDERS[folder])

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalicelib.guideline import PERSON_DETECTOR, Guideline, Rule
+from chalicelib.core.guideline import PERSON_DETECTOR, Guideline, Rule
 from chalicelib.vision import embedding, ocr
 from chalicelib.vision import overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 
-from chalicelib.guideline import Zone
+from chalicelib.core.guideline import Zone
 from chalicelib.vision.inference import Models, default_models
 from chalicelib.vision.intake import IntakeResult
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.storage.dynamodb_records import TABLE_KEY_SCHEMA
-from helpers import package_index_reachable, python312
+from tests.support.helpers import package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "infra" / "check.py"

@@ -6,8 +6,8 @@ import functools
 
 import pytest
 
-from chalicelib.guideline import QUALITY_CHECKS, Guideline, parse_guideline
-from chalicelib.vision import synthetic
+from chalicelib.core.guideline import QUALITY_CHECKS, Guideline, parse_guideline
+from chalicelib.devtools import synthetic
 from chalicelib.vision.intake import IntakeResult, intake
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from PIL import Image
 
-from chalicelib.guideline import QUALITY_CHECKS
+from chalicelib.core.guideline import QUALITY_CHECKS
 from chalicelib.vision import analysis
 from chalicelib.vision.analysis import analyse
 from chalicelib.vision.checks import photo_quality
@@ -71,13 +71,13 @@ def test_a_crashing_check_sends_the_photo_to_review(monkeypatch, sharp_jpeg, mak
 
 
 def test_every_rule_type_of_the_guideline_has_a_check():
-    from chalicelib.guideline import RULE_TYPES
+    from chalicelib.core.guideline import RULE_TYPES
 
     assert set(analysis.CHECKS) == set(RULE_TYPES)
 
 
 def test_a_photo_of_something_else_is_a_retake_but_every_rule_still_reports(monkeypatch, sharp_jpeg):
-    from chalicelib.guideline import parse_guideline
+    from chalicelib.core.guideline import parse_guideline
     from chalicelib.vision.verdict import RuleResult
 
     def wrong_subject(rule, context):

@@ -1,5 +1,5 @@
 """The artwork_present rule on real pixels: posters drawn with real text, warped into photographs
-with perspective and the defects of a store's photo (chalicelib.vision.scenes)."""
+with perspective and the defects of a store's photo (chalicelib.devtools.scenes)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import functools
 import numpy as np
 import pytest
 
-from chalicelib.guideline import parse_guideline
-from chalicelib.vision import scenes
+from chalicelib.core.guideline import parse_guideline
+from chalicelib.devtools import scenes
 from chalicelib.vision.checks import artwork
 from chalicelib.vision.context import DictPack, PackMissing, PhotoContext
 from chalicelib.vision.intake import intake

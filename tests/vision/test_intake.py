@@ -13,9 +13,9 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
-import bad_files
-from bad_files import SMALL, encoded, small_jpeg
-from chalicelib.vision import synthetic
+from tests.support import bad_files
+from tests.support.bad_files import SMALL, encoded, small_jpeg
+from chalicelib.devtools import synthetic
 from chalicelib.vision.intake import (
     MAX_UPLOAD_BYTES,
     THUMB_LONG_SIDE,

@@ -7,8 +7,8 @@ import functools
 import numpy as np
 import pytest
 
-from chalicelib.guideline import parse_guideline
-from chalicelib.vision import synthetic
+from chalicelib.core.guideline import parse_guideline
+from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import lighting
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.intake import IntakeResult

@@ -24,7 +24,7 @@ import pytest
 import skimage.data
 from onnx import TensorProto, helper, numpy_helper
 
-from chalicelib.guideline import parse_guideline
+from chalicelib.core.guideline import parse_guideline
 from chalicelib.vision import detection
 from chalicelib.vision.checks import objects
 from chalicelib.vision.context import PhotoContext

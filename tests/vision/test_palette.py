@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import cv2
 
-from chalicelib.guideline import parse_guideline
-from chalicelib.vision import synthetic
+from chalicelib.core.guideline import parse_guideline
+from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import palette
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.intake import IntakeResult

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chalicelib.guideline import PhotoQualityRule
-from chalicelib.vision import synthetic
+from chalicelib.core.guideline import PhotoQualityRule
+from chalicelib.devtools import synthetic
 from chalicelib.vision.checks.photo_quality import judge, measure
 from chalicelib.vision.intake import intake
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import skimage.data
 
-from chalicelib.guideline import parse_guideline
-from chalicelib.vision import embedding, synthetic
+from chalicelib.core.guideline import parse_guideline
+from chalicelib.vision import embedding
+from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import similarity
 from chalicelib.vision.context import DictPack, PhotoContext
 from chalicelib.vision.inference import Models

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from chalicelib.guideline import TextRule
+from chalicelib.core.guideline import TextRule
 from chalicelib.vision import ocr
 from chalicelib.vision.checks import text
 from chalicelib.vision.context import PhotoContext

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from chalicelib.guideline import ArtworkRule
+from chalicelib.core.guideline import ArtworkRule
 from chalicelib.vision.context import PhotoContext, digest
 from chalicelib.vision.verdict import RuleResult, Threshold
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from chalicelib.guideline import NAMED_ZONES, LightingRule, Zone
+from chalicelib.core.guideline import NAMED_ZONES, LightingRule, Zone
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.verdict import RuleResult, Threshold
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.guideline import ObjectsRule
+from chalicelib.core.guideline import ObjectsRule
 from chalicelib.vision import detection
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.inference import ModelError

@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chalicelib.guideline import BrandColour, PaletteRule
+from chalicelib.core.guideline import BrandColour, PaletteRule
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.resample import shrink
 from chalicelib.vision.verdict import RuleResult, Threshold

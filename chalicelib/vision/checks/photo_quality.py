@@ -30,7 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from chalicelib.guideline import PhotoQualityRule
+from chalicelib.core.guideline import PhotoQualityRule
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.intake import IntakeResult
 from chalicelib.vision.verdict import RuleResult, Threshold

@@ -9,7 +9,7 @@ badly dressed window.
 
 from __future__ import annotations
 
-from chalicelib.guideline import SimilarityRule
+from chalicelib.core.guideline import SimilarityRule
 from chalicelib.vision import embedding
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.verdict import RuleResult, Threshold

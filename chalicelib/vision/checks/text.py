@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from chalicelib.guideline import TextRule
+from chalicelib.core.guideline import TextRule
 from chalicelib.vision import ocr
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.verdict import RuleResult, Threshold

@@ -176,7 +176,7 @@ const session = (() => {
       el("p", { "data-i18n": "signin.link" }),
       form,
       el("p", { class: "muted small" }, el("span", { "data-i18n": "signin.devs" }), " ",
-        el("code", {}, "python -m chalicelib.cli token --role store --store S001")));
+        el("code", {}, "python -m chalicelib.devtools.cli token --role store --store S001")));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const pasted = tokenIn(input.value);

@@ -1,0 +1,29 @@
+"""The worker behind the analysis queue: storage notifications go to the photo processor,
+job messages (re-runs, exports) to chalicelib.services.jobs. The Lambda handler and the local worker
+thread both hand every message here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.services.jobs import Jobs
+from chalicelib.analyzer.processing import UploadProcessor, processor_for
+
+
+class Worker:
+    def __init__(self, processor: UploadProcessor, jobs: Jobs):
+        self._processor = processor
+        self._jobs = jobs
+
+    def handle_message(self, body: str) -> list[str]:
+        """Handle one message; return what happened (an outcome per photo, or the job's)."""
+        message = json.loads(body)
+        if isinstance(message, dict) and "job" in message:
+            return [self._jobs.handle(body)]
+        return self._processor.handle_message(body)
+
+
+def worker_for(services: Any) -> Worker:
+    """The worker on a process's services (chalicelib.wiring.Services); checks the models first."""
+    return Worker(processor_for(services), services.jobs)

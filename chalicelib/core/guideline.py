@@ -1,0 +1,317 @@
+"""The guideline document: the contract between HQ and the checks.
+
+A guideline lists rules. Every rule has an id, a type, parameters, a weight and a message for the
+store in plain words. This module validates a document (a dict parsed from JSON or YAML) and turns
+it into typed rules; every error names the offending field, e.g. ``rules[1].parameters.min``.
+
+It imports neither numpy nor the image stack: the API validates guidelines too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chalicelib.core.ids import CLIENT_ID_PATTERN
+from chalicelib.core.validation import describe, problems as field_problems
+
+SCHEMA_VERSION = 1
+
+
+class GuidelineError(ValueError):
+    """A guideline document that cannot be used, with one (field, message) entry per problem."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__(describe(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- photo quality -------------------------------------------------------------------------
+
+QUALITY_CHECKS = ("sharpness", "exposure", "clipping", "resolution", "tilt")
+
+# Defaults used when a photo_quality rule gives neither min nor max. Units:
+#   sharpness  – edge steepness 0..100 of the most detailed areas at a fixed analysis scale
+#                (an ideal step scores 100, a sharp phone photo about 35-40)
+#   exposure   – mean luminance, 0..255
+#   clipping   – share of pixels blown to white or crushed to black, 0..1
+#   resolution – megapixels of the uploaded photo
+#   tilt       – degrees between the photo's dominant straight lines and the horizontal/vertical
+QUALITY_DEFAULTS: dict[str, dict[str, float]] = {
+    "sharpness": {"min": 27.0, "uncertain_margin": 3.0},
+    "exposure": {"min": 65.0, "max": 200.0, "uncertain_margin": 8.0},
+    "clipping": {"max": 0.10, "uncertain_margin": 0.03},
+    "resolution": {"min": 2.0, "uncertain_margin": 0.0},
+    "tilt": {"max": 5.0, "uncertain_margin": 1.5},
+}
+
+
+class PhotoQualityParameters(_Strict):
+    check: Literal["sharpness", "exposure", "clipping", "resolution", "tilt"]
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
+    # A measured value closer than this to a threshold is "uncertain" and goes to human review.
+    uncertain_margin: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _apply_defaults(self) -> "PhotoQualityParameters":
+        defaults = QUALITY_DEFAULTS[self.check]
+        if self.min is None and self.max is None:
+            object.__setattr__(self, "min", defaults.get("min"))
+            object.__setattr__(self, "max", defaults.get("max"))
+        if self.uncertain_margin is None:
+            object.__setattr__(self, "uncertain_margin", defaults["uncertain_margin"])
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+# --- zones of the window ------------------------------------------------------------------
+
+# Named zones, as (left, top, right, bottom) shares of the photo.
+NAMED_ZONES: dict[str, tuple[float, float, float, float]] = {
+    "whole": (0.0, 0.0, 1.0, 1.0),
+    "upper_third": (0.0, 0.0, 1.0, 1 / 3),
+    "middle_third": (0.0, 1 / 3, 1.0, 2 / 3),
+    "lower_third": (0.0, 2 / 3, 1.0, 1.0),
+    "upper_half": (0.0, 0.0, 1.0, 0.5),
+    "lower_half": (0.0, 0.5, 1.0, 1.0),
+    "left_half": (0.0, 0.0, 0.5, 1.0),
+    "right_half": (0.5, 0.0, 1.0, 1.0),
+    "centre": (0.2, 0.2, 0.8, 0.8),
+}
+
+
+class Zone(_Strict):
+    """A part of the window: a name from NAMED_ZONES, or a box of shares of the photo."""
+
+    name: str | None = None
+    box: tuple[float, float, float, float]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in NAMED_ZONES:
+                raise ValueError(f"unknown zone {value!r}; use one of {', '.join(NAMED_ZONES)} or {{'box': [left, top, right, bottom]}}")
+            return {"name": value, "box": NAMED_ZONES[value]}
+        return value
+
+    @model_validator(mode="after")
+    def _check_box(self) -> "Zone":
+        left, top, right, bottom = self.box
+        if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+            raise ValueError("box must be [left, top, right, bottom] with 0 <= left < right <= 1 and 0 <= top < bottom <= 1")
+        return self
+
+
+# --- the other rule types' parameters --------------------------------------------------------
+
+FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.(jpg|jpeg|png|webp)$"
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class ArtworkParameters(_Strict):
+    artwork: str = Field(pattern=FILE_NAME_PATTERN)  # a file of the guideline pack
+    mode: Literal["required", "forbidden"] = "required"
+    min_share: Share = 0.02  # of the photo's area covered by the artwork
+    min_visible: Share = 0.6  # of the artwork not hidden or cut off
+    uncertain_margin: Share = 0.1
+
+
+class TextParameters(_Strict):
+    phrases: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=20)
+    mode: Literal["required", "forbidden"] = "required"
+    match: Literal["all", "any"] = "all"
+    # Read on the rectified artwork when this artwork is found, else on the photo.
+    artwork: str | None = Field(default=None, pattern=FILE_NAME_PATTERN)
+    min_similarity: Share = 0.8  # 1 - normalised edit distance; tolerates OCR slips
+    uncertain_margin: Share = 0.1
+
+
+PERSON_DETECTOR = "person_detect_mediapipe_blazepose"
+
+
+class ObjectsParameters(_Strict):
+    model: str = Field(default=PERSON_DETECTOR, min_length=1, max_length=100)  # manifest name
+    label: str = Field(min_length=1, max_length=100)
+    min_count: int = Field(default=1, ge=0)
+    max_count: int | None = Field(default=None, ge=0)
+    min_confidence: Share = 0.75  # the person detector scores some non-people (a cat) up to 0.7
+
+    @model_validator(mode="after")
+    def _counts(self) -> "ObjectsParameters":
+        if self.max_count is not None and self.max_count < self.min_count:
+            raise ValueError(f"max_count ({self.max_count}) is below min_count ({self.min_count})")
+        return self
+
+
+class BrandColour(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    hex: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
+    min_share: Share = 0.03
+
+
+class PaletteParameters(_Strict):
+    colours: list[BrandColour] = Field(min_length=1, max_length=12)
+    max_delta_e: float = Field(default=12.0, gt=0, le=100)  # CIEDE2000 distance that still counts as the colour
+    # grey_edge: divide out the illuminant estimated from the edges (robust to big brand posters).
+    white_balance: Literal["grey_edge", "none"] = "grey_edge"
+    uncertain_margin: Share = 0.01
+
+
+class SimilarityParameters(_Strict):
+    references: list[Annotated[str, Field(pattern=FILE_NAME_PATTERN)]] = Field(min_length=1, max_length=10)
+    # Cosine similarity of embeddings. Any window scores ~0.86+; the same window re-shot ~0.95.
+    min_similarity: Share = 0.93
+    # Below this the photo is not of the window at all (wrong subject): retake, not a failure.
+    wrong_subject_below: Share = 0.3
+    uncertain_margin: Share = 0.015
+
+
+class LightingParameters(_Strict):
+    # Window (the rule's zone, default the centre) against the rest of the photo.
+    min_ratio: float = Field(default=1.15, ge=0)
+    min_luminance: float = Field(default=70.0, ge=0, le=255)
+    uncertain_margin: float = Field(default=0.05, ge=0)
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+class Rule(_Strict):
+    """Fields every rule has; each rule type adds its own ``parameters``."""
+
+    type_name: ClassVar[str]
+    # A failed rule of a gating type makes the photo unusable ("retake") instead of a failure.
+    gates_photo: ClassVar[bool] = False
+
+    id: str = Field(pattern=CLIENT_ID_PATTERN)
+    weight: float = Field(default=1.0, ge=0)
+    message: str = Field(min_length=1, max_length=500)
+    zone: Zone | None = None
+
+
+class PhotoQualityRule(Rule):
+    type_name: ClassVar[str] = "photo_quality"
+    gates_photo: ClassVar[bool] = True
+
+    type: Literal["photo_quality"]
+    parameters: PhotoQualityParameters
+
+
+class ArtworkRule(Rule):
+    type_name: ClassVar[str] = "artwork_present"
+    type: Literal["artwork_present"]
+    parameters: ArtworkParameters
+
+
+class TextRule(Rule):
+    type_name: ClassVar[str] = "text"
+    type: Literal["text"]
+    parameters: TextParameters
+
+
+class ObjectsRule(Rule):
+    type_name: ClassVar[str] = "objects"
+    type: Literal["objects"]
+    parameters: ObjectsParameters
+
+
+class PaletteRule(Rule):
+    type_name: ClassVar[str] = "palette"
+    type: Literal["palette"]
+    parameters: PaletteParameters
+
+
+class SimilarityRule(Rule):
+    type_name: ClassVar[str] = "reference_similarity"
+    type: Literal["reference_similarity"]
+    parameters: SimilarityParameters
+
+
+class LightingRule(Rule):
+    type_name: ClassVar[str] = "lighting"
+    type: Literal["lighting"]
+    parameters: LightingParameters
+
+
+RULE_TYPES: dict[str, type[Rule]] = {
+    cls.type_name: cls
+    for cls in (PhotoQualityRule, ArtworkRule, TextRule, ObjectsRule, PaletteRule, SimilarityRule, LightingRule)
+}
+
+
+class Guideline(_Strict):
+    version: Literal[1] = SCHEMA_VERSION
+    name: str | None = Field(default=None, max_length=200)
+    rules: tuple[Rule, ...]
+
+    def artworks(self) -> tuple[str, ...]:
+        """The pack files the rules look for in the photo (posters, stickers, banners)."""
+        names = {getattr(rule.parameters, "artwork", None) for rule in self.rules}
+        return tuple(sorted(name for name in names if name))
+
+    def pack_files(self) -> tuple[str, ...]:
+        """Every pack file the rules read: the artworks and the reference photos."""
+        references = {name for rule in self.rules for name in getattr(rule.parameters, "references", ())}
+        return tuple(sorted(set(self.artworks()) | references))
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "rules": [rule.model_dump(mode="json") for rule in self.rules],
+        }
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_guideline(document: Any) -> Guideline:
+    """Validate a guideline document; raise GuidelineError naming every bad field."""
+    if not isinstance(document, dict):
+        raise GuidelineError([("guideline", "must be an object with a 'rules' list")])
+    raw_rules = document.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise GuidelineError([("rules", "must be a non-empty list of rules")])
+
+    problems: list[tuple[str, str]] = []
+    rules: list[Rule] = []
+    seen_ids: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        where = f"rules[{index}]"
+        if not isinstance(raw, dict):
+            problems.append((where, "must be an object"))
+            continue
+        rule_type = raw.get("type")
+        rule_cls = RULE_TYPES.get(rule_type) if isinstance(rule_type, str) else None
+        if rule_cls is None:
+            known = ", ".join(sorted(RULE_TYPES))
+            problems.append((f"{where}.type", f"unknown rule type {rule_type!r}; known types: {known}"))
+            continue
+        try:
+            rule = rule_cls.model_validate(raw)
+        except ValidationError as err:
+            problems.extend(field_problems(err, where))
+            continue
+        if rule.id in seen_ids:
+            problems.append((f"{where}.id", f"duplicate rule id {rule.id!r}"))
+        seen_ids.add(rule.id)
+        rules.append(rule)
+
+    header = {k: v for k, v in document.items() if k != "rules"}
+    try:
+        guideline = Guideline.model_validate({**header, "rules": []})
+    except ValidationError as err:
+        problems.extend(field_problems(err))
+        guideline = None
+    if problems:
+        raise GuidelineError(problems)
+    assert guideline is not None
+    return guideline.model_copy(update={"rules": tuple(rules)})

@@ -1,0 +1,67 @@
+"""The local backend's stand-ins for S3's form-upload and presigned-download endpoints.
+
+They exist only with ``VETRINA_BACKEND=local``; in AWS the browser talks to S3 directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.api import http
+from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
+from chalicelib.core.auth import Caller, Forbidden
+from chalicelib.storage.ports import BlobNotFound
+from chalicelib.storage.signing import SignatureError
+
+
+def notifications(services: Any, caller: Caller, request: Any) -> Response:
+    """The local outbox of events, newest first, optionally one store's (?store_id=); a store
+    reads its own only."""
+    from chalicelib.storage.outbox_events import OutboxPublisher
+
+    if not isinstance(services.events, OutboxPublisher):
+        raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API", code="not_found")
+    params = request.query_params or {}
+    store_id = params.get("store_id")
+    if caller.role != "hq" and (store_id is None or not caller.may_see(store_id, _region(services, store_id))):
+        raise Forbidden(f"{caller.describe()} reads the notifications of its own store(s): add ?store_id=", code="out_of_scope")
+    try:
+        page = services.events.recent(store_id=store_id, limit=50, cursor=params.get("cursor"))
+    except ValueError as err:
+        raise InvalidInput(str(err), code="invalid_cursor") from None
+    return http.respond({"notifications": [{k: e[k] for k in ("type", "at", "payload")} for e in page.items], "cursor": page.cursor})
+
+
+def _region(services: Any, store_id: str) -> str | None:
+    store = services.stores.get(store_id)
+    return store["region"] if store else None
+
+
+def _local_blobs(services: Any) -> LocalBlobStore:
+    if not isinstance(services.blobs, LocalBlobStore):
+        raise NotFound("this route exists only on the local backend", code="not_found")
+    return services.blobs
+
+
+def upload(services: Any, request: Any) -> Response:
+    blobs = _local_blobs(services)
+    try:
+        key = blobs.accept_upload(request.headers.get("content-type", ""), request.raw_body)
+    except UploadError as err:
+        return http.error(err.status, err.code, str(err))
+    services.submissions.mark_queued(key.rsplit("/", 1)[-1])
+    return Response(body="", status_code=204, headers={"Location": key})
+
+
+def download(services: Any, request: Any) -> Response:
+    blobs = _local_blobs(services)
+    try:
+        data, content_type = blobs.read_signed(dict(request.query_params or {}))
+    except SignatureError as err:
+        return http.error(403, "link_refused", str(err))
+    except BlobNotFound:
+        return http.error(404, "not_found", "the file is not there (yet)")
+    return Response(body=data, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=300"})

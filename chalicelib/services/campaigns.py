@@ -1,0 +1,380 @@
+"""Campaigns: what the stores must set up (the guideline), which stores, and when.
+
+Life: ``draft`` (HQ edits it and uploads the pack) → ``published`` (the targeted stores see it and
+submit) → ``closed`` (no more photos). Targets are regions, clusters and/or a list of stores; on
+publish they are resolved against the store list into one *target* record per store, holding
+that store's start and deadline as instants of its own timezone and, later, its outcome
+(chalicelib.services.analytics). Every guideline change is kept as a numbered version, and every result
+records the version it was judged by.
+
+Records, under ``pk = CAMPAIGN#<id>``: ``CAMPAIGN`` (the campaign), ``GUIDELINE#<version>``,
+``TARGET#<store>`` (indexed by outcome state in gsi1 and by store in gsi2).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.core.auth import Caller
+from chalicelib.core.errors import Conflict, InvalidInput, NotFound
+from chalicelib.core.guideline import FILE_NAME_PATTERN, Guideline, GuidelineError, parse_guideline
+from chalicelib.core.ids import CLIENT_ID_PATTERN, new_pack_file_id
+from chalicelib.core.settings import Settings
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, absent, eq
+from chalicelib.services.stores import Stores
+from chalicelib.core.validation import parse_model
+
+_ID = re.compile(CLIENT_ID_PATTERN)
+MAX_LIST = 100
+STATUSES = ("draft", "published", "closed")
+
+
+class TargetsIn(BaseModel):
+    """Which stores a campaign is for: every store in any of the regions or clusters, plus the list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[str] = Field(default_factory=list, max_length=200)
+    clusters: list[str] = Field(default_factory=list, max_length=200)
+    stores: list[str] = Field(default_factory=list, max_length=20000)
+
+    @field_validator("regions", "clusters", "stores")
+    @classmethod
+    def _ids(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if not _ID.match(v)]
+        if bad:
+            raise ValueError(f"ids must be 1-64 letters, digits, '-' or '_': {bad[:3]}")
+        return sorted(set(values))
+
+    @model_validator(mode="after")
+    def _some(self) -> "TargetsIn":
+        if not (self.regions or self.clusters or self.stores):
+            raise ValueError("name at least one region, cluster or store")
+        return self
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    start_date: date
+    deadline: date
+    targets: TargetsIn
+    guideline: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _dates(self) -> "CampaignIn":
+        if self.deadline < self.start_date:
+            raise ValueError(f"deadline ({self.deadline}) is before start_date ({self.start_date})")
+        return self
+
+
+PACK_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class PackFileIn(BaseModel):
+    """A file of the guideline pack (an artwork or a reference photo), named as the rules name it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=FILE_NAME_PATTERN)
+    content_type: str
+
+
+def check_campaign_id(campaign_id: str) -> str:
+    if not _ID.match(campaign_id):
+        raise InvalidInput(f"campaign id {campaign_id!r} is invalid: use 1-64 letters, digits, '-' or '_'", code="invalid_id")
+    return campaign_id
+
+
+def campaign_key(campaign_id: str) -> tuple[str, str]:
+    return f"CAMPAIGN#{campaign_id}", "CAMPAIGN"
+
+
+def target_key(campaign_id: str, store_id: str) -> tuple[str, str]:
+    return f"CAMPAIGN#{campaign_id}", f"TARGET#{store_id}"
+
+
+def target_index(campaign_id: str, state: str, region: str, store_id: str) -> dict[str, str]:
+    """A target's place in gsi1: the campaign's stores by outcome state, then region."""
+    return {"gsi1pk": f"CAMPAIGN#{campaign_id}#STATE#{state}", "gsi1sk": f"{region}#{store_id}"}
+
+
+def week_of(day: str) -> str:
+    """The ISO week of a date, as 2026-W47: campaigns are weekly, and trends count by week."""
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def local_instant(day: date, zone: str, end_of_day: bool) -> str:
+    """The first (or last) moment of a day in a store's timezone, in UTC."""
+    moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=ZoneInfo(zone))
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def load_campaign(records: RecordStore, campaign_id: str) -> dict[str, Any]:
+    """The stored campaign record, or NotFound."""
+    check_campaign_id(campaign_id)
+    item = records.get(*campaign_key(campaign_id))
+    if item is None:
+        raise NotFound(f"campaign {campaign_id!r} does not exist: check the id, or create it with PUT /campaigns/{campaign_id}",
+                       code="campaign_not_found")
+    return item
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _summary(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: item[k] for k in ("campaign_id", "name", "start_date", "deadline", "targets", "guideline_version", "status")},
+        "target_count": item.get("target_count", 0),
+    }
+
+
+class Campaigns:
+    def __init__(self, records: RecordStore, blobs: BlobStore, stores: Stores, settings: Settings, counters: Any):
+        self._records = records
+        self._blobs = blobs
+        self._stores = stores
+        self._settings = settings
+        self._counters = counters  # chalicelib.services.analytics.Analytics: counts the targets on publish
+
+    # --- HQ: create, edit, publish, close ----------------------------------------------------------
+
+    def put(self, campaign_id: str, body: Any) -> tuple[dict[str, Any], bool]:
+        """Create or edit a campaign; return it and whether it was created. A changed guideline is
+        a new version (the old ones are kept). A published campaign's targets may only grow
+        (publish again to reach the added stores); a closed campaign cannot change."""
+        check_campaign_id(campaign_id)
+        campaign = parse_model(CampaignIn, body)
+        try:
+            guideline = parse_guideline(campaign.guideline).to_document()
+        except GuidelineError as err:
+            raise InvalidInput("; ".join(f"guideline.{f}: {m}" for f, m in err.problems), code="invalid_guideline") from None
+        previous = self._records.get(*campaign_key(campaign_id))
+        targets = campaign.targets.model_dump()
+        if previous:
+            self._check_edit(previous, campaign, targets)
+        now = now_iso()
+        version = (previous or {}).get("guideline_version", 0)
+        changed = previous is None or previous["guideline"] != guideline
+        if changed:
+            version += 1
+        item = {
+            **(previous or {}),
+            "pk": campaign_key(campaign_id)[0],
+            "sk": campaign_key(campaign_id)[1],
+            "gsi1pk": "CAMPAIGNS",
+            "gsi1sk": f"{campaign.start_date.isoformat()}#{campaign_id}",
+            "campaign_id": campaign_id,
+            "name": campaign.name,
+            "start_date": campaign.start_date.isoformat(),
+            "deadline": campaign.deadline.isoformat(),
+            "targets": targets,
+            "guideline": guideline,
+            "guideline_version": version,
+            "status": (previous or {}).get("status", "draft"),
+            "pack": (previous or {}).get("pack", {}),
+            "created_at": (previous or {}).get("created_at", now),
+            "updated_at": now,
+        }
+        try:
+            self._records.put(item, condition=eq("updated_at", previous["updated_at"]) if previous else absent("pk"))
+        except ConditionFailed:
+            raise Conflict("the campaign changed while you were editing it: read it again and resend") from None
+        if changed:
+            self._records.put({"pk": item["pk"], "sk": f"GUIDELINE#{version:06d}", "version": version,
+                               "guideline": guideline, "created_at": now})
+        return self._public(item), previous is None
+
+    def _check_edit(self, previous: dict[str, Any], campaign: CampaignIn, targets: dict[str, list[str]]) -> None:
+        if previous["status"] == "closed":
+            raise Conflict(f"campaign {previous['campaign_id']!r} is closed: create a new campaign instead", code="campaign_closed")
+        if previous["status"] == "published":
+            dropped = {k: sorted(set(previous["targets"][k]) - set(targets[k])) for k in targets}
+            if any(dropped.values()):
+                raise Conflict(f"a published campaign's targets can only grow; these would be dropped: {dropped}", code="targets_shrink")
+            if campaign.start_date.isoformat() != previous["start_date"] or campaign.deadline.isoformat() != previous["deadline"]:
+                raise Conflict("the dates of a published campaign are fixed (stores plan by them)", code="dates_fixed")
+
+    def add_pack_file(self, campaign_id: str, body: Any) -> dict[str, Any]:
+        """An upload link for a pack file; the storage key is the service's, not the file name.
+
+        Uploading a file under a name the pack already has replaces it (a new key, so analyses
+        running now keep reading the old file).
+        """
+        request = parse_model(PackFileIn, body)
+        if request.content_type not in PACK_TYPES:
+            raise InvalidInput(f"content_type must be one of {', '.join(PACK_TYPES)}", code="unsupported_type")
+        key = f"packs/{new_pack_file_id()}"
+        for _ in range(3):  # optimistic concurrency: another pack upload may change the map first
+            item = self.load(campaign_id)
+            if item["status"] == "closed":
+                raise Conflict(f"campaign {campaign_id!r} is closed", code="campaign_closed")
+            pack = {**item.get("pack", {}), request.name: {"key": key, "content_type": request.content_type}}
+            try:
+                self._records.update(*campaign_key(campaign_id), set={"pack": pack, "updated_at": now_iso()},
+                                     condition=eq("updated_at", item["updated_at"]))
+                break
+            except ConditionFailed:
+                continue
+        else:
+            raise Conflict("the campaign changed while adding the file: try again")
+        expires_in = self._settings.upload_expires_in
+        post = self._blobs.presigned_post(key, request.content_type, self._settings.max_upload_bytes, expires_in)
+        return {"name": request.name, "upload": {"url": post.url, "fields": post.fields}, "expires_in": expires_in}
+
+    def publish(self, campaign_id: str) -> dict[str, Any]:
+        """Check the pack, resolve the targets into stores, and open the campaign to them.
+
+        Publishing again after adding targets reaches the new stores; it is safe to repeat.
+        """
+        item = self.load(campaign_id)
+        if item["status"] == "closed":
+            raise Conflict(f"campaign {campaign_id!r} is closed", code="campaign_closed")
+        guideline = self.guideline(item)
+        missing = [name for name in guideline.pack_files()
+                   if name not in item.get("pack", {}) or not self._blobs.exists(item["pack"][name]["key"])]
+        if missing:
+            raise InvalidInput(f"the guideline pack lacks {', '.join(missing)}: upload each with POST /campaigns/{campaign_id}/pack, "
+                               "then publish again", code="pack_incomplete", status=422)
+        targets = item["targets"]
+        stores, unknown = self._stores.matching(targets["regions"], targets["clusters"], targets["stores"])
+        if unknown:
+            raise InvalidInput(f"these stores are not in the store list: {', '.join(unknown[:20])}; import them with PUT /stores first",
+                               code="unknown_stores", status=422)
+        if not stores:
+            raise InvalidInput("the targets match no store: check the regions and clusters against GET /stores",
+                               code="no_stores", status=422)
+        existing = self._target_ids(campaign_id)
+        new = [self._target(item, store) for store in stores if store["store_id"] not in existing]
+        self._counters.add_targets(item, new)
+        total = len(existing) + len(new)
+        now = now_iso()
+        self._records.update(*campaign_key(campaign_id), set={"status": "published", "target_count": total, "updated_at": now,
+                                                               "published_at": item.get("published_at", now)})
+        return {"campaign_id": campaign_id, "status": "published", "target_count": total, "new_targets": len(new),
+                "guideline_version": item["guideline_version"]}
+
+    def close(self, campaign_id: str) -> dict[str, Any]:
+        item = self.load(campaign_id)
+        if item["status"] == "draft":
+            raise Conflict(f"campaign {campaign_id!r} was never published: edit or publish it instead", code="campaign_draft")
+        if item["status"] != "closed":
+            self._records.update(*campaign_key(campaign_id), set={"status": "closed", "closed_at": now_iso(), "updated_at": now_iso()})
+        return {"campaign_id": campaign_id, "status": "closed"}
+
+    def _target(self, campaign: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
+        campaign_id, store_id, region = campaign["campaign_id"], store["store_id"], store["region"]
+        pk, sk = target_key(campaign_id, store_id)
+        return {
+            "pk": pk, "sk": sk,
+            **target_index(campaign_id, "missing", region, store_id),
+            "gsi2pk": f"STORE#{store_id}", "gsi2sk": f"{campaign['start_date']}#{campaign_id}",
+            "campaign_id": campaign_id, "store_id": store_id, "store_name": store["name"], "region": region,
+            "cluster": store.get("cluster", ""), "timezone": store["timezone"],
+            "start_date": campaign["start_date"], "week": week_of(campaign["start_date"]),
+            "starts_at": local_instant(date.fromisoformat(campaign["start_date"]), store["timezone"], end_of_day=False),
+            "deadline_at": local_instant(date.fromisoformat(campaign["deadline"]), store["timezone"], end_of_day=True),
+            "state": "missing", "version": 0,
+        }
+
+    def _target_ids(self, campaign_id: str) -> set[str]:
+        ids: set[str] = set()
+        cursor = None
+        while True:
+            page = self._records.query(f"CAMPAIGN#{campaign_id}", sk_prefix="TARGET#", limit=1000, cursor=cursor)
+            ids.update(i["store_id"] for i in page.items)
+            if not (cursor := page.cursor):
+                return ids
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def load(self, campaign_id: str) -> dict[str, Any]:
+        return load_campaign(self._records, campaign_id)
+
+    def target(self, campaign_id: str, store_id: str) -> dict[str, Any] | None:
+        return self._records.get(*target_key(campaign_id, store_id))
+
+    def visible(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
+        """The campaign, if the caller may see it: a store sees the published campaigns it is in."""
+        item = self.load(campaign_id)
+        if caller.role == "store":
+            if item["status"] == "draft" or not any(self.target(campaign_id, s) for s in caller.stores):
+                raise NotFound(f"campaign {campaign_id!r} does not exist for your store", code="campaign_not_found")
+        return item
+
+    def get(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
+        item = self.visible(caller, campaign_id)
+        links = {name: self._blobs.presigned_get(entry["key"], self._settings.link_expires_in)
+                 for name, entry in item.get("pack", {}).items()}
+        out = {**self._public(item), "pack_links": links}
+        if caller.role == "store":  # the store's own start and deadline, in its timezone
+            out["schedule"] = {s: {k: t[k] for k in ("starts_at", "deadline_at", "timezone", "state")}
+                               for s in sorted(caller.stores) if (t := self.target(campaign_id, s))}
+            out.pop("targets")
+        return out
+
+    def guideline(self, item: dict[str, Any]) -> Guideline:
+        return parse_guideline(item["guideline"])
+
+    def versions(self, caller: Caller, campaign_id: str, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        self.visible(caller, campaign_id)
+        page = self._query(f"CAMPAIGN#{campaign_id}", sk_prefix="GUIDELINE#", limit=limit, cursor=cursor, descending=True)
+        return {"versions": [{"version": v["version"], "created_at": v["created_at"], "rules": len(v["guideline"]["rules"])}
+                             for v in page.items], "cursor": page.cursor}
+
+    def version(self, caller: Caller, campaign_id: str, version: str) -> dict[str, Any]:
+        self.visible(caller, campaign_id)
+        if not (version.isascii() and version.isdigit()):
+            raise InvalidInput(f"guideline version must be a whole number, not {version!r}")
+        item = self._records.get(f"CAMPAIGN#{campaign_id}", f"GUIDELINE#{int(version):06d}")
+        if item is None:
+            raise NotFound(f"campaign {campaign_id!r} has no guideline version {version}", code="version_not_found")
+        return {"version": item["version"], "created_at": item["created_at"], "guideline": item["guideline"]}
+
+    def list(self, caller: Caller, store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        """Newest first; a store lists the published campaigns it is in (through its targets),
+        one store at a time (``store_id`` names it when the user acts for several)."""
+        if caller.role != "store":
+            page = self._query("CAMPAIGNS", index="gsi1", limit=limit, cursor=cursor, descending=True)
+            return {"campaigns": [_summary(i) for i in page.items], "cursor": page.cursor}
+        if store_id is None:
+            if len(caller.stores) != 1:
+                raise InvalidInput("you act for several stores: name one with ?store_id=", code="store_required")
+            store_id = next(iter(caller.stores))
+        caller.require_store(store_id, None)
+        page = self._query(f"STORE#{store_id}", index="gsi2", limit=limit, cursor=cursor, descending=True)
+        campaigns = []
+        for target in page.items:
+            item = self._records.get(*campaign_key(target["campaign_id"]))
+            if item and item["status"] != "draft":
+                summary = _summary(item)
+                summary.pop("targets")
+                campaigns.append({**summary, "deadline_at": target["deadline_at"], "state": target["state"]})
+        return {"campaigns": campaigns, "cursor": page.cursor}
+
+    def _query(self, pk: str, **kwargs: Any) -> Any:
+        if not 1 <= kwargs.get("limit", 50) <= MAX_LIST:
+            raise InvalidInput(f"limit must be between 1 and {MAX_LIST}")
+        try:
+            return self._records.query(pk, **kwargs)
+        except ValueError as err:
+            raise InvalidInput(str(err), code="invalid_cursor") from None
+
+    @staticmethod
+    def _public(item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **_summary(item),
+            "guideline": item["guideline"],
+            "pack": sorted(item.get("pack", {})),
+            "created_at": item["created_at"],
+            "updated_at": item["updated_at"],
+        }

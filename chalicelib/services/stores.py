@@ -1,0 +1,138 @@
+"""The store list: id, name, region, cluster and timezone, imported from JSON or CSV.
+
+Imports are upserts (a store list is updated by sending it again). Each store is one record,
+listed by id, by region (index gsi1) or by cluster (index gsi2): campaigns target them so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chalicelib.core.auth import Caller, Forbidden
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.ids import CLIENT_ID_PATTERN
+from chalicelib.storage.ports import RecordStore
+from chalicelib.core.validation import describe, problems
+
+MAX_IMPORT = 10000
+MAX_PAGE = 500
+_ID = re.compile(CLIENT_ID_PATTERN)
+
+
+class StoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: str = Field(pattern=CLIENT_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    region: str = Field(pattern=CLIENT_ID_PATTERN)
+    cluster: str = Field(default="", max_length=64)
+    timezone: str = "Europe/Rome"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Rome") from None
+        return value
+
+
+def _rows(body: str | bytes, content_type: str) -> list[Any]:
+    try:
+        text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        raise InvalidInput("the store list is not UTF-8 text: save it as UTF-8", code="invalid_encoding") from None
+    if content_type.startswith("text/csv"):
+        return list(csv.DictReader(io.StringIO(text)))
+    try:
+        rows = json.loads(text)
+    except ValueError as err:
+        raise InvalidInput(f"the body is neither valid JSON nor sent as text/csv ({err})", code="invalid_json") from None
+    if not isinstance(rows, list):
+        raise InvalidInput("send a JSON list of stores (or CSV with Content-Type: text/csv)")
+    return rows
+
+
+class Stores:
+    def __init__(self, records: RecordStore):
+        self._records = records
+
+    def import_list(self, body: str | bytes, content_type: str) -> dict[str, Any]:
+        """Validate every row first (errors name the row and field), then write them all."""
+        rows = _rows(body, content_type)
+        if not rows:
+            raise InvalidInput("the store list is empty")
+        if len(rows) > MAX_IMPORT:
+            raise InvalidInput(f"send at most {MAX_IMPORT} stores at a time")
+        stores, found = [], []
+        for index, row in enumerate(rows):
+            try:
+                stores.append(StoreIn.model_validate(row))
+            except ValidationError as err:
+                found.extend(problems(err, f"stores[{index}]"))
+        if found:
+            raise InvalidInput(describe(found[:20]), code="invalid_stores")
+        self._records.put_many([
+            {
+                "pk": "STORES", "sk": store.store_id,
+                "gsi1pk": f"REGION#{store.region}", "gsi1sk": store.store_id,
+                **({"gsi2pk": f"CLUSTER#{store.cluster}", "gsi2sk": store.store_id} if store.cluster else {}),
+                **store.model_dump(),
+            }
+            for store in stores
+        ])
+        return {"imported": len(stores)}
+
+    def get(self, store_id: str) -> dict[str, Any] | None:
+        item = self._records.get("STORES", store_id)
+        return _public(item) if item else None
+
+    def list(self, caller: Caller, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        """The stores, or a region's; a merchandiser lists only its own regions' stores."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        if region is not None and not _ID.match(region):
+            raise InvalidInput(f"region {region!r} is not a valid region id")
+        if caller.role != "hq":
+            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
+            if region is None or region not in caller.regions:
+                raise Forbidden(f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope")
+        try:
+            page = (self._records.query(f"REGION#{region}", index="gsi1", limit=limit, cursor=cursor) if region
+                    else self._records.query("STORES", limit=limit, cursor=cursor))
+        except ValueError as err:
+            raise InvalidInput(str(err), code="invalid_cursor") from None
+        return {"stores": [_public(i) for i in page.items], "cursor": page.cursor}
+
+    def matching(self, regions: list[str], clusters: list[str], store_ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every store in the regions, the clusters or the list (each once), and the listed ids
+        that are not in the store list."""
+        found: dict[str, dict[str, Any]] = {}
+        for index, partition in [("gsi1", f"REGION#{r}") for r in regions] + [("gsi2", f"CLUSTER#{c}") for c in clusters]:
+            cursor = None
+            while True:
+                page = self._records.query(partition, index=index, limit=500, cursor=cursor)
+                found.update((i["store_id"], _public(i)) for i in page.items)
+                if not (cursor := page.cursor):
+                    break
+        unknown = []
+        for store_id in store_ids:
+            if store_id not in found:
+                store = self.get(store_id)
+                if store is None:
+                    unknown.append(store_id)
+                else:
+                    found[store_id] = store
+        return sorted(found.values(), key=lambda s: s["store_id"]), unknown
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")}

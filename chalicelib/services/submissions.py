@@ -1,0 +1,188 @@
+"""Submissions: a store's photo for a campaign, from the upload link to the verdict.
+
+Status: awaiting_upload → queued (the photo is in storage) → analyzing → done | rejected | error.
+The photo goes straight to storage through a presigned POST whose key the service chooses.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.services.campaigns import Campaigns
+from chalicelib.core.auth import Caller
+from chalicelib.core.errors import Conflict, InvalidInput, NotFound
+from chalicelib.core.ids import is_submission_id, new_submission_id
+from chalicelib.core.settings import Settings
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
+from chalicelib.core.validation import parse_model
+
+# What a phone can send; the bytes are checked again on arrival (intake sniffs the real type).
+UPLOAD_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "image/webp")
+FINAL_STATUSES = ("done", "rejected")
+
+
+class RetakeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: str = Field(default="image/jpeg", min_length=1, max_length=100)
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: str = Field(min_length=1, max_length=64)
+    content_type: str = Field(min_length=1, max_length=100)
+
+
+def submission_key(submission_id: str) -> tuple[str, str]:
+    return f"SUBMISSION#{submission_id}", "SUBMISSION"
+
+
+def upload_key(submission_id: str) -> str:
+    return f"incoming/{submission_id}"
+
+
+def derived_key(submission_id: str, name: str) -> str:
+    return f"derived/{submission_id}/{name}"
+
+
+def submission_id_from_key(key: str) -> str | None:
+    prefix, _, rest = key.partition("/")
+    return rest if prefix == "incoming" and is_submission_id(rest) else None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class Submissions:
+    def __init__(self, records: RecordStore, blobs: BlobStore, campaigns: Campaigns, settings: Settings):
+        self._records = records
+        self._blobs = blobs
+        self._campaigns = campaigns
+        self._settings = settings
+
+    def resubmit(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
+        """A retake: a new submission for the same campaign and store, linked both ways."""
+        previous = self.visible(caller, submission_id)
+        request = parse_model(RetakeIn, body)
+        created = self.create(caller, previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
+                              previous_submission_id=submission_id)
+        self._records.update(*submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": now_iso()})
+        return created
+
+    def create(self, caller: Caller, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
+        request = parse_model(SubmissionIn, body)
+        if caller.role == "store":  # checked before anything is looked up: nothing leaks about other stores
+            caller.require_store(request.store_id, None)
+        campaign = self._campaigns.visible(caller, campaign_id)
+        if campaign["status"] != "published":
+            raise Conflict(f"campaign {campaign_id!r} is {campaign['status']}: photos are taken while it is published",
+                           code=f"campaign_{campaign['status']}")
+        content_type = request.content_type.lower().strip()
+        if content_type not in UPLOAD_TYPES:
+            raise InvalidInput(
+                f"content_type {request.content_type!r} is not accepted: send a photo as one of {', '.join(UPLOAD_TYPES)}",
+                code="unsupported_type",
+            )
+        target = self._campaigns.target(campaign_id, request.store_id)
+        if target is None:
+            raise InvalidInput(
+                f"store {request.store_id!r} is not one of the stores of campaign {campaign_id!r}: check the store id",
+                code="store_not_in_campaign",
+                status=422,
+            )
+        caller.require_store(request.store_id, target["region"])
+        if datetime.now(timezone.utc) < datetime.fromisoformat(target["starts_at"]):
+            raise Conflict(f"campaign {campaign_id!r} starts on {campaign['start_date']} in your store's timezone "
+                           f"({target['timezone']}): set up the window and photograph it from then", code="campaign_not_started")
+        submission_id = new_submission_id()
+        expires_in = self._settings.upload_expires_in
+        created = now_iso()
+        item = {
+            "pk": submission_key(submission_id)[0],
+            "sk": submission_key(submission_id)[1],
+            "gsi1pk": f"CAMPAIGN#{campaign_id}",
+            "gsi1sk": f"SUBMISSION#{created}#{submission_id}",
+            "submission_id": submission_id,
+            "campaign_id": campaign_id,
+            "store_id": request.store_id,
+            "content_type": content_type,
+            "status": "awaiting_upload",
+            "attempts": 0,
+            "upload_key": upload_key(submission_id),
+            "upload_expires_at": int(time.time()) + expires_in,
+            "guideline_version": campaign["guideline_version"],
+            "created_at": created,
+            "updated_at": created,
+        }
+        if previous_submission_id:
+            item["previous_submission_id"] = previous_submission_id
+        # The region is kept on the submission: the gallery lists a region's photos by index.
+        item.update(region=target["region"], gsi2pk=f"CAMPAIGN#{campaign_id}#REGION#{target['region']}", gsi2sk=item["gsi1sk"])
+        self._records.put(item)
+        post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
+        return {
+            "submission_id": submission_id,
+            "upload": {"url": post.url, "fields": post.fields},
+            "expires_in": expires_in,
+            "max_bytes": self._settings.max_upload_bytes,
+        }
+
+    def load(self, submission_id: str) -> dict[str, Any]:
+        if not is_submission_id(submission_id):
+            raise NotFound(f"submission {submission_id!r} does not exist: submission ids look like sub_01J…", code="submission_not_found")
+        item = self._records.get(*submission_key(submission_id))
+        if item is None:
+            raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
+        return item
+
+    def visible(self, caller: Caller, submission_id: str) -> dict[str, Any]:
+        """The submission, if the caller's scope covers its store; otherwise as if it did not exist."""
+        item = self.load(submission_id)
+        if not caller.may_see(item["store_id"], item.get("region")):
+            raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
+        return item
+
+    def get(self, caller: Caller, submission_id: str) -> dict[str, Any]:
+        item = self.visible(caller, submission_id)
+        if item["status"] == "awaiting_upload" and self._blobs.exists(item["upload_key"]):
+            # The photo arrived but the analyzer has not picked it up yet.
+            item = self.mark_queued(submission_id) or item
+        out = {k: item[k] for k in ("submission_id", "campaign_id", "store_id", "status", "created_at", "updated_at", "guideline_version")}
+        if item["status"] in ("rejected", "error"):
+            out["reason"] = item.get("reason", "")
+            out["reason_code"] = item.get("reason_code", "")
+        if item["status"] == "done":
+            out["result"] = item["result"]
+        out["review"] = item.get("review", {"state": "pending"})
+        out["overrides"] = item.get("overrides", {})
+        out["featured"] = bool(item.get("featured_at"))
+        for link in ("previous_submission_id", "retaken_by"):
+            if item.get(link):
+                out[link] = item[link]
+        out["images"] = self._image_links(item)
+        return out
+
+    def mark_queued(self, submission_id: str) -> dict[str, Any] | None:
+        try:
+            return self._records.update(
+                *submission_key(submission_id),
+                set={"status": "queued", "updated_at": now_iso()},
+                condition=eq("status", "awaiting_upload"),
+            )
+        except ConditionFailed:
+            return None
+
+    def _image_links(self, item: dict[str, Any]) -> dict[str, str]:
+        expires = self._settings.link_expires_in
+        links: dict[str, str] = {}
+        if item["status"] != "awaiting_upload":
+            links["original"] = self._blobs.presigned_get(item["upload_key"], expires)
+        for name, key in (item.get("derived") or {}).items():
+            links[name] = self._blobs.presigned_get(key, expires)
+        return links

@@ -1,0 +1,386 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright), against the local server:
+a store signs in from its link, uploads from a phone and sees its verdict; a merchandiser filters
+its region's gallery, opens the photo, overrides a rule, rejects with a comment and features the
+window; the store sees the decision and the showcase; without a token the pages ask to sign in.
+Screenshots go to tests/artifacts/ (look at them)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from chalicelib.local.server import LocalService
+from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from tests.support.helpers import campaign_body, http_session, token
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# As the machine's notes say: without the background-networking switches Chromium keeps trying
+# hosts this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+# Every control must have an accessible name: a <label>, aria-label, or its own text.
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim()
+                  && !(el.closest('label') && el.closest('label').textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 80))"""
+
+
+# WCAG 2 contrast of every visible piece of text against the background it sits on (the nearest
+# ancestor with an opaque background); disabled controls are exempt, as WCAG allows.
+LOW_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('[hidden]') || el.disabled || !el.offsetParent) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+STORES = [
+    {"store_id": "S001", "name": "Milano Duomo", "region": "north", "timezone": "Europe/Rome"},
+    {"store_id": "S002", "name": "Roma Corso", "region": "centre", "timezone": "Europe/Rome"},
+]
+
+
+@pytest.fixture
+def server(local_env):
+    """The local server with two stores in two regions and the campaign "autumn" published to both
+    (as HQ, over HTTP); helpers.token() signs with this server's key (the same data folder)."""
+    with LocalService("127.0.0.1", 0) as service:
+        publish(service, "autumn", campaign_body(("S001", "S002")))
+        yield service
+
+
+def publish(server, campaign_id: str, body: dict) -> None:
+    hq = http_session("hq")
+    assert hq.put(f"{server.url}/stores", json=STORES, timeout=10).status_code == 200
+    created = hq.put(f"{server.url}/campaigns/{campaign_id}", json=body, timeout=10)
+    assert created.status_code in (200, 201), created.text
+    published = hq.post(f"{server.url}/campaigns/{campaign_id}/publish", timeout=10)
+    assert published.status_code == 200, published.text
+
+
+def sign_in(page, server, path: str, role: str, **scope) -> None:
+    """Open a page through a sign-in link, as `make run` prints them and HQ sends them."""
+    page.goto(f"{server.url}{path}#token={token(role, **scope)}")
+
+
+def phone(browser, locale: str = "en-GB"):
+    return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale=locale, timezone_id="Europe/Rome")
+
+
+def desktop(browser, locale: str = "en-GB"):
+    return browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale, timezone_id="Europe/Rome")
+
+
+def submit_photo(server, store: str, seed: int = 5, campaign: str = "autumn") -> str:
+    """A store's photo through the API and the signed upload link, analysed; its id."""
+    created = http_session("store", stores=(store,)).post(f"{server.url}/campaigns/{campaign}/submissions",
+                                                          json={"store_id": store, "content_type": "image/jpeg"}, timeout=10)
+    assert created.status_code == 201, created.text
+    upload = created.json()["upload"]
+    photo = to_jpeg(window_photo(seed=seed, size=(1600, 1200)))
+    sent = requests.post(upload["url"], data=upload["fields"], files={"file": ("w.jpg", photo, "image/jpeg")}, timeout=30)
+    assert sent.status_code in (200, 201, 204), sent.text
+    wait_until_analysed(server, created.json()["submission_id"])
+    return created.json()["submission_id"]
+
+
+def wait_until_analysed(server, submission_id: str, timeout: float = 30) -> None:
+    hq = http_session("hq")
+    deadline = time.time() + timeout
+    while hq.get(f"{server.url}/submissions/{submission_id}", timeout=10).json()["status"] not in ("done", "rejected", "error"):
+        assert time.time() < deadline, "the analysis did not finish"
+        time.sleep(0.2)
+
+
+def gallery_cards(server) -> list[dict]:
+    return http_session("hq").get(f"{server.url}/campaigns/autumn/submissions", timeout=10).json()["submissions"]
+
+
+def submission(server, submission_id: str) -> dict:
+    return http_session("hq").get(f"{server.url}/submissions/{submission_id}", timeout=10).json()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    # From the top: a page scrolled to its verdict would draw the sticky header half-way down.
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def check_page(page) -> None:
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    assert page.evaluate(LOW_CONTRAST) == []
+
+
+def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, server, tmp_path):
+    photo = tmp_path / "window.jpg"
+    photo.write_bytes(to_jpeg(window_photo(seed=3, size=(2400, 1800))))
+
+    # The store, on a phone, opens its sign-in link: the token leaves the address bar.
+    store = phone(browser).new_page()
+    sign_in(store, server, "/", "store", stores=("S001",))
+    store.wait_for_selector("#campaign option", state="attached")
+    assert "token" not in store.url
+    assert store.text_content("#who") == "store-S001 · Store"
+    assert store.inner_text("#store-one") == "Store S001"
+    assert "Deadline: 8 November 2099 at 23:59" in store.inner_text("#campaign-info")
+    assert "No photo sent yet" in store.inner_text("#campaign-info")
+    store.set_input_files("#photo", str(photo))
+    check_page(store)
+    store.get_by_role("button", name="Send photo").click()
+    store.wait_for_selector("#verdict:not([hidden])", timeout=60000)
+    assert "follows the guideline" in store.inner_text("#verdict-badge")
+    assert store.locator("#verdict-rules li").count() == 3
+    shot(store, "store-verdict")
+
+    # The merchandiser of the north, on a desktop: its region's photos, open, override, reject.
+    desk = desktop(browser)
+    gallery = desk.new_page()
+    sign_in(gallery, server, "/gallery?campaign=autumn", "merchandiser", regions=("north",), username="Giulia")
+    gallery.wait_for_selector(".tile img")
+    assert gallery.input_value("#f-region") == "north"
+    assert gallery.locator(".tile").count() == 1
+    assert gallery.inner_text("#who") == "Giulia · Merchandiser"
+    check_page(gallery)
+    shot(gallery, "gallery")
+    gallery.locator(".tile a").first.click()
+    gallery.wait_for_selector("#rules tr")
+    assert gallery.inner_text("#signed-as") == "Your decisions are signed as Giulia."
+    gallery.get_by_label("Your verdict on level").select_option("fail")
+    gallery.wait_for_function("document.getElementById('review-state').textContent.includes('saved')")
+    gallery.get_by_label("Comment for the store").fill("The poster is crooked: straighten it.")
+    gallery.get_by_role("button", name="Reject").click()
+    gallery.wait_for_function("document.getElementById('history').children.length >= 3")
+    gallery.get_by_role("button", name="Feature in the showcase").click()
+    gallery.wait_for_selector("text=Remove from the showcase")
+    assert "Giulia" in gallery.inner_text("#history")
+    check_page(gallery)
+    shot(gallery, "review")
+
+    # The store sees the decision and the showcase (still signed in: the token is kept).
+    store.reload()
+    store.wait_for_selector("#news-list li >> text=Rejected by the merchandiser")
+    assert "straighten it" in store.inner_text("#news-list")
+    assert store.evaluate(LOW_CONTRAST) == []
+    store.wait_for_selector("#showcase-list img")
+    shot(store, "store-decision")
+
+    status = submission(server, gallery_cards(server)[0]["submission_id"])
+    assert status["review"]["state"] == "rejected" and status["review"]["by"] == "Giulia"
+    assert status["overrides"]["level"] == {**status["overrides"]["level"], "model": "pass", "reviewer": "fail"}
+
+
+def test_without_a_token_the_pages_ask_to_sign_in_and_a_pasted_token_signs_in(browser, server):
+    page = phone(browser).new_page()
+    page.goto(server.url + "/")
+    page.wait_for_selector("#session-panel")
+    assert page.inner_text("#session-panel h1") == "Sign in"
+    assert "sign-in link" in page.inner_text("#session-panel")
+    assert page.locator("#pick").is_hidden() and page.locator("#sign-out").is_hidden()
+    check_page(page)
+    shot(page, "sign-in")
+
+    page.get_by_label("Or paste your sign-in token").fill("not a token")
+    page.get_by_role("button", name="Sign in").click()
+    assert "not a sign-in token" in page.inner_text("#sign-in-error")
+    page.get_by_label("Or paste your sign-in token").fill(token("store", stores=("S001",)))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#campaign option", state="attached")
+    assert page.inner_text("#campaign") == "Autumn 2026"
+    assert page.locator("#session-panel").count() == 0
+
+    # Signing out brings the panel back; so does an expired token, or one the server refuses.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector("#session-panel")
+    assert "signed out" in page.inner_text("#sign-in-reason")
+    page.reload()
+    page.wait_for_selector("#session-panel")
+    # (a link opened in a tab already on the page changes only the fragment: the page starts again)
+    page.goto(f"{server.url}/#token={token('store', stores=('S001',), hours=-1)}")
+    page.wait_for_selector("#sign-in-reason >> text=Your sign-in has expired")
+    assert "token" not in page.url
+    forged = token("store", stores=("S002",))[:-4] + "AAAA"
+    page.goto(f"{server.url}/#token={forged}")
+    page.wait_for_selector("#sign-in-reason >> text=did not accept your sign-in")
+    assert "not valid here" in page.inner_text("#sign-in-reason")
+
+    # The desktop pages too: the gallery asks to sign in, and a pasted link works as well.
+    desk = desktop(browser).new_page()
+    desk.goto(server.url + "/gallery?campaign=autumn")
+    desk.wait_for_selector("#session-panel")
+    check_page(desk)
+    shot(desk, "sign-in-desktop")
+    desk.get_by_label("Or paste your sign-in token").fill(f"{server.url}/gallery#token={token('hq')}")
+    desk.get_by_role("button", name="Sign in").click()
+    desk.wait_for_selector("#gallery-state >> text=0 photos")
+    assert desk.input_value("#f-campaign") == "autumn"
+
+
+def test_a_store_sees_only_its_own_stores_campaigns(browser, server):
+    publish(server, "spring", {**campaign_body(("S002",)), "name": "Spring 2027"})
+    page = phone(browser).new_page()
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#campaign option", state="attached")
+    assert page.locator("#campaign option").all_inner_texts() == ["Autumn 2026"]
+    other = phone(browser).new_page()
+    sign_in(other, server, "/", "store", stores=("S002",))
+    other.wait_for_function("document.querySelectorAll('#campaign option').length === 2")
+    assert sorted(other.locator("#campaign option").all_inner_texts()) == ["Autumn 2026", "Spring 2027"]
+    # A store on the gallery is sent to its own page, not shown an error.
+    other.goto(server.url + "/gallery")
+    other.wait_for_selector("#session-panel")
+    assert "for merchandisers and HQ" in other.inner_text("#session-panel")
+    other.get_by_role("link", name="Open the store page").click()
+    other.wait_for_selector("#campaign option", state="attached")
+
+
+def test_a_merchandisers_gallery_shows_its_region(browser, server):
+    submit_photo(server, "S001")
+    submit_photo(server, "S002")
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/gallery?campaign=autumn&region=centre", "merchandiser", regions=("north",))
+    page.wait_for_selector(".tile")
+    # Not its region: the page falls back to its own, the only one it may choose.
+    assert page.locator("#f-region option").all_inner_texts() == ["north"]
+    assert page.locator(".tile strong").all_inner_texts() == ["S001"]
+    assert "region=north" in page.url
+
+    sign_in(page, server, "/gallery?campaign=autumn", "merchandiser", regions=("north", "centre"))
+    page.wait_for_selector(".tile")
+    assert page.locator("#f-region option").all_inner_texts() == ["centre", "north"]
+    page.select_option("#f-region", "centre")
+    page.wait_for_function("[...document.querySelectorAll('.tile strong')].map((e) => e.textContent).join() === 'S002'")
+    assert "region=centre" in page.url
+
+    # HQ: all regions, or one.
+    sign_in(page, server, "/gallery?campaign=autumn", "hq")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 2")
+    assert page.locator("#f-region option").all_inner_texts() == ["All regions", "centre", "north"]
+    page.select_option("#f-region", "north")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 1")
+    check_page(page)
+    shot(page, "gallery-hq")
+
+    # A refusal from the server is a message on the page, not a broken page.
+    page.route("**/campaigns/autumn/submissions?*", lambda route: route.fulfill(
+        status=403, content_type="application/json",
+        body='{"error": {"code": "out_of_scope", "message": "not your region"}}'))
+    page.select_option("#f-region", "centre")
+    page.wait_for_selector("#gallery-state >> text=Your account may not do this: not your region")
+
+    # On a phone the gallery still reads.
+    small = phone(browser).new_page()
+    sign_in(small, server, "/gallery?campaign=autumn", "merchandiser", regions=("north",))
+    small.wait_for_selector(".tile img")
+    check_page(small)
+    shot(small, "gallery-phone")
+    small.locator(".tile a").first.click()
+    small.wait_for_selector("#rules tr")
+    check_page(small)
+    shot(small, "review-phone")
+
+
+def test_the_contrast_check_finds_low_contrast(browser, server):
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:#bbb;background:#fff\">faint</p>')")
+    assert any('"faint"' in found for found in page.evaluate(LOW_CONTRAST))
+
+
+def test_the_pages_speak_italian_to_an_italian_browser(browser, server):
+    context = phone(browser, locale="it-IT")
+    panel = context.new_page()
+    panel.goto(server.url + "/")
+    panel.wait_for_selector("#session-panel")
+    assert panel.inner_text("#session-panel h1") == "Accedi"
+    assert "link di accesso" in panel.inner_text("#session-panel")
+    page = context.new_page()
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#campaign option", state="attached")
+    assert page.inner_text("h1") == "La foto della tua vetrina"
+    assert page.text_content("#who") == "store-S001 · Negozio"
+    assert "Scadenza: 8 novembre 2099" in page.inner_text("#campaign-info")
+    page.get_by_role("button", name="English").click()
+    assert page.inner_text("h1") == "Your window photo"
+    assert page.inner_text("#sign-out") == "Sign out"
+
+
+def test_a_reviewer_clears_the_queue_with_the_keyboard(browser, server):
+    for store in ("S001", "S002"):
+        submit_photo(server, store)
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/gallery?campaign=autumn", "hq", username="Marco")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 2")
+    page.locator(".tile a").first.click()
+    page.wait_for_selector("#rules tr")
+    first = page.url
+    page.keyboard.press("a")  # approve
+    page.wait_for_function("document.getElementById('review-state').textContent === 'Approved.'")
+    page.keyboard.press("j")  # next photo
+    page.wait_for_url(lambda url: url != first)
+    page.wait_for_selector("#rules tr")
+    page.keyboard.press("r")  # reject
+    page.wait_for_function("document.getElementById('review-state').textContent.startsWith('Rejected')")
+    reviews = [submission(server, c["submission_id"])["review"] for c in gallery_cards(server)]
+    assert sorted(r["state"] for r in reviews) == ["approved", "rejected"]
+    assert {r["by"] for r in reviews} == {"Marco"}
+
+
+def test_a_store_retakes_a_blurry_photo_and_the_retake_is_linked(browser, server, tmp_path):
+    blurry, sharp = tmp_path / "blurry.jpg", tmp_path / "sharp.jpg"
+    blurry.write_bytes(to_jpeg(window_photo(seed=4, size=(2400, 1800), blur_sigma=6.0)))
+    sharp.write_bytes(to_jpeg(window_photo(seed=4, size=(2400, 1800))))
+    page = phone(browser).new_page()
+    sign_in(page, server, "/", "store", stores=("S002",))
+    page.wait_for_selector("#campaign option", state="attached")
+    assert page.inner_text("#store-one") == "Store S002"
+    page.set_input_files("#photo", str(blurry))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict:not([hidden])", timeout=60000)
+    shot(page, "store-retake")
+    assert page.inner_text("#verdict-badge") == "Please take the photo again"
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Take a new photo").click()
+    chooser.value.set_files(str(sharp))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge >> text=follows the guideline", timeout=60000)
+    [new, old] = gallery_cards(server)
+    assert submission(server, new["submission_id"])["previous_submission_id"] == old["submission_id"]
