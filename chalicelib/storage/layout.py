@@ -1,0 +1,238 @@
+"""Where everything is stored: every record key, index key and blob prefix, in one place.
+
+The record store holds items keyed by (pk, sk) with two secondary indexes, ``gsi1`` and ``gsi2``,
+on the attributes ``<index>pk`` / ``<index>sk`` (an item without an index's pk is not in that
+index). Services build keys with these functions and nothing else writes a key string, so the
+layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
+
+| pk | sk | gsi1 (pk / sk) | gsi2 (pk / sk) |
+|---|---|---|---|
+| ``CAMPAIGN#<c>`` | ``CAMPAIGN`` | ``CAMPAIGNS`` / ``<start>#<c>`` | |
+| ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | |
+| ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` |
+| ``STORE#<s>`` | ``STORE`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
+| ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
+| ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
+| ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
+| ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
+| ``EXPORT#<id>`` | ``EXPORT`` | | |
+| ``OUTBOX`` | ``<at>#<n>`` | ``OUTBOX#<store>`` / ``<at>`` | |
+
+Blobs: ``incoming/<submission>`` (the uploaded photo; the bucket notifies the analysis queue of
+this prefix only), ``derived/<submission>/<name>.jpg`` (normalised, thumbnail, overlay),
+``packs/<file id>`` (campaign pack files), ``exports/<export>.csv``.
+
+Pure data and string functions: imported by the services, the adapters, the infrastructure and
+the tests alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# --- the table ----------------------------------------------------------------------------------
+
+INDEXES = ("gsi1", "gsi2")
+INDEX_ATTRIBUTES = tuple(f"{index}{part}" for index in INDEXES for part in ("pk", "sk"))
+KEY_ATTRIBUTES = ("pk", "sk", *INDEX_ATTRIBUTES)
+
+# The table's shape in DynamoDB's terms; the DynamoDB adapter and the infrastructure (infra/) build
+# the table from this, the SQLite adapter its columns from INDEXES.
+TABLE_KEY_SCHEMA: dict[str, Any] = {
+    "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in KEY_ATTRIBUTES],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": index,
+            "KeySchema": [
+                {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for index in INDEXES
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+Key = tuple[str, str]
+
+
+def without_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the API shows it: without its table and index keys."""
+    return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}
+
+
+# --- campaigns, their guideline versions and targets ---------------------------------------------
+
+CAMPAIGNS = "CAMPAIGNS"  # gsi1 partition of every campaign, by start date
+GUIDELINE_PREFIX = "GUIDELINE#"
+TARGET_PREFIX = "TARGET#"
+
+
+def campaign_key(campaign_id: str) -> Key:
+    return f"CAMPAIGN#{campaign_id}", "CAMPAIGN"
+
+
+def campaign_index(campaign_id: str, start_date: str) -> dict[str, str]:
+    """A campaign's place in gsi1: all campaigns, by start date."""
+    return {"gsi1pk": CAMPAIGNS, "gsi1sk": f"{start_date}#{campaign_id}"}
+
+
+def guideline_key(campaign_id: str, version: int) -> Key:
+    return f"CAMPAIGN#{campaign_id}", f"{GUIDELINE_PREFIX}{version:06d}"
+
+
+def target_key(campaign_id: str, store_id: str) -> Key:
+    return f"CAMPAIGN#{campaign_id}", f"{TARGET_PREFIX}{store_id}"
+
+
+def target_state_partition(campaign_id: str, state: str) -> str:
+    """gsi1: a campaign's targets in one outcome state, by region then store."""
+    return f"CAMPAIGN#{campaign_id}#STATE#{state}"
+
+
+def target_state_index(campaign_id: str, state: str, region: str, store_id: str) -> dict[str, str]:
+    return {"gsi1pk": target_state_partition(campaign_id, state), "gsi1sk": f"{region}#{store_id}"}
+
+
+def store_campaigns_partition(store_id: str) -> str:
+    """gsi2: a store's targets (the campaigns it is in), by campaign start."""
+    return f"STORE#{store_id}"
+
+
+def store_campaigns_index(store_id: str, start_date: str, campaign_id: str) -> dict[str, str]:
+    return {"gsi2pk": store_campaigns_partition(store_id), "gsi2sk": f"{start_date}#{campaign_id}"}
+
+
+# --- stores ----------------------------------------------------------------------------------------
+
+
+def store_key(store_id: str) -> Key:
+    return f"STORE#{store_id}", "STORE"
+
+
+def region_partition(region: str) -> str:
+    """gsi1: a region's stores, by id."""
+    return f"REGION#{region}"
+
+
+def cluster_partition(cluster: str) -> str:
+    """gsi2: a cluster's stores, by id."""
+    return f"CLUSTER#{cluster}"
+
+
+def store_index(store_id: str, region: str, cluster: str | None) -> dict[str, str]:
+    index = {"gsi1pk": region_partition(region), "gsi1sk": store_id}
+    if cluster:
+        index.update(gsi2pk=cluster_partition(cluster), gsi2sk=store_id)
+    return index
+
+
+# --- submissions and their audit trail ---------------------------------------------------------------
+
+SUBMISSION_PREFIX = "SUBMISSION#"
+AUDIT_PREFIX = "AUDIT#"
+
+
+def submission_key(submission_id: str) -> Key:
+    return f"{SUBMISSION_PREFIX}{submission_id}", "SUBMISSION"
+
+
+def campaign_submissions_partition(campaign_id: str) -> str:
+    """gsi1: a campaign's submissions, newest last (sk starts with SUBMISSION_PREFIX)."""
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def region_submissions_partition(campaign_id: str, region: str) -> str:
+    """gsi2: one region's submissions of a campaign (the gallery of a merchandiser)."""
+    return f"CAMPAIGN#{campaign_id}#REGION#{region}"
+
+
+def submission_index(campaign_id: str, created_at: str, submission_id: str) -> dict[str, str]:
+    return {"gsi1pk": campaign_submissions_partition(campaign_id), "gsi1sk": f"{SUBMISSION_PREFIX}{created_at}#{submission_id}"}
+
+
+def submission_region_index(campaign_id: str, region: str, gsi1sk: str) -> dict[str, str]:
+    return {"gsi2pk": region_submissions_partition(campaign_id, region), "gsi2sk": gsi1sk}
+
+
+def audit_sk(at: str, nonce: str) -> str:
+    return f"{AUDIT_PREFIX}{at}#{nonce}"
+
+
+# --- HQ's counters -----------------------------------------------------------------------------------
+
+ALL = "ALL"
+WEEKS_ALL = "AGG#WEEKS#ALL"
+
+
+def campaign_aggregates_partition(campaign_id: str) -> str:
+    return f"AGG#CAMPAIGN#{campaign_id}"
+
+
+def region_sk(region: str) -> str:
+    return f"REGION#{region}"
+
+
+def weeks_partition(region: str | None = None) -> str:
+    return f"AGG#WEEKS#REGION#{region}" if region else WEEKS_ALL
+
+
+def aggregate_keys(campaign_id: str, region: str, week: str) -> list[Key]:
+    """The counters one result of a campaign adds to: the campaign, its region, the week network-wide
+    and the week in the region."""
+    return [(campaign_aggregates_partition(campaign_id), ALL), (campaign_aggregates_partition(campaign_id), region_sk(region)),
+            (WEEKS_ALL, week), (weeks_partition(region), week)]
+
+
+# --- jobs and events -------------------------------------------------------------------------------
+
+
+def export_key(export_id: str) -> Key:
+    return f"EXPORT#{export_id}", "EXPORT"
+
+
+OUTBOX = "OUTBOX"  # the partition of every event (local backend), newest last
+
+
+def outbox_sk(at: str, nonce: str) -> str:
+    return f"{at}#{nonce}"
+
+
+def outbox_index(store_id: str, at: str) -> dict[str, str]:
+    """gsi1: one store's events, so a store's page reads only its own."""
+    return {"gsi1pk": outbox_store_partition(store_id), "gsi1sk": at}
+
+
+def outbox_store_partition(store_id: str) -> str:
+    return f"OUTBOX#{store_id}"
+
+
+# --- blobs -------------------------------------------------------------------------------------------
+
+UPLOAD_PREFIX = "incoming/"  # the uploaded photos: the bucket notifies the analysis queue of these only
+DERIVED_PREFIX = "derived/"
+PACK_PREFIX = "packs/"
+EXPORT_PREFIX = "exports/"
+BLOB_PREFIXES = (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+
+
+def upload_key(submission_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{submission_id}"
+
+
+def submission_id_from_upload_key(key: str) -> str | None:
+    return key[len(UPLOAD_PREFIX):] if key.startswith(UPLOAD_PREFIX) else None
+
+
+def derived_key(submission_id: str, name: str) -> str:
+    return f"{DERIVED_PREFIX}{submission_id}/{name}"
+
+
+def pack_key(file_id: str) -> str:
+    return f"{PACK_PREFIX}{file_id}"
+
+
+def export_blob_key(export_id: str) -> str:
+    return f"{EXPORT_PREFIX}{export_id}.csv"
