@@ -510,7 +510,7 @@ class Naive:
         return {"campaigns": {c["campaign_id"]: self._state(sub) for c, _, sub in rows}, "total": self._counts(rows)}
 
     def agreement(self, campaign_id: str | None = None) -> dict[str, Any]:
-        from chalicelib.services.analytics import MIN_LABELS, suggest_threshold  # the threshold finder on the naive histogram
+        from chalicelib.services.analytics.thresholds import MIN_LABELS, suggest_threshold  # the threshold finder on the naive histogram
 
         stores = self._stores()
         campaigns = [c for c in self._campaigns() if campaign_id is None or c["campaign_id"] == campaign_id]
@@ -747,7 +747,7 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
     from datetime import timedelta
 
     from chalicelib.services.analytics import Analytics
-    from chalicelib.services.campaigns import week_of
+    from chalicelib.core.clock import iso_week as week_of
     from chalicelib.storage.sqlite_records import SQLiteRecordStore
 
     source = SQLiteRecordStore(data_dir / "records.sqlite3")

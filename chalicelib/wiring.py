@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from chalicelib.services.analytics import Analytics
+from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
 from chalicelib.services.review import Review
@@ -29,6 +29,7 @@ class Services:
     stores: Stores
     submissions: Submissions
     review: Review
+    counters: Counters
     analytics: Analytics
     jobs: Jobs
 
@@ -38,13 +39,14 @@ def build_services(settings: Settings) -> Services:
         blobs, records, queue, events = _aws_adapters(settings)
     else:
         blobs, records, queue, events = _local_adapters(settings)
-    analytics = Analytics(records)
+    counters = Counters(records)
     stores = Stores(records)
-    campaigns = Campaigns(records, blobs, stores, settings, analytics)
+    campaigns = Campaigns(records, blobs, stores, settings, counters)
     submissions = Submissions(records, blobs, campaigns, settings)
-    review = Review(records, blobs, campaigns, submissions, events, analytics, settings.link_expires_in)
+    review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
     jobs = Jobs(records, blobs, queue, campaigns, settings)
-    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, analytics, jobs)
+    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
+                    Analytics(records), jobs)
 
 
 def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:

@@ -19,18 +19,18 @@ import secrets
 import time
 from typing import Any, Callable
 
-from chalicelib.services.analytics import Analytics
+from chalicelib.services.analytics import Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.analyzer.observability import metric, working_on
 from chalicelib.core.settings import Settings
 from chalicelib.storage.notifications import created_keys
 from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
-from chalicelib.services.submissions import FINAL_STATUSES, derived_key, now_iso, submission_id_from_key, submission_key
+from chalicelib.core.clock import now_iso
+from chalicelib.core.vocabulary import CLAIMABLE_STATUSES, FINAL_STATUSES
+from chalicelib.services.submissions import submission_id_from_key
+from chalicelib.storage.layout import derived_key, submission_key
 
 log = logging.getLogger(__name__)
-
-CLAIMABLE = ("awaiting_upload", "queued", "error")
-
 
 def _default_analyse(photo: bytes, guideline: Any, pack: Any) -> Any:
     # Imported here: the API functions never load the image stack.
@@ -74,10 +74,10 @@ class UploadProcessor:
         settings: Settings,
         analyse: Callable[[bytes, Any, Any], Any] = _default_analyse,
         events: EventPublisher | None = None,
-        analytics: Analytics | None = None,
+        counters: Counters | None = None,
     ):
         self._events = events
-        self._analytics = analytics  # HQ's counters, kept as results are written
+        self._counters = counters  # HQ's counters, kept as results are written
         self._records = records
         self._blobs = blobs
         self._campaigns = campaigns
@@ -120,7 +120,7 @@ class UploadProcessor:
                 sk,
                 set={"status": "analyzing", "lease_token": token, "lease_until": now + self._settings.lease_seconds, "updated_at": now_iso()},
                 add={"attempts": 1},
-                condition=one_of("status", CLAIMABLE) | (eq("status", "analyzing") & lt("lease_until", now)),
+                condition=one_of("status", CLAIMABLE_STATUSES) | (eq("status", "analyzing") & lt("lease_until", now)),
             )
         except ConditionFailed:
             log.info("%s is being analysed by another worker, or is finished", submission_id)
@@ -170,8 +170,8 @@ class UploadProcessor:
         return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
 
     def _count(self, item: dict[str, Any]) -> None:
-        if self._analytics is not None:
-            self._analytics.record(item)
+        if self._counters is not None:
+            self._counters.record(item)
 
     def _finish(self, pk: str, sk: str, token: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Write the outcome if the claim is still ours (and return the submission); None if
@@ -219,4 +219,4 @@ def processor_for(services: Any) -> UploadProcessor:
 
     default_models().verify(list(BUNDLED_MODELS))
     return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events,
-                           analytics=services.analytics)
+                           counters=services.counters)

@@ -23,6 +23,8 @@ from chalicelib.services import campaigns
 from chalicelib.services import review
 from chalicelib.services import stores
 from chalicelib.core.auth import PERMISSIONS
+from chalicelib.core.vocabulary import CAMPAIGN_STATUSES, OUTCOME_STATES
+from chalicelib.core.vocabulary import REVIEW_STATES as REVIEW_STATES_
 from chalicelib.services.campaigns import CampaignIn, PackFileIn
 from chalicelib.core.guideline import NAMED_ZONES, RULE_TYPES, Guideline
 from chalicelib.core.ids import CLIENT_ID_PATTERN, SUBMISSION_ID
@@ -134,7 +136,7 @@ ERROR = obj(["error"], {"error": obj(["code", "message"], {
     "message": {**STRING, "description": "what went wrong and what to fix"},
 })}, "The one error format of the API.")
 
-STATES = list(analytics.STATES)
+STATES = list(OUTCOME_STATES)
 RATES = obj(
     ["targeted", "submitted", "states", "compliance_rate", "submission_rate", "on_time_rate", "mean_score"],
     {
@@ -194,7 +196,7 @@ RESULT = obj(["verdict", "score", "rules"], {
     "timings_ms": {"type": "object"},
     "guideline_version": INTEGER,
 })
-REVIEW_STATES = ["pending", *review.REVIEW_STATES.values()]
+REVIEW_STATES = list(REVIEW_STATES_)
 REVIEW = obj(["state"], {
     "state": {"type": "string", "enum": REVIEW_STATES},
     "by": STRING, "at": TIMESTAMP, "comment": STRING,
@@ -210,7 +212,7 @@ UPLOAD = obj(["url", "fields"], {
     "url": {**STRING, "description": "POST a form here: the fields, then the file as the field 'file'"},
     "fields": {"type": "object", "additionalProperties": STRING},
 })
-CAMPAIGN_STATUS = {"type": "string", "enum": list(campaigns.STATUSES)}
+CAMPAIGN_STATUS = {"type": "string", "enum": list(CAMPAIGN_STATUSES)}
 TARGETS_OUT = obj(["regions", "clusters", "stores"], {k: array(STRING) for k in ("regions", "clusters", "stores")})
 SUMMARY_PROPERTIES: dict[str, Schema] = {
     "campaign_id": STRING, "name": STRING, "start_date": DATE, "deadline": DATE,

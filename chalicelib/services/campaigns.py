@@ -4,34 +4,38 @@ Life: ``draft`` (HQ edits it and uploads the pack) → ``published`` (the target
 submit) → ``closed`` (no more photos). Targets are regions, clusters and/or a list of stores; on
 publish they are resolved against the store list into one *target* record per store, holding
 that store's start and deadline as instants of its own timezone and, later, its outcome
-(chalicelib.services.analytics). Every guideline change is kept as a numbered version, and every result
+(chalicelib.services.analytics.counters). Every guideline change is kept as a numbered version, and every result
 records the version it was judged by.
 
-Records, under ``pk = CAMPAIGN#<id>``: ``CAMPAIGN`` (the campaign), ``GUIDELINE#<version>``,
-``TARGET#<store>`` (indexed by outcome state in gsi1 and by store in gsi2).
+Records: the campaign, its guideline versions and its targets (keys: chalicelib.storage.layout).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.core import clock
 from chalicelib.core.auth import Caller
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.guideline import FILE_NAME_PATTERN, Guideline, GuidelineError, parse_guideline
 from chalicelib.core.ids import CLIENT_ID_PATTERN, new_pack_file_id
 from chalicelib.core.settings import Settings
-from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, absent, eq
-from chalicelib.services.stores import Stores
 from chalicelib.core.validation import parse_model
+from chalicelib.services.paging import query_page
+from chalicelib.services.stores import Stores
+from chalicelib.storage import layout
+from chalicelib.storage.layout import campaign_key, target_key
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, absent, eq
+
+if TYPE_CHECKING:  # the counters read campaigns: imported for the type only
+    from chalicelib.services.analytics import Counters
 
 _ID = re.compile(CLIENT_ID_PATTERN)
 MAX_LIST = 100
-STATUSES = ("draft", "published", "closed")
 
 
 class TargetsIn(BaseModel):
@@ -92,31 +96,6 @@ def check_campaign_id(campaign_id: str) -> str:
     return campaign_id
 
 
-def campaign_key(campaign_id: str) -> tuple[str, str]:
-    return f"CAMPAIGN#{campaign_id}", "CAMPAIGN"
-
-
-def target_key(campaign_id: str, store_id: str) -> tuple[str, str]:
-    return f"CAMPAIGN#{campaign_id}", f"TARGET#{store_id}"
-
-
-def target_index(campaign_id: str, state: str, region: str, store_id: str) -> dict[str, str]:
-    """A target's place in gsi1: the campaign's stores by outcome state, then region."""
-    return {"gsi1pk": f"CAMPAIGN#{campaign_id}#STATE#{state}", "gsi1sk": f"{region}#{store_id}"}
-
-
-def week_of(day: str) -> str:
-    """The ISO week of a date, as 2026-W47: campaigns are weekly, and trends count by week."""
-    year, week, _ = date.fromisoformat(day).isocalendar()
-    return f"{year:04d}-W{week:02d}"
-
-
-def local_instant(day: date, zone: str, end_of_day: bool) -> str:
-    """The first (or last) moment of a day in a store's timezone, in UTC."""
-    moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc).isoformat()
-
-
 def load_campaign(records: RecordStore, campaign_id: str) -> dict[str, Any]:
     """The stored campaign record, or NotFound."""
     check_campaign_id(campaign_id)
@@ -127,10 +106,6 @@ def load_campaign(records: RecordStore, campaign_id: str) -> dict[str, Any]:
     return item
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
 def _summary(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: item[k] for k in ("campaign_id", "name", "start_date", "deadline", "targets", "guideline_version", "status")},
@@ -139,12 +114,12 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class Campaigns:
-    def __init__(self, records: RecordStore, blobs: BlobStore, stores: Stores, settings: Settings, counters: Any):
+    def __init__(self, records: RecordStore, blobs: BlobStore, stores: Stores, settings: Settings, counters: Counters):
         self._records = records
         self._blobs = blobs
         self._stores = stores
         self._settings = settings
-        self._counters = counters  # chalicelib.services.analytics.Analytics: counts the targets on publish
+        self._counters = counters  # counts the targets on publish
 
     # --- HQ: create, edit, publish, close ----------------------------------------------------------
 
@@ -162,7 +137,7 @@ class Campaigns:
         targets = campaign.targets.model_dump()
         if previous:
             self._check_edit(previous, campaign, targets)
-        now = now_iso()
+        now = clock.now_iso()
         version = (previous or {}).get("guideline_version", 0)
         changed = previous is None or previous["guideline"] != guideline
         if changed:
@@ -171,8 +146,7 @@ class Campaigns:
             **(previous or {}),
             "pk": campaign_key(campaign_id)[0],
             "sk": campaign_key(campaign_id)[1],
-            "gsi1pk": "CAMPAIGNS",
-            "gsi1sk": f"{campaign.start_date.isoformat()}#{campaign_id}",
+            **layout.campaign_index(campaign_id, campaign.start_date.isoformat()),
             "campaign_id": campaign_id,
             "name": campaign.name,
             "start_date": campaign.start_date.isoformat(),
@@ -190,8 +164,8 @@ class Campaigns:
         except ConditionFailed:
             raise Conflict("the campaign changed while you were editing it: read it again and resend") from None
         if changed:
-            self._records.put({"pk": item["pk"], "sk": f"GUIDELINE#{version:06d}", "version": version,
-                               "guideline": guideline, "created_at": now})
+            pk, sk = layout.guideline_key(campaign_id, version)
+            self._records.put({"pk": pk, "sk": sk, "version": version, "guideline": guideline, "created_at": now})
         return self._public(item), previous is None
 
     def _check_edit(self, previous: dict[str, Any], campaign: CampaignIn, targets: dict[str, list[str]]) -> None:
@@ -213,14 +187,14 @@ class Campaigns:
         request = parse_model(PackFileIn, body)
         if request.content_type not in PACK_TYPES:
             raise InvalidInput(f"content_type must be one of {', '.join(PACK_TYPES)}", code="unsupported_type")
-        key = f"packs/{new_pack_file_id()}"
+        key = layout.pack_key(new_pack_file_id())
         for _ in range(3):  # optimistic concurrency: another pack upload may change the map first
             item = self.load(campaign_id)
             if item["status"] == "closed":
                 raise Conflict(f"campaign {campaign_id!r} is closed", code="campaign_closed")
             pack = {**item.get("pack", {}), request.name: {"key": key, "content_type": request.content_type}}
             try:
-                self._records.update(*campaign_key(campaign_id), set={"pack": pack, "updated_at": now_iso()},
+                self._records.update(*campaign_key(campaign_id), set={"pack": pack, "updated_at": clock.now_iso()},
                                      condition=eq("updated_at", item["updated_at"]))
                 break
             except ConditionFailed:
@@ -257,7 +231,7 @@ class Campaigns:
         new = [self._target(item, store) for store in stores if store["store_id"] not in existing]
         self._counters.add_targets(item, new)
         total = len(existing) + len(new)
-        now = now_iso()
+        now = clock.now_iso()
         self._records.update(*campaign_key(campaign_id), set={"status": "published", "target_count": total, "updated_at": now,
                                                                "published_at": item.get("published_at", now)})
         return {"campaign_id": campaign_id, "status": "published", "target_count": total, "new_targets": len(new),
@@ -268,7 +242,7 @@ class Campaigns:
         if item["status"] == "draft":
             raise Conflict(f"campaign {campaign_id!r} was never published: edit or publish it instead", code="campaign_draft")
         if item["status"] != "closed":
-            self._records.update(*campaign_key(campaign_id), set={"status": "closed", "closed_at": now_iso(), "updated_at": now_iso()})
+            self._records.update(*campaign_key(campaign_id), set={"status": "closed", "closed_at": clock.now_iso(), "updated_at": clock.now_iso()})
         return {"campaign_id": campaign_id, "status": "closed"}
 
     def _target(self, campaign: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
@@ -276,13 +250,13 @@ class Campaigns:
         pk, sk = target_key(campaign_id, store_id)
         return {
             "pk": pk, "sk": sk,
-            **target_index(campaign_id, "missing", region, store_id),
-            "gsi2pk": f"STORE#{store_id}", "gsi2sk": f"{campaign['start_date']}#{campaign_id}",
+            **layout.target_state_index(campaign_id, "missing", region, store_id),
+            **layout.store_campaigns_index(store_id, campaign["start_date"], campaign_id),
             "campaign_id": campaign_id, "store_id": store_id, "store_name": store["name"], "region": region,
             "cluster": store.get("cluster", ""), "timezone": store["timezone"],
-            "start_date": campaign["start_date"], "week": week_of(campaign["start_date"]),
-            "starts_at": local_instant(date.fromisoformat(campaign["start_date"]), store["timezone"], end_of_day=False),
-            "deadline_at": local_instant(date.fromisoformat(campaign["deadline"]), store["timezone"], end_of_day=True),
+            "start_date": campaign["start_date"], "week": clock.iso_week(campaign["start_date"]),
+            "starts_at": clock.local_instant(date.fromisoformat(campaign["start_date"]), store["timezone"], end_of_day=False),
+            "deadline_at": clock.local_instant(date.fromisoformat(campaign["deadline"]), store["timezone"], end_of_day=True),
             "state": "missing", "version": 0,
         }
 
@@ -290,7 +264,7 @@ class Campaigns:
         ids: set[str] = set()
         cursor = None
         while True:
-            page = self._records.query(f"CAMPAIGN#{campaign_id}", sk_prefix="TARGET#", limit=1000, cursor=cursor)
+            page = self._records.query(campaign_key(campaign_id)[0], sk_prefix=layout.TARGET_PREFIX, limit=1000, cursor=cursor)
             ids.update(i["store_id"] for i in page.items)
             if not (cursor := page.cursor):
                 return ids
@@ -327,7 +301,8 @@ class Campaigns:
 
     def versions(self, caller: Caller, campaign_id: str, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         self.visible(caller, campaign_id)
-        page = self._query(f"CAMPAIGN#{campaign_id}", sk_prefix="GUIDELINE#", limit=limit, cursor=cursor, descending=True)
+        page = query_page(self._records, campaign_key(campaign_id)[0], sk_prefix=layout.GUIDELINE_PREFIX, limit=limit,
+                          maximum=MAX_LIST, cursor=cursor, descending=True)
         return {"versions": [{"version": v["version"], "created_at": v["created_at"], "rules": len(v["guideline"]["rules"])}
                              for v in page.items], "cursor": page.cursor}
 
@@ -335,7 +310,7 @@ class Campaigns:
         self.visible(caller, campaign_id)
         if not (version.isascii() and version.isdigit()):
             raise InvalidInput(f"guideline version must be a whole number, not {version!r}")
-        item = self._records.get(f"CAMPAIGN#{campaign_id}", f"GUIDELINE#{int(version):06d}")
+        item = self._records.get(*layout.guideline_key(campaign_id, int(version)))
         if item is None:
             raise NotFound(f"campaign {campaign_id!r} has no guideline version {version}", code="version_not_found")
         return {"version": item["version"], "created_at": item["created_at"], "guideline": item["guideline"]}
@@ -344,14 +319,16 @@ class Campaigns:
         """Newest first; a store lists the published campaigns it is in (through its targets),
         one store at a time (``store_id`` names it when the user acts for several)."""
         if caller.role != "store":
-            page = self._query("CAMPAIGNS", index="gsi1", limit=limit, cursor=cursor, descending=True)
+            page = query_page(self._records, layout.CAMPAIGNS, index="gsi1", limit=limit, maximum=MAX_LIST, cursor=cursor,
+                              descending=True)
             return {"campaigns": [_summary(i) for i in page.items], "cursor": page.cursor}
         if store_id is None:
             if len(caller.stores) != 1:
                 raise InvalidInput("you act for several stores: name one with ?store_id=", code="store_required")
             store_id = next(iter(caller.stores))
         caller.require_store(store_id, None)
-        page = self._query(f"STORE#{store_id}", index="gsi2", limit=limit, cursor=cursor, descending=True)
+        page = query_page(self._records, layout.store_campaigns_partition(store_id), index="gsi2", limit=limit,
+                          maximum=MAX_LIST, cursor=cursor, descending=True)
         campaigns = []
         for target in page.items:
             item = self._records.get(*campaign_key(target["campaign_id"]))
@@ -360,14 +337,6 @@ class Campaigns:
                 summary.pop("targets")
                 campaigns.append({**summary, "deadline_at": target["deadline_at"], "state": target["state"]})
         return {"campaigns": campaigns, "cursor": page.cursor}
-
-    def _query(self, pk: str, **kwargs: Any) -> Any:
-        if not 1 <= kwargs.get("limit", 50) <= MAX_LIST:
-            raise InvalidInput(f"limit must be between 1 and {MAX_LIST}")
-        try:
-            return self._records.query(pk, **kwargs)
-        except ValueError as err:
-            raise InvalidInput(str(err), code="invalid_cursor") from None
 
     @staticmethod
     def _public(item: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.core import clock
 from chalicelib.core.auth import Caller
 from chalicelib.services.campaigns import Campaigns, check_campaign_id
 from chalicelib.core.errors import Conflict, NotFound
@@ -24,7 +24,8 @@ from chalicelib.core.ids import new_export_id
 from chalicelib.core.settings import Settings
 from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, WorkQueue, eq
-from chalicelib.services.submissions import now_iso, submission_key
+from chalicelib.storage import layout
+from chalicelib.storage.layout import submission_key
 from chalicelib.core.validation import parse_model
 
 RERUN_PAGE = 100
@@ -69,14 +70,15 @@ class Jobs:
         check_campaign_id(request.campaign_id)
         self._campaigns.load(request.campaign_id)
         export_id = new_export_id()
-        self._records.put({"pk": f"EXPORT#{export_id}", "sk": "EXPORT", "export_id": export_id, "kind": request.kind,
+        pk, sk = layout.export_key(export_id)
+        self._records.put({"pk": pk, "sk": sk, "export_id": export_id, "kind": request.kind,
                            "campaign_id": request.campaign_id, "status": "queued", "requested_by": caller.username,
-                           "created_at": now_iso()})
+                           "created_at": clock.now_iso()})
         self._queue.send(json.dumps({"job": "export", "export_id": export_id}))
         return {"export_id": export_id, "status": "queued", "kind": request.kind, "campaign_id": request.campaign_id}
 
     def export(self, export_id: str) -> dict[str, Any]:
-        item = self._records.get(f"EXPORT#{export_id}", "EXPORT") if export_id.startswith("exp_") else None
+        item = self._records.get(*layout.export_key(export_id)) if export_id.startswith("exp_") else None
         if item is None:
             raise NotFound(f"export {export_id!r} does not exist", code="export_not_found")
         out = {k: item[k] for k in ("export_id", "kind", "campaign_id", "status", "created_at") if k in item}
@@ -97,14 +99,14 @@ class Jobs:
 
     def _rerun_page(self, message: dict[str, Any]) -> str:
         campaign_id, version = message["campaign_id"], message["version"]
-        page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#", limit=RERUN_PAGE,
+        page = self._records.query(layout.campaign_submissions_partition(campaign_id), index="gsi1", sk_prefix=layout.SUBMISSION_PREFIX, limit=RERUN_PAGE,
                                    cursor=message["cursor"])
         queued = 0
         for item in page.items:
             if item["status"] != "done" or item.get("guideline_version") == version:
                 continue
             try:  # only a finished photo goes back to the queue; its current result stays until the new one
-                self._records.update(*submission_key(item["submission_id"]), set={"status": "queued", "updated_at": now_iso()},
+                self._records.update(*submission_key(item["submission_id"]), set={"status": "queued", "updated_at": clock.now_iso()},
                                      condition=eq("status", "done"))
             except ConditionFailed:
                 continue
@@ -115,12 +117,12 @@ class Jobs:
         return f"rerun: {queued} photo(s) queued"
 
     def _export(self, export_id: str) -> str:
-        item = self._records.get(f"EXPORT#{export_id}", "EXPORT")
+        item = self._records.get(*layout.export_key(export_id))
         if item is None or item["status"] == "done":
             return "export: nothing to do"
         rows = self._labels(item["campaign_id"]) if item["kind"] == "labels" else self._results(item["campaign_id"])
         columns = LABEL_COLUMNS if item["kind"] == "labels" else RESULT_COLUMNS
-        key = f"exports/{export_id}.csv"
+        key = layout.export_blob_key(export_id)
         with tempfile.TemporaryDirectory() as folder:  # rows stream to disk, then to storage: any size
             path = Path(folder) / "export.csv"
             count = 0
@@ -131,14 +133,14 @@ class Jobs:
                     writer.writerow(row)
                     count += 1
             self._blobs.put_file(key, path, "text/csv")
-        self._records.update(f"EXPORT#{export_id}", "EXPORT", set={"status": "done", "key": key, "rows": count,
-                                                                    "finished_at": datetime.now(timezone.utc).isoformat()})
+        self._records.update(*layout.export_key(export_id), set={"status": "done", "key": key, "rows": count,
+                                                                    "finished_at": clock.now_iso()})
         return f"export: {count} row(s)"
 
     def _submissions(self, campaign_id: str) -> Iterator[dict[str, Any]]:
         cursor = None
         while True:
-            page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#", limit=EXPORT_PAGE,
+            page = self._records.query(layout.campaign_submissions_partition(campaign_id), index="gsi1", sk_prefix=layout.SUBMISSION_PREFIX, limit=EXPORT_PAGE,
                                        cursor=cursor)
             yield from page.items
             if not (cursor := page.cursor):

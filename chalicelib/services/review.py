@@ -1,7 +1,7 @@
 """Merchandisers' review: the gallery listing, decisions, rule overrides and comments.
 
 Every decision is kept with who and when: the submission record carries the current state, and
-an audit item per action (``AUDIT#<time>#<n>`` under the submission's key) keeps the history.
+an audit item per action (under the submission's key: chalicelib.storage.layout) keeps the history.
 A rule override is a label for calibration and retraining: what the model said, what the
 reviewer said.
 """
@@ -13,17 +13,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.services.analytics import Analytics
+from chalicelib.core import clock
+from chalicelib.core.vocabulary import REVIEW_DECISIONS
+from chalicelib.services.analytics import Counters
 from chalicelib.core.auth import Caller, Forbidden
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.core.errors import Conflict, InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
-from chalicelib.services.submissions import Submissions, now_iso, submission_key
+from chalicelib.services.paging import check_limit, query_page
+from chalicelib.services.submissions import Submissions
+from chalicelib.storage import layout
+from chalicelib.storage.layout import submission_key
 from chalicelib.core.validation import parse_model
 
 MAX_PAGE = 100
-REVIEW_STATES = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}
 
 
 class _In(BaseModel):
@@ -49,7 +53,6 @@ class FeatureIn(_In):
     featured: bool = True
 
 
-SHOWCASE = "SHOWCASE"
 
 
 class Review:
@@ -60,10 +63,10 @@ class Review:
         campaigns: Campaigns,
         submissions: Submissions,
         events: EventPublisher,
-        analytics: Analytics,
+        counters: Counters,
         link_expires_in: int,
     ):
-        self._analytics = analytics
+        self._counters = counters
         self._records = records
         self._events = events
         self._blobs = blobs
@@ -78,21 +81,17 @@ class Review:
         """A campaign's submissions (or a region's), newest first, a page at a time, with
         thumbnail links. A merchandiser sees its regions only: one region at a time."""
         self._campaigns.load(campaign_id)
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        check_limit(limit, MAX_PAGE)
         if caller.role != "hq":
             region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
             if region is None or region not in caller.regions:
                 raise Forbidden(f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope")
-        try:
-            if region:
-                page = self._records.query(f"CAMPAIGN#{campaign_id}#REGION#{region}", index="gsi2", limit=limit, cursor=cursor,
-                                           descending=True)
-            else:
-                page = self._records.query(f"CAMPAIGN#{campaign_id}", index="gsi1", sk_prefix="SUBMISSION#",
-                                           limit=limit, cursor=cursor, descending=True)
-        except ValueError as err:
-            raise InvalidInput(str(err), code="invalid_cursor") from None
+        if region:
+            page = query_page(self._records, layout.region_submissions_partition(campaign_id, region), index="gsi2",
+                              limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
+        else:
+            page = query_page(self._records, layout.campaign_submissions_partition(campaign_id), index="gsi1",
+                              sk_prefix=layout.SUBMISSION_PREFIX, limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
         return {"submissions": [self._card(item) for item in page.items], "cursor": page.cursor}
 
     def _card(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +117,8 @@ class Review:
         item = self._submissions.visible(caller, submission_id)
         if item["status"] not in ("done", "rejected", "error"):
             raise Conflict(f"submission {submission_id} is {item['status']}: review it once its analysis has finished")
-        review = {"state": REVIEW_STATES[request.decision], "by": caller.username, "at": now_iso(), "comment": request.comment}
-        self._analytics.record(self._update(item, {"review": review}))
+        review = {"state": REVIEW_DECISIONS[request.decision], "by": caller.username, "at": clock.now_iso(), "comment": request.comment}
+        self._counters.record(self._update(item, {"review": review}))
         self._audit(submission_id, caller.username, f"review:{request.decision}", {"comment": request.comment})
         # The store is told, whatever the decision: a rejection or a retake says what to fix.
         self._events.publish("review.decided", {
@@ -140,11 +139,11 @@ class Review:
             "reviewer": request.status,
             "value": rules[request.rule_id].get("value"),
             "by": caller.username,
-            "at": now_iso(),
+            "at": clock.now_iso(),
             "comment": request.comment,
         }
         overrides = {**item.get("overrides", {}), request.rule_id: label}
-        self._analytics.record(self._update(item, {"overrides": overrides}))
+        self._counters.record(self._update(item, {"overrides": overrides}))
         self._audit(submission_id, caller.username, "override", {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status})
         return {"rule_id": request.rule_id, **label}
 
@@ -161,10 +160,11 @@ class Review:
             raise Conflict(f"only an analysed photo can be featured; this one is {item['status']}")
         previous = item.get("featured_at")
         if previous:
-            self._records.delete(SHOWCASE, f"{previous}#{submission_id}")
-        featured_at = now_iso() if request.featured else None
+            self._records.delete(*layout.showcase_key(previous, submission_id))
+        featured_at = clock.now_iso() if request.featured else None
         if featured_at:
-            self._records.put({"pk": SHOWCASE, "sk": f"{featured_at}#{submission_id}", "submission_id": submission_id,
+            pk, sk = layout.showcase_key(featured_at, submission_id)
+            self._records.put({"pk": pk, "sk": sk, "submission_id": submission_id,
                                "campaign_id": item["campaign_id"], "store_id": item["store_id"], "by": caller.username,
                                "featured_at": featured_at, "normalised_key": (item.get("derived") or {}).get("normalised")})
         self._update(item, {"featured_at": featured_at})
@@ -173,12 +173,7 @@ class Review:
 
     def showcase(self, limit: int = 24, cursor: str | None = None) -> dict[str, Any]:
         """The featured windows of the whole network, most recently featured first."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
-        try:
-            page = self._records.query(SHOWCASE, limit=limit, cursor=cursor, descending=True)
-        except ValueError as err:
-            raise InvalidInput(str(err), code="invalid_cursor") from None
+        page = query_page(self._records, layout.SHOWCASE, limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
         windows = [
             {**{k: e[k] for k in ("submission_id", "campaign_id", "store_id", "featured_at")},
              "image": self._blobs.presigned_get(e["normalised_key"], self._link_expires_in) if e.get("normalised_key") else None}
@@ -189,7 +184,7 @@ class Review:
     def history(self, caller: Caller, submission_id: str) -> dict[str, Any]:
         """The audit trail of a submission, oldest first (comments included)."""
         self._submissions.visible(caller, submission_id)
-        page = self._records.query(submission_key(submission_id)[0], sk_prefix="AUDIT#", limit=MAX_PAGE)
+        page = self._records.query(submission_key(submission_id)[0], sk_prefix=layout.AUDIT_PREFIX, limit=MAX_PAGE)
         return {"events": [{k: v for k, v in e.items() if k not in ("pk", "sk")} for e in page.items], "cursor": page.cursor}
 
     # --- internals ---------------------------------------------------------------------------------
@@ -197,13 +192,13 @@ class Review:
     def _update(self, item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Write review state only over the version we read (two reviewers at once: one retries)."""
         try:
-            return self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": now_iso()},
+            return self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": clock.now_iso()},
                                  condition=eq("updated_at", item["updated_at"]))
         except ConditionFailed:
             raise Conflict("the submission changed while you were reviewing it: reload it and try again") from None
 
     def _audit(self, submission_id: str, by: str, action: str, details: dict[str, Any]) -> dict[str, Any]:
-        at = now_iso()
+        at = clock.now_iso()
         event = {"action": action, "by": by, "at": at, **details}
-        self._records.put({"pk": submission_key(submission_id)[0], "sk": f"AUDIT#{at}#{secrets.token_hex(3)}", **event})
+        self._records.put({"pk": submission_key(submission_id)[0], "sk": layout.audit_sk(at, secrets.token_hex(3)), **event})
         return event

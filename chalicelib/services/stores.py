@@ -18,8 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.core.auth import Caller, Forbidden
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
-from chalicelib.storage.ports import RecordStore
 from chalicelib.core.validation import describe, problems
+from chalicelib.services.paging import check_limit, query_page
+from chalicelib.storage import layout
+from chalicelib.storage.ports import RecordStore
 
 MAX_IMPORT = 10000
 MAX_PAGE = 500
@@ -82,9 +84,8 @@ class Stores:
             raise InvalidInput(describe(found[:20]), code="invalid_stores")
         self._records.put_many([
             {
-                "pk": "STORES", "sk": store.store_id,
-                "gsi1pk": f"REGION#{store.region}", "gsi1sk": store.store_id,
-                **({"gsi2pk": f"CLUSTER#{store.cluster}", "gsi2sk": store.store_id} if store.cluster else {}),
+                "pk": layout.store_key(store.store_id)[0], "sk": layout.store_key(store.store_id)[1],
+                **layout.store_index(store.store_id, store.region, store.cluster),
                 **store.model_dump(),
             }
             for store in stores
@@ -92,31 +93,29 @@ class Stores:
         return {"imported": len(stores)}
 
     def get(self, store_id: str) -> dict[str, Any] | None:
-        item = self._records.get("STORES", store_id)
+        item = self._records.get(*layout.store_key(store_id))
         return _public(item) if item else None
 
     def list(self, caller: Caller, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
         """The stores, or a region's; a merchandiser lists only its own regions' stores."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        check_limit(limit, MAX_PAGE)
         if region is not None and not _ID.match(region):
             raise InvalidInput(f"region {region!r} is not a valid region id")
         if caller.role != "hq":
             region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
             if region is None or region not in caller.regions:
                 raise Forbidden(f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope")
-        try:
-            page = (self._records.query(f"REGION#{region}", index="gsi1", limit=limit, cursor=cursor) if region
-                    else self._records.query("STORES", limit=limit, cursor=cursor))
-        except ValueError as err:
-            raise InvalidInput(str(err), code="invalid_cursor") from None
+        if region:
+            page = query_page(self._records, layout.region_partition(region), index="gsi1", limit=limit, maximum=MAX_PAGE, cursor=cursor)
+        else:
+            page = query_page(self._records, layout.STORES, limit=limit, maximum=MAX_PAGE, cursor=cursor)
         return {"stores": [_public(i) for i in page.items], "cursor": page.cursor}
 
     def matching(self, regions: list[str], clusters: list[str], store_ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
         """Every store in the regions, the clusters or the list (each once), and the listed ids
         that are not in the store list."""
         found: dict[str, dict[str, Any]] = {}
-        for index, partition in [("gsi1", f"REGION#{r}") for r in regions] + [("gsi2", f"CLUSTER#{c}") for c in clusters]:
+        for index, partition in [("gsi1", layout.region_partition(r)) for r in regions] + [("gsi2", layout.cluster_partition(c)) for c in clusters]:
             cursor = None
             while True:
                 page = self._records.query(partition, index=index, limit=500, cursor=cursor)
@@ -135,4 +134,4 @@ class Stores:
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")}
+    return layout.without_keys(item)

@@ -7,22 +7,23 @@ The photo goes straight to storage through a presigned POST whose key the servic
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.services.campaigns import Campaigns
+from chalicelib.core import clock
 from chalicelib.core.auth import Caller
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.ids import is_submission_id, new_submission_id
 from chalicelib.core.settings import Settings
-from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
 from chalicelib.core.validation import parse_model
+from chalicelib.services.campaigns import Campaigns
+from chalicelib.storage import layout
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
 
 # What a phone can send; the bytes are checked again on arrival (intake sniffs the real type).
 UPLOAD_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "image/webp")
-FINAL_STATUSES = ("done", "rejected")
 
 
 class RetakeIn(BaseModel):
@@ -38,25 +39,10 @@ class SubmissionIn(BaseModel):
     content_type: str = Field(min_length=1, max_length=100)
 
 
-def submission_key(submission_id: str) -> tuple[str, str]:
-    return f"SUBMISSION#{submission_id}", "SUBMISSION"
-
-
-def upload_key(submission_id: str) -> str:
-    return f"incoming/{submission_id}"
-
-
-def derived_key(submission_id: str, name: str) -> str:
-    return f"derived/{submission_id}/{name}"
-
-
 def submission_id_from_key(key: str) -> str | None:
-    prefix, _, rest = key.partition("/")
-    return rest if prefix == "incoming" and is_submission_id(rest) else None
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    """The submission an uploaded photo's key belongs to, if it is one."""
+    submission_id = layout.submission_id_from_upload_key(key)
+    return submission_id if submission_id is not None and is_submission_id(submission_id) else None
 
 
 class Submissions:
@@ -72,10 +58,11 @@ class Submissions:
         request = parse_model(RetakeIn, body)
         created = self.create(caller, previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
                               previous_submission_id=submission_id)
-        self._records.update(*submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": now_iso()})
+        self._records.update(*layout.submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": clock.now_iso()})
         return created
 
     def create(self, caller: Caller, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
+        """A new submission and the presigned POST its photo goes up with."""
         request = parse_model(SubmissionIn, body)
         if caller.role == "store":  # checked before anything is looked up: nothing leaks about other stores
             caller.require_store(request.store_id, None)
@@ -83,60 +70,69 @@ class Submissions:
         if campaign["status"] != "published":
             raise Conflict(f"campaign {campaign_id!r} is {campaign['status']}: photos are taken while it is published",
                            code=f"campaign_{campaign['status']}")
-        content_type = request.content_type.lower().strip()
-        if content_type not in UPLOAD_TYPES:
-            raise InvalidInput(
-                f"content_type {request.content_type!r} is not accepted: send a photo as one of {', '.join(UPLOAD_TYPES)}",
-                code="unsupported_type",
-            )
-        target = self._campaigns.target(campaign_id, request.store_id)
+        content_type = _upload_type(request.content_type)
+        target = self._started_target(caller, campaign, request.store_id)
+        item = self._new_item(campaign, target, request.store_id, content_type, previous_submission_id)
+        self._records.put(item)
+        expires_in = self._settings.upload_expires_in
+        post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
+        return {
+            "submission_id": item["submission_id"],
+            "upload": {"url": post.url, "fields": post.fields},
+            "expires_in": expires_in,
+            "max_bytes": self._settings.max_upload_bytes,
+        }
+
+    def _started_target(self, caller: Caller, campaign: dict[str, Any], store_id: str) -> dict[str, Any]:
+        """The store's target in the campaign, once the campaign has started in the store's timezone."""
+        campaign_id = campaign["campaign_id"]
+        target = self._campaigns.target(campaign_id, store_id)
         if target is None:
             raise InvalidInput(
-                f"store {request.store_id!r} is not one of the stores of campaign {campaign_id!r}: check the store id",
+                f"store {store_id!r} is not one of the stores of campaign {campaign_id!r}: check the store id",
                 code="store_not_in_campaign",
                 status=422,
             )
-        caller.require_store(request.store_id, target["region"])
-        if datetime.now(timezone.utc) < datetime.fromisoformat(target["starts_at"]):
+        caller.require_store(store_id, target["region"])
+        if clock.now() < datetime.fromisoformat(target["starts_at"]):
             raise Conflict(f"campaign {campaign_id!r} starts on {campaign['start_date']} in your store's timezone "
                            f"({target['timezone']}): set up the window and photograph it from then", code="campaign_not_started")
+        return target
+
+    def _new_item(self, campaign: dict[str, Any], target: dict[str, Any], store_id: str, content_type: str,
+                  previous_submission_id: str | None) -> dict[str, Any]:
+        campaign_id = campaign["campaign_id"]
         submission_id = new_submission_id()
-        expires_in = self._settings.upload_expires_in
-        created = now_iso()
+        created = clock.now_iso()
+        pk, sk = layout.submission_key(submission_id)
+        listed = layout.submission_index(campaign_id, created, submission_id)
         item = {
-            "pk": submission_key(submission_id)[0],
-            "sk": submission_key(submission_id)[1],
-            "gsi1pk": f"CAMPAIGN#{campaign_id}",
-            "gsi1sk": f"SUBMISSION#{created}#{submission_id}",
+            "pk": pk,
+            "sk": sk,
+            **listed,
+            # The region is kept on the submission: the gallery lists a region's photos by index.
+            **layout.submission_region_index(campaign_id, target["region"], listed["gsi1sk"]),
+            "region": target["region"],
             "submission_id": submission_id,
             "campaign_id": campaign_id,
-            "store_id": request.store_id,
+            "store_id": store_id,
             "content_type": content_type,
             "status": "awaiting_upload",
             "attempts": 0,
-            "upload_key": upload_key(submission_id),
-            "upload_expires_at": int(time.time()) + expires_in,
+            "upload_key": layout.upload_key(submission_id),
+            "upload_expires_at": int(time.time()) + self._settings.upload_expires_in,
             "guideline_version": campaign["guideline_version"],
             "created_at": created,
             "updated_at": created,
         }
         if previous_submission_id:
             item["previous_submission_id"] = previous_submission_id
-        # The region is kept on the submission: the gallery lists a region's photos by index.
-        item.update(region=target["region"], gsi2pk=f"CAMPAIGN#{campaign_id}#REGION#{target['region']}", gsi2sk=item["gsi1sk"])
-        self._records.put(item)
-        post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
-        return {
-            "submission_id": submission_id,
-            "upload": {"url": post.url, "fields": post.fields},
-            "expires_in": expires_in,
-            "max_bytes": self._settings.max_upload_bytes,
-        }
+        return item
 
     def load(self, submission_id: str) -> dict[str, Any]:
         if not is_submission_id(submission_id):
             raise NotFound(f"submission {submission_id!r} does not exist: submission ids look like sub_01J…", code="submission_not_found")
-        item = self._records.get(*submission_key(submission_id))
+        item = self._records.get(*layout.submission_key(submission_id))
         if item is None:
             raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
         return item
@@ -171,8 +167,8 @@ class Submissions:
     def mark_queued(self, submission_id: str) -> dict[str, Any] | None:
         try:
             return self._records.update(
-                *submission_key(submission_id),
-                set={"status": "queued", "updated_at": now_iso()},
+                *layout.submission_key(submission_id),
+                set={"status": "queued", "updated_at": clock.now_iso()},
                 condition=eq("status", "awaiting_upload"),
             )
         except ConditionFailed:
@@ -186,3 +182,13 @@ class Submissions:
         for name, key in (item.get("derived") or {}).items():
             links[name] = self._blobs.presigned_get(key, expires)
         return links
+
+
+def _upload_type(declared: str) -> str:
+    content_type = declared.lower().strip()
+    if content_type not in UPLOAD_TYPES:
+        raise InvalidInput(
+            f"content_type {declared!r} is not accepted: send a photo as one of {', '.join(UPLOAD_TYPES)}",
+            code="unsupported_type",
+        )
+    return content_type

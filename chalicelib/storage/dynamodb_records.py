@@ -1,4 +1,5 @@
-"""Record store adapter on a DynamoDB table (pk, sk) with the global secondary index ``gsi1``."""
+"""Record store adapter on a DynamoDB table (pk, sk) with the global secondary indexes of
+chalicelib.storage.layout (``gsi1``, ``gsi2``)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
 from botocore.exceptions import ClientError
 
-from chalicelib.storage.ports import INDEXES, MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
-
-# The table's shape; the infrastructure (infra/) builds the table from this too.
-TABLE_KEY_SCHEMA = {
-    "AttributeDefinitions": [
-        {"AttributeName": name, "AttributeType": "S"}
-        for name in ("pk", "sk", *(f"{index}{part}" for index in INDEXES for part in ("pk", "sk")))
-    ],
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "GlobalSecondaryIndexes": [
-        {
-            "IndexName": index,
-            "KeySchema": [
-                {"AttributeName": f"{index}pk", "KeyType": "HASH"},
-                {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "ALL"},
-        }
-        for index in INDEXES
-    ],
-    "BillingMode": "PAY_PER_REQUEST",
-}
-
+from chalicelib.storage.layout import INDEXES, TABLE_KEY_SCHEMA
+from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 def _to_dynamo(value: Any) -> Any:
     """DynamoDB takes Decimal, not float."""

@@ -10,9 +10,10 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``CAMPAIGN#<c>`` | ``CAMPAIGN`` | ``CAMPAIGNS`` / ``<start>#<c>`` | |
 | ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | |
 | ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` |
-| ``STORE#<s>`` | ``STORE`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
+| ``STORES`` | ``<s>`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
 | ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
 | ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
+| ``SHOWCASE`` | ``<featured at>#<id>`` | | |
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
 | ``EXPORT#<id>`` | ``EXPORT`` | | |
@@ -108,8 +109,11 @@ def store_campaigns_index(store_id: str, start_date: str, campaign_id: str) -> d
 # --- stores ----------------------------------------------------------------------------------------
 
 
+STORES = "STORES"  # the store list, by id
+
+
 def store_key(store_id: str) -> Key:
-    return f"STORE#{store_id}", "STORE"
+    return STORES, store_id
 
 
 def region_partition(region: str) -> str:
@@ -161,6 +165,15 @@ def audit_sk(at: str, nonce: str) -> str:
     return f"{AUDIT_PREFIX}{at}#{nonce}"
 
 
+# --- the showcase: featured windows, newest last ---------------------------------------------------
+
+SHOWCASE = "SHOWCASE"
+
+
+def showcase_key(featured_at: str, submission_id: str) -> Key:
+    return SHOWCASE, f"{featured_at}#{submission_id}"
+
+
 # --- HQ's counters -----------------------------------------------------------------------------------
 
 ALL = "ALL"
@@ -177,6 +190,15 @@ def region_sk(region: str) -> str:
 
 def weeks_partition(region: str | None = None) -> str:
     return f"AGG#WEEKS#REGION#{region}" if region else WEEKS_ALL
+
+
+def region_of_sk(sk: str) -> str:
+    return sk.removeprefix("REGION#")
+
+
+def aggregate_scope(pk: str, sk: str) -> str:
+    """What an aggregate counts, as its items say it: ALL or REGION#<r> of a campaign, a week's ALL or REGION#<r>."""
+    return sk if pk.startswith("AGG#CAMPAIGN#") else pk.removeprefix("AGG#WEEKS#")
 
 
 def aggregate_keys(campaign_id: str, region: str, week: str) -> list[Key]:

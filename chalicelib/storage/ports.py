@@ -125,7 +125,6 @@ class Page:
     cursor: str | None  # opaque; pass back to get the next page, None at the end
 
 
-INDEXES = ("gsi1", "gsi2")  # secondary index <name> is on the attributes <name>pk / <name>sk
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from chalicelib.storage.ports import INDEXES, MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
+from chalicelib.storage.layout import INDEXES
+from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (

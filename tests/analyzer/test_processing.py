@@ -13,6 +13,7 @@ from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
 from chalicelib.storage.sqs_queue import SQSWorkQueue
 from chalicelib.vision.intake import IntakeRejected
+from chalicelib.storage import layout
 from tests.support.helpers import hq_caller, seed_campaign
 
 
@@ -62,12 +63,12 @@ def test_a_photo_is_analysed_once_and_a_duplicate_is_a_no_op(svc, uploaded):
     assert status["status"] == "done"
     assert status["result"]["verdict"] == "pass"
     assert set(status["images"]) == {"original", "normalised", "thumbnail", "overlay"}
-    assert svc.blobs.get(f"derived/{submission_id}/thumbnail.jpg") == b"thumb"
+    assert svc.blobs.get(layout.derived_key(submission_id, "thumbnail.jpg")) == b"thumb"
 
 
 def test_a_duplicate_while_another_worker_holds_the_claim_does_nothing(svc, uploaded):
     submission_id, key = uploaded
-    svc.records.update(f"SUBMISSION#{submission_id}", "SUBMISSION",
+    svc.records.update(*layout.submission_key(submission_id),
                        set={"status": "analyzing", "lease_token": "other", "lease_until": time.time() + 60})
     analyse = CountingAnalyse()
     assert processor(svc, analyse).process(key) == "duplicate"
@@ -102,7 +103,7 @@ def test_unrelated_objects_and_test_events_are_ignored(svc):
     p = processor(svc, CountingAnalyse())
     assert p.handle_message('{"Service": "Amazon S3", "Event": "s3:TestEvent"}') == []
     assert p.handle_message(object_created_event("b", "somewhere/else.jpg", 1)) == ["ignored"]
-    assert p.handle_message(object_created_event("b", "incoming/sub_01JAAAAAAAAAAAAAAAAAAAAAAA", 1)) == ["ignored"]
+    assert p.handle_message(object_created_event("b", layout.upload_key("sub_01JAAAAAAAAAAAAAAAAAAAAAAA"), 1)) == ["ignored"]
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def world(client, svc):
     client.send_json("PUT", "/campaigns/c1", {**campaign_body(), "targets": {"regions": ["north", "south"]}})
     client.post("/campaigns/c1/publish")
     processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(),
-                                analytics=svc.analytics)
+                                counters=svc.counters)
     ids = {}
     for store in ("S001", "S003"):
         created = client.send_json("POST", "/campaigns/c1/submissions", {"store_id": store, **PHOTO}).json_body

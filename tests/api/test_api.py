@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from chalicelib.storage import layout
 
 from tests.support.helpers import campaign_body, publish_campaign, store_rows
 
@@ -203,7 +204,7 @@ def test_create_submission_returns_a_presigned_post(client, campaign):
     assert body["expires_in"] == 600
     fields = body["upload"]["fields"]
     # The service chooses the key: nothing of the client's text is in it.
-    assert fields["key"] == f"incoming/{body['submission_id']}"
+    assert fields["key"] == layout.upload_key(body["submission_id"])
     assert fields["Content-Type"] == "image/jpeg"
     assert "policy" in fields
 

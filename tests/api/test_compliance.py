@@ -9,10 +9,12 @@ import io
 
 import pytest
 
-from chalicelib.services.analytics import MIN_LABELS, agreement_of, counters, suggest_threshold
+from chalicelib.services.analytics.outcomes import counters
+from chalicelib.services.analytics.thresholds import MIN_LABELS, agreement_of, suggest_threshold
 from chalicelib.analyzer.processing import UploadProcessor
 from chalicelib.storage.notifications import object_created_event
 from chalicelib.analyzer.worker import Worker
+from chalicelib.storage import layout
 from tests.support.helpers import campaign_body, store_rows
 
 
@@ -41,7 +43,7 @@ def photographer(svc):
     sent = {}
 
     def send(store: str, verdict: str = "pass", sharpness: float = 150.0) -> str:
-        processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analytics=svc.analytics,
+        processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
                                     analyse=lambda *_: Analysis(verdict, sharpness))
         created = svc.submissions.create(_hq(), "c1", {"store_id": store, "content_type": "image/jpeg"})
         key = created["upload"]["fields"]["key"]
@@ -63,7 +65,7 @@ def _hq():
 
 def drain(svc, verdict="pass", sharpness=150.0) -> list[str]:
     """Run the worker over the queue until it is empty (jobs and the photos they queue)."""
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analytics=svc.analytics,
+    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
                                 analyse=lambda *_: Analysis(verdict, sharpness))
     worker, outcomes = Worker(processor, svc.jobs), []
     for _ in range(50):
@@ -94,10 +96,10 @@ def test_rates_by_campaign_region_and_rule(hq, photographer):
 def test_a_message_delivered_twice_counts_once(hq, svc, photographer):
     submission_id = photographer("S001", "pass")
     before = hq.get("/compliance/campaigns/c1").json_body
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analytics=svc.analytics,
+    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
                                 analyse=lambda *_: Analysis("pass", 150.0))
     assert processor.handle_message(photographer.messages[submission_id]) == ["duplicate"]
-    svc.analytics.record(svc.submissions.load(submission_id))
+    svc.counters.record(svc.submissions.load(submission_id))
     assert hq.get("/compliance/campaigns/c1").json_body == before
 
 
@@ -194,9 +196,9 @@ def test_exports_of_results_and_labels(hq, svc, photographer):
     drain(svc)
     results, labels = (hq.get(f"/exports/{s['export_id']}").json_body for s in started)
     assert results["status"] == "done" and results["rows"] == 2 and results["download"]
-    rows = list(csv.DictReader(io.StringIO(svc.blobs.get(f"exports/{results['export_id']}.csv").decode())))
+    rows = list(csv.DictReader(io.StringIO(svc.blobs.get(layout.export_blob_key(results["export_id"])).decode())))
     assert {r["store_id"]: r["verdict"] for r in rows} == {"S001": "pass", "S003": "fail"}
-    [label] = csv.DictReader(io.StringIO(svc.blobs.get(f"exports/{labels['export_id']}.csv").decode()))
-    assert label["photo_key"] == f"incoming/{ids[1]}" and label["model_status"] == "fail" and label["reviewer_status"] == "pass"
+    [label] = csv.DictReader(io.StringIO(svc.blobs.get(layout.export_blob_key(labels["export_id"])).decode()))
+    assert label["photo_key"] == layout.upload_key(ids[1]) and label["model_status"] == "fail" and label["reviewer_status"] == "pass"
     assert hq.send_json("POST", "/exports", {"kind": "everything", "campaign_id": "c1"}).status_code == 400
     assert hq.get("/exports/exp_nope").status_code == 404

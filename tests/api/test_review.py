@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.analyzer.processing import UploadProcessor
 from chalicelib.storage.notifications import object_created_event
+from chalicelib.storage import layout
 from tests.support.helpers import hq_caller, publish_campaign
 
 JSON = {"Content-Type": "application/json"}
@@ -25,7 +26,7 @@ def analysed(svc, client):
     """Three analysed submissions of one campaign: their ids, oldest first."""
     publish_campaign(client, "c1", stores=("S001", "S002", "S003"))
     processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(),
-                                events=svc.events, analytics=svc.analytics)
+                                events=svc.events, counters=svc.counters)
     ids = []
     for store in ("S001", "S002", "S003"):
         created = svc.submissions.create(hq_caller(), "c1", {"store_id": store, "content_type": "image/jpeg"})
@@ -109,7 +110,7 @@ def test_a_retake_is_a_new_submission_linked_to_the_old_one(client, analysed):
     response = client.http.post(f"/submissions/{old}/retake", headers=JSON, body="")
     assert response.status_code == 201
     new = response.json_body["submission_id"]
-    assert response.json_body["upload"]["fields"]["key"] == f"incoming/{new}"
+    assert response.json_body["upload"]["fields"]["key"] == layout.upload_key(new)
     assert client.http.get(f"/submissions/{old}").json_body["retaken_by"] == new
     assert client.http.get(f"/submissions/{new}").json_body["previous_submission_id"] == old
 

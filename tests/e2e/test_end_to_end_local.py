@@ -8,6 +8,7 @@ import requests
 
 from chalicelib.local.server import LocalService
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from chalicelib.storage import layout
 from tests.support.helpers import fresh_services, http_session, publish_over_http
 
 
@@ -80,7 +81,7 @@ def test_the_local_upload_enforces_the_policy(server, campaign, phone_photo):
     assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "file_too_large"
     empty = upload(created, b"")
     assert empty.status_code == 400 and "empty" in empty.json()["error"]["message"]
-    other_key = upload(created, phone_photo, key="incoming/sub_01JAAAAAAAAAAAAAAAAAAAAAAA")
+    other_key = upload(created, phone_photo, key=layout.upload_key("sub_01JAAAAAAAAAAAAAAAAAAAAAAA"))
     assert other_key.status_code == 403 and "key" in other_key.json()["error"]["message"]
     other_type = upload(created, phone_photo, **{"Content-Type": "image/png"})
     assert other_type.status_code == 403 and "Content-Type" in other_type.json()["error"]["message"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chalicelib.core.settings import Settings
 from chalicelib.wiring import Services, build_services
+from chalicelib.storage import layout
 
 
 # Chalice's test client applies a stage's environment_variables; this stage has none, so the
@@ -34,7 +35,7 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
             "QueueConfigurations": [{
                 "QueueArn": queue_arn,
                 "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": layout.UPLOAD_PREFIX}]}},
             }]
         },
     )

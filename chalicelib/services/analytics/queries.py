@@ -1,0 +1,145 @@
+"""HQ's compliance queries: rates by campaign, region, store and rule, trends by week, the stores
+still missing, a store's history and reviewer–model agreement. Each reads maintained counters or
+one index partition (chalicelib.services.analytics.counters keeps them), never a scan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.core import clock
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.vocabulary import OUTCOME_STATES
+from chalicelib.services.analytics.outcomes import NOT_IN, counters, rates, rule_rates, summed
+from chalicelib.services.analytics.thresholds import MIN_LABELS, agreement_of
+from chalicelib.services.campaigns import load_campaign
+from chalicelib.services.paging import bad_cursor, check_limit
+from chalicelib.storage import layout
+from chalicelib.storage.ports import RecordStore
+
+MAX_PAGE = 500
+
+
+class Analytics:
+    """HQ's numbers, read from the counters."""
+
+    def __init__(self, records: RecordStore):
+        self._records = records
+
+    def campaign(self, campaign_id: str) -> dict[str, Any]:
+        item = load_campaign(self._records, campaign_id)
+        aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
+        overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
+        return {
+            "campaign_id": campaign_id, "name": item["name"], "status": item["status"], "deadline": item["deadline"],
+            "guideline_version": item["guideline_version"],
+            "overall": rates(overall),
+            "regions": [{"region": layout.region_of_sk(a["sk"]), **rates(a)} for a in aggregates if a["sk"] != layout.ALL],
+            "rules": rule_rates(overall),
+        }
+
+    def stores(self, campaign_id: str, state: str | None = None, region: str | None = None,
+               limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        """The campaign's stores with their outcome, by state (all states, one after the other)."""
+        if state is not None and state not in OUTCOME_STATES:
+            raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
+        return self._targets(campaign_id, (state,) if state else OUTCOME_STATES, region, limit, cursor)
+
+    def missing(self, campaign_id: str, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+        """Stores with no usable photo: none yet (or none by the deadline), or the last one failed."""
+        page = self._targets(campaign_id, NOT_IN, region, limit, cursor)
+        now = clock.now()
+        for row in page["stores"]:
+            row["past_deadline"] = datetime.fromisoformat(row["deadline_at"]) < now
+        return page
+
+    def _targets(self, campaign_id: str, states: tuple[str, ...], region: str | None, limit: int,
+                 cursor: str | None) -> dict[str, Any]:
+        load_campaign(self._records, campaign_id)
+        check_limit(limit, MAX_PAGE)
+        position, inner = 0, None
+        if cursor:  # "<index of the state>.<the store's cursor in that state>"
+            head, _, inner = cursor.partition(".")
+            if not (head.isascii() and head.isdigit()) or int(head) >= len(states):
+                raise bad_cursor()
+            position, inner = int(head), inner or None
+        rows: list[dict[str, Any]] = []
+        while position < len(states) and len(rows) < limit:
+            try:
+                page = self._records.query(layout.target_state_partition(campaign_id, states[position]), index="gsi1",
+                                           sk_prefix=f"{region}#" if region else "", limit=limit - len(rows), cursor=inner)
+            except ValueError as err:
+                raise bad_cursor(str(err)) from None
+            rows += [_store_row(t) for t in page.items]
+            if page.cursor:
+                inner = page.cursor
+                break
+            position, inner = position + 1, None
+        next_cursor = f"{position}.{inner or ''}" if position < len(states) else None
+        return {"stores": rows, "cursor": next_cursor}
+
+    def trends(self, region: str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """Rates by week of campaign start, network-wide or for a region."""
+        weeks = self._weeks(region, date_from, date_to)
+        return {"region": region, "weeks": [{"week": w["sk"], **rates(w), "rules": rule_rates(w)} for w in weeks],
+                "total": rates(summed(weeks))}
+
+    def store(self, store_id: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """A store's outcome in every campaign it was in (by campaign start), and its rates."""
+        first, last = _date_range(date_from, date_to)
+        rows, cursor = [], None
+        while True:
+            page = self._records.query(layout.store_campaigns_partition(store_id), index="gsi2", limit=MAX_PAGE, cursor=cursor)
+            rows += [t for t in page.items if first <= t["start_date"] <= last]
+            if not (cursor := page.cursor):
+                break
+        counts = summed(counters(t.get("outcome")) | {"targeted": 1} for t in rows)
+        return {"store_id": store_id, "campaigns": [_store_row(t) for t in rows], "total": rates(counts)}
+
+    def agreement(self, campaign_id: str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """Reviewer–model agreement per rule, for a campaign or the campaigns that started in a range."""
+        if campaign_id:
+            load_campaign(self._records, campaign_id)
+            items = [i for i in [self._records.get(layout.campaign_aggregates_partition(campaign_id), layout.ALL)] if i]
+        else:
+            items = self._weeks(None, date_from, date_to)
+        thresholds: dict[str, Any] = {}
+        for item in items:  # the latest campaign's bound of each rule id
+            thresholds.update({k.removeprefix("threshold:"): v for k, v in item.items() if k.startswith("threshold:")})
+        return {"campaign_id": campaign_id, "rules": agreement_of(summed(items), thresholds), "min_labels": MIN_LABELS}
+
+    def _weeks(self, region: str | None, date_from: str | None, date_to: str | None) -> list[dict[str, Any]]:
+        first, last = _date_range(date_from, date_to)
+        first_week, last_week = clock.iso_week(first), clock.iso_week(last)
+        weeks, cursor = [], None
+        while True:  # a few hundred weeks at most: three years of weekly campaigns is 156
+            page = self._records.query(layout.weeks_partition(region), limit=MAX_PAGE, cursor=cursor)
+            weeks += [w for w in page.items if first_week <= w["sk"] <= last_week]
+            if not (cursor := page.cursor):
+                return weeks
+
+
+
+
+def _store_row(target: dict[str, Any]) -> dict[str, Any]:
+    outcome = target.get("outcome") or {}
+    return {
+        **{k: target[k] for k in ("campaign_id", "store_id", "store_name", "region", "timezone", "deadline_at", "state")},
+        "submission_id": outcome.get("submission_id"),
+        "submitted_at": outcome.get("created_at"),
+        "score": outcome.get("score"),
+        "on_time": outcome.get("on_time"),
+        "failed_rules": sorted(r for r, s in (outcome.get("rules") or {}).items() if s == "fail"),
+    }
+
+
+def _date_range(date_from: str | None, date_to: str | None) -> tuple[str, str]:
+    try:
+        first = date.fromisoformat(date_from).isoformat() if date_from else "0001-01-01"
+        last = date.fromisoformat(date_to).isoformat() if date_to else "9999-12-31"
+    except ValueError:
+        raise InvalidInput("from and to are dates like 2026-11-30") from None
+    if first > last:
+        raise InvalidInput(f"from ({first}) is after to ({last})")
+    return first, last
+
