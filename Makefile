@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# the HQ query benchmark's share of DESIGN.md's sizing case (1 = 5,000 stores; first build ~16 min)
+# the HQ query benchmark's share of docs/ARCHITECTURE.md's sizing case (1 = 5,000 stores; first build ~16 min)
 HQ_SCALE ?= 0.1
 INSTALLED := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (no browser download): installed once, as root.

@@ -167,7 +167,7 @@ def main() -> None:
         same = sum(a.get(rid) == b.get(rid) for a, b in zip(real["statuses"], naive["statuses"]))
         print(f"  {rid:16} {rule['type']:22} {percentile(r_ms, 0.5):7.0f} / {percentile(n_ms, 0.5):7.0f}   same {same}/{photos}")
     p50, p95, rss = percentile(real["totals"], 0.5), percentile(real["totals"], 0.95), real["peak_rss_mb"]
-    print(f"target (DESIGN.md): p50 <= 500 ms, p95 <= 1000 ms, peak <= 1024 MB -> p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+    print(f"target (docs/ARCHITECTURE.md): p50 <= 500 ms, p95 <= 1000 ms, peak <= 1024 MB -> p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
           f"peak {rss:.0f} MB: {'met' if p50 <= 500 and p95 <= 1000 and rss <= 1024 else 'NOT met'}")
 
 

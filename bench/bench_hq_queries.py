@@ -1,6 +1,6 @@
 """Benchmark: HQ's compliance queries and the gallery at the sizing case, against a naive full scan.
 
-The sizing case of DESIGN.md, the indexed paths and a naive baseline in the same run, on the
+The sizing case of docs/ARCHITECTURE.md, the indexed paths and a naive baseline in the same run, on the
 local backend (SQLite) and on the DynamoDB adapter (against the moto emulator).
 
     .venv/bin/python bench/bench_hq_queries.py [--scale 1] [--backend local|dynamodb|both]
@@ -27,7 +27,7 @@ quarter of an hour on 2 cores, a rerun starts at once.
 - checks:  each naive answer against the indexed one for the same arguments, and one extra scan
   against every campaign's compliance rate and missing-store count (the counters, every page of
   missing(), the scan); a mismatch is printed loudly and the exit status is 1.
-- 3 years: DESIGN.md keeps 3 years; the queries whose reads grow with history (trends, agreement
+- 3 years: docs/ARCHITECTURE.md keeps 3 years; the queries whose reads grow with history (trends, agreement
   network-wide, store) are also timed on the dataset's aggregates and targets written 3 times.
 
 DynamoDB: the emulator runs in its own process. ``--dynamodb-load copy`` (the default) writes the
@@ -75,7 +75,7 @@ DYNAMODB_WHY = ("moto 5.2 writes ~180 of these items a second and serialises res
                 "submission record returned), and it answers every Query and every Scan page by sorting the whole table: "
                 "the copy alone would take ~70 min at scale 1 (760k items), and the naive scans grow with the square of the "
                 "table; at 0.01 the whole DynamoDB suite takes ~10 min")
-TARGET_P95_MS = 100.0  # DESIGN.md: gallery and HQ queries at the sizing case, local backend
+TARGET_P95_MS = 100.0  # docs/ARCHITECTURE.md: gallery and HQ queries at the sizing case, local backend
 DEFAULT_CACHE = ROOT / "build" / "bench-hq"
 FINISHED = ("done", "rejected", "error")
 STATE_ORDER = ("missing", "pass", "fail", "review", "retake")
@@ -740,7 +740,7 @@ def check_every_campaign(backend: str, svc: Any, naive: Naive) -> tuple[int, lis
 
 
 def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
-    """DESIGN.md keeps 3 years: the network-wide queries read one aggregate per week, and store()
+    """docs/ARCHITECTURE.md keeps 3 years: the network-wide queries read one aggregate per week, and store()
     one target per campaign. Project them: the dataset's week aggregates, and the targets of a
     few stores, written three times (shifted by 52 and 104 weeks) into a scratch SQLite store,
     then trends(), trends(region), agreement() and store() timed on it with the real Analytics."""
@@ -884,7 +884,7 @@ def bench_local(spec: hq_dataset.Spec, args: argparse.Namespace) -> tuple[list[d
           f"{'same' if not more else 'MISMATCH'}")
     for row in rows:
         row["scale"] = spec.scale
-    print(f"\nprojection to 3 years kept (DESIGN.md): the 52 weeks' aggregates and 8 stores' targets written 3 times into a "
+    print(f"\nprojection to 3 years kept (docs/ARCHITECTURE.md): the 52 weeks' aggregates and 8 stores' targets written 3 times into a "
           f"scratch store, {args.runs} runs; {load()}", flush=True)
     projected = three_years(data_dir, args.runs, args.seed)
     for p in projected:
@@ -949,7 +949,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop the emulator
 
-    print(f"HQ queries at the sizing case (DESIGN.md), indexed vs naive full scan; {machine()}; {load()}")
+    print(f"HQ queries at the sizing case (docs/ARCHITECTURE.md), indexed vs naive full scan; {machine()}; {load()}")
     rows, problems, table = [], [], None
     if args.backend in ("local", "both"):
         more_rows, more, table = bench_local(hq_dataset.Spec(args.scale, args.seed), args)
@@ -970,7 +970,7 @@ def main() -> None:
     local = [r for r in rows if r["backend"] == "local" and r["naive_p50"] is not None]
     if local:
         worst = max(local, key=lambda r: r["p95"])
-        print(f"\ntarget (DESIGN.md): gallery and HQ queries at the sizing case p95 <= {TARGET_P95_MS:.0f} ms on the local "
+        print(f"\ntarget (docs/ARCHITECTURE.md): gallery and HQ queries at the sizing case p95 <= {TARGET_P95_MS:.0f} ms on the local "
               f"backend -> worst p95 {worst['p95']:.2f} ms ({worst['query']}) at scale {args.scale:g}, 52 weeks: "
               f"{'met' if worst['p95'] <= TARGET_P95_MS else 'NOT met'}"
               f"{'' if args.scale >= 1 else ' (below the sizing case: run with --scale 1)'}")

@@ -182,7 +182,7 @@ def main() -> None:
         print(f"  {name:22} {verdict}")
     p50, p95 = percentile(real["timings_ms"], 0.5), percentile(real["timings_ms"], 0.95)
     met = "met" if p95 <= 100 else ("met at p50 only" if p50 <= 100 else "NOT met")
-    print(f"\ntarget (DESIGN.md): photo-quality verdict alone <= 100 ms -> real p50 {p50:.0f} ms, p95 {p95:.0f} ms: {met}")
+    print(f"\ntarget (docs/ARCHITECTURE.md): photo-quality verdict alone <= 100 ms -> real p50 {p50:.0f} ms, p95 {p95:.0f} ms: {met}")
 
 
 if __name__ == "__main__":

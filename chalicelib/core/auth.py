@@ -10,14 +10,13 @@ Identity comes from an ID token whose claims have Cognito's shape:
   key (``VETRINA_AUTH_KEY``, or ``<data dir>/auth.key`` made on first use), minted by
   ``python -m chalicelib.devtools.cli token``; it is verified here, signature and expiry.
 
-Roles (DESIGN.md): a store acts for its own store(s); a merchandiser sees and reviews every
+Roles (docs/ARCHITECTURE.md): a store acts for its own store(s); a merchandiser sees and reviews every
 submission of its regions and features windows; HQ may do everything.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import jwt
 
+from chalicelib.core import keyfile
 from chalicelib.core.errors import ApiError
 from chalicelib.core.settings import Settings
 
@@ -170,14 +170,4 @@ def local_key(settings: Settings) -> bytes:
     configured = os.environ.get("VETRINA_AUTH_KEY")
     if configured:
         return configured.encode()
-    path = Path(settings.data_dir) / "auth.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # two processes: one wins
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as file:
-                file.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    return keyfile.load_or_create(Path(settings.data_dir) / "auth.key").strip()

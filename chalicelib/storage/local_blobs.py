@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode
 
+from chalicelib.core import keyfile
 from chalicelib.storage.ports import BlobNotFound, PresignedPost
 from chalicelib.storage.signing import (
     SignatureError,
     UploadPolicy,
-    load_or_create_key,
     sign_policy,
     sign_url_params,
     verify_policy,
@@ -45,7 +45,7 @@ class LocalBlobStore:
         self._root = root / "blobs"
         self._meta = root / "blob-meta"
         self._public_url = public_url.rstrip("/")
-        self._signing_key = load_or_create_key(root / "signing.key")
+        self._signing_key = keyfile.load_or_create(root / "signing.key")
         self.on_created = on_created
 
     # --- the port ---------------------------------------------------------------------------

@@ -11,11 +11,9 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 
 class SignatureError(ValueError):
@@ -27,15 +25,6 @@ def _matches(expected: str, given: str) -> bool:
     """Constant-time comparison that also takes a signature of any characters (compare_digest
     refuses non-ASCII text)."""
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
-
-def load_or_create_key(path: Path) -> bytes:
-    """The local signing key, created once and kept with the data so URLs survive restarts."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
-
 
 def _sign(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
