@@ -60,7 +60,7 @@ class BlobPack:
         if entry is None:
             raise PackMissing(f"the guideline pack has no file {name!r}: upload it with POST /campaigns/{{id}}/pack")
         try:
-            return _pack_blob(self._blobs, entry["key"])
+            return _pack_blob(self._blobs, entry["key"])  # type: ignore[arg-type]  # adapters hash by identity
         except BlobNotFound:
             raise PackMissing(f"the pack file {name!r} was announced but never uploaded") from None
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import describe, problems as field_problems
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class GuidelineError(ValueError):
@@ -254,12 +254,12 @@ class Guideline(_Strict):
 
     def artworks(self) -> tuple[str, ...]:
         """The pack files the rules look for in the photo (posters, stickers, banners)."""
-        names = {getattr(rule.parameters, "artwork", None) for rule in self.rules}
+        names = {getattr(getattr(rule, "parameters", None), "artwork", None) for rule in self.rules}
         return tuple(sorted(name for name in names if name))
 
     def pack_files(self) -> tuple[str, ...]:
         """Every pack file the rules read: the artworks and the reference photos."""
-        references = {name for rule in self.rules for name in getattr(rule.parameters, "references", ())}
+        references = {name for rule in self.rules for name in getattr(getattr(rule, "parameters", None), "references", ())}
         return tuple(sorted(set(self.artworks()) | references))
 
     def to_document(self) -> dict[str, Any]:

@@ -10,13 +10,19 @@ from __future__ import annotations
 import logging
 import threading
 
+from typing import Protocol
+
 from chalicelib.storage.ports import WorkQueue
 
 log = logging.getLogger(__name__)
 
 
+class MessageHandler(Protocol):
+    def handle_message(self, body: str) -> object: ...
+
+
 class LocalWorker:
-    def __init__(self, queue: WorkQueue, processor: object, poll_interval: float = 0.25):
+    def __init__(self, queue: WorkQueue, processor: MessageHandler, poll_interval: float = 0.25):
         self._queue = queue
         self._processor = processor
         self._poll_interval = poll_interval

@@ -81,7 +81,7 @@ class Jobs:
         item = self._records.get(*layout.export_key(export_id)) if export_id.startswith("exp_") else None
         if item is None:
             raise NotFound(f"export {export_id!r} does not exist", code="export_not_found")
-        out = {k: item[k] for k in ("export_id", "kind", "campaign_id", "status", "created_at") if k in item}
+        out: dict[str, Any] = {k: item[k] for k in ("export_id", "kind", "campaign_id", "status", "created_at") if k in item}
         if item["status"] == "done":
             out.update(rows=item["rows"], finished_at=item["finished_at"],
                        download=self._blobs.presigned_get(item["key"], self._settings.link_expires_in))

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import re
+import builtins
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -111,7 +113,8 @@ class Stores:
             page = query_page(self._records, layout.STORES, limit=limit, maximum=MAX_PAGE, cursor=cursor)
         return {"stores": [_public(i) for i in page.items], "cursor": page.cursor}
 
-    def matching(self, regions: list[str], clusters: list[str], store_ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    def matching(self, regions: Sequence[str], clusters: Sequence[str],
+                 store_ids: Sequence[str]) -> tuple[builtins.list[dict[str, Any]], builtins.list[str]]:
         """Every store in the regions, the clusters or the list (each once), and the listed ids
         that are not in the store list."""
         found: dict[str, dict[str, Any]] = {}

@@ -44,7 +44,7 @@ class Counters:
         for region, members in sorted(by_region.items()):
             for start in range(0, len(members), TARGETS_PER_TRANSACTION):
                 chunk = members[start:start + TARGETS_PER_TRANSACTION]
-                delta = {"targeted": len(chunk), "state:missing": len(chunk)}
+                delta: dict[str, float] = {"targeted": len(chunk), "state:missing": len(chunk)}
                 ops: list[PutOp | UpdateOp] = [PutOp(t, condition=absent("pk")) for t in chunk]
                 ops += self._aggregate_ops(campaign["campaign_id"], region, week, delta, {})
                 try:

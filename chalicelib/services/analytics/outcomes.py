@@ -28,7 +28,7 @@ def outcome_of(submission: dict[str, Any], target: dict[str, Any]) -> dict[str, 
     """What a finished submission says for its store; None while it is not finished."""
     review = (submission.get("review") or {}).get("state")
     status = submission["status"]
-    result = submission.get("result") or {}
+    result: dict[str, Any] = submission.get("result") or {}
     if status not in ("done", "rejected", "error"):
         return None
     if review == "approved":
@@ -38,7 +38,7 @@ def outcome_of(submission: dict[str, Any], target: dict[str, Any]) -> dict[str, 
     elif review == "retake_requested" or status != "done":
         state = "retake"
     else:
-        state = {"pass": "pass", "fail": "fail", "retake": "retake"}.get(result.get("verdict"), "review")
+        state = {"pass": "pass", "fail": "fail", "retake": "retake"}.get(str(result.get("verdict")), "review")
     overrides = submission.get("overrides") or {}
     reviewed = review is not None or bool(overrides)
     rules: dict[str, str] = {}
