@@ -80,7 +80,7 @@ API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions"
 IMAGE_DISTS = ["numpy", "opencv-python-headless", "onnxruntime", "pillow", "pillow-heif", "rapidfuzz"]
 # onnxruntime declares flatbuffers, packaging, protobuf (and coloredlogs/sympy in older versions):
 # none of them is imported by `import onnxruntime` + InferenceSession/run (checked by the bench and
-# tests/test_artifacts.py, which run a full analysis from the unpacked artifact), so not bundled.
+# tests/infra/test_artifacts.py, which run a full analysis from the unpacked artifact), so not bundled.
 ANALYZER_DISTS = API_DISTS + IMAGE_DISTS
 BOTO_DISTS = ["boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"]
 

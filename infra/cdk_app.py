@@ -19,6 +19,9 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # nothing of python3.11's may land in the staged API project
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# The repository's root after the rest: the stack reads the storage layout from chalicelib/.
+if str(HERE.parent) not in sys.path:
+    sys.path.append(str(HERE.parent))
 
 import aws_cdk as cdk  # noqa: E402
 

@@ -17,7 +17,7 @@ class Stage:
     # hands a throttled function messages, which would count as receives towards the DLQ).
     analyzer_concurrency: int
     # Originals under incoming/ are the submissions' evidence (the API links them, re-runs read
-    # them): they expire only with the retention horizon (DESIGN: 3 years in prod).
+    # them): they expire only with the retention horizon (docs/ARCHITECTURE.md: 3 years in prod).
     incoming_retention_days: int
     log_retention_days: int
     # Reserve that concurrency for the analyzer (guaranteed capacity, and a hard cap). An account

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.storage.dynamodb_records import TABLE_KEY_SCHEMA
+from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TABLE_KEY_SCHEMA, UPLOAD_PREFIX
 from tests.support.helpers import package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,7 +199,7 @@ def test_bucket_lifecycle_and_cors(template):
     props = bucket["Properties"]
     rules = props["LifecycleConfiguration"]["Rules"]
     assert all(r["Status"] == "Enabled" for r in rules)
-    incoming = [r for r in rules if (r.get("Prefix") or r.get("Filter", {}).get("Prefix")) == "incoming/"]
+    incoming = [r for r in rules if (r.get("Prefix") or r.get("Filter", {}).get("Prefix")) == UPLOAD_PREFIX]
     assert incoming and all(r.get("ExpirationInDays", 0) > 0 for r in incoming)
     assert any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation", 0) > 0 for r in rules)
     (cors,) = props["CorsConfiguration"]["CorsRules"]
@@ -218,7 +218,7 @@ def test_uploads_under_incoming_notify_the_analysis_queue(template):
     assert props["BucketName"] == {"Ref": bucket_logical}
     (config,) = props["NotificationConfiguration"]["QueueConfigurations"]
     assert config["Events"] == ["s3:ObjectCreated:*"]
-    assert config["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "incoming/"}]
+    assert config["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": UPLOAD_PREFIX}]
     assert config["QueueArn"] == {"Fn::GetAtt": [main, "Arn"]}
     # the queue lets S3 send from this bucket only
     policies = [p["Properties"]["PolicyDocument"]["Statement"] for p in of_type(template, "AWS::SQS::QueuePolicy").values()
@@ -317,8 +317,8 @@ def test_api_role_is_least_privilege(template):
     _, handler = one(template, "AWS::Serverless::Function")
     role = handler["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {("s3:GetObject", f"bucket/{p}/*") for p in ("incoming", "derived", "packs", "exports")}
-    expected |= {("s3:PutObject", f"bucket/{p}/*") for p in ("incoming", "packs")}
+    expected = {("s3:GetObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)}
+    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {("sqs:SendMessage", "queue"), ("sqs:GetQueueUrl", "queue"), ("sns:Publish", "topic")}
@@ -330,8 +330,8 @@ def test_analyzer_role_is_least_privilege(template):
     logical, function = analyzer(template)
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {("s3:GetObject", f"bucket/{p}/*") for p in ("incoming", "packs", "derived")}
-    expected |= {("s3:PutObject", f"bucket/{p}/*") for p in ("derived", "exports")}
+    expected = {("s3:GetObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX)}
+    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (DERIVED_PREFIX, EXPORT_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {(f"sqs:{a}", "queue") for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
@@ -428,6 +428,24 @@ def test_prod_retains_data_and_dev_does_not(templates):
                 assert resource.get("UpdateReplacePolicy") == policy, (stage, logical)
     _, table = one(templates["prod"], "AWS::DynamoDB::Table")
     assert table["Properties"]["DeletionProtectionEnabled"] is True
+
+
+# The logical ids of the retained resources, as deployed: CloudFormation replaces a resource whose
+# logical id changes, which would leave prod's data outside the stack (infra/stack_parts/__init__.py).
+RETAINED_LOGICAL_IDS = {
+    "PhotosB9552D0D": "AWS::S3::Bucket", "Records091F6ECA": "AWS::DynamoDB::Table",
+    "Users0A0EEA89": "AWS::Cognito::UserPool", "AnalysisQueue251119DF": "AWS::SQS::Queue",
+    "AnalysisDLQC7CDEB4B": "AWS::SQS::Queue", "EventsD32975C2": "AWS::SNS::Topic",
+    "ApiLogs3D05D88B": "AWS::Logs::LogGroup", "AnalyzerLogs0390F2AA": "AWS::Logs::LogGroup",
+}
+
+
+def test_retained_resources_keep_their_logical_ids(templates):
+    kinds = set(RETAINED_LOGICAL_IDS.values())
+    for template in templates.values():
+        assert {k: r["Type"] for k, r in template["Resources"].items() if r["Type"] in kinds} == RETAINED_LOGICAL_IDS
+    for logical in RETAINED_LOGICAL_IDS:
+        assert templates["prod"]["Resources"][logical]["DeletionPolicy"] == "Retain", logical
 
 
 # --- the assets -----------------------------------------------------------------------------------

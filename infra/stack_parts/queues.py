@@ -1,0 +1,40 @@
+"""The analysis queue, its dead-letter queue and the alarm on the dead letters."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sqs as sqs
+
+from stack_parts import data_removal
+from stages import Stage
+
+
+class AnalysisQueues:
+    def __init__(self, stack: cdk.Stack, *, stage: Stage) -> None:
+        removal = data_removal(stage)
+        self.name = f"{stack.stack_name}-analysis"  # the app finds the DLQ as "<queue>-dlq" (chalicelib/storage/sqs_queue.py)
+        self.dead_letters = sqs.Queue(
+            stack, "AnalysisDLQ", queue_name=f"{self.name}-dlq", encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True, retention_period=cdk.Duration.days(14), removal_policy=removal,
+        )
+        self.queue = sqs.Queue(
+            stack, "AnalysisQueue", queue_name=self.name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(6 * stage.analyzer_timeout_s),
+            retention_period=cdk.Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=stage.max_attempts),
+            removal_policy=removal,
+        )
+        self.alarm = cloudwatch.Alarm(
+            stack, "AnalysisDLQNotEmpty", alarm_name=f"{stack.stack_name}-analysis-dead-letters",
+            alarm_description="Photos whose analysis failed every attempt are in the dead-letter queue: "
+                              "fix the cause, then `python -m chalicelib.devtools.cli redrive`.",
+            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(1), statistic="Maximum"),
+            threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def grant_enqueue(self, role: iam.IRole) -> None:
+        """Sending jobs (re-runs, exports, follow-up work); receiving is the event source's grant."""
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="EnqueueJobs", actions=["sqs:SendMessage", "sqs:GetQueueUrl"], resources=[self.queue.queue_arn]))
