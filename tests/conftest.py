@@ -20,7 +20,9 @@ os.environ.update(
     AWS_REGION="eu-west-1",
 )
 
-BACKENDS = ("local", "aws")
+# The AWS adapters run against the emulator (moto's server on loopback): a network hop per call,
+# so those variants are marked e2e and left out of the quick loop (`-m "not e2e and not browser"`).
+BACKENDS = ("local", pytest.param("aws", marks=pytest.mark.e2e))
 
 
 @pytest.fixture(scope="session")
