@@ -5,8 +5,9 @@ Plain data, no image stack: results are stored as JSON and read back by the API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from chalicelib.vision.evidence import Evidence, evidence_from_json
 
@@ -76,7 +77,7 @@ class RuleResult:
         passed: str,
         message: str | None = None,
         retake: bool = False,
-    ) -> "RuleResult":
+    ) -> RuleResult:
         """A rule's result: id, type and weight from the rule; the message is ``passed`` when the
         rule passes and the rule's own words (what the store must fix) otherwise, unless given."""
         return cls(
