@@ -17,11 +17,13 @@ import functools
 import logging
 import secrets
 import time
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.services.analytics import Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.analyzer.observability import metric, working_on
+from chalicelib.core.guideline import Guideline
 from chalicelib.core.settings import Settings
 from chalicelib.storage.notifications import created_keys
 from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
@@ -29,10 +31,31 @@ from chalicelib.core.clock import now_iso
 from chalicelib.core.vocabulary import CLAIMABLE_STATUSES, FINAL_STATUSES
 from chalicelib.services.submissions import submission_id_from_key
 from chalicelib.storage.layout import derived_key, submission_key
+from chalicelib.wiring import Services
+
+if TYPE_CHECKING:  # the image stack loads only when a photo is analysed
+    from chalicelib.vision.context import Pack
 
 log = logging.getLogger(__name__)
 
-def _default_analyse(photo: bytes, guideline: Any, pack: Any) -> Any:
+class AnalysedPhoto(Protocol):
+    """What the processor stores of an analysis: chalicelib.vision.analysis.Analysis, or a
+    stand-in that needs no image stack."""
+
+    @property
+    def result(self) -> Mapping[str, Any]: ...  # the JSON stored with the submission
+    @property
+    def normalised_jpeg(self) -> bytes: ...
+    @property
+    def thumbnail_jpeg(self) -> bytes: ...
+    @property
+    def overlay_jpeg(self) -> bytes: ...
+
+
+Analyse = Callable[[bytes, Guideline, "Pack"], AnalysedPhoto]
+
+
+def _default_analyse(photo: bytes, guideline: Guideline, pack: Pack) -> AnalysedPhoto:
     # Imported here: the API functions never load the image stack.
     from chalicelib.vision.analysis import analyse
 
@@ -72,7 +95,7 @@ class UploadProcessor:
         blobs: BlobStore,
         campaigns: Campaigns,
         settings: Settings,
-        analyse: Callable[[bytes, Any, Any], Any] = _default_analyse,
+        analyse: Analyse = _default_analyse,
         events: EventPublisher | None = None,
         counters: Counters | None = None,
     ):
@@ -211,9 +234,9 @@ class UploadProcessor:
             self._count(failed)
 
 
-def processor_for(services: Any) -> UploadProcessor:
-    """The processor on a process's services (chalicelib.wiring.Services), after checking at start
-    that every model file matches its manifest: a broken deployment fails loudly, not wrongly."""
+def processor_for(services: Services) -> UploadProcessor:
+    """The processor on a process's services, after checking at start that every model file
+    matches its manifest: a broken deployment fails loudly, not wrongly."""
     from chalicelib.vision.analysis import BUNDLED_MODELS
     from chalicelib.vision.inference import default_models
 

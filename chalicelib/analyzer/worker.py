@@ -5,10 +5,10 @@ thread both hand every message here."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from chalicelib.services.jobs import Jobs
 from chalicelib.analyzer.processing import UploadProcessor, processor_for
+from chalicelib.wiring import Services
 
 
 class Worker:
@@ -24,6 +24,6 @@ class Worker:
         return self._processor.handle_message(body)
 
 
-def worker_for(services: Any) -> Worker:
-    """The worker on a process's services (chalicelib.wiring.Services); checks the models first."""
+def worker_for(services: Services) -> Worker:
+    """The worker on a process's services; checks the models first."""
     return Worker(processor_for(services), services.jobs)

@@ -13,11 +13,16 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chalicelib.core.guideline import Guideline, parse_guideline
+
+if TYPE_CHECKING:  # the image stack loads only when a photo is analysed
+    from chalicelib.vision.analysis import Analysis
+    from chalicelib.vision.verdict import AnalysisResult
 
 PREDICTED = ("pass", "fail", "uncertain", "error", "skipped")
 
@@ -33,7 +38,7 @@ def load_guideline(path: Path) -> Guideline:
     return parse_guideline(document)
 
 
-def _analyser(guideline_path: Path) -> tuple[Guideline, Any]:
+def _analyser(guideline_path: Path) -> tuple[Guideline, Callable[[Path], Analysis]]:
     """The guideline and a function analysing a photo file with the pack beside the guideline."""
     from chalicelib.vision.analysis import analyse
     from chalicelib.vision.context import FolderPack
@@ -43,13 +48,13 @@ def _analyser(guideline_path: Path) -> tuple[Guideline, Any]:
     return guideline, lambda photo: analyse(photo.read_bytes(), guideline, pack)
 
 
-def rule_table(result: dict[str, Any]) -> str:
+def rule_table(result: AnalysisResult) -> str:
     rows = [("rule", "type", "status", "value", "threshold", "message")]
-    for r in result["rules"]:
-        threshold = r["threshold"] or {}
+    for r in result.rules:
+        threshold = r.threshold.to_dict() if r.threshold else {}
         bounds = " ".join(f"{k}={v:g}" for k, v in threshold.items() if k in ("min", "max"))
-        value = r["value"]
-        rows.append((r["id"], r["type"], r["status"], "" if value is None else f"{value:g}", bounds, r["message"]))
+        value = r.value
+        rows.append((r.id, r.type, r.status, "" if value is None else f"{value:g}", bounds, r.message))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows]
     lines.insert(1, "-" * min(120, len(lines[0])))
@@ -66,15 +71,15 @@ def check(photo: Path, guideline_path: Path, overlay_path: Path | None, out: Tex
     except IntakeRejected as rejected:
         print(f"{photo}: rejected ({rejected.code}): {rejected.reason}", file=out)
         return 2
-    result = analysis.result
-    print(f"{photo}: {result['verdict'].upper()}  score {result['score']:.0%}  ({result['timings_ms']['total']:.0f} ms)", file=out)
+    result = analysis.outcome
+    print(f"{photo}: {result.verdict.upper()}  score {result.score:.0%}  ({result.timings.total:.0f} ms)", file=out)
     print(rule_table(result), file=out)
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         print(f"warning: {warning}", file=out)
     target = overlay_path or photo.with_name(photo.stem + ".overlay.jpg")
     target.write_bytes(analysis.overlay_jpeg)
     print(f"overlay: {target}", file=out)
-    return 0 if result["verdict"] == "pass" else 1
+    return 0 if result.verdict == "pass" else 1
 
 
 @dataclass
@@ -122,15 +127,15 @@ def evaluate_folder(folder: Path, guideline_path: Path, out: TextIO = sys.stdout
     for done, (name, expected) in enumerate(sorted(labels.items()), start=1):
         began = time.perf_counter()
         try:
-            result = analyse(folder / name).result
+            result = analyse(folder / name).outcome
         except IntakeRejected:
             rejected += 1
             _progress(done, len(labels), started, err)
             continue
         latencies.append((time.perf_counter() - began) * 1000)
-        for rule_id, ms in result["timings_ms"]["rules"].items():
+        for rule_id, ms in result.timings.rules.items():
             rule_latencies[rule_id].append(ms)
-        predicted = {r["id"]: r["status"] for r in result["rules"]}
+        predicted = {r.id: r.status for r in result.rules}
         for rule_id, label in expected.items():
             if rule_id in predicted:
                 scores[rule_id].add(label, predicted[rule_id])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from chalicelib.core.guideline import PERSON_DETECTOR, Guideline, Rule
@@ -21,9 +21,10 @@ from chalicelib.vision import embedding, ocr
 from chalicelib.vision import overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
 from chalicelib.vision.context import Pack, PhotoContext
+from chalicelib.vision.evidence import Note
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import intake
-from chalicelib.vision.verdict import RuleResult, score_and_verdict
+from chalicelib.vision.verdict import AnalysisResult, PhotoFacts, RuleResult, Timings, score_and_verdict
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,15 @@ BUNDLED_MODELS = (ocr.DET_MODEL, ocr.REC_MODEL, ocr.CLS_MODEL, embedding.EMBEDDI
 
 @dataclass(frozen=True)
 class Analysis:
-    result: dict[str, Any]  # JSON-able; see analyse()
+    outcome: AnalysisResult
     normalised_jpeg: bytes
     thumbnail_jpeg: bytes
     overlay_jpeg: bytes  # the photo with each rule's evidence drawn, and a legend
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The outcome as it is stored with the submission and served by the API."""
+        return self.outcome.to_dict()
 
 
 def _elapsed_ms(since: float) -> float:
@@ -59,7 +65,7 @@ def _elapsed_ms(since: float) -> float:
 
 
 def _unjudged(rule: Rule, status: str, message: str, detail: str | None = None) -> RuleResult:
-    evidence = [{"kind": "note", "text": detail[:300]}] if detail else []
+    evidence = [Note(detail[:300])] if detail else []
     return RuleResult.judged(rule, status, None, None, 0.0, evidence, passed=message, message=message)  # type: ignore[arg-type]
 
 
@@ -78,14 +84,15 @@ def _judge(rule: Rule, context: PhotoContext) -> RuleResult:
 def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models: Models | None = None) -> Analysis:
     """Run the guideline's rules on a photo; raise IntakeRejected when the upload is unusable.
 
-    ``result``: {"verdict", "score", "rules": [RuleResult.to_dict(), ...],
-    "photo": {"format", "width", "height", "megapixels"}, "warnings": [...],
-    "timings_ms": {"intake", "rules": {<rule id>: ms}, "overlay", "total"}}.
+    ``outcome``: an AnalysisResult; ``result``, its JSON: {"verdict", "score", "rules":
+    [RuleResult.to_dict(), ...], "photo": {"format", "width", "height", "megapixels"},
+    "warnings": [...], "timings_ms": {"intake", "rules": {<rule id>: ms}, "overlay", "total"}}.
     """
     started = time.perf_counter()
     image = intake(photo)
     context = PhotoContext(image, pack, models, guideline.artworks())
-    timings: dict[str, Any] = {"intake": _elapsed_ms(started), "rules": {}}
+    intake_ms = _elapsed_ms(started)
+    rule_ms: dict[str, float] = {}
 
     gate_first = sorted(guideline.rules, key=lambda rule: not type(rule).gates_photo)
     results: dict[str, RuleResult] = {}
@@ -96,7 +103,7 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
             continue
         judged_at = time.perf_counter()
         results[rule.id] = _judge(rule, context)
-        timings["rules"][rule.id] = _elapsed_ms(judged_at)
+        rule_ms[rule.id] = _elapsed_ms(judged_at)
         # Only a photo-quality failure stops the analysis; a later "retake" (a photo of something
         # else) still lets the remaining rules say what they see.
         retake = retake or (type(rule).gates_photo and results[rule.id].retake)
@@ -104,16 +111,15 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
     ordered = [results[rule.id] for rule in guideline.rules]
     score, verdict = score_and_verdict(ordered)
     width, height = image.original_size
-    result = {
-        "verdict": verdict,
-        "score": score,
-        "rules": [r.to_dict() for r in ordered],
-        "photo": {"format": image.format, "width": width, "height": height, "megapixels": round(width * height / 1e6, 2)},
-        "warnings": list(image.warnings),
-        "timings_ms": timings,
-    }
+    outcome = AnalysisResult(
+        verdict=verdict,
+        score=score,
+        rules=tuple(ordered),
+        photo=PhotoFacts(image.format, width, height, round(width * height / 1e6, 2)),
+        warnings=tuple(image.warnings),
+        timings=Timings(intake_ms, rule_ms),
+    )
     drawn_at = time.perf_counter()
-    overlay_jpeg = overlay.render(image.working, result)
-    timings["overlay"] = _elapsed_ms(drawn_at)
-    timings["total"] = _elapsed_ms(started)
-    return Analysis(result, image.normalised_jpeg, image.thumbnail_jpeg, overlay_jpeg)
+    overlay_jpeg = overlay.render(image.working, outcome)
+    timings = replace(outcome.timings, overlay=_elapsed_ms(drawn_at), total=_elapsed_ms(started))
+    return Analysis(replace(outcome, timings=timings), image.normalised_jpeg, image.thumbnail_jpeg, overlay_jpeg)

@@ -1,9 +1,8 @@
 """The annotated picture: each rule's evidence drawn on the photo in its status colour, numbered,
 with a legend below the photo (so nothing of the window is hidden), legible on a phone.
 
-Evidence is in working-image pixels (see PhotoContext); kinds drawn: ``box`` [x, y, w, h],
-``quad`` points, ``lines`` [x1, y1, x2, y2]..., ``zone`` box (dashed), ``colour`` (cells where a
-brand colour is, outlined in that colour); ``note`` goes to the legend only.
+Evidence is in working-image pixels (see PhotoContext); drawn: a Box, a Quad's outline, Lines,
+a ZoneBox (dashed), ColourCells (the cells outlined in that colour); a Note goes to the legend only.
 """
 
 from __future__ import annotations
@@ -11,11 +10,15 @@ from __future__ import annotations
 import functools
 import io
 import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from chalicelib.vision.evidence import KINDS, Box, ColourCells, Evidence, Lines, Note, Quad, ZoneBox
+from chalicelib.vision.verdict import AnalysisResult, RuleResult
 
 OUTPUT_WIDTH = 1280  # wide enough to read, small enough for a phone on a shop's connection
 STATUS_COLOURS = {
@@ -67,59 +70,71 @@ def _tag(draw: ImageDraw.ImageDraw, at: tuple[float, float], number: int, colour
     draw.text((x, y), str(number), fill=(255, 255, 255), font=_font(size, bold=True), anchor="mm")
 
 
-def _draw_evidence(draw: ImageDraw.ImageDraw, item: dict[str, Any], colour: tuple, scale: float, width: int) -> tuple[float, float] | None:
+def _draw_evidence(draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, scale: float, width: int) -> tuple[float, float] | None:
     """Draw one evidence item; return where its number tag goes (None if nothing was drawn)."""
-    kind = item.get("kind")
-    if kind in ("box", "zone"):
-        x, y, w, h = (v * scale for v in item["box"])
-        if kind == "zone":
-            _dashed_rectangle(draw, (x, y, w, h), colour, max(2, width // 2))
-            return None
+    if isinstance(item, ZoneBox):
+        x, y, w, h = (v * scale for v in item.box)
+        _dashed_rectangle(draw, (x, y, w, h), colour, max(2, width // 2))
+        return None
+    if isinstance(item, Box):
+        x, y, w, h = (v * scale for v in item.box)
         draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
         return x, y
-    if kind == "quad":
-        points = [(px * scale, py * scale) for px, py in item["points"]]
+    if isinstance(item, Quad):
+        points = [(px * scale, py * scale) for px, py in item.points]
         draw.line(points + points[:1], fill=colour, width=width, joint="curve")
         return min(points, key=lambda p: p[0] + p[1])
-    if kind == "lines":
-        for x1, y1, x2, y2 in item["points"]:
+    if isinstance(item, Lines):
+        for x1, y1, x2, y2 in item.segments:
             draw.line([(x1 * scale, y1 * scale), (x2 * scale, y2 * scale)], fill=colour, width=width)
-        first = item["points"][0] if item["points"] else None
+        first = item.segments[0] if item.segments else None
         return (first[0] * scale, first[1] * scale) if first else None
-    if kind == "colour":
-        swatch = tuple(int(item["hex"][i : i + 2], 16) for i in (1, 3, 5))
-        for x, y, w, h in item.get("cells", []):
+    if isinstance(item, ColourCells):
+        swatch = tuple(int(item.hex[i : i + 2], 16) for i in (1, 3, 5))
+        for x, y, w, h in item.cells:
             draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=swatch, width=max(2, width // 2))
-        cells = item.get("cells") or []
-        return (cells[0][0] * scale, cells[0][1] * scale) if cells else None
-    return None
+        return (item.cells[0][0] * scale, item.cells[0][1] * scale) if item.cells else None
+    return None  # a Note: the legend's
 
 
-def _legend_lines(rule: dict[str, Any]) -> str:
-    notes = [e["text"] for e in rule.get("evidence", []) if e.get("kind") == "note" and e.get("text")]
-    value = rule.get("value")
+def _legend_lines(rule: RuleResult) -> str:
+    notes = [e.text for e in rule.evidence if isinstance(e, Note) and e.text]
+    value = rule.value
     measured = f" ({value:g})" if isinstance(value, (int, float)) else ""
-    text = f"{STATUS_WORDS.get(rule['status'], rule['status'])} · {rule['id']}{measured}: {rule['message']}"
-    if notes and rule["status"] != "pass":
+    text = f"{STATUS_WORDS.get(rule.status, rule.status)} · {rule.id}{measured}: {rule.message}"
+    if notes and rule.status != "pass":
         text += f" — {notes[0]}"
     return text
 
 
-def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
-    """The overlay JPEG for a result whose evidence is in ``working``'s pixels."""
+def _stored_rule(rule: Mapping[str, Any]) -> RuleResult:
+    """A stored rule result to draw; evidence of a kind this code does not know is left out, as
+    it always was."""
+    known = [item for item in rule.get("evidence", []) if item.get("kind") in KINDS]
+    return RuleResult.from_dict({**rule, "evidence": known})
+
+
+def render(working: np.ndarray, result: AnalysisResult | Mapping[str, Any]) -> bytes:
+    """The overlay JPEG for a result whose evidence is in ``working``'s pixels: an
+    AnalysisResult, or a stored result's JSON (only its verdict, score and rules are read)."""
+    score: float | None
+    if isinstance(result, AnalysisResult):
+        verdict, score, rules = result.verdict, result.score, list(result.rules)
+    else:
+        verdict, score = result.get("verdict", "review"), result.get("score")
+        rules = [_stored_rule(rule) for rule in result.get("rules", [])]
     photo = Image.fromarray(working)
     scale = OUTPUT_WIDTH / photo.width
     photo = photo.resize((OUTPUT_WIDTH, round(photo.height * scale)), Image.Resampling.BILINEAR)
     width = max(3, OUTPUT_WIDTH // 320)
     tag_size = OUTPUT_WIDTH // 34
     draw = ImageDraw.Draw(photo)
-    rules = result.get("rules", [])
     for number, rule in enumerate(rules, start=1):
-        colour = STATUS_COLOURS.get(rule["status"], STATUS_COLOURS["error"])
-        if rule["status"] == "pass" and rule["type"] not in DRAWN_WHEN_PASSED:
+        colour = STATUS_COLOURS.get(rule.status, STATUS_COLOURS["error"])
+        if rule.status == "pass" and rule.type not in DRAWN_WHEN_PASSED:
             continue
         anchor = None
-        for item in rule.get("evidence", []):
+        for item in rule.evidence:
             anchor = _draw_evidence(draw, item, colour, scale, width) or anchor
         if anchor is not None:
             _tag(draw, anchor, number, colour, tag_size)
@@ -135,15 +150,13 @@ def render(working: np.ndarray, result: dict[str, Any]) -> bytes:
     canvas = Image.new("RGB", (OUTPUT_WIDTH, photo.height + legend_height), (250, 248, 245))
     canvas.paste(photo, (0, 0))
     draw = ImageDraw.Draw(canvas)
-    verdict = result.get("verdict", "review")
     y = photo.height + pad
-    score = result.get("score")
     title = VERDICT_WORDS.get(verdict, verdict) + (f" · score {round(score * 100)}%" if isinstance(score, (int, float)) else "")
     draw.rectangle([0, photo.height, OUTPUT_WIDTH, photo.height + pad // 3], fill=VERDICT_COLOURS.get(verdict, (90, 90, 90)))
     draw.text((pad, y), title, fill=(25, 25, 25), font=heading)
     y += heading.size + pad
     for number, rule, lines in entries:
-        colour = STATUS_COLOURS.get(rule["status"], STATUS_COLOURS["error"])
+        colour = STATUS_COLOURS.get(rule.status, STATUS_COLOURS["error"])
         _tag(draw, (pad + tag_size * 0.75, y + line_height / 2), number, colour, tag_size)
         for i, line in enumerate(lines or [""]):
             draw.text((pad + tag_size * 2, y + i * line_height), line, fill=(25, 25, 25), font=body)

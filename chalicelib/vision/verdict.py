@@ -5,8 +5,11 @@ Plain data, no image stack: results are stored as JSON and read back by the API.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from chalicelib.vision.evidence import Evidence, evidence_from_json
 
 RuleStatus = Literal["pass", "fail", "uncertain", "error", "skipped"]
 Verdict = Literal["pass", "fail", "review", "retake"]
@@ -42,6 +45,10 @@ class Threshold:
     def to_dict(self) -> dict[str, float]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, float]) -> Threshold:
+        return cls(**data)
+
 
 @dataclass(frozen=True)
 class RuleResult:
@@ -52,7 +59,7 @@ class RuleResult:
     threshold: Threshold | None
     confidence: float
     message: str
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: tuple[Evidence, ...] = ()
     weight: float = 1.0
     # This result means the photo cannot be judged (blurry, dark, of something else): "retake".
     retake: bool = False
@@ -65,12 +72,12 @@ class RuleResult:
         value: float | None,
         threshold: Threshold | None,
         confidence: float,
-        evidence: list[dict[str, Any]],
+        evidence: Sequence[Evidence],
         *,
         passed: str,
         message: str | None = None,
         retake: bool = False,
-    ) -> "RuleResult":
+    ) -> RuleResult:
         """A rule's result: id, type and weight from the rule; the message is ``passed`` when the
         rule passes and the rule's own words (what the store must fix) otherwise, unless given."""
         return cls(
@@ -81,15 +88,34 @@ class RuleResult:
             threshold=threshold,
             confidence=confidence,
             message=message if message is not None else (passed if status == "pass" else rule.message),
-            evidence=evidence,
+            evidence=tuple(evidence),
             weight=rule.weight,
             retake=retake,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        """The stored (and served) JSON of this result, evidence included."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["threshold"] = self.threshold.to_dict() if self.threshold else None
+        out["evidence"] = [item.to_json() for item in self.evidence]
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuleResult:
+        """A stored result read back (the overlay of a stored result, say)."""
+        threshold = data.get("threshold")
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            status=data["status"],
+            value=data.get("value"),
+            threshold=Threshold.from_dict(threshold) if threshold else None,
+            confidence=data.get("confidence", 0.0),
+            message=data.get("message", ""),
+            evidence=tuple(evidence_from_json(item) for item in data.get("evidence", [])),
+            weight=data.get("weight", 1.0),
+            retake=data.get("retake", False),
+        )
 
 
 def score_and_verdict(results: Sequence[RuleResult]) -> tuple[float, Verdict]:
@@ -110,3 +136,77 @@ def score_and_verdict(results: Sequence[RuleResult]) -> tuple[float, Verdict]:
     if statuses & {"uncertain", "error"}:
         return score, "review"
     return score, "pass"
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """The uploaded photo as it was received (not the working image the evidence is in)."""
+
+    format: str
+    width: int
+    height: int
+    megapixels: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.format, "width": self.width, "height": self.height, "megapixels": self.megapixels}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PhotoFacts:
+        return cls(data["format"], data["width"], data["height"], data["megapixels"])
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent on each step; ``overlay`` and ``total`` are known only once the
+    overlay, which draws the rest of the result, is done."""
+
+    intake: float
+    rules: Mapping[str, float]  # by rule id, in the order the rules ran
+    overlay: float | None = None
+    total: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"intake": self.intake, "rules": dict(self.rules)}
+        for name in ("overlay", "total"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Timings:
+        return cls(data["intake"], dict(data.get("rules", {})), data.get("overlay"), data.get("total"))
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """A photo's whole analysis: the verdict, the score and every rule's result, in the
+    guideline's order. ``to_dict`` is the JSON stored with the submission and served by the API."""
+
+    verdict: Verdict
+    score: float
+    rules: tuple[RuleResult, ...]
+    photo: PhotoFacts
+    warnings: tuple[str, ...]
+    timings: Timings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "score": self.score,
+            "rules": [rule.to_dict() for rule in self.rules],
+            "photo": self.photo.to_dict(),
+            "warnings": list(self.warnings),
+            "timings_ms": self.timings.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisResult:
+        """A stored result read back; keys a later step added (``guideline_version``) are ignored."""
+        return cls(
+            verdict=data["verdict"],
+            score=data["score"],
+            rules=tuple(RuleResult.from_dict(rule) for rule in data.get("rules", [])),
+            photo=PhotoFacts.from_dict(data["photo"]),
+            warnings=tuple(data.get("warnings", [])),
+            timings=Timings.from_dict(data["timings_ms"]),
+        )

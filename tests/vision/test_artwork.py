@@ -12,6 +12,7 @@ from chalicelib.core.guideline import parse_guideline
 from chalicelib.devtools import scenes
 from chalicelib.vision.checks import artwork
 from chalicelib.vision.context import DictPack, PackMissing, PhotoContext
+from chalicelib.vision.evidence import Note, Quad, ZoneBox
 from chalicelib.vision.intake import intake
 
 SUMMER, SEASON, GARDEN = "summer-sale.png", "new-season.png", "garden-week.png"  # SUMMER and SEASON share a template
@@ -125,8 +126,8 @@ def test_required_rule_passes_with_evidence():
     result = artwork.evaluate(_rule(), context)
     assert (result.status, result.id, result.type) == ("pass", "poster", "artwork_present")
     assert result.value > 0.9 and result.threshold.min == 0.6
-    quads = [e for e in result.evidence if e["kind"] == "quad"]
-    assert quads and len(quads[0]["points"]) == 4 and quads[0]["label"] == SUMMER
+    quads = [e for e in result.evidence if isinstance(e, Quad)]
+    assert quads and len(quads[0].points) == 4 and quads[0].label == SUMMER
     assert result.message != _rule().message
 
 
@@ -134,7 +135,7 @@ def test_required_rule_fails_when_absent():
     result = artwork.evaluate(_rule(), _context(_scene(23, (), distractors=(("Autumn Edit", "brand-b"),))))
     assert result.status == "fail" and result.value == 0.0
     assert result.message == "Please put up the Summer Sale poster."
-    assert any("not found" in e.get("text", "") for e in result.evidence)
+    assert any("not found" in e.text for e in result.evidence if isinstance(e, Note))
 
 
 def test_forbidden_mode_fails_when_the_artwork_is_there_and_passes_when_not():
@@ -149,8 +150,8 @@ def test_zone_poster_in_the_lower_third():
     context = _context(scene)
     upper = artwork.evaluate(_rule(zone="upper_third"), context)
     assert upper.status == "fail"
-    assert any(e["kind"] == "zone" for e in upper.evidence)
-    assert any("outside the zone" in e.get("text", "") for e in upper.evidence)
+    assert any(isinstance(e, ZoneBox) for e in upper.evidence)
+    assert any("outside the zone" in e.text for e in upper.evidence if isinstance(e, Note))
     assert artwork.evaluate(_rule(zone="lower_third"), context).status == "pass"
 
 
@@ -159,14 +160,14 @@ def test_min_share_fails_a_poster_too_small():
     match = artwork.find(context, SUMMER)
     result = artwork.evaluate(_rule(min_share=round(match.share * 2, 3)), context)
     assert result.status == "fail"
-    assert any("too small" in e.get("text", "") for e in result.evidence)
+    assert any("too small" in e.text for e in result.evidence if isinstance(e, Note))
 
 
 def test_mostly_hidden_is_uncertain_or_fails():
     context = _context(_scene(22, (SUMMER,), defects=("occlusion",)))
     strict = artwork.evaluate(_rule(min_visible=0.95, uncertain_margin=0.05), context)
     assert strict.status == "fail"
-    assert any("hidden" in e.get("text", "") for e in strict.evidence)
+    assert any("hidden" in e.text for e in strict.evidence if isinstance(e, Note))
 
 
 def test_a_missing_pack_file_raises():

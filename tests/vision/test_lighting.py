@@ -11,6 +11,7 @@ from chalicelib.core.guideline import parse_guideline
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import lighting
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Note, ZoneBox
 from chalicelib.vision.intake import IntakeResult
 
 SIZE = (1024, 768)
@@ -56,9 +57,9 @@ def test_a_lit_window_passes(seed):
     result = lighting.evaluate(lighting_rule(), context_of(lit_window(seed)))
     assert result.status == "pass" and result.value >= 1.5
     assert result.message == "The window is lit."
-    zone = result.evidence[0]
-    assert zone["kind"] == "zone" and zone["box"] == [205, 154, 614, 460]
-    assert "surroundings" in result.evidence[1]["text"]
+    zone, note = result.evidence
+    assert zone == ZoneBox((205, 154, 614, 460), "window")
+    assert isinstance(note, Note) and "surroundings" in note.text
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -82,7 +83,7 @@ def test_the_rule_zone_is_the_window():
     # A zone on the facade above the window: no brighter than the rest.
     result = lighting.evaluate(lighting_rule(zone="upper_third"), context_of(rgb))
     assert result.status == "fail"
-    assert result.evidence[0]["box"] == [0, 0, 1024, 256]
+    assert result.evidence[0] == ZoneBox((0, 0, 1024, 256), "window")
 
 
 def test_a_zone_covering_the_photo_judges_the_luminance_alone():

@@ -28,6 +28,7 @@ from chalicelib.core.guideline import parse_guideline
 from chalicelib.vision import detection
 from chalicelib.vision.checks import objects
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Box, ZoneBox
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import IntakeResult
 
@@ -190,10 +191,10 @@ def test_counting_in_a_zone(retailer_models, kind):
 
     upper = objects.evaluate(objects_rule("lamp", f"shop_{kind}", zone="upper_half"), context)
     assert upper.status == "pass" and upper.value == 1
-    assert upper.evidence[0] == {"kind": "zone", "box": [0, 0, 800, 300]}
+    assert upper.evidence[0] == ZoneBox((0, 0, 800, 300))
     box = upper.evidence[1]
-    assert box["kind"] == "box" and box["label"].startswith("lamp 0.9")
-    assert np.allclose(box["box"], LAMP_UPPER, atol=2)
+    assert isinstance(box, Box) and box.label.startswith("lamp 0.9")
+    assert np.allclose(box.box, LAMP_UPPER, atol=2)
 
     too_many = objects.evaluate(objects_rule("lamp", f"shop_{kind}", max_count=1), context)
     assert too_many.status == "fail" and too_many.value == 2
@@ -242,8 +243,9 @@ def test_the_person_detector_finds_the_astronaut():
     rule = objects_rule("person", "person_detect_mediapipe_blazepose", min_confidence=0.75)
     result = objects.evaluate(rule, context_of(photo("astronaut"), project_models()))
     assert result.status == "pass" and result.value == 1
-    x, y, w, h = result.evidence[0]["box"]
-    assert result.evidence[0]["label"].startswith("person 0.8")
+    (found,) = result.evidence
+    assert isinstance(found, Box) and found.label.startswith("person 0.8")
+    x, y, w, h = found.box
     assert w > 500 and h > 500  # the body, not just the face
     assert x <= 768 <= x + w  # around the astronaut, in the middle of the photo
 
@@ -251,7 +253,7 @@ def test_the_person_detector_finds_the_astronaut():
 def test_the_person_detector_finds_no_one_in_a_coffee_photo():
     rule = objects_rule("person", "person_detect_mediapipe_blazepose", min_confidence=0.75)
     result = objects.evaluate(rule, context_of(photo("coffee"), project_models()))
-    assert result.status == "fail" and result.value == 0 and result.evidence == []
+    assert result.status == "fail" and result.value == 0 and result.evidence == ()
 
 
 def test_no_person_required_passes_on_the_coffee_photo():

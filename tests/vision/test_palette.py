@@ -13,6 +13,7 @@ from chalicelib.core.guideline import parse_guideline
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import palette
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import ColourCells, ZoneBox
 from chalicelib.vision.intake import IntakeResult
 
 # Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference formula: implementation notes,
@@ -117,15 +118,15 @@ def test_brand_colours_are_found_where_the_posters_are(seed):
     result = palette.evaluate(palette_rule(), context_of(branded_window(seed)))
     assert result.status == "pass", result
     assert result.message == "The brand colours are in the window."
-    colours = {e["name"]: e for e in result.evidence if e["kind"] == "colour"}
+    colours = {e.name: e for e in result.evidence if isinstance(e, ColourCells)}
     assert set(colours) == set(BRAND)
     for (x, y, w, h), name in zip(poster_boxes(*SIZE), BRAND):
         entry = colours[name]
-        assert entry["hex"] == BRAND[name] and 0.045 <= entry["share"] <= 0.08
-        assert entry["cells"], name
-        for cx, cy, cw, ch in entry["cells"]:  # every cell shown touches that colour's poster
-            assert cx < x + w and x < cx + cw and cy < y + h and y < cy + ch, (name, entry["cells"])
-    assert result.value == min(e["share"] for e in colours.values())
+        assert entry.hex == BRAND[name] and 0.045 <= entry.share <= 0.08
+        assert entry.cells, name
+        for cx, cy, cw, ch in entry.cells:  # every cell shown touches that colour's poster
+            assert cx < x + w and x < cx + cw and cy < y + h and y < cy + ch, (name, entry.cells)
+    assert result.value == min(e.share for e in colours.values())
     assert result.threshold.min == 0.03
 
 
@@ -135,16 +136,16 @@ def test_a_missing_colour_fails_and_decides_the_value():
     assert result.status == "fail"
     assert result.message == "The brand colours are missing from the window."
     assert result.value < 0.005
-    purple = next(e for e in result.evidence if e.get("name") == ABSENT[0])
-    assert purple["share"] == result.value and purple["cells"] == []
+    purple = next(e for e in result.evidence if isinstance(e, ColourCells) and e.name == ABSENT[0])
+    assert purple.share == result.value and purple.cells == ()
 
 
 def test_the_zone_limits_where_colours_count():
     # The gold poster is in the right half; the left half has red and teal only.
     result = palette.evaluate(palette_rule(zone="left_half"), context_of(branded_window(1)))
     assert result.status == "fail"
-    assert result.evidence[0] == {"kind": "zone", "box": [0, 0, 512, 768]}
-    shares = {e["name"]: e["share"] for e in result.evidence if e["kind"] == "colour"}
+    assert result.evidence[0] == ZoneBox((0, 0, 512, 768))
+    shares = {e.name: e.share for e in result.evidence if isinstance(e, ColourCells)}
     assert shares["Sun gold"] < 0.01 and shares["Signal red"] > 0.08
 
 

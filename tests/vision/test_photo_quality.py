@@ -12,6 +12,7 @@ from PIL import Image
 from chalicelib.core.guideline import PhotoQualityRule
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks.photo_quality import judge, measure
+from chalicelib.vision.evidence import Box, Lines, Note
 from chalicelib.vision.intake import intake
 
 
@@ -46,9 +47,9 @@ def test_motion_blur_fails_sharpness(make_intake):
 
 
 def test_sharpness_points_at_the_sharpest_area(sharp_intake):
-    evidence = judged("sharpness", sharp_intake).evidence
-    assert evidence[0]["kind"] == "box"
-    x, y, w, h = evidence[0]["box"]
+    (area,) = judged("sharpness", sharp_intake).evidence
+    assert isinstance(area, Box) and area.label == "sharpest area"
+    x, y, w, h = area.box
     height, width = sharp_intake.working.shape[:2]
     assert 0 <= x and 0 <= y and x + w <= width and y + h <= height and w > 0
 
@@ -90,9 +91,9 @@ def test_tilted_photo_fails_and_straight_one_passes(sharp_intake, make_intake):
 
 def test_tilt_evidence_is_the_dominant_lines_in_working_pixels(make_intake):
     image = make_intake(tilt_deg=8)
-    evidence = judged("tilt", image).evidence
-    assert evidence[0]["kind"] == "lines"
-    lines = np.array(evidence[0]["points"], float)
+    (dominant,) = judged("tilt", image).evidence
+    assert isinstance(dominant, Lines)
+    lines = np.array(dominant.segments, float)
     assert len(lines) >= 3
     height, width = image.working.shape[:2]
     assert (lines[:, [0, 2]] >= -1).all() and (lines[:, [0, 2]] <= width + 1).all()
@@ -107,8 +108,8 @@ def test_no_lines_means_no_tilt_and_says_so():
     flat = cv2.add(flat, np.random.default_rng(0).integers(0, 4, flat.shape, dtype=np.uint8))
     result = judged("tilt", intake(synthetic.to_jpeg(flat)))
     assert result.value == 0 and result.status == "pass"
-    assert result.evidence[0]["kind"] == "note"
-    assert "No straight" in result.evidence[0]["text"]
+    assert isinstance(result.evidence[0], Note)
+    assert "No straight" in result.evidence[0].text
 
 
 def test_one_megapixel_photo_fails_resolution(sharp_intake):
@@ -144,7 +145,7 @@ def test_pure_noise_has_no_detail_to_judge():
     noise = np.random.default_rng(1).normal(128, 12, (1024, 1365, 3)).clip(0, 255).astype(np.uint8)
     result = judged("sharpness", intake(synthetic.to_jpeg(noise)))
     assert result.value == 0 and result.status == "fail"
-    assert result.evidence[0]["kind"] == "note"
+    assert isinstance(result.evidence[0], Note)
 
 
 def test_synthetic_photos_are_deterministic_and_carry_exif():

@@ -15,6 +15,7 @@ from chalicelib.vision import embedding
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import similarity
 from chalicelib.vision.context import DictPack, PhotoContext
+from chalicelib.vision.evidence import Note
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import IntakeResult
 
@@ -95,7 +96,8 @@ def test_a_reshot_window_passes_against_its_references(seed):
     assert result.status == "pass" and not result.retake
     assert result.message == "The window looks like the reference photo."
     assert result.value >= 0.92
-    assert reference_name(seed) in result.evidence[0]["text"]
+    (note,) = result.evidence
+    assert isinstance(note, Note) and reference_name(seed) in note.text
 
 
 def test_a_different_window_fails_a_strict_threshold():

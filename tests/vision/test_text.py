@@ -16,6 +16,7 @@ from chalicelib.core.guideline import TextRule
 from chalicelib.vision import ocr
 from chalicelib.vision.checks import text
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Note, Quad, ZoneBox
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import IntakeResult
 
@@ -102,13 +103,13 @@ def test_required_phrases_found_despite_case_and_accents():
     assert result.value >= 0.95 and result.type == "text" and result.threshold.min == 0.8
     assert result.message.startswith("The required text is in the window")
     # The matched words are boxed where they were drawn.
-    quads = [e for e in result.evidence if e["kind"] == "quad"]
+    quads = [e for e in result.evidence if isinstance(e, Quad)]
     left, top, right, bottom = boxes["SALDI DI FINE STAGIONE"]
-    promo = [q for q in quads if "Saldi di fine stagione" in q["label"]]
-    points = np.array([q["points"] for q in promo]).reshape(-1, 2)
+    promo = [q for q in quads if "Saldi di fine stagione" in q.label]
+    points = np.array([q.points for q in promo]).reshape(-1, 2)
     assert abs(points[:, 0].min() - left) < 20 and abs(points[:, 0].max() - right) < 20
     assert top - 20 < points[:, 1].mean() < bottom + 20
-    assert any(e["kind"] == "note" and e["text"].startswith("read on the photo: SALDI") for e in result.evidence)
+    assert any(isinstance(e, Note) and e.text.startswith("read on the photo: SALDI") for e in result.evidence)
 
 
 def test_price_matches_whatever_the_currency_and_separator():
@@ -125,7 +126,7 @@ def test_required_phrase_missing_fails_with_the_rule_message():
     result = text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera"), context(window()[0]))
     assert result.status == "fail" and result.value < 0.6
     assert result.message == "Put up the campaign text."
-    assert any(e["kind"] == "note" and e["text"].startswith('not found: "Nuova collezione primavera"') for e in result.evidence)
+    assert any(isinstance(e, Note) and e.text.startswith('not found: "Nuova collezione primavera"') for e in result.evidence)
     # "any": one of them is enough.
     assert text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera", match="any"), context(window()[0])).status == "pass"
 
@@ -134,7 +135,7 @@ def test_forbidden_phrase_detected_and_absent():
     ctx = context(window()[0])
     found = text.evaluate(rule("saldi di fine stagione", "prezzi pazzi", mode="forbidden"), ctx)
     assert found.status == "fail" and found.value >= 0.95 and found.threshold.max == 0.8
-    assert any(e["kind"] == "quad" for e in found.evidence)
+    assert any(isinstance(e, Quad) for e in found.evidence)
     absent = text.evaluate(rule("prezzi pazzi", "fuori tutto", mode="forbidden"), ctx)
     assert absent.status == "pass" and absent.value < 0.6
     assert absent.message == "None of the forbidden text is in the window."
@@ -145,10 +146,10 @@ def test_zone_restricts_where_the_text_is_read():
     upper = text.evaluate(rule("Offerta valida fino al 31 marzo", zone="upper_half"), context(rgb))
     lower = text.evaluate(rule("Offerta valida fino al 31 marzo", zone="lower_half"), context(rgb))
     assert upper.status == "fail" and lower.status == "pass"
-    (zone,) = [e for e in lower.evidence if e["kind"] == "zone"]
-    assert zone["box"] == [0, 400, 1200, 400]
+    (zone,) = [e for e in lower.evidence if isinstance(e, ZoneBox)]
+    assert zone.box == (0, 400, 1200, 400)
     # Word quads are in working-image pixels, not the zone's.
-    assert min(p[1] for e in lower.evidence if e["kind"] == "quad" for p in e["points"]) > 600
+    assert min(p[1] for e in lower.evidence if isinstance(e, Quad) for p in e.points) > 600
 
 
 def test_ocr_runs_once_per_photo_and_region(monkeypatch):
@@ -220,9 +221,9 @@ def test_text_read_on_the_rectified_artwork_and_mapped_back(monkeypatch):
     for word in ("NUOVA", "COLLEZIONE"):
         left, top, right, bottom = boxes[word]
         centre = cv2.perspectiveTransform(np.float64([[[(left + right) / 2, (top + bottom) / 2]]]), match.homography)[0, 0]
-        (quad,) = [e for e in result.evidence if e["kind"] == "quad" and e["label"].startswith(word)]
-        assert np.linalg.norm(np.mean(quad["points"], axis=0) - centre) < 25, (word, quad, centre)
-    assert any(e["kind"] == "note" and e["text"].startswith("read on the artwork poster.png") for e in result.evidence)
+        (quad,) = [e for e in result.evidence if isinstance(e, Quad) and e.label.startswith(word)]
+        assert np.linalg.norm(np.mean(quad.points, axis=0) - centre) < 25, (word, quad, centre)
+    assert any(isinstance(e, Note) and e.text.startswith("read on the artwork poster.png") for e in result.evidence)
 
     # The small legal line reads too, and a second rule on the artwork reuses the OCR.
     legal = text.evaluate(rule("offerta valida fino al 31/3", artwork="poster.png"), ctx)
@@ -235,6 +236,6 @@ def test_artwork_not_found_reads_the_photo(monkeypatch):
     find, _ = _fake_find(match)
     monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
     result = text.evaluate(rule("Nuova collezione", artwork="other.png"), context(photo))
-    assert any(e["kind"] == "note" and "other.png not found" in e["text"] for e in result.evidence)
-    assert any(e["kind"] == "note" and e["text"].startswith("read on the photo") for e in result.evidence)
+    assert any(isinstance(e, Note) and "other.png not found" in e.text for e in result.evidence)
+    assert any(isinstance(e, Note) and e.text.startswith("read on the photo") for e in result.evidence)
     assert result.status in ("pass", "uncertain")  # the headline is large enough to read on the photo

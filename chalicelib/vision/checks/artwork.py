@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
@@ -35,6 +34,7 @@ from PIL import Image, ImageOps
 
 from chalicelib.core.guideline import ArtworkRule
 from chalicelib.vision.context import PhotoContext, digest
+from chalicelib.vision.evidence import Evidence, Note, Quad, ZoneBox
 from chalicelib.vision.verdict import RuleResult, Threshold
 
 log = logging.getLogger(__name__)
@@ -408,15 +408,15 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
     params = rule.parameters
     threshold = Threshold(min=params.min_visible, uncertain_margin=params.uncertain_margin)
     match = find(context, params.artwork)
-    evidence: list[dict[str, Any]] = []
+    evidence: list[Evidence] = []
     if rule.zone is not None:
-        evidence.append({"kind": "zone", "box": list(context.zone_pixels(rule.zone))})
+        evidence.append(ZoneBox(context.zone_pixels(rule.zone)))
     if match is not None:
-        evidence.append({"kind": "quad", "points": [[round(float(x), 1), round(float(y), 1)] for x, y in match.quad], "label": params.artwork})
+        evidence.append(Quad(tuple((round(float(x), 1), round(float(y), 1)) for x, y in match.quad), params.artwork))
 
     def result(status: str, value: float, confidence: float, note: str, passed_message: str) -> RuleResult:
         return RuleResult.judged(rule, status, value, threshold, round(confidence, 3),  # type: ignore[arg-type]
-                                 evidence + [{"kind": "note", "text": note}], passed=passed_message)
+                                 evidence + [Note(note)], passed=passed_message)
 
     if params.mode == "forbidden":
         if match is None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from chalicelib.core.guideline import NAMED_ZONES, LightingRule, Zone
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Evidence, Note, ZoneBox
 from chalicelib.vision.verdict import RuleResult, Threshold
 
 ANALYSIS_LONG_SIDE = 256
@@ -60,5 +61,5 @@ def evaluate(rule: LightingRule, context: PhotoContext) -> RuleResult:
         judgements = [(ratio_status, ratio_confidence), (luminance_status, luminance_confidence)]
         status, confidence = max(judgements, key=lambda judged: (_SEVERITY[judged[0]], -judged[1]))
         note = f"Window luminance {window:.1f}, surroundings {surroundings:.1f} (0-255): ratio {value:.2f}."
-    evidence = [{"kind": "zone", "box": list(box), "label": "window"}, {"kind": "note", "text": note}]
+    evidence: list[Evidence] = [ZoneBox(box, "window"), Note(note)]
     return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed="The window is lit.")

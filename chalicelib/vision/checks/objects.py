@@ -8,11 +8,10 @@ side where most of it is). The rule passes when min_count <= count <= max_count.
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.core.guideline import ObjectsRule
 from chalicelib.vision import detection
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Box, Evidence, ZoneBox
 from chalicelib.vision.inference import ModelError
 from chalicelib.vision.verdict import RuleResult, Threshold
 
@@ -45,9 +44,9 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
     threshold = Threshold(min=params.min_count, max=params.max_count)
     status, confidence = threshold.judge(count)
 
-    evidence: list[dict[str, Any]] = []
+    evidence: list[Evidence] = []
     if rule.zone is not None:
-        evidence.append({"kind": "zone", "box": list(zone)})
+        evidence.append(ZoneBox(zone))
     for found in counted[:MAX_EVIDENCE_BOXES]:
-        evidence.append({"kind": "box", "box": [round(v) for v in found.box], "label": f"{found.label} {found.score:.2f}"})
+        evidence.append(Box(tuple(round(v) for v in found.box), f"{found.label} {found.score:.2f}"))
     return RuleResult.judged(rule, status, count, threshold, confidence, evidence, passed=_pass_message(params.label, count))

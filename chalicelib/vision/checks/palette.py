@@ -13,13 +13,12 @@ measurement on cast synthetic windows (see illuminant_gains).
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
 import numpy as np
 
 from chalicelib.core.guideline import BrandColour, PaletteRule
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import ColourCells, Evidence, ZoneBox
 from chalicelib.vision.resample import shrink
 from chalicelib.vision.verdict import RuleResult, Threshold
 
@@ -192,12 +191,9 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     threshold = Threshold(min=params.colours[worst].min_share, uncertain_margin=params.uncertain_margin)
     status, confidence = threshold.judge(value)
 
-    evidence: list[dict[str, Any]] = []
+    evidence: list[Evidence] = []
     if rule.zone is not None:
-        evidence.append({"kind": "zone", "box": list(zone)})
+        evidence.append(ZoneBox(zone))
     for colour, (share, mask) in zip(params.colours, measured):
-        evidence.append(
-            {"kind": "colour", "hex": colour.hex.upper(), "name": colour.name, "share": round(share, 4),
-             "min_share": colour.min_share, "cells": _cells(mask, zone)}
-        )
+        evidence.append(ColourCells(colour.hex.upper(), colour.name, round(share, 4), colour.min_share, tuple(map(tuple, _cells(mask, zone)))))
     return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed="The brand colours are in the window.")

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 
 from chalicelib.core.guideline import PhotoQualityRule
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Box, Evidence, Lines, Note
 from chalicelib.vision.intake import IntakeResult
 from chalicelib.vision.verdict import RuleResult, Threshold
 
@@ -195,21 +195,15 @@ def measure(intake_result: IntakeResult) -> QualityMeasures:
     )
 
 
-def _evidence(check: str, measures: QualityMeasures) -> list[dict[str, Any]]:
+def _evidence(check: str, measures: QualityMeasures) -> list[Evidence]:
     if check == "sharpness":
         if measures.sharpest_box is None:
-            return [{"kind": "note", "text": "No detailed area found: the photo shows too little to judge sharpness."}]
-        return [{"kind": "box", "box": list(measures.sharpest_box), "label": "sharpest area"}]
+            return [Note("No detailed area found: the photo shows too little to judge sharpness.")]
+        return [Box(measures.sharpest_box, "sharpest area")]
     if check == "tilt":
         if not measures.dominant_lines:
-            return [{"kind": "note", "text": "No straight horizontal or vertical lines found: tilt taken as 0."}]
-        return [
-            {
-                "kind": "lines",
-                "points": [list(line) for line in measures.dominant_lines],
-                "label": f"dominant lines, {measures.tilt:.1f} degrees off level",
-            }
-        ]
+            return [Note("No straight horizontal or vertical lines found: tilt taken as 0.")]
+        return [Lines(measures.dominant_lines, f"dominant lines, {measures.tilt:.1f} degrees off level")]
     return []
 
 

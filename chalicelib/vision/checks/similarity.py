@@ -12,6 +12,7 @@ from __future__ import annotations
 from chalicelib.core.guideline import SimilarityRule
 from chalicelib.vision import embedding
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Evidence, Note, ZoneBox
 from chalicelib.vision.verdict import RuleResult, Threshold
 
 PASS_MESSAGE = "The window looks like the reference photo."
@@ -46,8 +47,8 @@ def evaluate(rule: SimilarityRule, context: PhotoContext) -> RuleResult:
     if wrong_subject:
         status = "fail"
     listed = ", ".join(f"{name} {score:.3f}" for name, score in sorted(scores.items(), key=lambda kv: -kv[1]))
-    evidence = [{"kind": "note", "text": f"Similarity to the reference photos: {listed}."}]
+    evidence: list[Evidence] = [Note(f"Similarity to the reference photos: {listed}.")]
     if rule.zone is not None:
-        evidence.insert(0, {"kind": "zone", "box": list(context.zone_pixels(rule.zone))})
+        evidence.insert(0, ZoneBox(context.zone_pixels(rule.zone)))
     return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed=PASS_MESSAGE,
                              message=WRONG_SUBJECT_MESSAGE if wrong_subject else None, retake=wrong_subject)

@@ -32,6 +32,7 @@ from rapidfuzz.distance import Levenshtein
 from chalicelib.core.guideline import TextRule
 from chalicelib.vision import ocr
 from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.evidence import Evidence, Note, Quad, ZoneBox
 from chalicelib.vision.verdict import RuleResult, Threshold
 
 # The artwork is read upright at this long side, whatever its size in the photo: a poster's legal
@@ -108,7 +109,7 @@ class Reading:
 
     lines: tuple[ocr.TextLine, ...]
     where: str  # for the reviewer: "artwork poster.jpg", "zone lower_third", "photo"
-    region: dict[str, Any] | None  # evidence of the region read (zone box or artwork quad)
+    region: ZoneBox | Quad | None  # the region read: the rule's zone, or the artwork's outline
 
 
 def _mapped(lines: Sequence[ocr.TextLine], to_working: Callable[[np.ndarray], np.ndarray]) -> tuple[ocr.TextLine, ...]:
@@ -129,7 +130,7 @@ def _read_zone(context: PhotoContext, rule: TextRule) -> Reading:
         offset = np.float32([x, y])
         region = None
         if rule.zone is not None:
-            region = {"kind": "zone", "box": [x, y, w, h], "label": f"zone {rule.zone.name or 'read'}"}
+            region = ZoneBox((x, y, w, h), f"zone {rule.zone.name or 'read'}")
         return Reading(_mapped(lines, lambda q: q + offset), f"zone {rule.zone.name or ''}".strip() if rule.zone else "photo", region)
 
     return context.shared(f"text:ocr:zone:{x},{y},{w},{h}", compute)
@@ -165,7 +166,7 @@ def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
         def move(quad: np.ndarray) -> np.ndarray:
             return cv2.perspectiveTransform(quad.reshape(1, -1, 2).astype(np.float64), to_working)[0]
 
-        region = {"kind": "quad", "points": np.asarray(match.quad).round(1).tolist(), "label": f"artwork {name}"}
+        region = Quad(np.asarray(match.quad).round(1).tolist(), f"artwork {name}")
         return Reading(_mapped(lines, move), f"artwork {name}", region)
 
     return context.shared(f"text:ocr:artwork:{name}", compute)
@@ -215,11 +216,8 @@ def best_match(phrase: str, keyed: Sequence[tuple[str, ocr.Word]]) -> PhraseMatc
 # --- the rule -------------------------------------------------------------------------------
 
 
-def _word_evidence(match: PhraseMatch) -> list[dict[str, Any]]:
-    return [
-        {"kind": "quad", "points": w.quad.round(1).tolist(), "label": f"{w.text} ({match.phrase}: {match.similarity:.2f})"}
-        for w in match.words
-    ]
+def _word_evidence(match: PhraseMatch) -> list[Evidence]:
+    return [Quad(w.quad.round(1).tolist(), f"{w.text} ({match.phrase}: {match.similarity:.2f})") for w in match.words]
 
 
 def _excerpt(reading: Reading) -> str:
@@ -231,10 +229,10 @@ def _excerpt(reading: Reading) -> str:
 
 def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
     params = rule.parameters
-    notes: list[dict[str, Any]] = []
+    notes: list[Evidence] = []
     reading = _read_artwork(context, params.artwork) if params.artwork else None
     if params.artwork and reading is None:
-        notes.append({"kind": "note", "text": f"Artwork {params.artwork} not found: the photo was read instead."})
+        notes.append(Note(f"Artwork {params.artwork} not found: the photo was read instead."))
     if reading is None:
         reading = _read_zone(context, rule)
 
@@ -250,15 +248,15 @@ def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
         threshold = Threshold(max=params.min_similarity, uncertain_margin=params.uncertain_margin)
     status, confidence = threshold.judge(value)
 
-    evidence = [reading.region] if reading.region else []
+    evidence: list[Evidence] = [reading.region] if reading.region else []
     for match in matches:
         if match.similarity >= near:
             evidence.extend(_word_evidence(match))
         elif params.mode == "required":
             closest = " ".join(w.text for w in match.words) or "nothing"
-            notes.append({"kind": "note", "text": f"not found: \"{match.phrase}\" (closest: \"{closest}\", {match.similarity:.2f})"})
+            notes.append(Note(f"not found: \"{match.phrase}\" (closest: \"{closest}\", {match.similarity:.2f})"))
     evidence.extend(notes)
-    evidence.append({"kind": "note", "text": _excerpt(reading)})
+    evidence.append(Note(_excerpt(reading)))
 
     if params.mode == "required":
         found = [m.phrase for m in matches if m.similarity >= params.min_similarity]
