@@ -208,7 +208,14 @@ def _value(rule_type: str, threshold: Any, quality: str, rng: random.Random) -> 
     return round(max(0.0, bound + rng.uniform(low, high)), 4)
 
 
-def _evidence(rule: Any, value: float, rng: random.Random) -> list[dict[str, Any]]:
+def _evidence(rule: Any, value: float, rng: random.Random) -> list[Any]:
+    """Evidence of the shape each check gives, as the typed classes (vision/evidence.py)."""
+    from chalicelib.vision.evidence import evidence_from_json
+
+    return [evidence_from_json(e) for e in _evidence_json(rule, value, rng)]
+
+
+def _evidence_json(rule: Any, value: float, rng: random.Random) -> list[dict[str, Any]]:
     box = [rng.randint(100, 900), rng.randint(80, 600), rng.randint(1100, 1900), rng.randint(800, 1400)]
     kind = rule.type_name
     if kind == "photo_quality":
@@ -275,6 +282,7 @@ def _as_dict(result: Any) -> dict[str, Any]:
         _RULE_FIELDS.extend(f.name for f in fields(result))
     out = {name: getattr(result, name) for name in _RULE_FIELDS}
     out["threshold"] = dict(_threshold_dict(result.threshold)) if result.threshold else None
+    out["evidence"] = [e.to_json() for e in result.evidence]
     return out
 
 
