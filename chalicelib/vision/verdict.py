@@ -1,4 +1,4 @@
-"""Rule results, and how they add up to a submission's score and verdict (see DESIGN.md).
+"""Rule results, and how they add up to a submission's score and verdict (docs/ARCHITECTURE.md).
 
 Plain data, no image stack: results are stored as JSON and read back by the API.
 """
@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
+from chalicelib.core.vocabulary import RuleStatus, Verdict
 from chalicelib.vision.evidence import Evidence, evidence_from_json
-
-RuleStatus = Literal["pass", "fail", "uncertain", "error", "skipped"]
-Verdict = Literal["pass", "fail", "review", "retake"]
 
 
 @dataclass(frozen=True)
