@@ -64,6 +64,8 @@ from zoneinfo import ZoneInfo
 import hq_dataset
 from measure import ROOT, percentile
 
+from chalicelib.storage import layout  # noqa: E402  (measure puts the project on the path)
+
 # Never reach a real AWS account: fake credentials, and every client points at the emulator.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
@@ -132,13 +134,19 @@ def prune(cache: Path, spec: hq_dataset.Spec) -> None:
             shutil.rmtree(half, ignore_errors=True)
 
 
-KINDS_SQL = """
-SELECT CASE WHEN pk >= 'SUBMISSION#' AND pk < 'SUBMISSION$' AND sk = 'SUBMISSION' THEN 'submissions'
-            WHEN pk >= 'SUBMISSION#' AND pk < 'SUBMISSION$' THEN 'audit items'
-            WHEN sk >= 'TARGET#' AND sk < 'TARGET$' THEN 'targets'
-            WHEN pk >= 'AGG#' AND pk < 'AGG$' THEN 'aggregates'
-            WHEN pk = 'STORES' THEN 'stores'
-            WHEN pk >= 'CAMPAIGN#' AND pk < 'CAMPAIGN$' THEN 'campaigns, guidelines'
+def _prefix_sql(column: str, prefix: str) -> str:
+    """A key-prefix test SQLite can answer from its index: prefix <= key < prefix with its last character + 1."""
+    return f"{column} >= '{prefix}' AND {column} < '{prefix[:-1]}{chr(ord(prefix[-1]) + 1)}'"
+
+
+_SUBMISSION_PK = _prefix_sql("pk", layout.SUBMISSION_PREFIX)
+KINDS_SQL = f"""
+SELECT CASE WHEN {_SUBMISSION_PK} AND sk = '{layout.submission_key("")[1]}' THEN 'submissions'
+            WHEN {_SUBMISSION_PK} THEN 'audit items'
+            WHEN {_prefix_sql("sk", layout.TARGET_PREFIX)} THEN 'targets'
+            WHEN {_prefix_sql("pk", "AGG#")} THEN 'aggregates'
+            WHEN pk = '{layout.STORES}' THEN 'stores'
+            WHEN {_prefix_sql("pk", layout.campaign_key("")[0])} THEN 'campaigns, guidelines'
             ELSE 'other' END AS kind, COUNT(*), SUM(LENGTH(item)), MAX(LENGTH(item))
 FROM records GROUP BY kind ORDER BY COUNT(*) DESC
 """
@@ -328,7 +336,7 @@ def sqlite_scan(path: Path) -> Callable[..., Iterator[dict[str, Any]]]:
     def scan(**where: str | None) -> Iterator[dict[str, Any]]:
         db = getattr(local, "db", None) or sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         local.db = db
-        sql = "SELECT item FROM records WHERE pk >= 'SUBMISSION#' AND pk < 'SUBMISSION$' AND sk = 'SUBMISSION'"
+        sql = f"SELECT item FROM records WHERE {_SUBMISSION_PK} AND sk = '{layout.submission_key('')[1]}'"
         args = []
         for name in FILTERS:
             if where.get(name) is not None:
@@ -388,10 +396,10 @@ class Naive:
 
     # what every answer starts from
     def _stores(self) -> dict[str, dict[str, Any]]:
-        return {s["store_id"]: s for s in _all(self.records, "STORES")}
+        return {s["store_id"]: s for s in _all(self.records, layout.STORES)}
 
     def _campaigns(self) -> list[dict[str, Any]]:
-        return sorted(_all(self.records, "CAMPAIGNS", index="gsi1"), key=lambda c: (c["start_date"], c["campaign_id"]))
+        return sorted(_all(self.records, layout.CAMPAIGNS, index="gsi1"), key=lambda c: (c["start_date"], c["campaign_id"]))
 
     @staticmethod
     def _targeted(campaign: dict[str, Any], stores: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -548,7 +556,7 @@ class Naive:
         return {"rules": out, "min_labels": MIN_LABELS}
 
     def gallery(self, campaign_id: str) -> dict[str, Any]:
-        subs = sorted(self.scan(campaign_id=campaign_id), key=lambda s: f"SUBMISSION#{s['created_at']}#{s['submission_id']}", reverse=True)
+        subs = sorted(self.scan(campaign_id=campaign_id), key=lambda s: layout.submission_index(campaign_id, s["created_at"], s["submission_id"])["gsi1sk"], reverse=True)
         return {"page": [s["submission_id"] for s in subs[:GALLERY_PAGE]]}
 
     def every_campaign(self) -> dict[str, dict[str, Any]]:
@@ -752,10 +760,10 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
 
     source = SQLiteRecordStore(data_dir / "records.sqlite3")
     rng = random.Random(seed)
-    stores = rng.sample(sorted(s["store_id"] for s in _all(source, "STORES")), 8)
-    regions = sorted({s["region"] for s in _all(source, "STORES")})
-    weeks = [w for pk in ["AGG#WEEKS#ALL", *(f"AGG#WEEKS#REGION#{r}" for r in regions)] for w in _all(source, pk)]
-    targets = [t for store in stores for t in _all(source, f"STORE#{store}", index="gsi2")]
+    stores = rng.sample(sorted(s["store_id"] for s in _all(source, layout.STORES)), 8)
+    regions = sorted({s["region"] for s in _all(source, layout.STORES)})
+    weeks = [w for pk in [layout.weeks_partition(), *(layout.weeks_partition(r) for r in regions)] for w in _all(source, pk)]
+    targets = [t for store in stores for t in _all(source, layout.store_campaigns_partition(store), index="gsi2")]
     items = []
     for year in range(3):
         shift = timedelta(weeks=52 * year)
@@ -765,8 +773,9 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
         for target in targets:
             campaign_id = f"{target['campaign_id']}-y{year}"
             start = (date.fromisoformat(target["start_date"]) + shift).isoformat()
-            items.append({**target, "pk": f"CAMPAIGN#{campaign_id}", "campaign_id": campaign_id, "start_date": start,
-                          "gsi2sk": f"{start}#{campaign_id}", "gsi1pk": f"CAMPAIGN#{campaign_id}#STATE#{target['state']}"})
+            items.append({**target, "pk": layout.target_key(campaign_id, target["store_id"])[0], "campaign_id": campaign_id,
+                          "start_date": start, **layout.store_campaigns_index(target["store_id"], start, campaign_id),
+                          **layout.target_state_index(campaign_id, target["state"], target["region"], target["store_id"])})
     with tempfile.TemporaryDirectory(prefix="vetrina-bench-3y-") as scratch:
         store = SQLiteRecordStore(Path(scratch) / "records.sqlite3")
         store.put_many(items)
