@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the counters read campaigns: imported for the type only
 
 _ID = re.compile(CLIENT_ID_PATTERN)
 MAX_LIST = 100
+MAX_VERSION_DIGITS = 6  # guideline_key pads to six; a longer number is no version (and int() refuses > 4,300 digits)
 
 
 class TargetsIn(BaseModel):
@@ -308,8 +309,8 @@ class Campaigns:
 
     def version(self, caller: Caller, campaign_id: str, version: str) -> dict[str, Any]:
         self.visible(caller, campaign_id)
-        if not (version.isascii() and version.isdigit()):
-            raise InvalidInput(f"guideline version must be a whole number, not {version!r}")
+        if not (version.isascii() and version.isdigit() and len(version) <= MAX_VERSION_DIGITS):
+            raise InvalidInput(f"guideline version must be a whole number below 10^{MAX_VERSION_DIGITS}, not {version[:20]!r}")
         item = self._records.get(*layout.guideline_key(campaign_id, int(version)))
         if item is None:
             raise NotFound(f"campaign {campaign_id!r} has no guideline version {version}", code="version_not_found")

@@ -58,6 +58,8 @@ def test_create_edit_get_and_list_campaigns(client):
     first_version = client.http.get("/campaigns/autumn-26/guidelines/1").json_body
     assert first_version["guideline"]["rules"][0]["parameters"]["min"] != 150
     assert_error(client.http.get("/campaigns/autumn-26/guidelines/9"), 404, "version_not_found")
+    # A number of any length is a 400, not the runtime's int limit (4,300 digits) as a 500.
+    assert_error(client.http.get("/campaigns/autumn-26/guidelines/" + "9" * 5000), 400, "invalid_input")
 
     listed = client.http.get("/campaigns").json_body
     assert [c["campaign_id"] for c in listed["campaigns"]] == ["winter-26", "autumn-26"]

@@ -114,6 +114,9 @@ def test_missing_stores_are_those_without_a_usable_photo(hq, photographer):
     first = hq.get("/compliance/campaigns/c1/missing?limit=1").json_body
     rest = hq.get(f"/compliance/campaigns/c1/missing?limit=1&cursor={first['cursor']}").json_body
     assert [s["store_id"] for s in first["stores"] + rest["stores"]] == ["S002", "S003"]
+    for bad in ("9" * 5000 + ".", "x.", "7."):
+        response = hq.get(f"/compliance/campaigns/c1/missing?cursor={bad}")
+        assert response.status_code == 400 and response.json_body["error"]["code"] == "invalid_cursor", bad
     passed = hq.get("/compliance/campaigns/c1/stores?state=pass").json_body["stores"]
     assert [(s["store_id"], s["on_time"]) for s in passed] == [("S001", True)]
 

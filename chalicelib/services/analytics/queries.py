@@ -60,7 +60,7 @@ class Analytics:
         position, inner = 0, None
         if cursor:  # "<index of the state>.<the store's cursor in that state>"
             head, _, inner = cursor.partition(".")
-            if not (head.isascii() and head.isdigit()) or int(head) >= len(states):
+            if not (head.isascii() and head.isdigit() and len(head) <= 2) or int(head) >= len(states):
                 raise bad_cursor()
             position, inner = int(head), inner or None
         rows: list[dict[str, Any]] = []
