@@ -130,7 +130,7 @@ class Jobs:
                 writer = csv.DictWriter(file, fieldnames=columns)
                 writer.writeheader()
                 for row in rows:
-                    writer.writerow(row)
+                    writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
                     count += 1
             self._blobs.put_file(key, path, "text/csv")
         self._records.update(*layout.export_key(export_id), set={"status": "done", "key": key, "rows": count,
@@ -179,3 +179,15 @@ class Jobs:
                     "model_status": rule["status"], "reviewer_status": reviewer, "overridden": bool(override and reviewer != rule["status"]),
                     "labelled_by": (override or review).get("by", ""), "labelled_at": (override or review).get("at", ""),
                 }
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) in a
+# reviewer's name, say): such text gets a leading apostrophe, which shows it as typed.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text, never evaluates; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -193,7 +193,9 @@ def test_a_rerun_judges_the_campaigns_photos_by_the_new_guideline(hq, svc, photo
 
 def test_exports_of_results_and_labels(hq, svc, photographer):
     ids = [photographer("S001", "pass"), photographer("S003", "fail", sharpness=40.0)]
-    hq.send_json("POST", f"/submissions/{ids[1]}/overrides", {"rule_id": "sharp", "status": "pass"})
+    # A reviewer whose name a spreadsheet would run as a formula.
+    hostile = hq.as_("hq", username="=HYPERLINK(\"http://x\",\"y\")")
+    hostile.send_json("POST", f"/submissions/{ids[1]}/overrides", {"rule_id": "sharp", "status": "pass"})
     started = [hq.send_json("POST", "/exports", {"kind": kind, "campaign_id": "c1"}).json_body for kind in ("results", "labels")]
     assert hq.get(f"/exports/{started[0]['export_id']}").json_body["status"] == "queued"
     drain(svc)
@@ -203,5 +205,6 @@ def test_exports_of_results_and_labels(hq, svc, photographer):
     assert {r["store_id"]: r["verdict"] for r in rows} == {"S001": "pass", "S003": "fail"}
     [label] = csv.DictReader(io.StringIO(svc.blobs.get(layout.export_blob_key(labels["export_id"])).decode()))
     assert label["photo_key"] == layout.upload_key(ids[1]) and label["model_status"] == "fail" and label["reviewer_status"] == "pass"
+    assert label["labelled_by"] == "'=HYPERLINK(\"http://x\",\"y\")", "a text cell that starts a formula is shown as text"
     assert hq.send_json("POST", "/exports", {"kind": "everything", "campaign_id": "c1"}).status_code == 400
     assert hq.get("/exports/exp_nope").status_code == 404
