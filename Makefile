@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench lint-imports infra-check clean
+.PHONY: run test lint bench infra-check clean
 
 # One venv: the service, the tests and the infrastructure's tools (the CDK app synthesises in the
 # tests; node, which the CDK's jsii kernel needs, is on the machine).
@@ -27,10 +27,14 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-test: $(INSTALLED) $(CHROMIUM) lint-imports
+test: $(INSTALLED) $(CHROMIUM) lint
 	$(BIN)/python -m pytest
 
-lint-imports: $(INSTALLED)
+# Lint, format, types and the import rules of docs/ARCHITECTURE.md (settings: pyproject.toml, .importlinter).
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 # Synthesise the CDK app offline and cfn-lint it, with a summary (tests/infra runs it too).
