@@ -103,6 +103,10 @@ class LocalBlobStore:
     def read_signed(self, params: dict[str, str]) -> tuple[bytes, str]:
         """The blob behind a signed GET URL (raises SignatureError or BlobNotFound)."""
         key = verify_url_params(self._signing_key, params)
+        try:
+            self._path(key)
+        except ValueError:  # signed, but not a key this store could hold (e.g. ../): refuse, never read
+            raise SignatureError("the link names no file this service keeps") from None
         return self.get(key), self.content_type(key)
 
     def accept_upload(self, content_type_header: str, body: bytes) -> str:
@@ -121,7 +125,12 @@ class LocalBlobStore:
             raise UploadError(400, "file_too_large", f"the file is {size / 2**20:.1f} MB; the limit is {policy.max_bytes / 2**20:.0f} MB")
         if size < policy.min_bytes:
             raise UploadError(400, "file_empty", "the file is empty: choose the photo again")
-        self.put(policy.key, file_data, policy.content_type)
+        # An upload link counts once: the photo that is judged stays the photo that was sent (a
+        # form posted again, even before its policy expires, must not replace it).
+        if not self._create(self._path(policy.key), file_data):
+            raise UploadError(409, "already_uploaded",
+                              "this photo was received already: to send another one, start a new photo (a retake)")
+        self._write(self._meta_path(policy.key), policy.content_type.encode())
         if self.on_created is not None:
             self.on_created(policy.key, size)
         return policy.key
@@ -148,6 +157,21 @@ class LocalBlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    @staticmethod
+    def _create(path: Path, data: bytes) -> bool:
+        """Write ``path`` only if it does not exist yet (atomically: of two writers one wins)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def wipe(self) -> None:
         """Remove every blob (tests and the demo reset)."""

@@ -75,6 +75,27 @@ def test_a_phone_photo_comes_back_done_with_quality_verdicts(server, campaign, p
     assert requests.get(tampered, timeout=10).status_code == 403
 
 
+def test_a_reused_upload_form_cannot_replace_the_judged_photo(server, campaign, phone_photo):
+    created = new_submission(server)
+    assert upload(created, phone_photo).status_code == 204
+    status = wait_for(f"{server.url}/submissions/{created['submission_id']}", ("done", "rejected", "error"))
+    again = upload(created, b"\xff\xd8 another photo")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_uploaded"
+    # The original link still serves the photo that was judged.
+    assert requests.get(status["images"]["original"], timeout=10).content == phone_photo
+
+
+def test_a_signed_link_to_a_key_outside_the_store_is_refused(server):
+    from chalicelib.core import keyfile
+    from chalicelib.storage.signing import sign_url_params
+
+    key = keyfile.load_or_create(server.services.settings.data_dir / "signing.key")
+    for bad in ("../auth.key", "incoming/../../auth.key", "/etc/passwd"):
+        params = sign_url_params(key, bad, 60)
+        response = requests.get(f"{server.url}/local/blobs", params=params, timeout=10)
+        assert response.status_code == 403 and response.json()["error"]["code"] == "link_refused", bad
+
+
 def test_the_local_upload_enforces_the_policy(server, campaign, phone_photo):
     created = new_submission(server)
     too_big = upload(created, b"\xff\xd8\xff" + b"\0" * (25 * 1024 * 1024))
