@@ -107,6 +107,13 @@ def load_campaign(records: RecordStore, campaign_id: str) -> dict[str, Any]:
     return item
 
 
+def _reaches(item: dict[str, Any], regions: frozenset[str]) -> bool:
+    """Whether a published campaign has stores in any of ``regions`` (campaigns published before
+    their regions were recorded name only their target regions)."""
+    reached = item.get("target_regions", item["targets"]["regions"])
+    return bool(set(reached) & regions)
+
+
 def _summary(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: item[k] for k in ("campaign_id", "name", "start_date", "deadline", "targets", "guideline_version", "status")},
@@ -233,8 +240,11 @@ class Campaigns:
         self._counters.add_targets(item, new)
         total = len(existing) + len(new)
         now = clock.now_iso()
+        # The regions its stores are in: whom a merchandiser's scope shows the campaign to.
+        regions = sorted(set(item.get("target_regions", [])) | {store["region"] for store in stores})
         self._records.update(*campaign_key(campaign_id), set={"status": "published", "target_count": total, "updated_at": now,
-                                                               "published_at": item.get("published_at", now)})
+                                                               "published_at": item.get("published_at", now),
+                                                               "target_regions": regions})
         return {"campaign_id": campaign_id, "status": "published", "target_count": total, "new_targets": len(new),
                 "guideline_version": item["guideline_version"]}
 
@@ -279,12 +289,24 @@ class Campaigns:
         return self._records.get(*target_key(campaign_id, store_id))
 
     def visible(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
-        """The campaign, if the caller may see it: a store sees the published campaigns it is in."""
-        item = self.load(campaign_id)
-        if caller.role == "store":
-            if item["status"] == "draft" or not any(self.target(campaign_id, s) for s in caller.stores):
-                raise NotFound(f"campaign {campaign_id!r} does not exist for your store", code="campaign_not_found")
+        """The campaign, if the caller may see it: a store sees the published campaigns it is in, a
+        merchandiser those that reach its regions. Outside its scope a campaign answers exactly as
+        one that does not exist, so no one learns which ids (or drafts) there are."""
+        if caller.role == "hq":
+            return self.load(campaign_id)
+        check_campaign_id(campaign_id)
+        item = self._records.get(*campaign_key(campaign_id))
+        if item is None or not self._in_scope(caller, item):
+            raise NotFound(f"campaign {campaign_id!r} does not exist, or is not one of yours: check the id",
+                           code="campaign_not_found")
         return item
+
+    def _in_scope(self, caller: Caller, item: dict[str, Any]) -> bool:
+        if item["status"] == "draft":
+            return False
+        if caller.role == "store":
+            return any(self.target(item["campaign_id"], s) for s in caller.stores)
+        return _reaches(item, caller.regions)
 
     def get(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
         item = self.visible(caller, campaign_id)
@@ -322,7 +344,9 @@ class Campaigns:
         if caller.role != "store":
             page = query_page(self._records, layout.CAMPAIGNS, index="gsi1", limit=limit, maximum=MAX_LIST, cursor=cursor,
                               descending=True)
-            return {"campaigns": [_summary(i) for i in page.items], "cursor": page.cursor}
+            # A merchandiser's page holds the campaigns of its scope only (a page may come out short).
+            shown = [i for i in page.items if caller.role == "hq" or (i["status"] != "draft" and _reaches(i, caller.regions))]
+            return {"campaigns": [_summary(i) for i in shown], "cursor": page.cursor}
         if store_id is None:
             if len(caller.stores) != 1:
                 raise InvalidInput("you act for several stores: name one with ?store_id=", code="store_required")
