@@ -131,9 +131,7 @@ def showcase(caller) -> Response:
 
 @route("/notifications", "GET", "submissions:read")
 def notifications(caller) -> Response:
-    from chalicelib.local import routes as local_routes
-
-    return local_routes.notifications(services(), caller, app.current_request)
+    return http.respond(services().notifications.recent(caller, store_id=_param("store_id"), cursor=_param("cursor")))
 
 
 # --- review (merchandisers, in their regions) ----------------------------------------------------

@@ -10,34 +10,10 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.api import http
-from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.core.errors import NotFound
 from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
-from chalicelib.core.auth import Caller, Forbidden
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
-
-
-def notifications(services: Any, caller: Caller, request: Any) -> Response:
-    """The local outbox of events, newest first, optionally one store's (?store_id=); a store
-    reads its own only."""
-    from chalicelib.storage.outbox_events import OutboxPublisher
-
-    if not isinstance(services.events, OutboxPublisher):
-        raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API", code="not_found")
-    params = request.query_params or {}
-    store_id = params.get("store_id")
-    if caller.role != "hq" and (store_id is None or not caller.may_see(store_id, _region(services, store_id))):
-        raise Forbidden(f"{caller.describe()} reads the notifications of its own store(s): add ?store_id=", code="out_of_scope")
-    try:
-        page = services.events.recent(store_id=store_id, limit=50, cursor=params.get("cursor"))
-    except ValueError as err:
-        raise InvalidInput(str(err), code="invalid_cursor") from None
-    return http.respond({"notifications": [{k: e[k] for k in ("type", "at", "payload")} for e in page.items], "cursor": page.cursor})
-
-
-def _region(services: Any, store_id: str) -> str | None:
-    store = services.stores.get(store_id)
-    return store["region"] if store else None
 
 
 def _local_blobs(services: Any) -> LocalBlobStore:
