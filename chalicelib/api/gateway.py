@@ -9,7 +9,7 @@ packages the API, and the infrastructure puts the real pool's ARN in the deploye
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from chalice import CognitoUserPoolAuthorizer
 

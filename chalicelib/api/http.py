@@ -126,7 +126,8 @@ class Query:
         self._declared = {param.name: param for param in declared}
 
     def __getitem__(self, name: str) -> str | None:
-        self._declared[name]
+        if name not in self._declared:
+            raise KeyError(f"the route reads the query parameter {name!r} without declaring it")
         return query_param(self._request, name)
 
     def page(self) -> dict[str, Any]:
@@ -163,9 +164,9 @@ class Routes:
         if permission is not PUBLIC and permission not in PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
         bodies = body if isinstance(body, dict) or body is None else {JSON: body}
+        examples = {**({JSON: example} if example is not None else {}), **(examples or {})}
         doc = RouteDoc(path, method, permission, summary, tag or self.tag, dict(response), tuple(errors), tuple(query),
-                       bodies, body_required, description, {**({JSON: example} if example is not None else {}),
-                                                            **(examples or {})})
+                       bodies, body_required, description, examples)
         blueprint = self.blueprint
 
         def register(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -239,7 +239,7 @@ def _document(app: Any) -> dict[str, Any]:
     _guideline_schemas(components)
     for name in ("Error", "GatewayError"):
         _schema(getattr(schemas, name), components, answer=True)
-    for doc, body in zip(docs, bodies):
+    for doc, body in zip(docs, bodies, strict=True):
         paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc, body, components)
     tags = list({doc.tag.name: {"name": doc.tag.name, "description": doc.tag.description} for doc in docs}.values())
     return {

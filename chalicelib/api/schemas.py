@@ -1,9 +1,8 @@
 """The shapes of the API's answers, as pydantic models: the API's description (chalicelib.api.openapi)
 is generated from them, and the schemathesis run checks real answers against it.
 
-Only their JSON schema is used (the services build plain dicts). A field with a default may be
-absent from an answer (the default is not part of the description); ``X | None`` may be null.
-Enumerations are chalicelib.core.vocabulary's.
+Only their JSON schema is used (the services build plain dicts). A field declared ``absent()`` may
+be missing from an answer; ``X | None`` may be null. Enumerations are chalicelib.core.vocabulary's.
 """
 
 from __future__ import annotations
@@ -37,6 +36,11 @@ ReviewState = Literal[REVIEW_STATES]  # type: ignore[valid-type]
 ExportKind = Literal[EXPORT_KINDS]  # type: ignore[valid-type]
 RuleType = Literal[tuple(RULE_TYPES)]  # type: ignore[valid-type]
 ReviewerLabel = OverrideIn.model_fields["status"].annotation  # what a reviewer may say of a rule
+
+
+def absent(description: str | None = None) -> Any:
+    """A field an answer may leave out (chalicelib.api.openapi drops the null default)."""
+    return Field(None, description=description)
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -73,15 +77,15 @@ class _CampaignFields(BaseModel):
     name: str
     start_date: date
     deadline: date
-    targets: Targets = Field(None, description="not shown to stores")
+    targets: Targets = absent("not shown to stores")
     guideline_version: int
     status: CampaignStatus
     target_count: int
 
 
 class CampaignSummary(_CampaignFields):
-    deadline_at: datetime = Field(None, description="stores only: the deadline in the store's timezone")
-    state: OutcomeState = Field(None, description="stores only: the store's outcome")
+    deadline_at: datetime = absent("stores only: the deadline in the store's timezone")
+    state: OutcomeState = absent("stores only: the store's outcome")
 
 
 class CampaignList(BaseModel):
@@ -101,9 +105,8 @@ class Campaign(_CampaignFields):
     pack: list[str] = Field(description="the names of the pack files uploaded so far")
     created_at: datetime
     updated_at: datetime
-    pack_links: dict[str, Link] = Field(None, description="GET only: a link per pack file")
-    schedule: dict[str, StoreSchedule] = Field(
-        None, description="GET by a store only: the store's own start and deadline, in its timezone")
+    pack_links: dict[str, Link] = absent("GET only: a link per pack file")
+    schedule: dict[str, StoreSchedule] = absent("GET by a store only: the store's own start and deadline, in its timezone")
 
 
 class Upload(BaseModel):
@@ -186,14 +189,14 @@ class SubmissionCreated(BaseModel):
 
 
 class Threshold(BaseModel):
-    min: float = None  # type: ignore[assignment]
-    max: float = None  # type: ignore[assignment]
+    min: float = absent()
+    max: float = absent()
     uncertain_margin: float
 
 
 class RuleResult(BaseModel):
     id: str
-    type: RuleType
+    type: RuleType  # type: ignore[valid-type]
     status: RuleStatus
     value: float | None = Field(description="what was measured")
     threshold: Threshold | None
@@ -201,32 +204,32 @@ class RuleResult(BaseModel):
     message: str
     evidence: list[dict[str, Any]] = Field(
         description="boxes, quads, zones, colour cells in the normalised image's pixels")
-    weight: float = None  # type: ignore[assignment]
-    retake: bool = None  # type: ignore[assignment]
+    weight: float = absent()
+    retake: bool = absent()
 
 
 class PhotoFacts(BaseModel):
-    format: str = None  # type: ignore[assignment]
-    width: int = None  # type: ignore[assignment]
-    height: int = None  # type: ignore[assignment]
-    megapixels: float = None  # type: ignore[assignment]
+    format: str = absent()
+    width: int = absent()
+    height: int = absent()
+    megapixels: float = absent()
 
 
 class AnalysisResult(BaseModel):
     verdict: Verdict
     score: float = Field(description="the weighted share of passed rules")
     rules: list[RuleResult]
-    photo: PhotoFacts = None  # type: ignore[assignment]
-    warnings: list[str] = None  # type: ignore[assignment]
-    timings_ms: dict[str, Any] = None  # type: ignore[assignment]
-    guideline_version: int = None  # type: ignore[assignment]
+    photo: PhotoFacts = absent()
+    warnings: list[str] = absent()
+    timings_ms: dict[str, Any] = absent()
+    guideline_version: int = absent()
 
 
 class Review(BaseModel):
     state: ReviewState
-    by: str = None  # type: ignore[assignment]
-    at: datetime = None  # type: ignore[assignment]
-    comment: str = None  # type: ignore[assignment]
+    by: str = absent()
+    at: datetime = absent()
+    comment: str = absent()
 
 
 class Label(BaseModel):
@@ -237,7 +240,7 @@ class Label(BaseModel):
     value: float | None = None
     by: str
     at: datetime
-    comment: str = None  # type: ignore[assignment]
+    comment: str = absent()
 
 
 class Submission(BaseModel):
@@ -248,14 +251,14 @@ class Submission(BaseModel):
     created_at: datetime
     updated_at: datetime
     guideline_version: int
-    reason: str = Field(None, description="rejected or error: why, in words for the store")
-    reason_code: str = Field(None, description="rejected or error")
-    result: AnalysisResult = Field(None, description="done only")
+    reason: str = absent("rejected or error: why, in words for the store")
+    reason_code: str = absent("rejected or error")
+    result: AnalysisResult = absent("done only")
     review: Review
     overrides: dict[str, Label]
     featured: bool
-    previous_submission_id: str = Field(None, description="a retake: the photo it replaces")
-    retaken_by: str = Field(None, description="the retake that replaces this photo")
+    previous_submission_id: str = absent("a retake: the photo it replaces")
+    retaken_by: str = absent("the retake that replaces this photo")
     images: dict[str, Link] = Field(
         description="links by name: original (once uploaded), normalised, thumbnail, overlay (once analysed)")
 
@@ -264,11 +267,11 @@ class AuditEvent(BaseModel):
     action: str = Field(description="review:approve|reject|retake, override, comment, feature, unfeature")
     by: str
     at: datetime
-    comment: str = None  # type: ignore[assignment]
-    text: str = None  # type: ignore[assignment]
-    rule_id: str = None  # type: ignore[assignment]
-    model: str = None  # type: ignore[assignment]
-    reviewer: str = None  # type: ignore[assignment]
+    comment: str = absent()
+    text: str = absent()
+    rule_id: str = absent()
+    model: str = absent()
+    reviewer: str = absent()
 
 
 class History(BaseModel):
@@ -438,12 +441,12 @@ class SuggestedThreshold(BaseModel):
     """A suggested bound for the rule, or the reason there is none."""
 
     suggested: float | None
-    reason: str = None  # type: ignore[assignment]
-    bound: Literal["min", "max"] = None  # type: ignore[assignment]
+    reason: str = absent()
+    bound: Literal["min", "max"] = absent()
     current: float | None = None
-    labelled: int = None  # type: ignore[assignment]
+    labelled: int = absent()
     agreement_at_current: float | None = None
-    agreement_at_suggested: float = None  # type: ignore[assignment]
+    agreement_at_suggested: float = absent()
 
 
 class RuleAgreement(BaseModel):
@@ -476,9 +479,9 @@ class Export(BaseModel):
     campaign_id: str
     status: JobStatus
     created_at: datetime
-    rows: int = Field(None, description="done only")
-    finished_at: datetime = Field(None, description="done only")
-    download: Link = Field(None, description="done only: the CSV")
+    rows: int = absent("done only")
+    finished_at: datetime = absent("done only")
+    download: Link = absent("done only: the CSV")
 
 
 # --- the description itself ----------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def upload() -> Response:
 def download(query: Any) -> Response:
     blobs = _local_blobs()
     try:
-        # The whole query: the signature covers the parts the link was made with.
+        # The whole query as it came (not only the declared parts): the signature check decides.
         data, content_type = blobs.read_signed(dict(route.request.query_params or {}))
     except SignatureError as err:
         return http.error(403, "link_refused", str(err))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import inspect
 import os
 import re
-import tempfile
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
