@@ -3,7 +3,7 @@ stores see the campaigns they are in."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
@@ -11,7 +11,7 @@ from chalicelib.api.parameters import STORE_ID
 from chalicelib.services.campaigns import MAX_LIST, CampaignIn, PackFileIn
 from chalicelib.wiring import services
 
-campaigns = Blueprint(__name__)
+campaigns = http.Resource(__name__)
 route = http.Routes(campaigns, http.Tag("campaigns", "HQ publishes campaigns: the guideline, the pack and the stores"))
 
 CAMPAIGN_EXAMPLE = {

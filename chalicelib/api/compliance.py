@@ -3,7 +3,7 @@ reviewer-model agreement) and the CSV exports."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
@@ -12,7 +12,7 @@ from chalicelib.services.analytics import MAX_PAGE
 from chalicelib.services.jobs import ExportIn
 from chalicelib.wiring import services
 
-compliance = Blueprint(__name__)
+compliance = http.Resource(__name__)
 route = http.Routes(compliance, http.Tag("compliance", "HQ's numbers and exports"))
 
 

@@ -2,13 +2,13 @@
 the Cognito ID token before the function runs; locally there is no authorizer and
 chalicelib.core.auth verifies the local key's tokens itself.
 
-Read at import, like the route declarations that use it: Chalice reads the authorizer when it
-packages the API, and the infrastructure puts the real pool's ARN in the deployed API (infra/).
+Read from the environment when the routes are registered (chalicelib.api.http.Resource): Chalice
+reads the authorizer when it packages the API, and the infrastructure puts the real pool's ARN in
+the deployed API (infra/).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from chalice import CognitoUserPoolAuthorizer
@@ -23,5 +23,3 @@ def cognito_authorizer(env: Mapping[str, str]) -> CognitoUserPoolAuthorizer | No
         return None
     return CognitoUserPoolAuthorizer("vetrina-users", provider_arns=[env.get("VETRINA_USER_POOL_ARN", PLACEHOLDER_POOL_ARN)])
 
-
-AUTHORIZER = cognito_authorizer(os.environ)

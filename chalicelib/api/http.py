@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from chalice import Response
+from chalice import Blueprint, Response
 
-from chalicelib.api.gateway import AUTHORIZER
+from chalicelib.api.gateway import cognito_authorizer
 from chalicelib.core.auth import PERMISSIONS, authorize, request_claims
 from chalicelib.core.errors import ApiError, InvalidInput
 from chalicelib.wiring import services
@@ -136,6 +138,30 @@ class Query:
         return {"limit": int_param(self._request, "limit", default), "cursor": self["cursor"]}
 
 
+class Resource(Blueprint):
+    """A Chalice blueprint for one resource's routes, registrable on more than one app: the
+    infrastructure imports app.py afresh for each stack (with these modules already loaded), and a
+    plain blueprint consumes its routes' options on the first. The signed-in routes get the
+    Cognito authorizer (chalicelib.api.gateway) read when the blueprint is registered: the stage's."""
+
+    def register(self, app: Any, options: dict[str, Any]) -> None:
+        self._stage_authorizer = cognito_authorizer(os.environ)
+        super().register(app, options)
+
+    def _register_handler(self, handler_type: str, name: str, user_handler: Any, wrapped_handler: Any,
+                          kwargs: dict[str, Any], options: dict[Any, Any] | None = None) -> None:
+        if handler_type != "route":
+            return super()._register_handler(handler_type, name, user_handler, wrapped_handler, kwargs, options)
+
+        def register_route(app: Any, options: dict[Any, Any]) -> None:
+            route_options = dict(kwargs["kwargs"])
+            if getattr(user_handler, "permission", PUBLIC) is not PUBLIC and self._stage_authorizer is not None:
+                route_options["authorizer"] = self._stage_authorizer
+            app._register_handler("route", name, user_handler, wrapped_handler, {**kwargs, "kwargs": route_options}, options)
+
+        self._deferred_registrations.append(register_route)
+
+
 class Routes:
     """Declares a blueprint's routes so that each names its permission and its description, and
     every call is authorised (chalicelib.core.auth) before the view runs; the view gets the Caller
@@ -144,7 +170,7 @@ class Routes:
     Errors become their 4xx answer; anything unexpected a logged 500, in the same format.
     """
 
-    def __init__(self, blueprint: Any, tag: Tag):
+    def __init__(self, blueprint: Resource, tag: Tag):
         self.blueprint = blueprint
         self.tag = tag
 
@@ -190,8 +216,6 @@ class Routes:
             options: dict[str, Any] = {"methods": [method]}
             if content_types:
                 options["content_types"] = content_types
-            if permission is not PUBLIC and AUTHORIZER is not None:
-                options["authorizer"] = AUTHORIZER
             return blueprint.route(path, **options)(handler)
 
         return register

@@ -3,12 +3,12 @@ public, no sign-in (the pages sign in in the browser)."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import PUBLIC
 
-pages = Blueprint(__name__)
+pages = http.Resource(__name__)
 route = http.Routes(pages, http.Tag("pages", "The pages and this document (no sign-in)"))
 
 HTML_PAGE = {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}

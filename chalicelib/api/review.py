@@ -3,7 +3,7 @@ them, override a rule's status (labels for calibration), comment, and feature th
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
@@ -13,7 +13,7 @@ from chalicelib.wiring import services
 
 REVIEW = http.Tag("review", "Merchandisers review the photos; the showcase")
 
-reviews = Blueprint(__name__)
+reviews = http.Resource(__name__)
 route = http.Routes(reviews, REVIEW)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from chalice import Blueprint, Response
+from chalice import Response
 from pydantic import Field
 
 from chalicelib.api import http, schemas
@@ -13,7 +13,7 @@ from chalicelib.api.parameters import REGION
 from chalicelib.services.stores import MAX_IMPORT, MAX_PAGE, StoreIn
 from chalicelib.wiring import services
 
-stores = Blueprint(__name__)
+stores = http.Resource(__name__)
 route = http.Routes(stores, http.Tag("stores", "The store list"))
 
 CSV = "text/csv"

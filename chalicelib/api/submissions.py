@@ -3,7 +3,7 @@ and read what happened to them: the history, the showcase, the notifications."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, CURSOR, paged
@@ -13,7 +13,7 @@ from chalicelib.services import review
 from chalicelib.services.submissions import UPLOAD_TYPES, RetakeIn, SubmissionIn
 from chalicelib.wiring import services
 
-submissions = Blueprint(__name__)
+submissions = http.Resource(__name__)
 route = http.Routes(submissions, http.Tag("submissions", "Stores photograph their windows"))
 
 

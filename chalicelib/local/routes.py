@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, Param
@@ -17,7 +17,7 @@ from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
 from chalicelib.wiring import services
 
-local_stand_ins = Blueprint(__name__)
+local_stand_ins = http.Resource(__name__)
 route = http.Routes(local_stand_ins, http.Tag(
     "local", "The local backend's stand-ins for S3's upload and download endpoints (signed, no sign-in)"))
 
