@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
+from chalicelib.services.notifications import Notifications
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
 from chalicelib.core.settings import Settings
-from chalicelib.storage.ports import BlobStore, EventPublisher, RecordStore, WorkQueue
+from chalicelib.storage import layout
+from chalicelib.storage.ports import BlobStore, EventFeed, EventPublisher, RecordStore, WorkQueue
 from chalicelib.services.submissions import Submissions
 
 LOCAL_BUCKET = "local"
-NOTIFIED_PREFIX = "incoming/"  # the bucket notification's filter (infra/README.md)
 
 
 @dataclass
@@ -32,24 +33,29 @@ class Services:
     counters: Counters
     analytics: Analytics
     jobs: Jobs
+    notifications: Notifications
 
 
 def build_services(settings: Settings) -> Services:
     if settings.backend == "aws":
-        blobs, records, queue, events = _aws_adapters(settings)
+        blobs, records, queue, events, feed = _aws_adapters(settings)
     else:
-        blobs, records, queue, events = _local_adapters(settings)
+        blobs, records, queue, events, feed = _local_adapters(settings)
     counters = Counters(records)
     stores = Stores(records)
     campaigns = Campaigns(records, blobs, stores, settings, counters)
     submissions = Submissions(records, blobs, campaigns, settings)
     review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
     jobs = Jobs(records, blobs, queue, campaigns, settings)
+    notifications = Notifications(feed, stores)
     return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs)
+                    Analytics(records), jobs, notifications)
 
 
-def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:
+Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]
+
+
+def _local_adapters(settings: Settings) -> Adapters:
     from chalicelib.storage.local_blobs import LocalBlobStore
     from chalicelib.storage.notifications import object_created_event
     from chalicelib.storage.outbox_events import OutboxPublisher
@@ -62,18 +68,19 @@ def _local_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQue
         visibility_timeout=settings.lease_seconds + 15,
         max_receives=settings.max_attempts,
     )
-    # The local stand-in for the bucket notification (prefix incoming/, as in AWS): an accepted
+    # The local stand-in for the bucket notification (the upload prefix, as in AWS): an accepted
     # photo upload is queued for analysis.
     def notify(key: str, size: int) -> None:
-        if key.startswith(NOTIFIED_PREFIX):
+        if key.startswith(layout.UPLOAD_PREFIX):
             queue.send(object_created_event(LOCAL_BUCKET, key, size))
 
     blobs = LocalBlobStore(root, settings.public_url, on_created=notify)
     records = SQLiteRecordStore(root / "records.sqlite3")
-    return blobs, records, queue, OutboxPublisher(records)
+    outbox = OutboxPublisher(records)  # the events, and the feed that reads them back
+    return blobs, records, queue, outbox, outbox
 
 
-def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue, EventPublisher]:
+def _aws_adapters(settings: Settings) -> Adapters:
     import boto3
     from botocore.config import Config
 
@@ -90,7 +97,7 @@ def _aws_adapters(settings: Settings) -> tuple[BlobStore, RecordStore, WorkQueue
     table = boto3.resource("dynamodb").Table(settings.table)
     queue = SQSWorkQueue(boto3.client("sqs"), settings.queue_name)
     events = SNSPublisher(boto3.client("sns"), settings.topic_arn)
-    return S3BlobStore(s3, settings.bucket), DynamoRecordStore(table), queue, events
+    return S3BlobStore(s3, settings.bucket), DynamoRecordStore(table), queue, events, None  # events leave through SNS
 
 
 @functools.lru_cache(maxsize=1)

@@ -83,14 +83,28 @@ def svc(environment) -> Services:
 
 @pytest.fixture
 def client(svc):
-    """The API through Chalice's test client, signed in as HQ (``client.as_(role, ...)`` for others)."""
+    """The API through Chalice's test client, signed in as HQ (``client.as_(role, ...)`` for others).
+
+    One app for both backends: the local one's, the stand-ins for S3 included (on the AWS backend
+    they answer 404), whichever backend's test happens to import it first."""
     from chalice.test import Client
 
-    from app import app
     from tests.support.helpers import TEST_STAGE, ApiClient
 
-    with Client(app, stage_name=TEST_STAGE) as chalice_client:
+    with Client(_local_app(), stage_name=TEST_STAGE) as chalice_client:
         yield ApiClient(chalice_client)
+
+
+def _local_app():
+    """app.py's app, imported (once) as the local backend builds it."""
+    import sys
+
+    if "app" not in sys.modules:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("VETRINA_BACKEND", "local")
+            patch.setenv("VETRINA_AUTH", "local")
+            import app  # noqa: F401
+    return sys.modules["app"].app
 
 
 _MARKED_FOLDERS = {"e2e": "e2e", "infra": "e2e", "browser": "browser"}

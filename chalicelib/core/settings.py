@@ -18,6 +18,15 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+def backend_of(env: Mapping[str, str]) -> str:
+    """``local`` (the default) or ``aws``; readable before the rest of the configuration (app.py
+    registers the local backend's routes by it when it is imported, and packaged)."""
+    backend = env.get("VETRINA_BACKEND", "local")
+    if backend not in ("local", "aws"):
+        raise ConfigurationError(f"VETRINA_BACKEND must be 'local' or 'aws', not {backend!r}")
+    return backend
+
+
 def auth_mode(env: Mapping[str, str]) -> str:
     """Who verifies tokens: ``cognito`` (API Gateway) on the AWS backend unless VETRINA_AUTH says
     otherwise, ``local`` (chalicelib.core.auth, with the local key) elsewhere."""
@@ -50,9 +59,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        backend = env.get("VETRINA_BACKEND", "local")
-        if backend not in ("local", "aws"):
-            raise ConfigurationError(f"VETRINA_BACKEND must be 'local' or 'aws', not {backend!r}")
+        backend = backend_of(env)
         port = env.get("PORT", "8000")
         auth = auth_mode(env)
         if auth not in ("local", "cognito"):

@@ -1,7 +1,6 @@
-"""The local backend's stand-ins for S3's form-upload and presigned-download endpoints.
-
-They exist only with ``VETRINA_BACKEND=local``; in AWS the browser talks to S3 directly.
-"""
+"""The local backend's stand-ins for S3's form-upload and presigned-download endpoints, as a
+blueprint app.py registers with ``VETRINA_BACKEND=local`` only: in AWS the browser talks to S3
+directly, and the API's zip does not ship this package."""
 
 from __future__ import annotations
 
@@ -10,56 +9,75 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.api import http
-from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.api.http import PUBLIC, Param
+from chalicelib.api.parameters import EXAMPLE_SUBMISSION_ID
+from chalicelib.core.errors import NotFound
+from chalicelib.storage import layout
 from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
-from chalicelib.core.auth import Caller, Forbidden
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
+from chalicelib.wiring import services
+
+local_stand_ins = http.Resource(__name__)
+route = http.Routes(local_stand_ins, http.Tag(
+    "local", "The local backend's stand-ins for S3's upload and download endpoints (signed, no sign-in)"))
+
+EXAMPLE_SIGNATURE = "9c1e4f0a" * 8
+FORM = "multipart/form-data"
+# A signed link always carries all three parts.
+LINK_PARTS = (
+    Param("key", {"type": "string"}, "part of the signed link", required=True,
+          example=f"derived/{EXAMPLE_SUBMISSION_ID}/thumbnail.jpg"),
+    Param("expires", {"type": "string"}, "part of the signed link (unix time)", required=True, example="1795600000"),
+    Param("signature", {"type": "string"}, "part of the signed link", required=True, example=EXAMPLE_SIGNATURE),
+)
+UPLOAD_FORM = {
+    "type": "object", "required": ["key", "Content-Type", "policy", "x-vetrina-signature", "file"],
+    "properties": {"key": {"type": "string"}, "Content-Type": {"type": "string"}, "policy": {"type": "string"},
+                   "x-vetrina-signature": {"type": "string"},
+                   "file": {"type": "string", "format": "binary", "description": "the photo, the last field"}},
+}
 
 
-def notifications(services: Any, caller: Caller, request: Any) -> Response:
-    """The local outbox of events, newest first, optionally one store's (?store_id=); a store
-    reads its own only."""
-    from chalicelib.storage.outbox_events import OutboxPublisher
-
-    if not isinstance(services.events, OutboxPublisher):
-        raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API", code="not_found")
-    params = request.query_params or {}
-    store_id = params.get("store_id")
-    if caller.role != "hq" and (store_id is None or not caller.may_see(store_id, _region(services, store_id))):
-        raise Forbidden(f"{caller.describe()} reads the notifications of its own store(s): add ?store_id=", code="out_of_scope")
-    try:
-        page = services.events.recent(store_id=store_id, limit=50, cursor=params.get("cursor"))
-    except ValueError as err:
-        raise InvalidInput(str(err), code="invalid_cursor") from None
-    return http.respond({"notifications": [{k: e[k] for k in ("type", "at", "payload")} for e in page.items], "cursor": page.cursor})
-
-
-def _region(services: Any, store_id: str) -> str | None:
-    store = services.stores.get(store_id)
-    return store["region"] if store else None
-
-
-def _local_blobs(services: Any) -> LocalBlobStore:
-    if not isinstance(services.blobs, LocalBlobStore):
+def _local_blobs() -> LocalBlobStore:
+    blobs = services().blobs
+    if not isinstance(blobs, LocalBlobStore):
         raise NotFound("this route exists only on the local backend", code="not_found")
-    return services.blobs
+    return blobs
 
 
-def upload(services: Any, request: Any) -> Response:
-    blobs = _local_blobs(services)
+@route("/local/uploads", "POST", PUBLIC, summary="Local backend: the form upload of a presigned POST, as S3 takes it",
+       content_types=[FORM], body={FORM: UPLOAD_FORM},
+       response={204: {"description": "stored; Location names the key", "headers": {"Location": {"schema": {"type": "string"}}}}},
+       errors=(400, 403, 404, 409),
+       description="Send the fields the upload link came with, unchanged, then the file. The signed policy fixes the key, "
+                   "content type, size and expiry (403 when a field does not match it). A link uploads once: 409 "
+                   "already_uploaded when its photo was received already.",
+       examples={FORM: {"key": layout.upload_key(EXAMPLE_SUBMISSION_ID), "Content-Type": "image/jpeg",
+                        "policy": "eyJleHBpcmF0aW9uIjogIjIwMjYtMTEtMjVUMTA6MDA6MDBaIn0=",
+                        "x-vetrina-signature": EXAMPLE_SIGNATURE, "file": "(the photo)"}})
+def upload() -> Response:
+    request = route.request
+    blobs = _local_blobs()
     try:
         key = blobs.accept_upload(request.headers.get("content-type", ""), request.raw_body)
     except UploadError as err:
         return http.error(err.status, err.code, str(err))
-    services.submissions.mark_queued(key.rsplit("/", 1)[-1])
+    services().submissions.mark_queued(key.rsplit("/", 1)[-1])
     return Response(body="", status_code=204, headers={"Location": key})
 
 
-def download(services: Any, request: Any) -> Response:
-    blobs = _local_blobs(services)
+@route("/local/blobs", "GET", PUBLIC, summary="Local backend: a file behind a short-lived signed link", query=LINK_PARTS,
+       response={200: {"description": "the file, with its content type",
+                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
+       errors=(403, 404),
+       description="403 when the signature does not match or the link has expired; 404 when the file is not there "
+                   "(or in AWS, where links point at S3).")
+def download(query: Any) -> Response:
+    blobs = _local_blobs()
     try:
-        data, content_type = blobs.read_signed(dict(request.query_params or {}))
+        # The whole query as it came (not only the declared parts): the signature check decides.
+        data, content_type = blobs.read_signed(dict(route.request.query_params or {}))
     except SignatureError as err:
         return http.error(403, "link_refused", str(err))
     except BlobNotFound:

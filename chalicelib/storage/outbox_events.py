@@ -1,4 +1,5 @@
-"""Event publisher adapter for the local backend: an outbox of records the pages can read."""
+"""Event publisher adapter for the local backend: an outbox of records the pages can read (it is
+also the EventFeed the API's /notifications reads)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+from chalicelib.storage import layout
 from chalicelib.storage.ports import Page, RecordStore
-
-OUTBOX = "OUTBOX"
 
 
 class OutboxPublisher:
@@ -18,13 +18,10 @@ class OutboxPublisher:
 
     def publish(self, event_type: str, payload: dict[str, Any]) -> None:
         at = datetime.now(timezone.utc).isoformat()
-        store = payload.get("store_id", "")
         self._records.put({
-            "pk": OUTBOX,
-            "sk": f"{at}#{secrets.token_hex(4)}",
-            # Per store too, so a store's page reads only its own notifications.
-            "gsi1pk": f"OUTBOX#{store}",
-            "gsi1sk": at,
+            "pk": layout.OUTBOX,
+            "sk": layout.outbox_sk(at, secrets.token_hex(4)),
+            **layout.outbox_index(payload.get("store_id", ""), at),
             "type": event_type,
             "at": at,
             "payload": json.loads(json.dumps(payload)),
@@ -32,5 +29,6 @@ class OutboxPublisher:
 
     def recent(self, store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
         if store_id:
-            return self._records.query(f"OUTBOX#{store_id}", index="gsi1", limit=limit, cursor=cursor, descending=True)
-        return self._records.query(OUTBOX, limit=limit, cursor=cursor, descending=True)
+            return self._records.query(layout.outbox_store_partition(store_id), index="gsi1", limit=limit, cursor=cursor,
+                                       descending=True)
+        return self._records.query(layout.OUTBOX, limit=limit, cursor=cursor, descending=True)

@@ -214,6 +214,15 @@ class EventPublisher(Protocol):
     def publish(self, event_type: str, payload: dict[str, Any]) -> None: ...
 
 
+class EventFeed(Protocol):
+    """The events read back, newest first (the local outbox; in AWS they leave through SNS and
+    there is no feed). Items are ``{"type", "at", "payload"}`` records."""
+
+    def recent(self, store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> Page:
+        """All events, or one store's; raise ValueError for a cursor it did not hand out."""
+        ...
+
+
 # --- queue ---------------------------------------------------------------------------------
 
 

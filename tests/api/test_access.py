@@ -156,6 +156,15 @@ def test_notifications_are_read_by_their_store(client, world, backend):
            {**every(403), "store S003": 200, "merchandiser south": 200, "hq": 200})
 
 
+def test_in_aws_notifications_are_the_topics_not_the_apis(client, backend):
+    if backend == "local":
+        pytest.skip("the local backend's outbox is read through the API")
+    response = client.get("/notifications")
+    assert response.status_code == 404, response.json_body
+    assert response.json_body["error"] == {
+        "code": "not_found", "message": "in AWS the events go to the SNS topic's subscribers (email, push), not to this API"}
+
+
 def test_compliance_and_exports_are_for_hq(client, world):
     for path in ("/compliance/campaigns/c1", "/compliance/campaigns/c1/stores", "/compliance/campaigns/c1/missing",
                  "/compliance/trends", "/compliance/stores/S001", "/compliance/agreement"):

@@ -1,7 +1,8 @@
-"""The OpenAPI document (chalicelib.api.openapi, served at /openapi.json): a valid OpenAPI 3.1
-document, every route of the app in it (and nothing else) with the roles of its permission, and
-true to the running service: schemathesis drives a real local server, seeded with a published
-campaign and an analysed photo, and finds no 5xx and no answer outside the document."""
+"""The OpenAPI document (chalicelib.api.openapi, served at /openapi.json), generated from the route
+declarations (chalicelib.api.http.Routes): every route declares a summary, a permission, its answers
+and the query parameters it reads; the document is valid OpenAPI 3.1 with the roles of each
+permission; and it is true to the running service: schemathesis drives a real local server, seeded
+with a published campaign and an analysed photo, and finds no 5xx and no answer outside the document."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+from app import app
+from chalicelib.api.http import RouteDoc
+from chalicelib.api.openapi import document as document_of
+from chalicelib.api.parameters import PATH_PARAMETERS
 from chalicelib.core.auth import PERMISSIONS
-from chalicelib.api.openapi import OPERATIONS, PATH_PARAMETERS, document
 
 # Hypothesis keeps caches (and, unless told otherwise, a database) in ./.hypothesis: not in the
 # repository. The run below also sets database=None, so nothing is replayed from one run to the next.
@@ -30,17 +34,95 @@ PATH_EXAMPLES = {name: spec["example"] for name, spec in PATH_PARAMETERS.items()
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def app_routes() -> dict[tuple[str, str], str | None]:
-    """(method, path) -> the permission each route of app.py is registered with (None: PUBLIC)."""
-    from app import app
+def document() -> dict:
+    """The document of the app the tests serve (the local backend's: its stand-ins for S3 included)."""
+    return document_of(app)
 
-    return {(method, path): entry.view_function.permission
-            for path, methods in app.routes.items() for method, entry in methods.items()}
+
+def app_routes() -> dict[tuple[str, str], object]:
+    """(method, path) -> the handler each route of the app is registered with."""
+    return {(method, path): entry.view_function for path, methods in app.routes.items() for method, entry in methods.items()}
 
 
 def operations(doc: dict) -> dict[tuple[str, str], dict]:
     return {(method.upper(), path): op for path, item in doc["paths"].items()
             for method, op in item.items() if method in HTTP_METHODS}
+
+
+# --- the declarations ---------------------------------------------------------------------------------
+
+
+def test_every_route_is_declared_with_a_summary_a_permission_and_its_answers():
+    for (method, path), handler in app_routes().items():
+        doc = getattr(handler, "doc", None)
+        assert isinstance(doc, RouteDoc), f"{method} {path} is registered without chalicelib.api.http.Routes"
+        assert (doc.method, doc.path) == (method, path)
+        assert doc.permission == handler.permission and (doc.permission is None or doc.permission in PERMISSIONS)
+        assert doc.summary and doc.tag.name and doc.tag.description, (method, path)
+        assert doc.response and all(200 <= status < 300 for status in doc.response), (method, path)
+        assert all(400 <= status < 500 for status in doc.errors), (method, path)
+        for name in re.findall(r"{([^}]+)}", path):
+            assert name in PATH_PARAMETERS, f"{method} {path}: path parameter {name!r} is not described"
+
+
+def query_parameters_read(view) -> set[str]:
+    """The query parameters a view reads: query["name"], query.page() (limit and cursor), or the
+    whole query (every declared one; the signed links' check)."""
+    source = inspect.getsource(view)
+    names = set(re.findall(r"""query\[\s*["'](\w+)["']\s*\]""", source))
+    if "query.page()" in source:
+        names |= {"limit", "cursor"}
+    return names
+
+
+def test_every_query_parameter_a_route_reads_is_declared_and_every_declared_one_is_read():
+    for (method, path), handler in app_routes().items():
+        view = inspect.unwrap(handler)
+        declared = {param.name for param in handler.doc.query}
+        source = inspect.getsource(view)
+        if "request.query_params" in source:  # reads the whole query: the signed link's parts, all required
+            assert declared and all(param.required for param in handler.doc.query), (method, path)
+            continue
+        assert "query_param" not in source and "current_request" not in source, (method, path)
+        assert query_parameters_read(view) == declared, (method, path)
+        assert ("query" in inspect.signature(view).parameters) == bool(declared), (method, path)
+
+
+def test_reading_an_undeclared_query_parameter_is_a_mistake_not_a_silent_none():
+    from chalicelib.api.http import Query, paged
+
+    class Request:
+        query_params = {"limit": "7", "region": "north"}
+
+    query = Query(Request(), paged(50, 100))
+    assert query.page() == {"limit": 7, "cursor": None}
+    with pytest.raises(KeyError):
+        query["region"]
+
+
+def test_page_sizes_are_the_services_maxima():
+    from chalicelib.services import analytics, campaigns, review, stores
+
+    maxima = {(method, path): param.schema["maximum"] for (method, path), handler in app_routes().items()
+              for param in handler.doc.query if param.name == "limit"}
+    assert maxima[("GET", "/campaigns")] == campaigns.MAX_LIST
+    assert maxima[("GET", "/stores")] == stores.MAX_PAGE
+    assert maxima[("GET", "/showcase")] == review.MAX_PAGE
+    assert maxima[("GET", "/compliance/campaigns/{campaign_id}/stores")] == analytics.MAX_PAGE
+
+
+def test_the_enumerations_are_the_vocabularys():
+    from chalicelib.core import vocabulary
+
+    schemas = document()["components"]["schemas"]
+    assert schemas["Submission"]["properties"]["status"]["enum"] == list(vocabulary.SUBMISSION_STATUSES)
+    assert schemas["AnalysisResult"]["properties"]["verdict"]["enum"] == list(vocabulary.VERDICTS)
+    assert schemas["RuleResult"]["properties"]["status"]["enum"] == list(vocabulary.RULE_STATUSES)
+    assert schemas["Campaign"]["properties"]["status"]["enum"] == list(vocabulary.CAMPAIGN_STATUSES)
+    assert schemas["StoreOutcome"]["properties"]["state"]["enum"] == list(vocabulary.OUTCOME_STATES)
+    assert schemas["Review"]["properties"]["state"]["enum"] == list(vocabulary.REVIEW_STATES)
+    assert schemas["Export"]["properties"]["kind"]["enum"] == list(vocabulary.EXPORT_KINDS)
+    assert list(schemas["StateCounts"]["properties"]) == list(vocabulary.OUTCOME_STATES)
 
 
 # --- the document itself ---------------------------------------------------------------------------
@@ -63,22 +145,17 @@ def test_schemathesis_loads_every_operation():
 
     schema = schemathesis.openapi.from_dict(document())
     loaded = [result.ok().label for result in schema.get_all_operations()]
-    assert len(loaded) == len(OPERATIONS)
+    assert len(loaded) == len(app_routes())
 
 
 def test_every_route_is_documented_and_nothing_else():
-    routes = app_routes()
-    documented = operations(document())
-    assert set(documented) - set(routes) == set(), "documented but not a route"
-    assert set(routes) - set(documented) == set(), "a route the document lacks"
-    assert set(OPERATIONS) == set(routes)
+    assert set(operations(document())) == set(app_routes())
 
 
 def test_each_operation_names_the_roles_of_its_route_and_its_security():
     documented = operations(document())
-    for key, permission in app_routes().items():
-        op = documented[key]
-        assert OPERATIONS[key].permission == permission, key
+    for key, handler in app_routes().items():
+        op, permission = documented[key], handler.permission
         assert op["x-permission"] == permission, key
         if permission is None:
             assert op["security"] == [] and op["x-roles"] == [], key
@@ -91,28 +168,11 @@ def test_each_operation_names_the_roles_of_its_route_and_its_security():
         assert op["summary"], key
 
 
-def query_parameters_read(view) -> set[str]:
-    """The query parameters a view of app.py reads (through _param, _page, or local_routes)."""
-    from chalicelib.local import routes as local_routes
-
-    source = inspect.getsource(view)
-    for name in re.findall(r"local_routes\.(\w+)\(", source):
-        source += inspect.getsource(getattr(local_routes, name))
-    names = set(re.findall(r"""(?:_param|params\.get)\(\s*["'](\w+)["']""", source))
-    if re.search(r"(?<!\w)_page\(", source):
-        names |= {"limit", "cursor"}
-    return names
-
-
-def test_every_query_parameter_a_route_reads_is_documented():
-    from app import app
-
+def test_every_declared_query_parameter_is_documented():
     documented = operations(document())
-    for path, methods in app.routes.items():
-        for method, entry in methods.items():
-            view = inspect.unwrap(entry.view_function)
-            listed = {p["name"] for p in documented[(method, path)].get("parameters", []) if p["in"] == "query"}
-            assert query_parameters_read(view) <= listed, (method, path)
+    for key, handler in app_routes().items():
+        listed = {p["name"] for p in documented[key].get("parameters", []) if p["in"] == "query"}
+        assert listed == {param.name for param in handler.doc.query}, key
 
 
 def test_request_bodies_come_from_the_services_models():
@@ -141,7 +201,7 @@ def test_the_examples_in_the_document_are_valid():
 
 def test_the_document_module_stays_light():
     """The API function imports it: nothing of the image stack may come with it."""
-    code = ("import sys, chalicelib.api.openapi as o; o.document(); "
+    code = ("import sys, chalicelib.api.openapi as o; from app import app; o.document(app); "
             "print(sorted(m for m in ('cv2', 'numpy', 'onnxruntime', 'PIL', 'pillow_heif') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -308,7 +368,7 @@ def test_the_service_answers_as_documented(case, server, hq_headers, seeded):
 
 def test_every_operation_was_answered_with_success_at_least_once():
     """The examples reach the seeded data: every operation's success answer was checked too."""
-    if len(SEEN) < len(OPERATIONS):
+    if len(SEEN) < len(app_routes()):
         pytest.skip("only after the whole schemathesis run")
     missing = []
     for (method, path), op in operations(document()).items():

@@ -1,0 +1,51 @@
+"""The pages (the store's, the gallery, the review page, their files) and the API's description:
+public, no sign-in (the pages sign in in the browser)."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api import http, schemas
+from chalicelib.api.http import PUBLIC
+
+pages = http.Resource(__name__)
+route = http.Routes(pages, http.Tag("pages", "The pages and this document (no sign-in)"))
+
+HTML_PAGE = {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}
+PAGE_FILE_TYPES = ("text/html", "text/javascript", "text/css", "image/svg+xml", "image/png", "application/json")
+
+
+@route("/", "GET", PUBLIC, summary="The store's page", response={200: HTML_PAGE})
+def store_page() -> Response:
+    return static_file("store.html")
+
+
+@route("/gallery", "GET", PUBLIC, summary="The merchandisers' gallery page", response={200: HTML_PAGE})
+def gallery_page() -> Response:
+    return static_file("gallery.html")
+
+
+@route("/review", "GET", PUBLIC, summary="The review page (?submission=...)", response={200: HTML_PAGE})
+def review_page() -> Response:
+    return static_file("review.html")
+
+
+@route("/static/{name}", "GET", PUBLIC, summary="A file of the pages (HTML, JS, CSS, SVG, PNG, JSON)",
+       response={200: {"description": "the file",
+                       "content": {media: {"schema": {"type": "string"}} for media in PAGE_FILE_TYPES}}},
+       errors=(404,))
+def static_file(name: str) -> Response:
+    from chalicelib.web.assets import asset
+
+    found = asset(name)
+    if found is None:
+        return http.error(404, "not_found", f"there is no page asset {name!r}")
+    body, content_type = found
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+
+
+@route("/openapi.json", "GET", PUBLIC, summary="This document", response={200: schemas.ApiDescription})
+def openapi_document() -> Response:
+    from chalicelib.api.openapi import document
+
+    return http.respond(document(pages.current_app))
