@@ -27,7 +27,7 @@ FORM = "multipart/form-data"
 # A signed link always carries all three parts.
 LINK_PARTS = (
     Param("key", {"type": "string"}, "part of the signed link", required=True,
-          example=f"derived/{EXAMPLE_SUBMISSION_ID}/thumbnail.jpg"),
+          example=layout.derived_key(EXAMPLE_SUBMISSION_ID, "thumbnail.jpg")),
     Param("expires", {"type": "string"}, "part of the signed link (unix time)", required=True, example="1795600000"),
     Param("signature", {"type": "string"}, "part of the signed link", required=True, example=EXAMPLE_SIGNATURE),
 )
