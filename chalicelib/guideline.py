@@ -36,16 +36,17 @@ class _Strict(BaseModel):
 QUALITY_CHECKS = ("sharpness", "exposure", "clipping", "resolution", "tilt")
 
 # Defaults used when a photo_quality rule gives neither min nor max. Units:
-#   sharpness  – edge steepness 0..100 of the most detailed areas at a fixed analysis scale
-#                (an ideal step scores 100, a sharp phone photo about 35-40)
-#   exposure   – mean luminance, 0..255
-#   clipping   – share of pixels blown to white or crushed to black, 0..1
+#   sharpness  – edge steepness 0..100 of the sharpest areas at a fixed analysis scale: 12.5 / s^2
+#                for edges blurred over s analysis pixels (an ideal step scores 100, a sharp
+#                phone photo 30-60, a defocused or shaken one under 10)
+#   exposure   – median luminance, 0..255 (mid-grey is about 118)
+#   clipping   – the larger of the shares of pixels blown to white and crushed to black, 0..1
 #   resolution – megapixels of the uploaded photo
 #   tilt       – degrees between the photo's dominant straight lines and the horizontal/vertical
 QUALITY_DEFAULTS: dict[str, dict[str, float]] = {
-    "sharpness": {"min": 27.0, "uncertain_margin": 3.0},
-    "exposure": {"min": 65.0, "max": 200.0, "uncertain_margin": 8.0},
-    "clipping": {"max": 0.10, "uncertain_margin": 0.03},
+    "sharpness": {"min": 14.0, "uncertain_margin": 4.0},
+    "exposure": {"min": 40.0, "max": 200.0, "uncertain_margin": 10.0},
+    "clipping": {"max": 0.30, "uncertain_margin": 0.05},
     "resolution": {"min": 2.0, "uncertain_margin": 0.0},
     "tilt": {"max": 5.0, "uncertain_margin": 1.5},
 }
