@@ -50,6 +50,7 @@ def window_photo(
     vignetting: float = 0.22,
     ev: float = 0.0,
     scene: str = "window",
+    arrangement: int = 0,
 ) -> np.ndarray:
     """An RGB uint8 photo (height, width, 3) of a shop window.
 
@@ -58,10 +59,12 @@ def window_photo(
     ``ev`` shifts it by stops in linear light (-3 is a sharp but dark photo, +2 blows the
     highlights); ``tilt_deg`` rotates the camera; ``vignetting`` darkens the corners by that
     share; ``scene`` is "window", "textured" or "flat" (see the module's docstring).
+    ``arrangement`` (window scene) moves the mannequins, the poster and the shelves to other
+    places in the same window, same colours and facade: the window dressed differently.
     """
     width, height = size
     rng = np.random.default_rng(seed)
-    photo = _SCENES[scene](rng, width, height)
+    photo = _draw_scene(rng, width, height, arrangement) if scene == "window" else _SCENES[scene](rng, width, height)
     if tilt_deg:
         photo = _rotate_filling_frame(photo, tilt_deg)
     if blur_sigma > 0:
@@ -145,7 +148,16 @@ def _pick(rng: np.random.Generator, options: list) -> tuple[int, int, int]:
     return options[int(rng.integers(len(options)))]
 
 
-def _draw_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+# Where the pieces of a window display stand, as shares of the window's width: the mannequins'
+# centres, the poster's and the shelves' left and right.
+_ARRANGEMENTS = (
+    ((0.12, 0.27), (0.39, 0.58), (0.66, 1.0)),
+    ((0.73, 0.88), (0.42, 0.61), (0.03, 0.36)),  # mirrored: shelves left, mannequins right
+    ((0.50, 0.65), (0.06, 0.25), (0.74, 1.0)),  # the poster to the left, mannequins in the middle
+)
+
+
+def _draw_scene(rng: np.random.Generator, width: int, height: int, arrangement: int = 0) -> np.ndarray:
     c = _Canvas(width, height, _pick(rng, _WALLS))
 
     def jitter(spread: float) -> float:  # every photo's layout differs a little
@@ -156,7 +168,17 @@ def _draw_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray
 
     _facade(c, bottom)
     _sign_band(c, rng, left - 0.03, right + 0.03, 0.05 + jitter(0.01), 0.19 + jitter(0.01))
-    _interior(c, rng, left, right, top, bottom)
+    if arrangement:
+        # The same pieces in other places, and the rest of the scene as in the default: the
+        # default interior is drawn on a scratch canvas only to leave the generator where it
+        # leaves it.
+        before = rng.bit_generator.state
+        _interior(_Canvas(8, 8, (0, 0, 0)), rng, left, right, top, bottom, _ARRANGEMENTS[0])
+        after, rng.bit_generator.state = rng.bit_generator.state, before
+        _interior(c, rng, left, right, top, bottom, _ARRANGEMENTS[arrangement])
+        rng.bit_generator.state = after
+    else:
+        _interior(c, rng, left, right, top, bottom, _ARRANGEMENTS[0])
     _glass_reflections(c, rng, left, right, top, bottom)
     _window_frame(c, rng, left, right, top, bottom)
     _pavement(c, bottom + 0.06)
@@ -270,7 +292,7 @@ def _sign_band(c: _Canvas, rng: np.random.Generator, x0: float, x1: float, y0: f
     c.text(name, x0 + 0.12, x1 - 0.12, y0 + (y1 - y0) * 0.75, trim, (y1 - y0) * 0.55)
 
 
-def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, top: float, bottom: float) -> None:
+def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, top: float, bottom: float, layout) -> None:
     c.rect(left, top, right, bottom, _pick(rng, _BACK_WALLS))
     # Spotlights on the ceiling, and a wooden platform the mannequins stand on.
     for x in np.linspace(left + 0.08, right - 0.08, 5):
@@ -280,10 +302,11 @@ def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, t
     c.line(left, platform, right, platform, (96, 66, 42), 6)
 
     span = right - left
-    for i, share in enumerate((0.12, 0.27)):
+    mannequins, (poster_left, poster_right), (shelves_left, shelves_right) = layout
+    for i, share in enumerate(mannequins):
         _mannequin(c, rng, left + span * share, platform, 0.40 + float(rng.uniform(-0.02, 0.03)), i)
-    _poster(c, rng, left + span * 0.39, top + 0.10, left + span * 0.58, platform - 0.06)
-    _shelves(c, rng, left + span * 0.66, top + 0.12, right - 0.03, platform)
+    _poster(c, rng, left + span * poster_left, top + 0.10, left + span * poster_right, platform - 0.06)
+    _shelves(c, rng, left + span * shelves_left, top + 0.12, min(left + span * shelves_right, right - 0.03), platform)
 
 
 def _mannequin(c: _Canvas, rng: np.random.Generator, cx: float, base: float, tall: float, index: int) -> None:
