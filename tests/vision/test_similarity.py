@@ -127,6 +127,12 @@ def test_the_photo_embedding_is_computed_once_per_photo(monkeypatch):
     assert len(calls) == 1
 
 
+def test_another_arrangement_is_the_same_window_dressed_otherwise():
+    default, other = (synthetic.window_photo(2, size=(800, 600), noise_sigma=0, arrangement=a) for a in (0, 1))
+    assert np.array_equal(default[:100], other[:100])  # the sign band and the facade above it
+    assert np.abs(default[250:450].astype(int) - other[250:450]).mean() > 20  # the display
+
+
 def hand_reshot(seed: int, *, rotate=0.0, zoom=1.0, perspective=0.0, gain=1.0, noise=0.0, arrangement=0, rng_seed=0) -> np.ndarray:
     """The window (or the same window dressed otherwise) photographed again by a person."""
     rng = np.random.default_rng(rng_seed)
