@@ -195,6 +195,14 @@ def test_sharpness_defers_to_exposure_when_the_photo_is_too_dark_to_judge(make_i
     assert "too dark" in sharpness.message and "too dark" in sharpness.evidence[0]["text"]
 
 
+def test_a_dim_blurred_photo_is_still_called_blurred(make_intake):
+    # Only borderline dark (the exposure is uncertain): the score does not depend on contrast,
+    # so the blur is still judged.
+    dim = make_intake(brightness=0.4, blur_sigma=8)
+    assert judged("exposure", dim).status == "uncertain"
+    assert judged("sharpness", dim).status == "fail"
+
+
 def test_a_blown_blurred_photo_is_bright_not_blurred(make_intake):
     # Clipping cuts soft edges into hard ones, so the sharpness may even pass: either way the
     # one reason given is the exposure's.

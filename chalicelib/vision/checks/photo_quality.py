@@ -25,10 +25,12 @@ uploaded 4 MP or 48 MP.
 - tilt: degrees between the dominant straight lines (Canny + probabilistic Hough, weighted by
   length, within 20 degrees of horizontal or vertical) and the true horizontal/vertical.
 
-The sharpness rule defers to exposure: on a photo the default exposure bounds do not pass, a
-sharpness that does not pass is reported as not judged ("skipped"): edges lost in the dark or in
-blown highlights say nothing about focus, and the store is told the one reason to fix (too dark,
-too bright), not that the photo is blurry too.
+The sharpness rule defers to exposure: on a photo the default exposure bounds fail (or hold
+uncertain, when no edge stood out of the noise at all), a sharpness that does not pass is
+reported as not judged ("skipped"): edges lost in the dark or in blown highlights say nothing
+about focus, and the store is told the one reason to fix (too dark, too bright), not that the
+photo is blurry too. In the uncertain band the score, which does not depend on contrast, is
+still judged: a dim but blurred photo is called blurred.
 """
 
 from __future__ import annotations
@@ -245,12 +247,14 @@ def evaluate(rule: PhotoQualityRule, context: PhotoContext) -> RuleResult:
     return judge(rule, context.shared("photo_quality", lambda: measure(context.image)))
 
 
-def _badly_exposed(measures: QualityMeasures) -> str | None:
-    """"dark" or "bright" when the default exposure bounds do not pass the photo, else None."""
+def _exposure_problem(measures: QualityMeasures) -> str | None:
+    """"dark" or "bright" when the photo's exposure, judged by the default bounds, explains a
+    sharpness that does not pass: it fails them, or it is in their uncertain band and no edge
+    stood out of the noise at all. Else None."""
     bounds = QUALITY_DEFAULTS["exposure"]
     exposure = round(measures.exposure, _DECIMALS["exposure"])
     status, _ = Threshold(min=bounds["min"], max=bounds["max"], uncertain_margin=bounds["uncertain_margin"]).judge(exposure)
-    if status == "pass":
+    if status == "pass" or (status == "uncertain" and measures.sharpest_box is not None):
         return None
     return "dark" if exposure < (bounds["min"] + bounds["max"]) / 2 else "bright"
 
@@ -263,7 +267,7 @@ def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
     value = round(measures.value(params.check), _DECIMALS[params.check])
     status, confidence = threshold.judge(value)
     evidence = _evidence(params.check, measures)
-    exposure_problem = _badly_exposed(measures) if params.check == "sharpness" else None
+    exposure_problem = _exposure_problem(measures) if params.check == "sharpness" else None
     if exposure_problem and status != "pass":
         # Edges lost in the dark or in blown highlights say nothing about focus: one reason to
         # retake (the exposure rule's), not a second, wrong one.
