@@ -8,8 +8,8 @@ registered onto the reference, then compared where things are:
 
 1. both are reduced to grey at a layout scale (long side LAYOUT_LONG_SIDE): what is where, not
    fine detail, noise or JPEG;
-2. the photo is aligned on the reference by a homography (ECC, coarse to fine from the identity;
-   enough for a hand-held re-shoot, rejected when implausible), and its brightness and contrast
+2. the photo is aligned on the reference by a homography (ECC, coarse to fine from the identity:
+   enough for a hand-held re-shoot; rejected when implausible), and its brightness and contrast
    are matched to the reference's where both see the window;
 3. over a grid of cells (GRID, about 24 px each), each cell's structure agreement (the contrast
    and structure terms of SSIM: 1 for the same pattern at any exposure, about 0 for unrelated
@@ -47,8 +47,15 @@ GRID = (8, 6)  # cells across the long side, the short side
 CELL_AGREEMENT = 0.7
 # SSIM's stabiliser for 8-bit images, (0.03 * 255)^2: below this variance a cell counts as flat.
 _FLAT = (0.03 * 255) ** 2
-# ECC: the pyramid (shares of the layout size), iterations and step at which it stops.
-_ECC_LEVELS = (0.5, 1.0)
+# ECC: two ways down the pyramid (shares of the layout size, and the motion fitted there); the
+# one whose final fit correlates better wins. From the identity, a homography alone strayed into
+# a wrong optimum on 3 of 81 re-shot development photos, and an affine fit first (which brings
+# a re-shoot close before the homography's two extra degrees of freedom are let loose) on a 15 %
+# zoom of a synthetic window; together, on none.
+_ECC_STRATEGIES = (
+    ((0.25, cv2.MOTION_AFFINE), (0.5, cv2.MOTION_AFFINE), (1.0, cv2.MOTION_HOMOGRAPHY)),
+    ((0.5, cv2.MOTION_HOMOGRAPHY), (1.0, cv2.MOTION_HOMOGRAPHY)),
+)
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-4)
 # A hand-held re-shoot moves no corner of the frame by more than this share of its long side.
 MAX_CORNER_SHIFT = 0.25
@@ -109,12 +116,12 @@ def _plausible(warp: np.ndarray, size: tuple[int, int]) -> bool:
     return bool(np.all(np.isfinite(moved)) and np.abs(moved - corners).max() <= MAX_CORNER_SHIFT * max(size))
 
 
-def _align(photo: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
-    """Homography from reference to photo layout pixels, or None when ECC finds none plausible."""
+def _descend(photo: np.ndarray, reference: np.ndarray, levels) -> tuple[np.ndarray, float] | None:
+    """One way down the pyramid: the warp and its final correlation, or None without convergence."""
     warp = np.eye(3, dtype=np.float32)
     height, width = reference.shape
-    previous = None
-    for share in _ECC_LEVELS:
+    previous, correlation = None, -1.0
+    for share, motion in levels:
         size = (max(8, round(width * share)), max(8, round(height * share)))
         if previous is not None:  # the last level's warp, in this level's pixels
             scale = np.diag([share / previous, share / previous, 1.0]).astype(np.float32)
@@ -122,11 +129,22 @@ def _align(photo: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
         level_ref = cv2.resize(reference, size, interpolation=cv2.INTER_AREA)
         level_photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
         try:
-            _, warp = cv2.findTransformECC(level_ref, level_photo, warp, cv2.MOTION_HOMOGRAPHY, _ECC_CRITERIA, None, 5)
+            if motion == cv2.MOTION_AFFINE:
+                correlation, affine = cv2.findTransformECC(level_ref, level_photo, warp[:2].copy(), motion, _ECC_CRITERIA, None, 5)
+                warp = np.vstack([affine, [0.0, 0.0, 1.0]]).astype(np.float32)
+            else:
+                correlation, warp = cv2.findTransformECC(level_ref, level_photo, warp, motion, _ECC_CRITERIA, None, 5)
         except cv2.error:  # no convergence: nothing in common to align on
             return None
         previous = share
-    return warp if _plausible(warp, (width, height)) else None
+    return warp, float(correlation)
+
+
+def _align(photo: np.ndarray, reference: np.ndarray) -> np.ndarray | None:
+    """Homography from reference to photo layout pixels, or None when ECC finds none plausible."""
+    size = (reference.shape[1], reference.shape[0])
+    fits = [fit for levels in _ECC_STRATEGIES if (fit := _descend(photo, reference, levels)) and _plausible(fit[0], size)]
+    return max(fits, key=lambda fit: fit[1])[0] if fits else None
 
 
 def _cell_slices(shape: tuple[int, int]) -> list[tuple[int, int, slice, slice]]:
