@@ -36,16 +36,17 @@ class _Strict(BaseModel):
 QUALITY_CHECKS = ("sharpness", "exposure", "clipping", "resolution", "tilt")
 
 # Defaults used when a photo_quality rule gives neither min nor max. Units:
-#   sharpness  – edge steepness 0..100 of the most detailed areas at a fixed analysis scale
-#                (an ideal step scores 100, a sharp phone photo about 35-40)
-#   exposure   – mean luminance, 0..255
-#   clipping   – share of pixels blown to white or crushed to black, 0..1
+#   sharpness  – edge steepness 0..100 of the sharpest areas at a fixed analysis scale: 12.5 / s^2
+#                for edges blurred over s analysis pixels (an ideal step scores 100, a sharp
+#                phone photo 30-60, a defocused or shaken one under 10)
+#   exposure   – median luminance, 0..255 (mid-grey is about 118)
+#   clipping   – the larger of the shares of pixels blown to white and crushed to black, 0..1
 #   resolution – megapixels of the uploaded photo
 #   tilt       – degrees between the photo's dominant straight lines and the horizontal/vertical
 QUALITY_DEFAULTS: dict[str, dict[str, float]] = {
-    "sharpness": {"min": 27.0, "uncertain_margin": 3.0},
-    "exposure": {"min": 65.0, "max": 200.0, "uncertain_margin": 8.0},
-    "clipping": {"max": 0.10, "uncertain_margin": 0.03},
+    "sharpness": {"min": 14.0, "uncertain_margin": 4.0},
+    "exposure": {"min": 40.0, "max": 200.0, "uncertain_margin": 10.0},
+    "clipping": {"max": 0.30, "uncertain_margin": 0.05},
     "resolution": {"min": 2.0, "uncertain_margin": 0.0},
     "tilt": {"max": 5.0, "uncertain_margin": 1.5},
 }
@@ -167,11 +168,13 @@ class PaletteParameters(_Strict):
 
 class SimilarityParameters(_Strict):
     references: list[Annotated[str, Field(pattern=FILE_NAME_PATTERN)]] = Field(min_length=1, max_length=10)
-    # Cosine similarity of embeddings. Any window scores ~0.86+; the same window re-shot ~0.95.
-    min_similarity: Share = 0.93
-    # Below this the photo is not of the window at all (wrong subject): retake, not a failure.
+    # Share of the window's cells laid out as in the reference, once the photo is aligned on it
+    # (see checks/similarity.py): a hand-held re-shoot of the same window ~1, the same window
+    # dressed otherwise 0.5-0.75, another window less.
+    min_similarity: Share = 0.9
+    # Below this embedding cosine the photo is not of a window at all (wrong subject): retake.
     wrong_subject_below: Share = 0.3
-    uncertain_margin: Share = 0.015
+    uncertain_margin: Share = 0.05
 
 
 class LightingParameters(_Strict):

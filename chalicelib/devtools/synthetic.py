@@ -2,9 +2,14 @@
 
 The scene is drawn with OpenCV primitives: a stone facade with a sign band, a window frame with
 mullions (the straight architectural lines the tilt check looks for), a glass pane with
-reflections, mannequins, a poster with text-like bars, shelves of products and a pavement. Then
-the camera's defects are applied in the order a phone produces them: tilt, optical or motion
-blur, exposure with vignetting, sensor noise. The same seed always gives the same pixels.
+reflections, mannequins, a poster with text-like bars, shelves of products and a pavement. Two
+other scenes are what a sharpness measure tuned on that one gets wrong: "textured" fills the frame
+with fine detail (knitwear stacked in the window, rough-cast render), whose energy is all at the
+finest scale, and "flat" is a minimalist window (plain backdrop, one large poster of flat shapes)
+with few edges, all of low contrast. Then the camera's defects are applied in the order a phone
+produces them: tilt, optical or motion blur, exposure (``ev``: stops in linear light, as a camera
+underexposes, so a dark photo keeps every edge; ``brightness``: a plain gain) with vignetting,
+sensor noise. The same seed always gives the same pixels.
 
 Everything works on uint8 images with OpenCV's saturating arithmetic and a tiled noise patch, so
 a 12 MP photo takes a fraction of a second.
@@ -43,16 +48,23 @@ def window_photo(
     tilt_deg: float = 0.0,
     noise_sigma: float = 2.5,
     vignetting: float = 0.22,
+    ev: float = 0.0,
+    scene: str = "window",
+    arrangement: int = 0,
 ) -> np.ndarray:
     """An RGB uint8 photo (height, width, 3) of a shop window.
 
     ``blur_sigma`` (Gaussian, pixels) and ``motion_blur_px`` (horizontal shake, pixels) are in
     pixels of ``size``; ``brightness`` multiplies the exposure (0.3 is dark, 2 blows highlights);
-    ``tilt_deg`` rotates the camera; ``vignetting`` darkens the corners by that share.
+    ``ev`` shifts it by stops in linear light (-3 is a sharp but dark photo, +2 blows the
+    highlights); ``tilt_deg`` rotates the camera; ``vignetting`` darkens the corners by that
+    share; ``scene`` is "window", "textured" or "flat" (see the module's docstring).
+    ``arrangement`` (window scene) moves the mannequins, the poster and the shelves to other
+    places in the same window, same colours and facade: the window dressed differently.
     """
     width, height = size
     rng = np.random.default_rng(seed)
-    photo = _draw_scene(rng, width, height)
+    photo = _draw_scene(rng, width, height, arrangement) if scene == "window" else _SCENES[scene](rng, width, height)
     if tilt_deg:
         photo = _rotate_filling_frame(photo, tilt_deg)
     if blur_sigma > 0:
@@ -60,6 +72,8 @@ def window_photo(
     if motion_blur_px >= 2:
         photo = cv2.blur(photo, (int(round(motion_blur_px)), 1))
     photo = _expose(photo, brightness, vignetting)
+    if ev:
+        photo = _shift_exposure(photo, ev)
     if noise_sigma > 0:
         photo = _add_sensor_noise(photo, rng, noise_sigma)
     return photo
@@ -134,7 +148,16 @@ def _pick(rng: np.random.Generator, options: list) -> tuple[int, int, int]:
     return options[int(rng.integers(len(options)))]
 
 
-def _draw_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+# Where the pieces of a window display stand, as shares of the window's width: the mannequins'
+# centres, the poster's and the shelves' left and right.
+_ARRANGEMENTS = (
+    ((0.12, 0.27), (0.39, 0.58), (0.66, 1.0)),
+    ((0.73, 0.88), (0.42, 0.61), (0.03, 0.36)),  # mirrored: shelves left, mannequins right
+    ((0.50, 0.65), (0.06, 0.25), (0.74, 1.0)),  # the poster to the left, mannequins in the middle
+)
+
+
+def _draw_scene(rng: np.random.Generator, width: int, height: int, arrangement: int = 0) -> np.ndarray:
     c = _Canvas(width, height, _pick(rng, _WALLS))
 
     def jitter(spread: float) -> float:  # every photo's layout differs a little
@@ -145,11 +168,104 @@ def _draw_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray
 
     _facade(c, bottom)
     _sign_band(c, rng, left - 0.03, right + 0.03, 0.05 + jitter(0.01), 0.19 + jitter(0.01))
-    _interior(c, rng, left, right, top, bottom)
+    if arrangement:
+        # The same pieces in other places, and the rest of the scene as in the default: the
+        # default interior is drawn on a scratch canvas only to leave the generator where it
+        # leaves it.
+        before = rng.bit_generator.state
+        _interior(_Canvas(8, 8, (0, 0, 0)), rng, left, right, top, bottom, _ARRANGEMENTS[0])
+        after, rng.bit_generator.state = rng.bit_generator.state, before
+        _interior(c, rng, left, right, top, bottom, _ARRANGEMENTS[arrangement])
+        rng.bit_generator.state = after
+    else:
+        _interior(c, rng, left, right, top, bottom, _ARRANGEMENTS[0])
     _glass_reflections(c, rng, left, right, top, bottom)
     _window_frame(c, rng, left, right, top, bottom)
     _pavement(c, bottom + 0.06)
     return c.img
+
+
+def _draw_textured_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """Fine detail from edge to edge (rough-cast render, stacked knitwear) beside a large print
+    whose picture is soft: the print holds much of the contrast, the knit the sharp detail."""
+    c = _Canvas(width, height, _pick(rng, _WALLS))
+    c.img = _rough_cast(c.img, rng)
+    left, right, top, bottom = 0.05, 0.95, 0.12, 0.88
+    c.rect(left, top, right, bottom, _pick(rng, _BACK_WALLS))
+    # Piles of folded jumpers: each a block of knit stitches, a few pixels each at 12 MP.
+    stitch = _knit_stitch(c.unit)
+    columns = 5
+    for column in range(columns):
+        x0 = left + 0.02 + column * (right - left - 0.04) / columns
+        x1 = x0 + (right - left - 0.04) / columns - 0.015
+        y = bottom - 0.03
+        while y > top + 0.12:
+            fold = float(rng.uniform(0.05, 0.09))
+            _knit_block(c, stitch, _pick(rng, _GARMENTS), x0, y - fold, x1, y)
+            y -= fold + 0.006
+    _soft_print(c, rng, 0.3, top + 0.1, 0.7, bottom - 0.06)
+    _window_frame(c, rng, left, right, top, bottom)
+    return c.img
+
+
+def _soft_print(c: _Canvas, rng: np.random.Generator, x0: float, y0: float, x1: float, y1: float) -> None:
+    """A photographic print of smooth, strongly contrasted shapes (a picture enlarged past its
+    detail), with a sharp white border."""
+    px0, py0, px1, py1 = c.x(x0), c.y(y0), c.x(x1), c.y(y1)
+    c.rect(x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01, (245, 245, 242))
+    # Its finest detail spans 16 pixels of the photo: plenty of contrast, no sharp edge.
+    picture = rng.integers(0, 256, (max(2, (py1 - py0) // 16), max(2, (px1 - px0) // 16), 3), dtype=np.uint8)
+    c.img[py0:py1, px0:px1] = cv2.resize(picture, (px1 - px0, py1 - py0), interpolation=cv2.INTER_CUBIC)
+
+
+def _draw_flat_scene(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A minimalist window: a plain backdrop, one large poster of flat shapes, a thin frame."""
+    c = _Canvas(width, height, _pick(rng, _BACK_WALLS))
+    base = np.array(c.img[0, 0], float)
+    # A gentle vertical shading of the backdrop: no edge anywhere, as on a lit plaster wall.
+    shade = np.linspace(1.04, 0.9, 64)[:, None, None]
+    c.img[:] = cv2.resize(np.clip(base * shade, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR)
+    x0, y0 = 0.3 + float(rng.uniform(-0.05, 0.05)), 0.18 + float(rng.uniform(-0.03, 0.03))
+    x1, y1 = x0 + 0.4, y0 + 0.62
+    muted = tuple(int(v) for v in np.clip(base * 0.82, 0, 255))
+    c.rect(x0, y0, x1, y1, muted)
+    c.ellipse((x0 + x1) / 2, y0 + 0.22, 0.08, 0.1, tuple(int(v) for v in np.clip(base * 0.68, 0, 255)))
+    c.rect(x0 + 0.05, y1 - 0.16, x1 - 0.05, y1 - 0.11, tuple(int(v) for v in np.clip(base * 0.55, 0, 255)))
+    frame = tuple(int(v) for v in np.clip(base * 0.75, 0, 255))
+    c.rect(0.04, 0.06, 0.96, 0.94, frame, 6)
+    return c.img
+
+
+def _rough_cast(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Render with grain of a few pixels, from a tiled patch (cheap at 12 MP)."""
+    h, w = img.shape[:2]
+    t = _NOISE_TILE
+    grain = cv2.GaussianBlur(rng.normal(0, 26, (t, t)).astype(np.float32), (0, 0), 1.2)
+    field = np.tile(grain, (h // t + 1, w // t + 1))[:h, :w]
+    return np.clip(img.astype(np.float32) + field[..., None], 0, 255).astype(np.uint8)
+
+
+def _knit_stitch(unit: float) -> np.ndarray:
+    """One knit stitch (a V of two slanted loops) as a 0..1 mask; tiled, it is the knit."""
+    side = max(6, int(round(14 * unit)))
+    mask = np.zeros((side, side), np.float32)
+    thick = max(1, side // 5)
+    cv2.line(mask, (1, 1), (side // 2, side - 2), 1.0, thick, cv2.LINE_AA)
+    cv2.line(mask, (side - 2, 1), (side // 2, side - 2), 1.0, thick, cv2.LINE_AA)
+    return mask
+
+
+def _knit_block(c: _Canvas, stitch: np.ndarray, colour, x0: float, y0: float, x1: float, y1: float) -> None:
+    px0, py0, px1, py1 = c.x(x0), c.y(y0), c.x(x1), c.y(y1)
+    h, w = py1 - py0, px1 - px0
+    if h <= 0 or w <= 0:
+        return
+    s = stitch.shape[0]
+    mask = np.tile(stitch, (h // s + 1, w // s + 1))[:h, :w, None]
+    base = np.array(colour, np.float32)
+    # Stitches lighter than the yarn between them: the block is nothing but fine detail.
+    block = base * (0.6 + 0.5 * mask)
+    c.img[py0:py1, px0:px1] = np.clip(block, 0, 255).astype(np.uint8)
 
 
 def _facade(c: _Canvas, bottom: float) -> None:
@@ -176,7 +292,7 @@ def _sign_band(c: _Canvas, rng: np.random.Generator, x0: float, x1: float, y0: f
     c.text(name, x0 + 0.12, x1 - 0.12, y0 + (y1 - y0) * 0.75, trim, (y1 - y0) * 0.55)
 
 
-def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, top: float, bottom: float) -> None:
+def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, top: float, bottom: float, layout) -> None:
     c.rect(left, top, right, bottom, _pick(rng, _BACK_WALLS))
     # Spotlights on the ceiling, and a wooden platform the mannequins stand on.
     for x in np.linspace(left + 0.08, right - 0.08, 5):
@@ -186,10 +302,11 @@ def _interior(c: _Canvas, rng: np.random.Generator, left: float, right: float, t
     c.line(left, platform, right, platform, (96, 66, 42), 6)
 
     span = right - left
-    for i, share in enumerate((0.12, 0.27)):
+    mannequins, (poster_left, poster_right), (shelves_left, shelves_right) = layout
+    for i, share in enumerate(mannequins):
         _mannequin(c, rng, left + span * share, platform, 0.40 + float(rng.uniform(-0.02, 0.03)), i)
-    _poster(c, rng, left + span * 0.39, top + 0.10, left + span * 0.58, platform - 0.06)
-    _shelves(c, rng, left + span * 0.66, top + 0.12, right - 0.03, platform)
+    _poster(c, rng, left + span * poster_left, top + 0.10, left + span * poster_right, platform - 0.06)
+    _shelves(c, rng, left + span * shelves_left, top + 0.12, min(left + span * shelves_right, right - 0.03), platform)
 
 
 def _mannequin(c: _Canvas, rng: np.random.Generator, cx: float, base: float, tall: float, index: int) -> None:
@@ -294,6 +411,9 @@ def _pavement(c: _Canvas, kerb: float) -> None:
 # --- the camera ----------------------------------------------------------------------------
 
 
+_SCENES = {"window": _draw_scene, "textured": _draw_textured_scene, "flat": _draw_flat_scene}
+
+
 def _rotate_filling_frame(img: np.ndarray, degrees: float) -> np.ndarray:
     """Rotate about the centre, zoomed just enough that no empty corner shows."""
     h, w = img.shape[:2]
@@ -311,6 +431,13 @@ def _expose(img: np.ndarray, brightness: float, vignetting: float) -> np.ndarray
     gain = cv2.resize((falloff * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
     gain = cv2.merge([gain, gain, gain])
     return cv2.multiply(img, gain, scale=brightness / 255.0)
+
+
+def _shift_exposure(img: np.ndarray, ev: float) -> np.ndarray:
+    """Scale linear light by 2**ev (sRGB in and out, through a lookup table)."""
+    levels = np.arange(256, dtype=np.float64) / 255.0
+    shifted = np.clip(levels**2.2 * 2.0**ev, 0.0, 1.0) ** (1 / 2.2)
+    return cv2.LUT(img, np.round(shifted * 255).astype(np.uint8))
 
 
 def _add_sensor_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:

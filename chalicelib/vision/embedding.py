@@ -1,4 +1,7 @@
-"""Image embeddings for "does this photo look like the reference photo?" (EfficientNet-Lite0).
+"""Image embeddings for "is this photo of a shop window like the reference at all?"
+(EfficientNet-Lite0). Whether the window is dressed like the reference is judged on its layout
+(chalicelib.vision.checks.similarity): an embedding moves more with a re-shoot's framing, noise
+and exposure than with the display's arrangement.
 
 A photo is described by two views, its left and right 60% (they overlap by a fifth), each
 squashed to the model's 224 x 224 input so nothing at the edges of the window is cropped away.

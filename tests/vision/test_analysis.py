@@ -33,11 +33,21 @@ def test_good_photo_passes_a_quality_guideline(sharp_jpeg, make_guideline):
 
 
 def test_blurred_photo_must_be_retaken(make_jpeg, make_guideline):
-    result = analyse(make_jpeg(blur_sigma=2.5), make_guideline()).result
+    result = analyse(make_jpeg(blur_sigma=8), make_guideline()).result
     assert result["verdict"] == "retake"
     failed = [r["id"] for r in result["rules"] if r["status"] == "fail"]
     assert failed == ["quality-sharpness"]
     assert result["score"] == pytest.approx(0.8)
+
+
+def test_a_dark_blurred_photo_is_retaken_for_its_darkness_alone(make_jpeg, make_guideline):
+    # One reason to fix: the light. Edges lost in the dark say nothing about focus.
+    result = analyse(make_jpeg(blur_sigma=8, ev=-5), make_guideline()).result
+    assert result["verdict"] == "retake"
+    statuses = {r["id"]: r["status"] for r in result["rules"]}
+    assert statuses["quality-exposure"] == "fail"
+    assert statuses["quality-sharpness"] == "skipped"
+    assert [r["id"] for r in result["rules"] if r["retake"]] == ["quality-exposure"]
 
 
 def test_unusable_upload_raises(make_guideline):

@@ -5,20 +5,32 @@ photo_quality rule (one metric against its thresholds). All pixel metrics are ta
 the working image scaled to a fixed long side, so a value means the same whether the store
 uploaded 4 MP or 48 MP.
 
-- sharpness: how steep the edges are, 0..100, where 100 is an ideal one-pixel step (after the
-  anti-alias filter of the downscale, a perfectly sharp 12 MP photo scores about 40). Per 64 px
-  tile, the energy of the second derivative is divided by that of the first: for an edge blurred
-  by a Gaussian of width s this ratio is 1/(2 s^2), whatever the edge's contrast. So the score
-  does not fall for a dark or low-contrast photo, and flat areas (glass, walls, sky) are left out
-  by using only the most detailed tenth of the tiles, less the noise energy of the flattest
-  quarter. It is taken in the weaker of the
-  horizontal and vertical directions, which is what catches motion blur (a shake smears edges
-  across its direction only).
-- exposure: mean luminance, 0..255.
-- clipping: share of pixels blown (>= 250) or crushed (<= 5).
+- sharpness: how steep the photo's sharpest edges are, 0..100, where 100 is an ideal one-pixel
+  step (after the anti-alias filter of the downscale, a sharp phone photo scores 30-60; fine
+  texture and thin lines can score more). Per 64 px tile, the energy of the second derivative is
+  divided by that of the first: for an edge blurred by a Gaussian of width s (analysis pixels)
+  this ratio is 1/(2 s^2), whatever the edge's contrast, so the score is 12.5 / s^2 and does not
+  fall for a dark or low-contrast photo. A camera's blur (focus, shake) spreads over the whole
+  frame, while a scene may hold soft things (a print behind the glass, a cloth) beside sharp ones:
+  so the score is that of the sharpest few tiles with real edges (the 95th percentile), not of
+  the most detailed ones. Sensor noise, measured on the flattest tenth of the tiles, is taken out
+  of both energies, and a tile counts as having edges only well above it; so a noisy night shot
+  is not mistaken for a sharp one. It is taken in the weaker of the horizontal and vertical
+  directions, which is what catches motion blur (a shake smears edges across its direction only).
+- exposure: median luminance, 0..255: where the middle of the photo's tones lies, unmoved by a
+  bright poster, glare or a black shop front that a mean follows.
+- clipping: the larger of the shares of pixels blown (>= 250) and crushed (<= 5), 0..1: detail
+  lost at one end of the range.
 - resolution: megapixels of the upload (after EXIF orientation).
 - tilt: degrees between the dominant straight lines (Canny + probabilistic Hough, weighted by
   length, within 20 degrees of horizontal or vertical) and the true horizontal/vertical.
+
+The sharpness rule defers to exposure: on a photo the default exposure bounds fail (or hold
+uncertain, when no edge stood out of the noise at all), a sharpness that does not pass is
+reported as not judged ("skipped"): edges lost in the dark or in blown highlights say nothing
+about focus, and the store is told the one reason to fix (too dark, too bright), not that the
+photo is blurry too. In the uncertain band the score, which does not depend on contrast, is
+still judged: a dim but blurred photo is called blurred.
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from chalicelib.core.guideline import PhotoQualityRule
+from chalicelib.core.guideline import QUALITY_DEFAULTS, PhotoQualityRule
 from chalicelib.vision.context import PhotoContext
 from chalicelib.vision.evidence import Box, Evidence, Lines, Note
 from chalicelib.vision.intake import IntakeResult
@@ -38,10 +50,17 @@ from chalicelib.vision.verdict import RuleResult, Threshold
 ANALYSIS_LONG_SIDE = 1024  # sharpness, exposure and clipping are measured at this size
 LINES_LONG_SIDE = 512  # tilt within ~0.15 degree; Hough time grows with the number of edge pixels
 TILE = 64  # pixels of the analysis image
-DETAIL_SHARE = 0.10  # the most detailed tenth of the tiles decides the sharpness
-NOISE_SHARE = 0.25  # the flattest quarter of the tiles measures the sensor noise
-# Mean squared gradient ((grey levels per pixel)^2) above the noise that counts as an edge.
+SHARPEST_QUANTILE = 0.95  # the sharpest twentieth of the tiles with edges decides the sharpness
+NOISE_SHARE = 0.10  # the flattest tenth of the tiles measures the sensor noise
+# A phone photo's sensor noise at the analysis scale stays under about 8 grey levels (first
+# derivative energy 0.5 * 8^2): more "noise" than that in the flattest tiles is texture (grass,
+# gravel, knitwear filling the frame), which must not be subtracted as noise.
+MAX_NOISE_ENERGY = 32.0
+# Mean squared gradient ((grey levels per pixel)^2) above the noise that counts as an edge, and
+# how many times the noise energy it must be at least.
 MIN_EDGE_ENERGY = 2.0
+EDGE_OVER_NOISE = 6.0
+MIN_EDGE_TILES = 3
 BLOWN, CRUSHED = 250, 5
 AXIS_TOLERANCE_DEG = 20.0
 DOMINANT_SPREAD_DEG = 1.5  # lines this close to the dominant angle are drawn as evidence
@@ -110,25 +129,31 @@ def _edge_energies(gray: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _sharpness(gray: np.ndarray) -> tuple[float, tuple[int, int] | None]:
-    """Score 0..100 and the (row, col) of the sharpest detailed tile, or (0, None)."""
+    """Score 0..100 and the (row, col) of the sharpest tile with edges, or (0, None)."""
     if min(gray.shape) < TILE:
         return 0.0, None  # a sliver (extreme panorama) has no whole tile to judge
     gray = gray.astype(np.float32)
-    ratios, fine_detail = [], 0.0
+    scores, best = [], None
     for axis in (1, 0):
         first, second = _edge_energies(gray, axis)
-        detailed = first >= np.quantile(first, 1.0 - DETAIL_SHARE)
         # Sensor noise adds about the same energy to every tile, and far more to the second
-        # derivative than to the first: measured on the flattest tiles, it is taken out, so a
-        # noisy night shot is not mistaken for a sharp one.
-        edges = np.clip(first[detailed] - np.quantile(first, NOISE_SHARE), 0.0, None)
-        fine = np.clip(second[detailed] - np.quantile(second, NOISE_SHARE), 0.0, None)
-        if edges.mean() < MIN_EDGE_ENERGY:
+        # derivative than to the first (12 times for white noise): measured on the flattest
+        # tiles, it is taken out.
+        noise_first, noise_second = np.quantile(first, NOISE_SHARE), np.quantile(second, NOISE_SHARE)
+        if noise_first > MAX_NOISE_ENERGY:  # texture, not noise: keep the ratio, cap the level
+            noise_second *= MAX_NOISE_ENERGY / noise_first
+            noise_first = MAX_NOISE_ENERGY
+        edges = first - noise_first
+        fine = np.clip(second - noise_second, 0.0, None)
+        has_edges = edges >= max(MIN_EDGE_ENERGY, EDGE_OVER_NOISE * noise_first)
+        if np.count_nonzero(has_edges) < MIN_EDGE_TILES:
             return 0.0, None
-        ratios.append(float(fine.sum() / edges.sum()))
-        fine_detail = fine_detail + np.where(detailed, second, 0.0)
-    row, col = np.unravel_index(int(np.argmax(fine_detail)), fine_detail.shape)
-    return min(100.0, _SHARPNESS_SCALE * min(ratios)), (int(row), int(col))
+        ratio = np.where(has_edges, fine / np.maximum(edges, 1e-6), 0.0)
+        scores.append(float(np.quantile(ratio[has_edges], SHARPEST_QUANTILE)))
+        if best is None or scores[-1] <= min(scores[:-1]):
+            best = ratio
+    row, col = np.unravel_index(int(np.argmax(best)), best.shape)
+    return min(100.0, _SHARPNESS_SCALE * min(scores)), (int(row), int(col))
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -174,8 +199,9 @@ def measure(intake_result: IntakeResult) -> QualityMeasures:
         side = round(TILE * to_working)
         box = (round(tile[1] * TILE * to_working), round(tile[0] * TILE * to_working), side, side)
 
-    well_exposed = cv2.inRange(gray, CRUSHED + 1, BLOWN - 1)
-    clipping = 1.0 - cv2.countNonZero(well_exposed) / gray.size
+    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel() / gray.size
+    blown, crushed = float(histogram[BLOWN:].sum()), float(histogram[: CRUSHED + 1].sum())
+    median = int(np.searchsorted(np.cumsum(histogram), 0.5))
 
     line_gray = _scaled_to(gray, LINES_LONG_SIDE)
     tilt, segments, lines_found = _tilt(line_gray)
@@ -185,8 +211,8 @@ def measure(intake_result: IntakeResult) -> QualityMeasures:
     width, height = intake_result.original_size
     return QualityMeasures(
         sharpness=sharpness,
-        exposure=float(cv2.mean(gray)[0]),
-        clipping=clipping,
+        exposure=float(median),
+        clipping=max(blown, crushed),
         resolution=width * height / 1e6,
         tilt=abs(tilt),
         sharpest_box=box,
@@ -215,6 +241,18 @@ def evaluate(rule: PhotoQualityRule, context: PhotoContext) -> RuleResult:
     return judge(rule, context.shared("photo_quality", lambda: measure(context.image)))
 
 
+def _exposure_problem(measures: QualityMeasures) -> str | None:
+    """"dark" or "bright" when the photo's exposure, judged by the default bounds, explains a
+    sharpness that does not pass: it fails them, or it is in their uncertain band and no edge
+    stood out of the noise at all. Else None."""
+    bounds = QUALITY_DEFAULTS["exposure"]
+    exposure = round(measures.exposure, _DECIMALS["exposure"])
+    status, _ = Threshold(min=bounds["min"], max=bounds["max"], uncertain_margin=bounds["uncertain_margin"]).judge(exposure)
+    if status == "pass" or (status == "uncertain" and measures.sharpest_box is not None):
+        return None
+    return "dark" if exposure < (bounds["min"] + bounds["max"]) / 2 else "bright"
+
+
 def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
     """Judge one photo_quality rule against the photo's measures; a failure means "retake"."""
     params = rule.parameters
@@ -222,5 +260,13 @@ def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
     # Judge the value as stored, so the number a reviewer sees agrees with the status.
     value = round(measures.value(params.check), _DECIMALS[params.check])
     status, confidence = threshold.judge(value)
-    return RuleResult.judged(rule, status, value, threshold, confidence, _evidence(params.check, measures),
+    evidence = _evidence(params.check, measures)
+    exposure_problem = _exposure_problem(measures) if params.check == "sharpness" else None
+    if exposure_problem and status != "pass":
+        # Edges lost in the dark or in blown highlights say nothing about focus: one reason to
+        # retake (the exposure rule's), not a second, wrong one.
+        note = f"Not judged: the photo is too {exposure_problem} to judge its sharpness."
+        return RuleResult.judged(rule, "skipped", value, threshold, 0.0, [Note(note)],
+                                 passed=note, message=note)
+    return RuleResult.judged(rule, status, value, threshold, confidence, evidence,
                              passed=_PASS_MESSAGES[params.check].format(value=value), retake=status == "fail")
