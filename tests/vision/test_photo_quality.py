@@ -193,7 +193,7 @@ def test_sharpness_defers_to_exposure_when_the_photo_is_too_dark_to_judge(make_i
     exposure, sharpness = judged("exposure", dark_and_blurred), judged("sharpness", dark_and_blurred)
     assert exposure.status == "fail" and exposure.retake
     assert sharpness.status == "skipped" and not sharpness.retake
-    assert "too dark" in sharpness.message and "too dark" in sharpness.evidence[0]["text"]
+    assert "too dark" in sharpness.message and "too dark" in sharpness.evidence[0].text
 
 
 def test_a_dim_blurred_photo_is_still_called_blurred(make_intake):

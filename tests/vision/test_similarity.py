@@ -16,7 +16,7 @@ from chalicelib.vision import embedding
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import similarity
 from chalicelib.vision.context import DictPack, PhotoContext
-from chalicelib.vision.evidence import Note
+from chalicelib.vision.evidence import Note, Quad
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import IntakeResult
 
@@ -97,7 +97,7 @@ def test_a_reshot_window_passes_against_its_references(seed):
     assert result.status == "pass" and not result.retake
     assert result.message == "The window looks like the reference photo."
     assert result.value >= 0.92
-    (note,) = result.evidence
+    note = result.evidence[0]
     assert isinstance(note, Note) and reference_name(seed) in note.text
 
 
@@ -176,7 +176,7 @@ def test_the_same_window_reshot_by_hand_passes(seed, reshoot):
     # Measured: every cell agrees (1.0) for each of these; the default passes from 0.95.
     assert result.status == "pass", result.evidence
     assert result.value >= 0.95
-    assert not [e for e in result.evidence if e["kind"] == "quad"]
+    assert not [e for e in result.evidence if isinstance(e, Quad)]
 
 
 @pytest.mark.parametrize("seed", (1, 3))
@@ -190,9 +190,9 @@ def test_the_same_window_dressed_otherwise_fails(seed, arrangement, reshoot):
     assert result.value <= 0.8
     assert result.message == "The window does not look like the reference photo."
     # The cells that differ are drawn on the photo, inside it.
-    quads = [e for e in result.evidence if e["kind"] == "quad"]
+    quads = [e for e in result.evidence if isinstance(e, Quad)]
     assert quads
-    points = np.array([p for q in quads for p in q["points"]], float)
+    points = np.array([p for q in quads for p in q.points], float)
     assert points.min() >= -0.1 * SIZE[0] and points[:, 0].max() <= 1.1 * SIZE[0] and points[:, 1].max() <= 1.1 * SIZE[1]
 
 
