@@ -169,9 +169,10 @@ def _verify_frame(grey: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(small, (0, 0), 1.2)  # both sides alike, so a slightly blurred photo still agrees
 
 
-def artwork_features(data: bytes) -> _ArtworkFeatures:
-    """The artwork's keypoints and descriptors, computed once per process for the same bytes."""
-    key = digest(data)
+def artwork_features(data: bytes, key: str | None = None) -> _ArtworkFeatures:
+    """The artwork's keypoints and descriptors, computed once per process for the same bytes
+    (``key``: their digest, when the caller has it)."""
+    key = key or digest(data)
     cached = _artwork_cache.get(key)
     if cached is None:
         cached = _describe_artwork(data)
@@ -355,13 +356,21 @@ def _beats(other: _Candidate, mine: _Candidate) -> bool:
 
 def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
     """The artwork's own best match, before any rival is considered."""
+    data = context.pack.read(name)  # PackMissing propagates: the rule errors
+    key = digest(data)
 
     def compute() -> _Candidate | None:
-        art = artwork_features(context.pack.read(name))  # PackMissing propagates: the rule errors
+        art = artwork_features(data, key)
         photo = context.shared("artwork:photo_features", lambda: _photo_features(context))
         return _match_one(name, art, photo, context.size)
 
-    return context.shared(f"artwork:raw:{name}", compute)
+    return context.shared(f"artwork:raw:{key}", compute)
+
+
+def match_key(context: PhotoContext, name: str) -> str:
+    """What find() depends on besides the photo: the artwork's content and its rivals."""
+    rivals = ",".join(digest(context.pack.read(rival)) for rival in context.artworks if rival != name)
+    return f"{digest(context.pack.read(name))}|{rivals}"
 
 
 def find(context: PhotoContext, name: str) -> ArtworkMatch | None:
@@ -387,7 +396,7 @@ def find(context: PhotoContext, name: str) -> ArtworkMatch | None:
                 return None
         return mine.match
 
-    return context.shared(f"artwork:find:{name}", compute)
+    return context.shared(f"artwork:find:{match_key(context, name)}", compute)
 
 
 # --- the rule ------------------------------------------------------------------------------------

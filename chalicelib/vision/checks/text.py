@@ -19,6 +19,7 @@ Matching forgives what a shop-window photo and the OCR model do to text:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -143,14 +144,15 @@ def rectified_size(match: Any) -> tuple[int, int]:
 
 
 def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
-    def compute() -> Reading | None:
-        from chalicelib.vision.checks import (
-            artwork,  # concurrent module; imported only when needed
-        )
+    from chalicelib.vision.checks import (
+        artwork,  # concurrent module; imported only when needed
+    )
 
-        match = artwork.find(context, name)
-        if match is None:
-            return None
+    match = artwork.find(context, name)
+    if match is None:
+        return None
+
+    def compute() -> Reading:
         width, height = rectified_size(match)
         art_w, art_h = match.artwork_size
         # Rectified pixels → artwork pixels → working pixels.
@@ -168,7 +170,10 @@ def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
         region = {"kind": "quad", "points": np.asarray(match.quad).round(1).tolist(), "label": f"artwork {name}"}
         return Reading(_mapped(lines, move), f"artwork {name}", region)
 
-    return context.shared(f"text:ocr:artwork:{name}", compute)
+    # Keyed by where the poster is, not only its name: another guideline on the same photo may
+    # place it elsewhere (other rivals).
+    where = hashlib.sha256(np.asarray(match.homography, np.float64).tobytes()).hexdigest()[:16]
+    return context.shared(f"text:ocr:artwork:{name}:{where}", compute)
 
 
 # --- matching -------------------------------------------------------------------------------
