@@ -103,7 +103,7 @@ def _miss(figures: Figures, photo: str, artwork: str, rule: str, expected: str, 
                            "value": None if value is None else round(float(value), 3), "photo_retake": retake})
 
 
-def evaluate(folder: Path) -> Figures:
+def evaluate(folder: Path, limit: int | None = None) -> Figures:
     from chalicelib.guideline import parse_guideline
     from chalicelib.vision.analysis import judge_rules
     from chalicelib.vision.context import DictPack, PhotoContext
@@ -116,7 +116,7 @@ def evaluate(folder: Path) -> Figures:
                   for name, spec in sorted(truth["artworks"].items())}
     figures = Figures()
     started = time.perf_counter()
-    photos = truth["photos"]
+    photos = truth["photos"][:limit]
     for done, photo in enumerate(photos, start=1):
         data = (folder / photo["file"]).read_bytes()
         began = time.perf_counter()
@@ -210,9 +210,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=ROOT.parent / "shared" / "devset", help="folder with truth.json")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--limit", type=int, help="only the first N photos (a quick look while developing)")
     args = parser.parse_args()
     single_thread()
-    figures = evaluate(args.set)
+    figures = evaluate(args.set, args.limit)
     summary = report(figures)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1))

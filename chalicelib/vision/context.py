@@ -22,7 +22,8 @@ class PackMissing(KeyError):
 
 
 class Pack(Protocol):
-    """The files of a campaign's guideline pack, by name."""
+    """The files of a campaign's guideline pack, by name. A pack that can also list its files
+    (``names()``) lets the artwork check learn a brand's template from the sibling posters."""
 
     def read(self, name: str) -> bytes: ...
 
@@ -37,6 +38,9 @@ class DictPack:
         except KeyError:
             raise PackMissing(name) from None
 
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._files))
+
 
 class FolderPack:
     """Pack files beside a guideline file (the CLI)."""
@@ -49,6 +53,9 @@ class FolderPack:
         if "/" in name or not path.is_file():
             raise PackMissing(name)
         return path.read_bytes()
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(path.name for path in self._folder.iterdir() if path.is_file()))
 
 
 def digest(data: bytes) -> str:

@@ -24,8 +24,11 @@ and how much of it can be seen?
 
 from __future__ import annotations
 
+import enum
+import functools
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +63,13 @@ MIN_OBSERVED_CONTRAST = 0.35
 # with another picture contradicts on its picture cells (0.19-0.31 measured on scenes.labelled_set),
 # the artwork itself behind plain occluders, glare or reflections rarely above 0.15.
 MAX_CONTRADICTION = 0.17
+# Beyond that, one textured thing in front (a person) may explain the contradicting cells: then
+# at least this share of the artwork's own cells (those no template sibling of the pack shares)
+# must show the artwork, among those the photo shows at all. A sister poster agrees on almost
+# none of them (under 0.4 measured), the artwork behind a person on most (0.57 and up).
+MIN_IDENTITY_AGREEING = 0.5
+ARTWORK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")  # pack files that may be template siblings
+RANDOM_SEED = 20261130  # OpenCV's generator, reset before each randomised step
 # Quad plausibility: a poster photographed from the pavement, not a degenerate homography.
 MIN_ANGLE_DEG, MAX_ANGLE_DEG = 35.0, 145.0
 MAX_SIDE_RATIO = 3.0  # opposite sides
@@ -109,6 +119,7 @@ def _index(descriptors: np.ndarray | None) -> cv2.FlannBasedMatcher | None:
         return None
     matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 32})
     matcher.add([descriptors])
+    _seeded()
     matcher.train()
     return matcher
 
@@ -229,13 +240,26 @@ def _inlier_cells(points: np.ndarray, size: tuple[int, int]) -> int:
     return len(set(zip(rows.tolist(), cols.tolist())))
 
 
-def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell of the artwork (VERIFY_GRID x VERIFY_GRID, bool): does the photo show the
-    artwork's content there (agrees), or clearly other content (contradicts)?
+@dataclass(frozen=True)
+class _Cells:
+    """The photo warped back into the artwork's frame, judged cell by cell (VERIFY_GRID square)."""
+
+    agrees: np.ndarray  # bool: the photo shows the artwork's content there
+    contradicts: np.ndarray  # bool: a cell with content shows other textured content
+    hidden: np.ndarray  # bool: something in front of the artwork there (see _compare_cells)
+    in_frame: np.ndarray  # float 0..1: share of the cell inside the photo
+
+
+def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.ndarray) -> _Cells:
+    """Per cell of the artwork: does the photo show the artwork's content there (agrees), or
+    clearly other content (contradicts)?
 
     Neither, where the photo shows no detail there: a plain occluder, a glare blob, outside the
     frame. Those hide the artwork but are no evidence of another poster; textured content that
-    is not the artwork's (another poster's picture on the same template) is.
+    is not the artwork's (another poster's picture on the same template, a person in front) is.
+    A cell is hidden when the artwork has content there and the photo shows none (a plain
+    occluder, glare); contradicting cells are hidden when they form the one region a thing in
+    front would cover (see _visible_share).
     """
     vh, vw = art.verify.shape
     to_artwork = np.diag([art.size[0] / vw, art.size[1] / vh, 1.0])
@@ -248,14 +272,66 @@ def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.
     ref, ref_std = _cell_stats(art.verify)
     got, got_std = _cell_stats(seen)
     ncc = (ref * got).mean(axis=2) / np.maximum(ref_std * got_std, 1e-6)
-    in_frame = cv2.resize(inside, (VERIFY_GRID, VERIFY_GRID), interpolation=cv2.INTER_AREA) > 200
+    in_frame_share = cv2.resize(inside, (VERIFY_GRID, VERIFY_GRID), interpolation=cv2.INTER_AREA) / 255.0
+    in_frame = in_frame_share > 200 / 255
     agrees = (ncc >= CELL_AGREES) & in_frame & art.detail
     # The photo's contrast relative to the artwork's (exposure, haze, reflections), from the
     # agreeing cells; a cell well below it shows no detail to judge.
     gain = float(np.median(got_std[agrees] / ref_std[agrees])) if agrees.any() else 1.0
     textured = got_std >= MIN_OBSERVED_CONTRAST * gain * ref_std
     contradicts = ~agrees & in_frame & art.detail & textured
-    return agrees, contradicts
+    hidden = ~agrees & in_frame & art.detail & ~textured
+    return _Cells(agrees, contradicts, hidden, in_frame_share.astype(np.float32))
+
+
+def _visible_share(cells: _Cells) -> float:
+    """The share of the artwork's area inside the photo and not hidden.
+
+    Over every cell, plain ones included (a person in front of the poster's plain background
+    hides it as much as its picture): outside the photo, plainly covered, or in the largest
+    region of contradicting cells (what is in front). Scattered contradicting cells are the
+    artwork seen badly (blur, a reflection), not hidden.
+    """
+    hidden = cells.hidden | _one_occluder(cells.contradicts)
+    return float((cells.in_frame * ~hidden).mean())
+
+
+def _one_occluder(contradicts: np.ndarray) -> np.ndarray:
+    """The largest 8-connected group of contradicting cells: what one thing in front would hide."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(contradicts.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return np.zeros_like(contradicts)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def _identity_agreement(cells: _Cells, identity: np.ndarray) -> float:
+    """Share of the artwork's own cells (not shared with its template siblings) that the photo
+    shows as the artwork, among those it shows at all."""
+    judged = identity & (cells.agrees | cells.contradicts)
+    return float((cells.agrees & judged).sum() / judged.sum()) if judged.any() else 0.0
+
+
+def _verified(art: _ArtworkFeatures, cells: _Cells, identity: Callable[[], np.ndarray | None]) -> bool:
+    """Is the artwork itself there, not a poster of the same template (see the module notes)?
+
+    Few contradicting cells: the artwork, seen through glare, reflections or a plain occluder.
+    More of them: either something textured stands in front (a person), or a sister poster shows
+    its own picture where the artwork has its own. Cell by cell the two look alike; what tells
+    them apart is the artwork's own content (the cells it shares with no sibling of the pack):
+    most of what is seen of it must agree, and the contradictions must form one region (one
+    thing in front), not be spread over the poster. Without siblings to learn the template from,
+    the template is unknown and only the first case is accepted.
+    """
+    judged = cells.agrees.sum() + cells.contradicts.sum()
+    if cells.agrees.sum() < MIN_AGREEING * max(1, art.detail.sum()):
+        return False
+    if cells.contradicts.sum() <= MAX_CONTRADICTION * judged:
+        return True
+    scattered = cells.contradicts & ~_one_occluder(cells.contradicts)
+    if scattered.sum() > MAX_CONTRADICTION * judged:
+        return False
+    own = identity()
+    return own is not None and _identity_agreement(cells, own) >= MIN_IDENTITY_AGREEING
 
 
 @dataclass(frozen=True)
@@ -265,7 +341,31 @@ class _Candidate:
     art: _ArtworkFeatures
 
 
-def _match_one(name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_size: tuple[int, int]) -> _Candidate | None:
+class _Outcome(enum.Enum):
+    FOUND = "found"  # a verified match
+    REJECTED = "rejected"  # a homography that failed verification: set its inliers aside, try again
+    EXHAUSTED = "exhausted"  # no homography with enough inliers is left
+
+
+@dataclass(frozen=True)
+class _Hypothesis:
+    outcome: _Outcome
+    candidate: _Candidate | None = None  # FOUND
+    inliers: np.ndarray | None = None  # REJECTED: bool mask over the matches tried
+
+
+_EXHAUSTED = _Hypothesis(_Outcome.EXHAUSTED)
+
+
+def _seeded() -> None:
+    """Fix OpenCV's random generator (the RANSAC sampling, FLANN's randomised trees): the same
+    photo must give the same verdict whatever was analysed before it in the process."""
+    cv2.setRNGSeed(RANDOM_SEED)
+
+
+def _match_one(
+    name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_size: tuple[int, int], identity: Callable[[], np.ndarray | None]
+) -> _Candidate | None:
     if art.descriptors is None or photo.index is None or len(photo.points) < MIN_INLIERS or len(art.points) < MIN_INLIERS:
         return None
     pairs = photo.index.knnMatch(art.descriptors, k=2)
@@ -279,37 +379,45 @@ def _match_one(name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_
     for _ in range(MAX_HYPOTHESES):
         if len(src) < MIN_INLIERS:
             return None
-        found = _hypothesis(name, art, photo, working_size, src, dst)
-        if isinstance(found, _Candidate):
-            return found
-        if found is None:
+        tried = _hypothesis(name, art, photo, working_size, src, dst, identity)
+        if tried.outcome is _Outcome.FOUND:
+            return tried.candidate
+        if tried.outcome is _Outcome.EXHAUSTED:
             return None
-        src, dst = src[~found], dst[~found]
+        src, dst = src[~tried.inliers], dst[~tried.inliers]
     return None
 
 
 def _hypothesis(
-    name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_size: tuple[int, int], src: np.ndarray, dst: np.ndarray
-) -> _Candidate | np.ndarray | None:
-    """The verified match, or the matches to set aside before the next try, or None: give up."""
+    name: str,
+    art: _ArtworkFeatures,
+    photo: _PhotoFeatures,
+    working_size: tuple[int, int],
+    src: np.ndarray,
+    dst: np.ndarray,
+    identity: Callable[[], np.ndarray | None],
+) -> _Hypothesis:
+    """The best homography of these matches, verified."""
+    _seeded()
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX, maxIters=2000, confidence=0.999)
     if homography is None:
-        return None
+        return _EXHAUSTED
     inlier = mask.ravel().astype(bool)
     inliers = int(inlier.sum())
     if inliers < MIN_INLIERS:
-        return None
+        return _EXHAUSTED
+    rejected = _Hypothesis(_Outcome.REJECTED, inliers=inlier)
     quad = cv2.perspectiveTransform(_corners(art.size).reshape(-1, 1, 2), homography).reshape(4, 2)
     gh, gw = photo.grey.shape
     if not _plausible(quad, art.size, gw * gh):
-        return inlier
+        return rejected
     if _inlier_cells(src[inlier], art.size) < MIN_INLIER_CELLS:
-        return inlier
-    cells, contradicting = _compare_cells(art, photo, homography)
-    agreeing = float(cells.sum() / max(1, art.detail.sum()))
-    contradiction = float(contradicting.sum() / max(1, cells.sum() + contradicting.sum()))
-    if agreeing < MIN_AGREEING or contradiction > MAX_CONTRADICTION:
-        return inlier
+        return rejected
+    cells = _compare_cells(art, photo, homography)
+    if not _verified(art, cells, identity):
+        return rejected
+    agreeing = float(cells.agrees.sum() / max(1, art.detail.sum()))
+    visible = _visible_share(cells)
     # Back to working-image pixels.
     to_working = np.diag([photo.scale, photo.scale, 1.0])
     homography = to_working @ homography
@@ -319,10 +427,8 @@ def _hypothesis(
     share = float(min(1.0, in_frame / (width * height)))
     occupancy = _inlier_cells(src[inlier], art.size) / INLIER_GRID**2
     score = float(np.clip(0.5 * agreeing + 0.25 * occupancy + 0.25 * min(1.0, inliers / 60), 0, 1))
-    match = ArtworkMatch(name, quad, homography, art.size, inliers, round(agreeing, 3), round(share, 4), round(score, 3))
-    return _Candidate(match, cells, art)
-
-
+    match = ArtworkMatch(name, quad, homography, art.size, inliers, round(visible, 3), round(share, 4), round(score, 3))
+    return _Hypothesis(_Outcome.FOUND, candidate=_Candidate(match, cells.agrees, art))
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
@@ -354,6 +460,39 @@ def _beats(other: _Candidate, mine: _Candidate) -> bool:
     return (other.match.score, other.match.inliers) > (mine.match.score, mine.match.inliers)
 
 
+def _siblings(context: PhotoContext, name: str) -> list[_ArtworkFeatures]:
+    """The other artworks of the pack (every file when the pack can list them, else the
+    guideline's own artworks), where they have the artwork's format."""
+    listed = getattr(context.pack, "names", None)
+    names = set(listed() if listed is not None else ()) | set(context.artworks)
+    siblings = []
+    for other in sorted(names - {name}):
+        if not other.lower().endswith(ARTWORK_SUFFIXES):
+            continue
+        try:
+            features = artwork_features(context.pack.read(other))
+        except Exception:
+            log.warning("artwork %s: pack file %s could not be read as a sibling", name, other, exc_info=True)
+            continue
+        siblings.append(features)
+    return siblings
+
+
+def _identity_cells(art: _ArtworkFeatures, siblings: list[_ArtworkFeatures]) -> np.ndarray | None:
+    """The artwork's own cells: content that no sibling of the same format shares (the shared
+    ones are the template: frame, logo band, legal line). None when no sibling is known."""
+    same_format = [other for other in siblings if other.verify.shape == art.verify.shape]
+    if not same_format:
+        return None
+    ref, ref_std = _cell_stats(art.verify)
+    own = art.detail.copy()
+    for other in same_format:
+        cells, std = _cell_stats(other.verify)
+        ncc = (ref * cells).mean(axis=2) / np.maximum(ref_std * std, 1e-6)
+        own &= ncc < CELL_AGREES
+    return own
+
+
 def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
     """The artwork's own best match, before any rival is considered."""
     data = context.pack.read(name)  # PackMissing propagates: the rule errors
@@ -362,9 +501,13 @@ def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
     def compute() -> _Candidate | None:
         art = artwork_features(data, key)
         photo = context.shared("artwork:photo_features", lambda: _photo_features(context))
-        return _match_one(name, art, photo, context.size)
+        # Learnt from the pack only when a match needs it (a textured occluder or a sister).
+        identity = functools.cache(lambda: _identity_cells(art, _siblings(context, name)))
+        return _match_one(name, art, photo, context.size, identity)
 
-    return context.shared(f"artwork:raw:{key}", compute)
+    listed = getattr(context.pack, "names", None)
+    pack_files = ",".join(listed()) if listed is not None else ""
+    return context.shared(f"artwork:raw:{key}|{pack_files}|{','.join(sorted(set(context.artworks) - {name}))}", compute)
 
 
 def match_key(context: PhotoContext, name: str) -> str:
