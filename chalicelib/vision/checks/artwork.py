@@ -48,6 +48,10 @@ PHOTO_FEATURES = 4000
 ARTWORK_FEATURES = 1500
 RATIO = 0.8  # Lowe's ratio test
 RANSAC_PX = 5.0  # reprojection error allowed, in detection pixels
+# A small poster behind a person may hold 15 inliers among 65 matches: 4-point samples are then
+# all inliers once in ~400 draws, and 0.999 confidence needs ~3,000. MAGSAC stops as soon as it
+# is confident, so a clear poster costs no more.
+MAX_RANSAC_ITERATIONS = 10000
 MIN_INLIERS = 12
 INLIER_GRID = 4
 MIN_INLIER_CELLS = 5  # of 16: inliers must not crowd in one corner (a logo, a legal line)
@@ -92,6 +96,8 @@ class ArtworkMatch:
     visible: float  # 0..1 of the artwork inside the photo and not hidden
     share: float  # 0..1 of the photo's area covered by the quad
     score: float  # 0..1 confidence
+    # (2 VERIFY_GRID)² over the artwork, 0..1: how much of each piece is hidden or outside the photo
+    hidden: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,7 @@ class _Cells:
     contradicts: np.ndarray  # bool: a cell with content shows other textured content
     hidden: np.ndarray  # bool: something in front of the artwork there (see _compare_cells)
     in_frame: np.ndarray  # float 0..1: share of the cell inside the photo
+    seen: np.ndarray  # the photo in the artwork's verify frame, smoothed like the artwork's copy
 
 
 def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.ndarray) -> _Cells:
@@ -259,7 +266,7 @@ def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.
     is not the artwork's (another poster's picture on the same template, a person in front) is.
     A cell is hidden when the artwork has content there and the photo shows none (a plain
     occluder, glare); contradicting cells are hidden when they form the one region a thing in
-    front would cover (see _visible_share).
+    front would cover (see _hidden_map).
     """
     vh, vw = art.verify.shape
     to_artwork = np.diag([art.size[0] / vw, art.size[1] / vh, 1.0])
@@ -281,19 +288,39 @@ def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.
     textured = got_std >= MIN_OBSERVED_CONTRAST * gain * ref_std
     contradicts = ~agrees & in_frame & art.detail & textured
     hidden = ~agrees & in_frame & art.detail & ~textured
-    return _Cells(agrees, contradicts, hidden, in_frame_share.astype(np.float32))
+    return _Cells(agrees, contradicts, hidden, in_frame_share.astype(np.float32), seen)
 
 
-def _visible_share(cells: _Cells) -> float:
-    """The share of the artwork's area inside the photo and not hidden.
+def _hidden_map(art: _ArtworkFeatures, cells: _Cells) -> np.ndarray:
+    """Where the artwork cannot be seen, on a grid twice as fine as the cells (0..1 hidden).
 
-    Over every cell, plain ones included (a person in front of the poster's plain background
+    Every cell counts, plain ones included (a person in front of the poster's plain background
     hides it as much as its picture): outside the photo, plainly covered, or in the largest
     region of contradicting cells (what is in front). Scattered contradicting cells are the
-    artwork seen badly (blur, a reflection), not hidden.
+    artwork seen badly (blur, a reflection), not hidden. The occluder's edge runs through its
+    cells: each is judged again in quarters, so a cell half covered counts half.
     """
-    hidden = cells.hidden | _one_occluder(cells.contradicts)
-    return float((cells.in_frame * ~hidden).mean())
+    occluder = _one_occluder(cells.contradicts)
+    hidden = np.repeat(np.repeat((cells.hidden | occluder).astype(np.float32), 2, axis=0), 2, axis=1)
+    vh, vw = art.verify.shape
+    ch, cw = vh // (2 * VERIFY_GRID), vw // (2 * VERIFY_GRID)
+    for row, col in zip(*np.nonzero(occluder)):
+        for y in (2 * row, 2 * row + 1):
+            for x in (2 * col, 2 * col + 1):
+                box = (slice(y * ch, (y + 1) * ch), slice(x * cw, (x + 1) * cw))
+                hidden[y, x] = _differs(art.verify[box], cells.seen[box])
+    outside = 1.0 - np.repeat(np.repeat(cells.in_frame, 2, axis=0), 2, axis=1)
+    return np.maximum(hidden, outside)
+
+
+def _differs(ref: np.ndarray, got: np.ndarray) -> bool:
+    """Does the photo fail to show this piece of the artwork: its detail not matched, or
+    texture where the artwork is plain?"""
+    a, b = ref - ref.mean(), got - got.mean()
+    sa, sb = float(a.std()), float(b.std())
+    if sa < MIN_CELL_DETAIL:
+        return sb >= MIN_CELL_DETAIL
+    return float((a * b).mean()) < CELL_AGREES * max(sa * sb, 1e-6)
 
 
 def _one_occluder(contradicts: np.ndarray) -> np.ndarray:
@@ -399,7 +426,7 @@ def _hypothesis(
 ) -> _Hypothesis:
     """The best homography of these matches, verified."""
     _seeded()
-    homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX, maxIters=2000, confidence=0.999)
+    homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX, maxIters=MAX_RANSAC_ITERATIONS, confidence=0.999)
     if homography is None:
         return _EXHAUSTED
     inlier = mask.ravel().astype(bool)
@@ -417,7 +444,8 @@ def _hypothesis(
     if not _verified(art, cells, identity):
         return rejected
     agreeing = float(cells.agrees.sum() / max(1, art.detail.sum()))
-    visible = _visible_share(cells)
+    hidden = _hidden_map(art, cells)
+    visible = float(1.0 - hidden.mean())
     # Back to working-image pixels.
     to_working = np.diag([photo.scale, photo.scale, 1.0])
     homography = to_working @ homography
@@ -427,7 +455,7 @@ def _hypothesis(
     share = float(min(1.0, in_frame / (width * height)))
     occupancy = _inlier_cells(src[inlier], art.size) / INLIER_GRID**2
     score = float(np.clip(0.5 * agreeing + 0.25 * occupancy + 0.25 * min(1.0, inliers / 60), 0, 1))
-    match = ArtworkMatch(name, quad, homography, art.size, inliers, round(visible, 3), round(share, 4), round(score, 3))
+    match = ArtworkMatch(name, quad, homography, art.size, inliers, round(visible, 3), round(share, 4), round(score, 3), hidden)
     return _Hypothesis(_Outcome.FOUND, candidate=_Candidate(match, cells.agrees, art))
 
 
