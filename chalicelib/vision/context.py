@@ -63,6 +63,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _with_digest(data: bytes) -> tuple[bytes, str]:
+    return data, digest(data)
+
+
 class PhotoContext:
     def __init__(
         self,
@@ -112,6 +116,10 @@ class PhotoContext:
         if isinstance(value, Exception):
             raise value
         return value
+
+    def pack_file(self, name: str) -> tuple[bytes, str]:
+        """A pack file's bytes and content digest, hashed once per photo (PackMissing if absent)."""
+        return self.shared(f"pack:{id(self.pack)}:{name}", lambda: _with_digest(self.pack.read(name)))
 
     def zone_pixels(self, zone: Zone | None) -> tuple[int, int, int, int]:
         """The zone as (x, y, w, h) in working-image pixels; the whole photo when None."""

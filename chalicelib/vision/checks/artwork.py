@@ -83,6 +83,7 @@ OVERLAP_IOU = 0.3  # two artworks' quads this overlapping claim the same region
 MAX_HYPOTHESES = 3  # homographies tried per artwork
 
 _artwork_cache: dict[str, _ArtworkFeatures] = {}
+_template_cache: dict[str, np.ndarray] = {}  # verify frames of pack siblings, by content digest
 _ARTWORK_CACHE_LIMIT = 64
 
 
@@ -142,12 +143,21 @@ def _stretch(grey: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(grey, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low))
 
 
-def _resize_long(img: np.ndarray, long_side: int) -> np.ndarray:
-    h, w = img.shape[:2]
+def _resize_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(w, h) of an image of ``size`` once _resize_long has brought it to ``long_side``."""
+    w, h = size
     factor = long_side / max(h, w)
     if factor >= 1:
+        return w, h
+    return max(1, round(w * factor)), max(1, round(h * factor))
+
+
+def _resize_long(img: np.ndarray, long_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    target = _resize_size((w, h), long_side)
+    if target == (w, h):
         return img
-    return cv2.resize(img, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, target, interpolation=cv2.INTER_AREA)
 
 
 def _cell_stats(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -488,9 +498,34 @@ def _beats(other: _Candidate, mine: _Candidate) -> bool:
     return (other.match.score, other.match.inliers) > (mine.match.score, mine.match.inliers)
 
 
-def _siblings(context: PhotoContext, name: str) -> list[_ArtworkFeatures]:
-    """The other artworks of the pack (every file when the pack can list them, else the
-    guideline's own artworks), where they have the artwork's format."""
+def _upright_size(data: bytes) -> tuple[int, int] | None:
+    """(w, h) of an image file as shown (EXIF orientation applied), from its header alone."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    except Exception:  # noqa: BLE001 - not an image: not a sibling
+        return None
+    return (height, width) if turned else (width, height)
+
+
+def _template_view(data: bytes, key: str) -> np.ndarray:
+    """An artwork's verify frame (no keypoints: a sibling only lends its cells), once per process."""
+    cached = _template_cache.get(key)
+    if cached is None:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("L", (ARTWORK_LONG_SIDE, ARTWORK_LONG_SIDE))
+            grey = np.asarray(ImageOps.exif_transpose(image).convert("L"))
+        cached = _verify_frame(_resize_long(grey, ARTWORK_LONG_SIDE))
+        if len(_template_cache) >= _ARTWORK_CACHE_LIMIT:
+            _template_cache.pop(next(iter(_template_cache)))
+        _template_cache[key] = cached
+    return cached
+
+
+def _siblings(context: PhotoContext, name: str, art: _ArtworkFeatures) -> list[np.ndarray]:
+    """The verify frames of the pack's other artworks in this artwork's format (every file when
+    the pack can list them, else the guideline's own artworks)."""
     listed = getattr(context.pack, "names", None)
     names = set(listed() if listed is not None else ()) | set(context.artworks)
     siblings = []
@@ -498,24 +533,26 @@ def _siblings(context: PhotoContext, name: str) -> list[_ArtworkFeatures]:
         if not other.lower().endswith(ARTWORK_SUFFIXES):
             continue
         try:
-            features = artwork_features(context.pack.read(other))
+            data, key = context.pack_file(other)
+            size = _upright_size(data)
+            if size is None or _verify_size(_resize_size(size, ARTWORK_LONG_SIDE)) != (art.verify.shape[1], art.verify.shape[0]):
+                continue  # another format (a reference photo, a banner): it shares no template cells
+            siblings.append(_template_view(data, key))
         except Exception:
             log.warning("artwork %s: pack file %s could not be read as a sibling", name, other, exc_info=True)
-            continue
-        siblings.append(features)
     return siblings
 
 
-def _identity_cells(art: _ArtworkFeatures, siblings: list[_ArtworkFeatures]) -> np.ndarray | None:
+def _identity_cells(art: _ArtworkFeatures, siblings: list[np.ndarray]) -> np.ndarray | None:
     """The artwork's own cells: content that no sibling of the same format shares (the shared
     ones are the template: frame, logo band, legal line). None when no sibling is known."""
-    same_format = [other for other in siblings if other.verify.shape == art.verify.shape]
+    same_format = [other for other in siblings if other.shape == art.verify.shape]
     if not same_format:
         return None
     ref, ref_std = _cell_stats(art.verify)
     own = art.detail.copy()
     for other in same_format:
-        cells, std = _cell_stats(other.verify)
+        cells, std = _cell_stats(other)
         ncc = (ref * cells).mean(axis=2) / np.maximum(ref_std * std, 1e-6)
         own &= ncc < CELL_AGREES
     return own
@@ -523,14 +560,13 @@ def _identity_cells(art: _ArtworkFeatures, siblings: list[_ArtworkFeatures]) -> 
 
 def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
     """The artwork's own best match, before any rival is considered."""
-    data = context.pack.read(name)  # PackMissing propagates: the rule errors
-    key = digest(data)
+    data, key = context.pack_file(name)  # PackMissing propagates: the rule errors
 
     def compute() -> _Candidate | None:
         art = artwork_features(data, key)
         photo = context.shared("artwork:photo_features", lambda: _photo_features(context))
         # Learnt from the pack only when a match needs it (a textured occluder or a sister).
-        identity = functools.cache(lambda: _identity_cells(art, _siblings(context, name)))
+        identity = functools.cache(lambda: _identity_cells(art, _siblings(context, name, art)))
         return _match_one(name, art, photo, context.size, identity)
 
     listed = getattr(context.pack, "names", None)
@@ -540,8 +576,8 @@ def _raw_match(context: PhotoContext, name: str) -> _Candidate | None:
 
 def match_key(context: PhotoContext, name: str) -> str:
     """What find() depends on besides the photo: the artwork's content and its rivals."""
-    rivals = ",".join(digest(context.pack.read(rival)) for rival in context.artworks if rival != name)
-    return f"{digest(context.pack.read(name))}|{rivals}"
+    rivals = ",".join(context.pack_file(rival)[1] for rival in context.artworks if rival != name)
+    return f"{context.pack_file(name)[1]}|{rivals}"
 
 
 def find(context: PhotoContext, name: str) -> ArtworkMatch | None:

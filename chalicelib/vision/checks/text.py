@@ -161,10 +161,8 @@ MAX_CHOICES = 64  # readings of the letters at the hidden part's edges tried per
 
 def _artwork_text(context: PhotoContext, name: str, size: tuple[int, int]) -> tuple[ocr.TextLine, ...]:
     """The artwork file read upright at ``size``, as the rectified poster is read."""
-    from chalicelib.vision.context import digest
-
-    data = context.pack.read(name)
-    key = (digest(data), size)
+    data, content = context.pack_file(name)
+    key = (content, size)
     cached = _artwork_text_cache.get(key)
     if cached is None:
         rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
