@@ -302,3 +302,12 @@ def test_without_a_hidden_map_the_whole_phrase_is_asked_for(monkeypatch):
     monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
     result = text.evaluate(rule("Nuova collezione", artwork="poster.png"), _hidden_context(photo, poster_png))
     assert result.status != "pass"
+
+
+def test_a_similarity_at_the_edge_of_the_uncertain_band_is_judged_as_written():
+    from chalicelib.vision.verdict import Threshold
+
+    # 0.9 - 0.8 is 0.0999… in floating point: still outside a margin of 0.1.
+    assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.9)[0] == "pass"
+    assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.89)[0] == "uncertain"
+    assert Threshold(max=0.8, uncertain_margin=0.1).judge(0.7)[0] == "pass"
