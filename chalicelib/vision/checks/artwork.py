@@ -13,13 +13,24 @@ and how much of it can be seen?
    occupancy), and the photo is warped back into the artwork's frame and compared cell by cell
    (zero-mean normalised correlation on a VERIFY_GRID x VERIFY_GRID grid). A cell "agrees" when
    it shows the artwork's content, "contradicts" when it shows other textured content, and is
-   neither when it shows no detail (a plain occluder, glare, outside the photo). The share of
-   agreeing cells is the ``visible`` estimate; a same-template poster contradicts on its picture
-   cells, the artwork behind a mannequin does not. A rejected homography's inliers are set aside
-   and the next one tried (the artwork may sit beside its template sibling).
-5. Rivals: when the pack can list its files (``context.pack.names()``), every other artwork of
-   the pack is matched too and, where two quads overlap, the one that agrees better on the cells
-   where the two artworks differ keeps the region.
+   neither when it shows no detail (a plain occluder, glare, outside the photo). Few
+   contradicting cells: the artwork. Many: a same-template poster shows its own picture there,
+   or a person (textured) stands in front; cell by cell the two look alike. The pack's other
+   artworks tell them apart: the cells the artwork shares with none of them are its own, a
+   sister poster agrees on almost none of those, the artwork behind a person on most of what is
+   seen of them, and a person hides one region, not cells spread over the poster. Without other
+   artworks in the pack the template is unknown and a poster mostly behind a textured occluder
+   is not claimed. A rejected homography's inliers are set aside and the next one tried (the
+   artwork may sit beside its template sibling).
+5. Visible share: the share of the artwork's area inside the photo and not hidden (plainly
+   covered, or in the region of contradicting cells), with the cells at the occluder's edge
+   judged in quarters. The match keeps this hidden map, so the text rule knows which letters of
+   a phrase a person hides.
+6. Rivals: the guideline's other artworks are matched too and, where two quads overlap, the one
+   that agrees better on the cells where the two artworks differ keeps the region.
+7. Determinism: OpenCV's generator is seeded before FLANN's randomised trees and before MAGSAC,
+   and the per-process caches hold only what the artwork file's bytes determine, so a photo's
+   verdict does not depend on what the process analysed before.
 """
 
 from __future__ import annotations

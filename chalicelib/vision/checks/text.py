@@ -3,7 +3,9 @@
 Where: on the rectified artwork when the rule names one and it is found (the poster warped to an
 upright rectangle, so its text reads as if scanned; matched words are mapped back to the photo
 through the homography), else on the rule's zone of the photo (the whole photo by default). The
-OCR of one region is done once per photo, however many text rules read it.
+OCR of one region is done once per photo, however many text rules read it. When part of the found
+artwork is hidden (a person in front), a required phrase printed on the artwork is judged on its
+letters in view: where they sit comes from the artwork file's own text.
 
 Matching forgives what a shop-window photo and the OCR model do to text:
 - case and accents ("Già" = "GIA"; the recognition model knows few accented letters anyway);
