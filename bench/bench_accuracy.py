@@ -85,6 +85,7 @@ class Figures:
     first_ms: list[float] = field(default_factory=list)
     photo_cpu_ms: list[float] = field(default_factory=list)  # the process's CPU time: steadier on a busy machine
     misses: list[dict[str, Any]] = field(default_factory=list)
+    visible_errors: list[float] = field(default_factory=list)  # found posters: estimated - true visible share
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -142,6 +143,7 @@ def evaluate(folder: Path, limit: int | None = None) -> Figures:
 
 def _score(figures: Figures, photo: dict[str, Any], results: dict[str, dict[str, Any]], phrases: dict[str, str]) -> None:
     present = {a["artwork"] for a in photo["artworks_present"]}
+    truly_visible = {a["artwork"]: a["visible_fraction"] for a in photo["artworks_present"]}
     visible_texts = set(photo["promo_texts_visible"])
     quality = next(iter(results.values()))  # the same rules and photo in every guideline
     retake = any(quality[f"quality-{check}"]["retake"] for check in QUALITY)
@@ -153,6 +155,8 @@ def _score(figures: Figures, photo: dict[str, Any], results: dict[str, dict[str,
             tally.tp += name in present and passed
             tally.fn += name in present and not passed
             tally.fp += name not in present and passed
+        if name in present and art["value"] is not None and art["status"] != "skipped" and art["value"] > 0:
+            figures.visible_errors.append(float(art["value"]) - truly_visible[name])
         if name in present and not found:
             _miss(figures, photo["file"], name, "artwork", "pass", art, retake)
         elif name not in present and found:
@@ -182,6 +186,10 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
     a, t = figures.artwork, figures.promo
     print(f"artwork present  recall {a.recall():.2f}  precision {a.precision():.2f}   (found {a.tp}, missed {a.fn}, false {a.fp})", file=out)
     print(f"promo text       recall {t.recall():.2f}  precision {t.precision():.2f}   (read {t.tp}, missed {t.fn}, false {t.fp})", file=out)
+    errors = [abs(e) for e in figures.visible_errors]
+    close = sum(e <= 0.1 for e in errors)
+    mae = sum(errors) / len(errors) if errors else 0.0
+    print(f"  visible share of the posters found: mean abs error {mae:.3f}, within ±0.1 of the truth {close} of {len(errors)}", file=out)
     ag, tg = figures.artwork_gated, figures.promo_gated
     print(f"  behind the quality gate (a photo to retake is judged no further): artwork recall {ag.recall():.2f} "
           f"precision {ag.precision():.2f}, promo text recall {tg.recall():.2f} precision {tg.precision():.2f}", file=out)
@@ -201,6 +209,7 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
         print(f"  {miss['file']:18} {miss['artwork']:8} {miss['rule']:8} expected {miss['expected']:6} got {miss['got']:9} value {miss['value']}{gated}", file=out)
     return {
         "artwork": a.as_dict(), "promo_text": t.as_dict(),
+        "visible_share": {"mean_abs_error": round(mae, 3), "within_0.1": close, "found": len(errors)},
         "artwork_behind_gate": figures.artwork_gated.as_dict(), "promo_text_behind_gate": figures.promo_gated.as_dict(),
         **{f"{flag}": tally.as_dict() for flag, tally in figures.flags.items()},
         "good_photos_flagged": {"share": round(good_share, 3), "flagged": figures.good_flagged, "good": figures.good},
