@@ -544,11 +544,10 @@ def _siblings(context: PhotoContext, name: str, art: _ArtworkFeatures) -> list[n
         if not other.lower().endswith(ARTWORK_SUFFIXES):
             continue
         try:
-            data, key = context.pack_file(other)
-            size = _upright_size(data)
+            size = _upright_size(context.pack.read(other))
             if size is None or _verify_size(_resize_size(size, ARTWORK_LONG_SIDE)) != (art.verify.shape[1], art.verify.shape[0]):
                 continue  # another format (a reference photo, a banner): it shares no template cells
-            siblings.append(_template_view(data, key))
+            siblings.append(_template_view(*context.pack_file(other)))
         except Exception:
             log.warning("artwork %s: pack file %s could not be read as a sibling", name, other, exc_info=True)
     return siblings
