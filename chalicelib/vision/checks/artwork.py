@@ -191,7 +191,16 @@ def _describe_artwork(data: bytes) -> _ArtworkFeatures:
     verify = _verify_frame(grey)
     _, std = _cell_stats(verify)
     h, w = grey.shape
-    return _ArtworkFeatures((w, h), points, descriptors, verify, std >= MIN_CELL_DETAIL)
+    return _ArtworkFeatures((w, h), *_frozen(points, descriptors, verify, std >= MIN_CELL_DETAIL))
+
+
+def _frozen(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+    """Read-only arrays for the per-process caches: no photo's analysis can change what the
+    next one is compared with."""
+    for array in arrays:
+        if array is not None:
+            array.setflags(write=False)
+    return arrays
 
 
 def _verify_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -527,7 +536,7 @@ def _template_view(data: bytes, key: str) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as image:
             image.draft("L", (ARTWORK_LONG_SIDE, ARTWORK_LONG_SIDE))
             grey = np.asarray(ImageOps.exif_transpose(image).convert("L"))
-        cached = _verify_frame(_resize_long(grey, ARTWORK_LONG_SIDE))
+        (cached,) = _frozen(_verify_frame(_resize_long(grey, ARTWORK_LONG_SIDE)))
         if len(_template_cache) >= _ARTWORK_CACHE_LIMIT:
             _template_cache.pop(next(iter(_template_cache)))
         _template_cache[key] = cached
