@@ -87,6 +87,9 @@ class BlobPack:
         except BlobNotFound:
             raise PackMissing(f"the pack file {name!r} was announced but never uploaded") from None
 
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._files))
+
 
 class UploadProcessor:
     def __init__(

@@ -6,7 +6,9 @@ share the frame, fonts, logo band and legal line and differ only in picture and 
 is exactly the case a matcher must not confuse. ``window_scene`` warps posters with a perspective
 homography into a real photograph (scikit-image's bundled photos, upscaled as the window's
 interior) or into ``synthetic.window_photo``, then applies the defects a store's photo has:
-occlusion, glass reflections, glare, colour cast, blur, darkness, tilt, EXIF rotation. The labels
+occlusion (a plain mannequin-like figure), a person (a textured figure standing in front of the
+poster and crossing its edge), glass reflections, glare, colour cast, blur, darkness, tilt, EXIF
+rotation. The labels
 say which artworks are in the photo and where (corner quads in upright photo pixels).
 
 The same seed always gives the same bytes.
@@ -29,7 +31,10 @@ from PIL import Image, ImageDraw, ImageFont
 from chalicelib.devtools import synthetic
 
 POSTER_SIZE = (600, 840)  # (width, height) of a poster file, portrait A-series-like
-DEFECTS = ("occlusion", "reflection", "glare", "colour_cast", "blur", "dark", "tilt", "exif_rotation")
+DEFECTS = ("occlusion", "reflection", "glare", "colour_cast", "blur", "dark", "tilt", "exif_rotation", "person")
+# The defects labelled_set mixes in: its scenes stay the ones measured before "person" existed.
+_MIXED_DEFECTS = DEFECTS[:8]
+_CLOTHES_SOURCES = ("astronaut", "coffee", "chelsea", "rocket")  # textures for a person's clothes
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -262,6 +267,38 @@ def _occlude(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> n
     return mask > 127
 
 
+def _person(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> np.ndarray:
+    """A person standing in front of the poster: head, shoulders, body and legs down to the
+    bottom of the photo, in textured clothes (a crop of a real photo, shaded), entering the
+    poster from one side and hiding roughly 15-35 % of it."""
+    h, w = photo.shape[:2]
+    x_min, x_max = quad[:, 0].min(), quad[:, 0].max()
+    y_min, y_max = quad[:, 1].min(), quad[:, 1].max()
+    pw, ph = x_max - x_min, y_max - y_min
+    body_w = pw * rng.uniform(0.3, 0.42)
+    left_side = rng.random() < 0.5
+    # The body's centre sits near the poster's edge, so the person crosses the poster's outline.
+    cx = x_min + body_w * rng.uniform(0.05, 0.35) if left_side else x_max - body_w * rng.uniform(0.05, 0.35)
+    top = y_min + ph * rng.uniform(0.05, 0.3)
+    head_r = body_w * 0.22
+    mask = np.zeros((h, w), np.uint8)
+    cv2.ellipse(mask, (int(cx), int(top + head_r)), (int(head_r * 0.85), int(head_r)), 0, 0, 360, 255, -1, cv2.LINE_AA)
+    neck = top + 2 * head_r
+    shoulders = neck + head_r * 0.4
+    torso = np.array([[cx - head_r * 0.4, neck], [cx + head_r * 0.4, neck], [cx + body_w / 2, shoulders],
+                      [cx + body_w * 0.42, h], [cx - body_w * 0.42, h], [cx - body_w / 2, shoulders]], np.int32)
+    cv2.fillPoly(mask, [torso], 255, cv2.LINE_AA)
+    source = _skimage_photo(_CLOTHES_SOURCES[int(rng.integers(len(_CLOTHES_SOURCES)))])
+    sh, sw = source.shape[:2]
+    x0, y0 = int(rng.integers(0, sw // 3)), int(rng.integers(0, sh // 3))
+    clothes = cv2.resize(np.ascontiguousarray(source[y0:, x0:]), (w, h), interpolation=cv2.INTER_LINEAR)
+    shade = np.linspace(0.75, 1.1, w, dtype=np.float32)[None, :, None] * rng.uniform(0.6, 1.0)
+    figure = np.clip(clothes.astype(np.float32) * shade, 0, 255).astype(np.uint8)
+    hidden = mask > 127
+    photo[hidden] = figure[hidden]
+    return hidden
+
+
 def _reflect(photo: np.ndarray, rng: np.random.Generator) -> None:
     """The street mirrored faintly in the glass, with bright diagonal streaks."""
     h, w = photo.shape[:2]
@@ -326,10 +363,11 @@ def window_scene(
             quads[name], masks[name] = quad, mask
     visible = {name: 1.0 for name in quads}
     target = quads[present[0]] if present else None
-    if "occlusion" in defects and target is not None:
-        hidden = _occlude(photo, rng, target)
-        for name, mask in masks.items():
-            visible[name] = round(1.0 - float((mask & hidden).sum()) / max(1, mask.sum()), 3)
+    for defect, occlude in (("occlusion", _occlude), ("person", _person)):
+        if defect in defects and target is not None:
+            hidden = occlude(photo, rng, target)
+            for name, mask in masks.items():
+                visible[name] = round(visible[name] - float((mask & hidden).sum()) / max(1, mask.sum()), 3)
     if "reflection" in defects:
         _reflect(photo, rng)
     if "glare" in defects:
@@ -400,6 +438,6 @@ def labelled_set(seed: int, n: int, size: tuple[int, int] = (2400, 1800)) -> lis
         k_distract = int(rng.integers(0, 3 - k_present + 1))
         distract = [others[j] for j in rng.permutation(len(others))[:k_distract]]
         k_defects = int(rng.choice([0, 1, 1, 2]))
-        defects = tuple(str(d) for d in rng.permutation(DEFECTS)[:k_defects])
+        defects = tuple(str(d) for d in rng.permutation(_MIXED_DEFECTS)[:k_defects])
         scenes.append(window_scene(int(rng.integers(1 << 30)), pack, present, distract, defects, size))
     return scenes

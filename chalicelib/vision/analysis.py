@@ -81,6 +81,29 @@ def _judge(rule: Rule, context: PhotoContext) -> RuleResult:
         return _unjudged(rule, "error", "This rule could not be checked; a person will look at it.", f"{type(exc).__name__}: {exc}")
 
 
+def judge_rules(guideline: Guideline, context: PhotoContext, gate: bool = True) -> tuple[list[RuleResult], dict[str, float]]:
+    """Every rule's result in the guideline's order, and the milliseconds each took.
+
+    The photo-quality rules run first (the gate); a photo that must be retaken is not judged
+    further, unless ``gate`` is False (an evaluation measuring every rule on every photo).
+    """
+    gate_first = sorted(guideline.rules, key=lambda rule: not type(rule).gates_photo)
+    results: dict[str, RuleResult] = {}
+    timings: dict[str, float] = {}
+    retake = False
+    for rule in gate_first:
+        if gate and retake and not type(rule).gates_photo:
+            results[rule.id] = _unjudged(rule, "skipped", "Not checked: the photo must be taken again first.")
+            continue
+        judged_at = time.perf_counter()
+        results[rule.id] = _judge(rule, context)
+        timings[rule.id] = _elapsed_ms(judged_at)
+        # Only a photo-quality failure stops the analysis; a later "retake" (a photo of something
+        # else) still lets the remaining rules say what they see.
+        retake = retake or (type(rule).gates_photo and results[rule.id].retake)
+    return [results[rule.id] for rule in guideline.rules], timings
+
+
 def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models: Models | None = None) -> Analysis:
     """Run the guideline's rules on a photo; raise IntakeRejected when the upload is unusable.
 
@@ -92,23 +115,7 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
     image = intake(photo)
     context = PhotoContext(image, pack, models, guideline.artworks())
     intake_ms = _elapsed_ms(started)
-    rule_ms: dict[str, float] = {}
-
-    gate_first = sorted(guideline.rules, key=lambda rule: not type(rule).gates_photo)
-    results: dict[str, RuleResult] = {}
-    retake = False
-    for rule in gate_first:
-        if retake and not type(rule).gates_photo:
-            results[rule.id] = _unjudged(rule, "skipped", "Not checked: the photo must be taken again first.")
-            continue
-        judged_at = time.perf_counter()
-        results[rule.id] = _judge(rule, context)
-        rule_ms[rule.id] = _elapsed_ms(judged_at)
-        # Only a photo-quality failure stops the analysis; a later "retake" (a photo of something
-        # else) still lets the remaining rules say what they see.
-        retake = retake or (type(rule).gates_photo and results[rule.id].retake)
-
-    ordered = [results[rule.id] for rule in guideline.rules]
+    ordered, rule_ms = judge_rules(guideline, context)
     score, verdict = score_and_verdict(ordered)
     width, height = image.original_size
     outcome = AnalysisResult(

@@ -22,7 +22,8 @@ class PackMissing(KeyError):
 
 
 class Pack(Protocol):
-    """The files of a campaign's guideline pack, by name."""
+    """The files of a campaign's guideline pack, by name. A pack that can also list its files
+    (``names()``) lets the artwork check learn a brand's template from the sibling posters."""
 
     def read(self, name: str) -> bytes: ...
 
@@ -37,6 +38,9 @@ class DictPack:
         except KeyError:
             raise PackMissing(name) from None
 
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._files))
+
 
 class FolderPack:
     """Pack files beside a guideline file (the CLI)."""
@@ -50,22 +54,40 @@ class FolderPack:
             raise PackMissing(name)
         return path.read_bytes()
 
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(path.name for path in self._folder.iterdir() if path.is_file()))
+
 
 def digest(data: bytes) -> str:
     """A content key for per-process caches of pack files (decoded images, features)."""
     return hashlib.sha256(data).hexdigest()
 
 
+def _with_digest(data: bytes) -> tuple[bytes, str]:
+    return data, digest(data)
+
+
 class PhotoContext:
     def __init__(
-        self, image: IntakeResult, pack: Pack | None = None, models: Models | None = None, artworks: tuple[str, ...] = ()
+        self,
+        image: IntakeResult,
+        pack: Pack | None = None,
+        models: Models | None = None,
+        artworks: tuple[str, ...] = (),
+        _memo: dict[str, Any] | None = None,
     ):
         self.image = image
         self.pack = pack or DictPack()
         # The campaign's artworks (the pack files its rules look for): rivals for one region.
         self.artworks = artworks
         self._models = models
-        self._memo: dict[str, Any] = {}
+        self._memo: dict[str, Any] = {} if _memo is None else _memo
+
+    def for_guideline(self, pack: Pack, artworks: tuple[str, ...]) -> "PhotoContext":
+        """The same photo judged against another guideline (an evaluation of many guidelines):
+        work that depends on the photo alone is shared, work that depends on the guideline is
+        keyed by what it depends on (``artworks``, and the pack files by their content)."""
+        return PhotoContext(self.image, pack, self._models, artworks, self._memo)
 
     @property
     def models(self) -> Models:
@@ -94,6 +116,10 @@ class PhotoContext:
         if isinstance(value, Exception):
             raise value
         return value
+
+    def pack_file(self, name: str) -> tuple[bytes, str]:
+        """A pack file's bytes and content digest, hashed once per photo (PackMissing if absent)."""
+        return self.shared(f"pack:{id(self.pack)}:{name}", lambda: _with_digest(self.pack.read(name)))
 
     def zone_pixels(self, zone: Zone | None) -> tuple[int, int, int, int]:
         """The zone as (x, y, w, h) in working-image pixels; the whole photo when None."""

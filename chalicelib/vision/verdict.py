@@ -32,7 +32,8 @@ class Threshold:
             distances.append(self.max - value)
         if not distances:
             return "pass", 1.0
-        nearest = min(distances)  # negative: on the wrong side of a bound
+        # Rounded: 0.9 - 0.8 is 0.0999…, which must not fall inside a margin of 0.1.
+        nearest = round(min(distances), 9)  # negative: on the wrong side of a bound
         margin = self.uncertain_margin
         if margin > 0 and abs(nearest) < margin:
             return "uncertain", round(0.5 * abs(nearest) / margin, 3)

@@ -239,3 +239,76 @@ def test_artwork_not_found_reads_the_photo(monkeypatch):
     assert any(isinstance(e, Note) and "other.png not found" in e.text for e in result.evidence)
     assert any(isinstance(e, Note) and e.text.startswith("read on the photo") for e in result.evidence)
     assert result.status in ("pass", "uncertain")  # the headline is large enough to read on the photo
+
+
+# --- a partly hidden artwork ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiddenArtworkMatch(FakeArtworkMatch):
+    hidden: np.ndarray  # the artwork match's grid of hidden pieces, 0..1
+
+
+@functools.cache
+def person_in_front():
+    """The poster of poster_in_photo with its right 40 % behind a textured figure, the poster
+    file for the pack, and the match with its hidden map."""
+    from skimage import data
+
+    poster, _ = render(
+        [("NUOVA", (60, 120), 110), ("COLLEZIONE", (50, 280), 76), ("Offerta valida fino al 31/3", (40, 700), 26)],
+        size=(600, 800), background=(250, 246, 236),
+    )
+    photo, match, _ = poster_in_photo()
+    photo = photo.copy()
+    # The figure: a crop of a real photo over the poster's right 40 %.
+    figure = cv2.perspectiveTransform(np.float64([[[360, 0], [600, 0], [600, 800], [360, 800]]]), match.homography)[0]
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(figure).astype(np.int32)], 255)
+    clothes = cv2.resize(data.astronaut(), photo.shape[1::-1])
+    photo[mask > 0] = clothes[mask > 0]
+    grid = np.zeros((16, 16), np.float32)
+    grid[:, round(16 * 360 / 600):] = 1.0
+    encoded = cv2.imencode(".png", np.ascontiguousarray(poster[:, :, ::-1]))[1].tobytes()
+    return photo, HiddenArtworkMatch(match.quad, match.homography, match.artwork_size, grid), encoded
+
+
+def _hidden_context(photo: np.ndarray, poster_png: bytes) -> PhotoContext:
+    from chalicelib.vision.context import DictPack
+
+    image = IntakeResult("png", (photo.shape[1], photo.shape[0]), photo, b"", b"", ())
+    return PhotoContext(image, DictPack({"poster.png": poster_png}), models=models())
+
+
+def test_a_required_phrase_partly_behind_a_person_is_judged_on_its_letters_in_view(monkeypatch):
+    photo, match, poster_png = person_in_front()
+    find, _ = _fake_find(match)
+    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
+    ctx = _hidden_context(photo, poster_png)
+    result = text.evaluate(rule("Nuova collezione", artwork="poster.png"), ctx)
+    assert result.status == "pass", result
+    assert any(e["kind"] == "note" and "partly hidden" in e["text"] for e in result.evidence)
+    # A phrase that is not printed on the artwork is not excused by the person.
+    other = text.evaluate(rule("Nuova stagione", artwork="poster.png"), ctx)
+    assert other.status == "fail"
+    # Nor is a forbidden phrase judged on fewer letters.
+    forbidden = text.evaluate(rule("Nuova collezione", artwork="poster.png", mode="forbidden"), ctx)
+    assert not any("partly hidden" in e.get("text", "") for e in forbidden.evidence)
+
+
+def test_without_a_hidden_map_the_whole_phrase_is_asked_for(monkeypatch):
+    photo, match, poster_png = person_in_front()
+    whole = FakeArtworkMatch(match.quad, match.homography, match.artwork_size)
+    find, _ = _fake_find(whole)
+    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", find, raising=False)
+    result = text.evaluate(rule("Nuova collezione", artwork="poster.png"), _hidden_context(photo, poster_png))
+    assert result.status != "pass"
+
+
+def test_a_similarity_at_the_edge_of_the_uncertain_band_is_judged_as_written():
+    from chalicelib.vision.verdict import Threshold
+
+    # 0.9 - 0.8 is 0.0999… in floating point: still outside a margin of 0.1.
+    assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.9)[0] == "pass"
+    assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.89)[0] == "uncertain"
+    assert Threshold(max=0.8, uncertain_margin=0.1).judge(0.7)[0] == "pass"

@@ -3,7 +3,9 @@
 Where: on the rectified artwork when the rule names one and it is found (the poster warped to an
 upright rectangle, so its text reads as if scanned; matched words are mapped back to the photo
 through the homography), else on the rule's zone of the photo (the whole photo by default). The
-OCR of one region is done once per photo, however many text rules read it.
+OCR of one region is done once per photo, however many text rules read it. When part of the found
+artwork is hidden (a person in front), a required phrase printed on the artwork is judged on its
+letters in view: where they sit comes from the artwork file's own text.
 
 Matching forgives what a shop-window photo and the OCR model do to text:
 - case and accents ("Già" = "GIA"; the recognition model knows few accented letters anyway);
@@ -19,6 +21,9 @@ Matching forgives what a shop-window photo and the OCR model do to text:
 
 from __future__ import annotations
 
+import hashlib
+import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -27,6 +32,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from chalicelib.core.guideline import TextRule
@@ -110,6 +116,10 @@ class Reading:
     lines: tuple[ocr.TextLine, ...]
     where: str  # for the reviewer: "artwork poster.jpg", "zone lower_third", "photo"
     region: ZoneBox | Quad | None  # the region read: the rule's zone, or the artwork's outline
+    # On a partly hidden artwork: its name, the rectified size read, and what is hidden.
+    artwork: str | None = None
+    rectified: tuple[int, int] | None = None
+    hidden: np.ndarray | None = None
 
 
 def _mapped(lines: Sequence[ocr.TextLine], to_working: Callable[[np.ndarray], np.ndarray]) -> tuple[ocr.TextLine, ...]:
@@ -143,15 +153,98 @@ def rectified_size(match: Any) -> tuple[int, int]:
     return max(1, round(art_w * scale)), max(1, round(art_h * scale))
 
 
-def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
-    def compute() -> Reading | None:
-        from chalicelib.vision.checks import (
-            artwork,  # concurrent module; imported only when needed
-        )
+# The artwork file's own text, read once per process (by content and reading size): where each
+# phrase sits on the poster, to tell which of its letters a person in front hides.
+_artwork_text_cache: dict[tuple[str, tuple[int, int]], tuple[ocr.TextLine, ...]] = {}
+_ARTWORK_TEXT_CACHE_LIMIT = 64
+HIDDEN_LETTER = 0.5  # a letter whose piece of the poster is hidden at least this much is not expected
+MIN_VISIBLE_LETTERS = 0.5  # below this share of the phrase in view, the phrase is judged whole
+MAX_CHOICES = 64  # readings of the letters at the hidden part's edges tried per phrase
 
-        match = artwork.find(context, name)
-        if match is None:
-            return None
+
+def _artwork_text(context: PhotoContext, name: str, size: tuple[int, int]) -> tuple[ocr.TextLine, ...]:
+    """The artwork file read upright at ``size``, as the rectified poster is read."""
+    data, content = context.pack_file(name)
+    key = (content, size)
+    cached = _artwork_text_cache.get(key)
+    if cached is None:
+        rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        cached = tuple(ocr.read_text(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), context.models))
+        if len(_artwork_text_cache) >= _ARTWORK_TEXT_CACHE_LIMIT:
+            _artwork_text_cache.pop(next(iter(_artwork_text_cache)))
+        _artwork_text_cache[key] = cached
+    return cached
+
+
+def _letters_in_view(phrase: str, printed: PhraseMatch, hidden: np.ndarray, size: tuple[int, int]) -> list[str]:
+    """The phrase as it can be seen: without the letters hidden on the poster; empty when the
+    poster's own text does not show where the phrase is (not printed on it, or read poorly).
+
+    The letters of each printed word are spread evenly over the word's box; a letter is hidden
+    when its piece of the poster (``hidden``: the artwork match's grid) is. Letters at the edge
+    of the hidden part (hidden on one side of them, not on the other) may be read or not: a
+    variant is returned for each place the edge may run.
+    """
+    if printed.similarity < 0.9 or not printed.words:
+        return []
+    width, height = size
+    rows, cols = hidden.shape
+
+    def hidden_at(x: float, y: float) -> bool:
+        row = min(rows - 1, max(0, int(y / height * rows)))
+        col = min(cols - 1, max(0, int(x / width * cols)))
+        return bool(hidden[row, col] >= HIDDEN_LETTER)
+
+    letters: list[tuple[str, bool | None]] = []  # (letter, hidden); None: at the hidden part's edge
+    for word in printed.words:
+        left, right = float(word.quad[:, 0].min()), float(word.quad[:, 0].max())
+        middle = float(word.quad[:, 1].mean())
+        step = (right - left) / max(1, len(word.text))
+        for i, ch in enumerate(word.text):
+            x = left + (i + 0.5) * step
+            sides = {hidden_at(x - step, middle), hidden_at(x, middle), hidden_at(x + step, middle)}
+            letters.append((ch, sides.pop() if len(sides) == 1 else None))
+        letters.append((" ", False))
+    # Runs of edge letters lie between a seen and a hidden part: the hidden part reaches some way
+    # into the run from its hidden side, so each run's choices are how many letters it covers.
+    runs: list[list[tuple[int, ...]]] = []
+    i = 0
+    while i < len(letters):
+        if letters[i][1] is not None:
+            i += 1
+            continue
+        start = i
+        while i < len(letters) and letters[i][1] is None:
+            i += 1
+        run = list(range(start, i))
+        before = letters[start - 1][1] if start > 0 else None
+        after = letters[i][1] if i < len(letters) else None
+        options = {tuple(run[:k]) for k in range(len(run) + 1)} if before is not False else set()
+        options |= {tuple(run[len(run) - k :]) for k in range(len(run) + 1)} if after is not False else set()
+        runs.append(sorted(options or {()}))
+    choices = {tuple(i for part in combo for i in part) for combo in itertools.product(*runs)}
+    edges = [i for i, (_, state) in enumerate(letters) if state is None]
+    if 2 ** len(edges) <= MAX_CHOICES:  # few edge letters: each may be read or not
+        choices |= {tuple(i for i, keep in zip(edges, pick) if keep) for pick in itertools.product((False, True), repeat=len(edges))}
+    needed = MIN_VISIBLE_LETTERS * len("".join(normalise(phrase)))
+    variants = []
+    for covered in sorted(choices)[:MAX_CHOICES]:
+        text = "".join(" " if i in covered or hid else ch for i, (ch, hid) in enumerate(letters))
+        if len("".join(normalise(text))) >= needed:
+            variants.append(text)
+    return variants
+
+
+def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
+    from chalicelib.vision.checks import (
+        artwork,  # concurrent module; imported only when needed
+    )
+
+    match = artwork.find(context, name)
+    if match is None:
+        return None
+
+    def compute() -> Reading:
         width, height = rectified_size(match)
         art_w, art_h = match.artwork_size
         # Rectified pixels → artwork pixels → working pixels.
@@ -167,9 +260,14 @@ def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
             return cv2.perspectiveTransform(quad.reshape(1, -1, 2).astype(np.float64), to_working)[0]
 
         region = Quad(np.asarray(match.quad).round(1).tolist(), f"artwork {name}")
-        return Reading(_mapped(lines, move), f"artwork {name}", region)
+        hidden = getattr(match, "hidden", None)
+        partly_hidden = hidden is not None and bool((hidden >= HIDDEN_LETTER).any())
+        return Reading(_mapped(lines, move), f"artwork {name}", region, name, (width, height), hidden if partly_hidden else None)
 
-    return context.shared(f"text:ocr:artwork:{name}", compute)
+    # Keyed by where the poster is, not only its name: another guideline on the same photo may
+    # place it elsewhere (other rivals).
+    where = hashlib.sha256(np.asarray(match.homography, np.float64).tobytes()).hexdigest()[:16]
+    return context.shared(f"text:ocr:artwork:{name}:{where}", compute)
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -227,6 +325,31 @@ def _excerpt(reading: Reading) -> str:
     return f"read on the {reading.where}: " + (text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…")
 
 
+def _in_view(
+    context: PhotoContext, reading: Reading, match: PhraseMatch, keyed: Sequence[tuple[str, ocr.Word]], notes: list[Evidence]
+) -> PhraseMatch:
+    """A required phrase on a partly hidden artwork, judged on its letters in view.
+
+    The artwork is verified and part of it is hidden (a person in front): the letters of the
+    phrase that lie under the hidden part cannot be read and are not asked for. Where they lie
+    comes from the artwork file's own text; at least MIN_VISIBLE_LETTERS of the phrase must be
+    in view.
+    """
+    assert reading.artwork is not None and reading.rectified is not None and reading.hidden is not None
+    printed = best_match(match.phrase, _word_keys(_artwork_text(context, reading.artwork, reading.rectified)))
+    whole = "".join(normalise(match.phrase))
+    best = match
+    for in_view in _letters_in_view(match.phrase, printed, reading.hidden, reading.rectified):
+        if "".join(normalise(in_view)) == whole:
+            continue
+        partial = best_match(in_view, keyed)
+        if partial.similarity > best.similarity:
+            best, shown = PhraseMatch(match.phrase, partial.similarity, partial.words), " ".join(in_view.split())
+    if best is not match:
+        notes.append(Note(f"\u201c{match.phrase}\u201d partly hidden on the artwork: judged on \u201c{shown}\u201d"))
+    return best
+
+
 def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
     params = rule.parameters
     notes: list[Evidence] = []
@@ -238,6 +361,10 @@ def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
 
     keyed = _word_keys(reading.lines)
     matches = [best_match(phrase, keyed) for phrase in params.phrases]
+    if params.mode == "required" and reading.hidden is not None:
+        # Only a phrase not clearly read whole asks where its letters are (the artwork's own OCR).
+        clear = round(params.min_similarity + params.uncertain_margin, 9)
+        matches = [m if m.similarity >= clear else _in_view(context, reading, m, keyed, notes) for m in matches]
     similarities = [m.similarity for m in matches]
     near = params.min_similarity - params.uncertain_margin  # matches worth showing a reviewer
     if params.mode == "required":

@@ -1,0 +1,237 @@
+"""Accuracy on a labelled set of window photos the project did not make (``truth.json`` format,
+see ../shared/devset/README.md), with the figures defined there.
+
+    .venv/bin/python bench/bench_accuracy.py [--set DIR] [--json OUT]
+
+The set becomes the project's own guidelines: one per artwork (so a sister poster of the same
+template is a negative), each with the photo-quality rules at their default parameters, an
+artwork-present rule and a text rule requiring that artwork's promo text on the poster. The pack is
+the set's ``artworks/`` folder. Every photo goes through the real analysis
+(``chalicelib.vision.analysis``), one thread, decoded once and judged against every guideline on
+one photo context (work that depends on the photo alone is shared; work that depends on a
+guideline is keyed by it).
+
+Every rule is judged on every photo (the quality gate does not skip the others), so each rule's
+own accuracy is measured; the figures as a store sees them, behind the gate, are printed beside.
+
+Printed: artwork recall/precision, promo-text recall/precision, blurry/dark/overexposed F1
+(``fail`` or ``uncertain`` = flagged), the share of good photos a quality rule sends to review or
+failure, time per photo (all guidelines) and per first analysis (one guideline, cold photo), and
+every miss (file, artwork, expected, got, value).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from measure import ROOT, percentile, single_thread
+
+QUALITY = ("sharpness", "exposure", "clipping", "resolution", "tilt")
+# truth flag -> the quality checks whose fail/uncertain flags it
+FLAG_CHECKS = {"blurry": ("sharpness",), "dark": ("exposure",), "overexposed": ("exposure", "clipping")}
+QUALITY_FLAGS = ("blurry", "dark", "overexposed", "tilted", "low_res")
+
+
+def guideline_document(artwork_file: str, promo_text: str) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = [
+        {"id": f"quality-{check}", "type": "photo_quality", "message": f"Photo {check}.", "parameters": {"check": check}}
+        for check in QUALITY
+    ]
+    rules.append({"id": "artwork", "type": "artwork_present", "message": f"Put up {artwork_file}.",
+                  "parameters": {"artwork": artwork_file}})
+    rules.append({"id": "promo", "type": "text", "message": "The poster's promotion must be readable.",
+                  "parameters": {"phrases": [promo_text], "artwork": artwork_file}})
+    return {"name": f"artwork {artwork_file}", "rules": rules}
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    def f1(self) -> float:
+        p, r = self.precision(), self.recall()
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "recall": round(self.recall(), 3),
+                "precision": round(self.precision(), 3), "f1": round(self.f1(), 3)}
+
+
+@dataclass
+class Figures:
+    artwork: Tally = field(default_factory=Tally)
+    promo: Tally = field(default_factory=Tally)
+    # The same, as a store sees it: a photo the quality gate sends back is judged no further.
+    artwork_gated: Tally = field(default_factory=Tally)
+    promo_gated: Tally = field(default_factory=Tally)
+    flags: dict[str, Tally] = field(default_factory=lambda: {flag: Tally() for flag in FLAG_CHECKS})
+    good: int = 0
+    good_flagged: int = 0
+    photo_ms: list[float] = field(default_factory=list)
+    first_ms: list[float] = field(default_factory=list)
+    photo_cpu_ms: list[float] = field(default_factory=list)  # the process's CPU time: steadier on a busy machine
+    misses: list[dict[str, Any]] = field(default_factory=list)
+    visible_errors: list[float] = field(default_factory=list)  # found posters: estimated - true visible share
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    rate = done / (time.perf_counter() - started) if done else 0.0
+    eta = (total - done) / rate if rate else 0.0
+    end = "\n" if done == total else "\r"
+    if sys.stderr.isatty() or done == total or done % 10 == 0:
+        print(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.2f} photo/s  eta {eta:.0f}s",
+              end=end, file=sys.stderr, flush=True)
+
+
+def _miss(figures: Figures, photo: str, artwork: str, rule: str, expected: str, result: dict[str, Any], retake: bool) -> None:
+    value = result["value"]
+    figures.misses.append({"file": photo, "artwork": artwork, "rule": rule, "expected": expected, "got": result["status"],
+                           "value": None if value is None else round(float(value), 3), "photo_retake": retake})
+
+
+def evaluate(folder: Path, limit: int | None = None) -> Figures:
+    from chalicelib.core.guideline import parse_guideline
+    from chalicelib.vision.analysis import judge_rules
+    from chalicelib.vision.context import DictPack, PhotoContext
+    from chalicelib.vision.intake import IntakeRejected, intake
+
+    truth = json.loads((folder / "truth.json").read_text())
+    files = {f"{name}.png": (folder / "artworks" / f"{name}.png").read_bytes() for name in truth["artworks"]}
+    pack = DictPack(files)
+    guidelines = {name: parse_guideline(guideline_document(f"{name}.png", spec["promo_text"]))
+                  for name, spec in sorted(truth["artworks"].items())}
+    figures = Figures()
+    started = time.perf_counter()
+    photos = truth["photos"][:limit]
+    for done, photo in enumerate(photos, start=1):
+        data = (folder / photo["file"]).read_bytes()
+        began, began_cpu = time.perf_counter(), time.process_time()
+        try:
+            image = intake(data)
+        except IntakeRejected as rejected:
+            print(f"{photo['file']}: rejected by intake ({rejected.code})", file=sys.stderr)
+            continue
+        base = PhotoContext(image)
+        results: dict[str, dict[str, Any]] = {}
+        for index, (name, guideline) in enumerate(guidelines.items()):
+            ordered, _ = judge_rules(guideline, base.for_guideline(pack, guideline.artworks()), gate=False)
+            results[name] = {r.id: r.to_dict() for r in ordered}
+            if index == 0:
+                figures.first_ms.append((time.perf_counter() - began) * 1000)
+        figures.photo_ms.append((time.perf_counter() - began) * 1000)
+        figures.photo_cpu_ms.append((time.process_time() - began_cpu) * 1000)
+        _score(figures, photo, results, {name: spec["promo_text"] for name, spec in truth["artworks"].items()})
+        _progress(done, len(photos), started)
+    return figures
+
+
+def _score(figures: Figures, photo: dict[str, Any], results: dict[str, dict[str, Any]], phrases: dict[str, str]) -> None:
+    present = {a["artwork"] for a in photo["artworks_present"]}
+    truly_visible = {a["artwork"]: a["visible_fraction"] for a in photo["artworks_present"]}
+    visible_texts = set(photo["promo_texts_visible"])
+    quality = next(iter(results.values()))  # the same rules and photo in every guideline
+    retake = any(quality[f"quality-{check}"]["retake"] for check in QUALITY)
+    for name, rules in results.items():
+        art, promo = rules["artwork"], rules["promo"]
+        found = art["status"] == "pass"
+        read = promo["status"] == "pass"
+        for tally, passed in ((figures.artwork, found), (figures.artwork_gated, found and not retake)):
+            tally.tp += name in present and passed
+            tally.fn += name in present and not passed
+            tally.fp += name not in present and passed
+        if name in present and art["value"] is not None and art["status"] != "skipped" and art["value"] > 0:
+            figures.visible_errors.append(float(art["value"]) - truly_visible[name])
+        if name in present and not found:
+            _miss(figures, photo["file"], name, "artwork", "pass", art, retake)
+        elif name not in present and found:
+            _miss(figures, photo["file"], name, "artwork", "absent", art, retake)
+        for tally, passed in ((figures.promo, read), (figures.promo_gated, read and not retake)):
+            if phrases[name] in visible_texts:
+                tally.tp += passed
+                tally.fn += not passed
+            elif name not in present:
+                tally.fp += passed
+        if phrases[name] in visible_texts and not read:
+            _miss(figures, photo["file"], name, "promo", "pass", promo, retake)
+        elif name not in present and read:
+            _miss(figures, photo["file"], name, "promo", "absent", promo, retake)
+    flagged_by = {check: quality[f"quality-{check}"]["status"] in ("fail", "uncertain") for check in QUALITY}
+    for flag, checks in FLAG_CHECKS.items():
+        tally, truly, said = figures.flags[flag], bool(photo[flag]), any(flagged_by[c] for c in checks)
+        tally.tp += truly and said
+        tally.fp += said and not truly
+        tally.fn += truly and not said
+    if not any(photo.get(flag) for flag in QUALITY_FLAGS):
+        figures.good += 1
+        figures.good_flagged += any(flagged_by.values())
+
+
+def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
+    a, t = figures.artwork, figures.promo
+    print(f"artwork present  recall {a.recall():.2f}  precision {a.precision():.2f}   (found {a.tp}, missed {a.fn}, false {a.fp})", file=out)
+    print(f"promo text       recall {t.recall():.2f}  precision {t.precision():.2f}   (read {t.tp}, missed {t.fn}, false {t.fp})", file=out)
+    errors = [abs(e) for e in figures.visible_errors]
+    close = sum(e <= 0.1 for e in errors)
+    mae = sum(errors) / len(errors) if errors else 0.0
+    print(f"  visible share of the posters found: mean abs error {mae:.3f}, within ±0.1 of the truth {close} of {len(errors)}", file=out)
+    ag, tg = figures.artwork_gated, figures.promo_gated
+    print(f"  behind the quality gate (a photo to retake is judged no further): artwork recall {ag.recall():.2f} "
+          f"precision {ag.precision():.2f}, promo text recall {tg.recall():.2f} precision {tg.precision():.2f}", file=out)
+    for flag, tally in figures.flags.items():
+        print(f"{flag:16} F1 {tally.f1():.2f}   (tp {tally.tp}, fp {tally.fp}, fn {tally.fn})", file=out)
+    good_share = figures.good_flagged / figures.good if figures.good else 0.0
+    print(f"good photos sent to review/fail by a quality rule: {good_share:.2f} ({figures.good_flagged} of {figures.good})", file=out)
+    p50, p95 = percentile(figures.photo_ms, 0.5), percentile(figures.photo_ms, 0.95)
+    f50, f95 = percentile(figures.first_ms, 0.5), percentile(figures.first_ms, 0.95)
+    print(f"time per photo, all guidelines, one thread: p50 {p50:.0f} ms, p95 {p95:.0f} ms", file=out)
+    print(f"time per photo, first guideline (decode + every rule, cold photo): p50 {f50:.0f} ms, p95 {f95:.0f} ms", file=out)
+    c50, c95 = percentile(figures.photo_cpu_ms, 0.5), percentile(figures.photo_cpu_ms, 0.95)
+    print(f"CPU time per photo, all guidelines: p50 {c50:.0f} ms, p95 {c95:.0f} ms", file=out)
+    print(f"misses ({len(figures.misses)}):", file=out)
+    for miss in figures.misses:
+        gated = "  (photo sent back by the quality gate)" if miss["photo_retake"] else ""
+        print(f"  {miss['file']:18} {miss['artwork']:8} {miss['rule']:8} expected {miss['expected']:6} got {miss['got']:9} value {miss['value']}{gated}", file=out)
+    return {
+        "artwork": a.as_dict(), "promo_text": t.as_dict(),
+        "visible_share": {"mean_abs_error": round(mae, 3), "within_0.1": close, "found": len(errors)},
+        "artwork_behind_gate": figures.artwork_gated.as_dict(), "promo_text_behind_gate": figures.promo_gated.as_dict(),
+        **{f"{flag}": tally.as_dict() for flag, tally in figures.flags.items()},
+        "good_photos_flagged": {"share": round(good_share, 3), "flagged": figures.good_flagged, "good": figures.good},
+        "time_per_photo_ms": {"p50": round(p50), "p95": round(p95)},
+        "time_first_guideline_ms": {"p50": round(f50), "p95": round(f95)},
+        "cpu_per_photo_ms": {"p50": round(c50), "p95": round(c95)},
+        "misses": figures.misses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=ROOT.parent / "shared" / "devset", help="folder with truth.json")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--limit", type=int, help="only the first N photos (a quick look while developing)")
+    args = parser.parse_args()
+    single_thread()
+    figures = evaluate(args.set, args.limit)
+    summary = report(figures)
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
