@@ -287,13 +287,13 @@ def test_a_required_phrase_partly_behind_a_person_is_judged_on_its_letters_in_vi
     ctx = _hidden_context(photo, poster_png)
     result = text.evaluate(rule("Nuova collezione", artwork="poster.png"), ctx)
     assert result.status == "pass", result
-    assert any(e["kind"] == "note" and "partly hidden" in e["text"] for e in result.evidence)
+    assert any(isinstance(e, Note) and "partly hidden" in e.text for e in result.evidence)
     # A phrase that is not printed on the artwork is not excused by the person.
     other = text.evaluate(rule("Nuova stagione", artwork="poster.png"), ctx)
     assert other.status == "fail"
     # Nor is a forbidden phrase judged on fewer letters.
     forbidden = text.evaluate(rule("Nuova collezione", artwork="poster.png", mode="forbidden"), ctx)
-    assert not any("partly hidden" in e.get("text", "") for e in forbidden.evidence)
+    assert not any(isinstance(e, Note) and "partly hidden" in e.text for e in forbidden.evidence)
 
 
 def test_without_a_hidden_map_the_whole_phrase_is_asked_for(monkeypatch):
