@@ -96,7 +96,7 @@ def _skimage_photo(name: str) -> np.ndarray:
 
 
 @functools.cache
-def _font(file: str, size: int) -> ImageFont.ImageFont:
+def _font(file: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = _FONT_DIR / file
     if path.is_file():
         return ImageFont.truetype(str(path), size)
@@ -226,7 +226,7 @@ def _poster_quad(
 def _paste(photo: np.ndarray, art: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Warp ``art`` onto ``quad`` of the photo; returns the mask of the pasted pixels."""
     ah, aw = art.shape[:2]
-    corners = np.float32([[0, 0], [aw, 0], [aw, ah], [0, ah]])
+    corners = np.array([[0, 0], [aw, 0], [aw, ah], [0, ah]], np.float32)
     matrix = cv2.getPerspectiveTransform(corners, quad)
     h, w = photo.shape[:2]
     x0, y0 = np.floor(quad.min(axis=0)).astype(int).clip(0, [w, h])

@@ -430,7 +430,7 @@ def intake(data: bytes) -> IntakeResult:
             # recording, and its first frame is rarely what the store meant to show.
             raise _reject("animated")
         if fmt == "heif":
-            warnings.append(f"The file holds {image.n_frames} pictures; the main one was used.")
+            warnings.append(f"The file holds {getattr(image, 'n_frames', 1)} pictures; the main one was used.")
     full_size = image.size
 
     _load(fmt, image)

@@ -106,7 +106,7 @@ def _db_boxes(prob: np.ndarray, scale_x: float, scale_y: float, width: int, heig
         grown = (rect_w + 2 * grow, rect_h + 2 * grow)
         if min(grown) < DB_MIN_SIZE + 2:
             continue
-        corners = cv2.boxPoints((centre, grown, angle)) * np.float32([scale_x, scale_y])
+        corners = cv2.boxPoints((centre, grown, angle)) * np.array([scale_x, scale_y], np.float32)
         corners[:, 0] = np.clip(corners[:, 0], 0, width)
         corners[:, 1] = np.clip(corners[:, 1], 0, height)
         quad = _order_corners(corners)
@@ -144,7 +144,7 @@ def _crop(bgr: np.ndarray, quad: np.ndarray) -> _Crop:
 
 
 def _warp(bgr: np.ndarray, quad: np.ndarray, width: int, height: int) -> np.ndarray:
-    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
     transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     return cv2.warpPerspective(bgr, transform, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
@@ -194,7 +194,8 @@ class _Reading:
 def _decode(probs: np.ndarray, keys: tuple[str, ...], input_width: int) -> _Reading:
     """CTC greedy decoding: argmax per step, repeats merged, blanks dropped."""
     best, best_p = probs.argmax(1), probs.max(1)
-    chars, steps = [], []
+    chars: list[str] = []
+    steps: list[tuple[int, int, float]] = []
     previous = 0
     for t, (index, p) in enumerate(zip(best.tolist(), best_p.tolist())):
         if index != 0 and index == previous:
@@ -255,7 +256,7 @@ def _words(reading: _Reading, crop: _Crop) -> tuple[Word, ...]:
     if not groups:
         return ()
     to_image = cv2.getPerspectiveTransform(
-        np.float32([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]]), crop.quad.astype(np.float32)
+        np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float32), crop.quad.astype(np.float32)
     )
     words = []
     for n, group in enumerate(groups):
@@ -263,7 +264,7 @@ def _words(reading: _Reading, crop: _Crop) -> tuple[Word, ...]:
         left = 0.0 if n == 0 else (reading.steps[groups[n - 1][-1]][1] + 1 + first) / 2
         right = reading.input_width / REC_STRIDE if n == len(groups) - 1 else (last + reading.steps[groups[n + 1][0]][0]) / 2
         x0, x1 = min(left, first) * to_crop, min(crop_w, max(right, last) * to_crop)
-        corners = np.float32([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]])
+        corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float32)
         quad = cv2.perspectiveTransform(corners[None], to_image)[0]
         text = "".join(reading.text[i] for i in group)
         confidence = float(np.mean([reading.steps[i][2] for i in group]))

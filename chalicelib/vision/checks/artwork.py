@@ -143,7 +143,7 @@ def _index(descriptors: np.ndarray | None) -> cv2.FlannBasedMatcher | None:
 
 
 def _sift(features: int) -> cv2.SIFT:
-    return cv2.SIFT_create(nfeatures=features)
+    return cv2.SIFT.create(nfeatures=features)
 
 
 def _stretch(grey: np.ndarray) -> np.ndarray:
@@ -174,8 +174,8 @@ def _resize_long(img: np.ndarray, long_side: int) -> np.ndarray:
 def _cell_stats(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of the VERIFY_GRID: zero-mean values flattened, and their std."""
     h, w = grey.shape
-    cells = grey[: h - h % VERIFY_GRID, : w - w % VERIFY_GRID].reshape(VERIFY_GRID, h // VERIFY_GRID, VERIFY_GRID, w // VERIFY_GRID)
-    cells = cells.transpose(0, 2, 1, 3).reshape(VERIFY_GRID, VERIFY_GRID, -1)
+    blocks = grey[: h - h % VERIFY_GRID, : w - w % VERIFY_GRID].reshape(VERIFY_GRID, h // VERIFY_GRID, VERIFY_GRID, w // VERIFY_GRID)
+    cells = blocks.transpose(0, 2, 1, 3).reshape(VERIFY_GRID, VERIFY_GRID, -1)
     centred = cells - cells.mean(axis=2, keepdims=True)
     return centred, centred.std(axis=2)
 
@@ -187,16 +187,16 @@ def _describe_artwork(data: bytes) -> _ArtworkFeatures:
         grey = np.asarray(ImageOps.exif_transpose(image).convert("L"))
     grey = _resize_long(grey, ARTWORK_LONG_SIDE)
     keypoints, descriptors = _sift(ARTWORK_FEATURES).detectAndCompute(grey, None)
-    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
     verify = _verify_frame(grey)
     _, std = _cell_stats(verify)
     h, w = grey.shape
     return _ArtworkFeatures((w, h), *_frozen(points, descriptors, verify, std >= MIN_CELL_DETAIL))
 
 
-def _frozen(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """Read-only arrays for the per-process caches: no photo's analysis can change what the
-    next one is compared with."""
+    next one is compared with (an absent array, None, stays None)."""
     for array in arrays:
         if array is not None:
             array.setflags(write=False)
@@ -233,7 +233,7 @@ def _photo_features(context: PhotoContext) -> _PhotoFeatures:
     grey = cv2.cvtColor(context.rgb, cv2.COLOR_RGB2GRAY)
     small = _stretch(_resize_long(grey, DETECT_LONG_SIDE))
     keypoints, descriptors = _sift(PHOTO_FEATURES).detectAndCompute(small, None)
-    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
     return _PhotoFeatures(small, max(grey.shape) / max(small.shape), points, descriptors, _index(descriptors))
 
 
@@ -242,7 +242,7 @@ def _photo_features(context: PhotoContext) -> _PhotoFeatures:
 
 def _corners(size: tuple[int, int]) -> np.ndarray:
     w, h = size
-    return np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    return np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
 
 
 def _plausible(quad: np.ndarray, artwork_size: tuple[int, int], image_area: float) -> bool:
@@ -441,6 +441,7 @@ def _match_one(
             return tried.candidate
         if tried.outcome is _Outcome.EXHAUSTED:
             return None
+        assert tried.inliers is not None  # a rejected hypothesis names the matches it used
         src, dst = src[~tried.inliers], dst[~tried.inliers]
     return None
 
@@ -634,7 +635,7 @@ def _in_zone(quad: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     cx, cy = quad.mean(axis=0)
     if x <= cx <= x + w and y <= cy <= y + h:
         return True
-    zone = _corners((w, h)) + np.float32([x, y])
+    zone = _corners((w, h)) + np.array([x, y], np.float32)
     inter, _ = cv2.intersectConvexConvex(quad.astype(np.float32), zone)
     return inter > 0.5 * cv2.contourArea(quad.astype(np.float32))
 

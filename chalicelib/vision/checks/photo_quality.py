@@ -89,7 +89,7 @@ class QualityMeasures:
     tilt: float
     # Evidence, in working-image pixels.
     sharpest_box: tuple[int, int, int, int] | None  # (x, y, w, h); None when nothing is detailed
-    dominant_lines: tuple[tuple[int, int, int, int], ...]  # (x1, y1, x2, y2)
+    dominant_lines: tuple[tuple[int, ...], ...]  # (x1, y1, x2, y2) each
     lines_found: int  # near-horizontal or near-vertical segments the tilt is based on
 
     def value(self, check: str) -> float:
@@ -152,6 +152,7 @@ def _sharpness(gray: np.ndarray) -> tuple[float, tuple[int, int] | None]:
         scores.append(float(np.quantile(ratio[has_edges], SHARPEST_QUANTILE)))
         if best is None or scores[-1] <= min(scores[:-1]):
             best = ratio
+    assert best is not None  # the first direction measured set it
     row, col = np.unravel_index(int(np.argmax(best)), best.shape)
     return min(100.0, _SHARPNESS_SCALE * min(scores)), (int(row), int(col))
 

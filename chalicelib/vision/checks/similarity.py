@@ -112,7 +112,7 @@ def reference_layout(data: bytes) -> np.ndarray:
 
 def _plausible(warp: np.ndarray, size: tuple[int, int]) -> bool:
     width, height = size
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32).reshape(-1, 1, 2)
     moved = cv2.perspectiveTransform(corners, warp.astype(np.float64))
     return bool(np.all(np.isfinite(moved)) and np.abs(moved - corners).max() <= MAX_CORNER_SHIFT * max(size))
 
@@ -207,7 +207,7 @@ def _cell_quads(match: LayoutMatch, reference_shape: tuple[int, int], working_si
     quads = []
     for cell in match.disagreeing[:MAX_EVIDENCE_CELLS]:
         rows, cols = slices[cell]
-        corners = np.float32([[cols.start, rows.start], [cols.stop, rows.start], [cols.stop, rows.stop], [cols.start, rows.stop]])
+        corners = np.array([[cols.start, rows.start], [cols.stop, rows.start], [cols.stop, rows.stop], [cols.start, rows.stop]], np.float32)
         points = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), to_working @ match.warp.astype(np.float64)).reshape(-1, 2)
         quads.append(Quad(tuple((round(float(x)), round(float(y))) for x, y in points), label="not as in the reference"))
     return quads

@@ -137,7 +137,7 @@ def _read_zone(context: PhotoContext, rule: TextRule) -> Reading:
 
     def compute() -> Reading:
         lines = ocr.read_text(context.rgb[y : y + h, x : x + w], context.models)
-        offset = np.float32([x, y])
+        offset = np.array([x, y], np.float32)
         region = None
         if rule.zone is not None:
             region = ZoneBox((x, y, w, h), f"zone {rule.zone.name or 'read'}")
