@@ -33,8 +33,10 @@ from typing import Any
 from measure import ROOT, percentile, single_thread
 
 QUALITY = ("sharpness", "exposure", "clipping", "resolution", "tilt")
-# truth flag -> the quality checks whose fail/uncertain flags it
-FLAG_CHECKS = {"blurry": ("sharpness",), "dark": ("exposure",), "overexposed": ("exposure", "clipping")}
+# truth flag -> the quality checks whose fail/uncertain flags it. Exposure and clipping flag a photo
+# too dark or too bright: which one is the side of the exposure range its median brightness is on
+# (the retake reason the store is given), so an overexposed photo is not counted as a dark one.
+FLAG_CHECKS = {"blurry": ("sharpness",), "dark": ("exposure", "clipping"), "overexposed": ("exposure", "clipping")}
 QUALITY_FLAGS = ("blurry", "dark", "overexposed", "tilted", "low_res")
 
 
@@ -172,14 +174,26 @@ def _score(figures: Figures, photo: dict[str, Any], results: dict[str, dict[str,
         elif name not in present and read:
             _miss(figures, photo["file"], name, "promo", "absent", promo, retake)
     flagged_by = {check: quality[f"quality-{check}"]["status"] in ("fail", "uncertain") for check in QUALITY}
+    side = _exposure_side(quality["quality-exposure"])
     for flag, checks in FLAG_CHECKS.items():
-        tally, truly, said = figures.flags[flag], bool(photo[flag]), any(flagged_by[c] for c in checks)
+        said = any(flagged_by[c] for c in checks)
+        if flag in ("dark", "overexposed"):
+            said = said and side == flag
+        tally, truly = figures.flags[flag], bool(photo[flag])
         tally.tp += truly and said
         tally.fp += said and not truly
         tally.fn += truly and not said
     if not any(photo.get(flag) for flag in QUALITY_FLAGS):
         figures.good += 1
         figures.good_flagged += any(flagged_by.values())
+
+
+def _exposure_side(exposure: dict[str, Any]) -> str | None:
+    """"dark" or "overexposed": the side of the exposure rule's range the photo's brightness is on."""
+    threshold, value = exposure.get("threshold") or {}, exposure.get("value")
+    if value is None or threshold.get("min") is None or threshold.get("max") is None:
+        return None
+    return "dark" if value < (threshold["min"] + threshold["max"]) / 2 else "overexposed"
 
 
 def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
