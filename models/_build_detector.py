@@ -84,7 +84,6 @@ def _members(tgz: Path) -> tuple[bytes, str]:
 
 def build(tgz: Path, out: Path, sha256_of) -> dict:
     import onnx
-
     from _ssd_tflite_to_onnx import INPUT_SIZE, MEMBER, N_ANCHORS, N_CLASSES, convert, read_labels
 
     tflite_bytes, label_text = _members(tgz)

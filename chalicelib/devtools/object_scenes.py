@@ -170,7 +170,9 @@ def window(
         scene.objects.append((kind, box))
         x += patch.shape[1] + int(float(rng.uniform(0.01, 0.04)) * width)
     shelf_y, sx0, sx1 = SHELF
-    cv2.rectangle(canvas, (int(sx0 * width), int(shelf_y * height)), (int(sx1 * width), int((shelf_y + 0.012) * height)), (110, 84, 60), -1)
+    cv2.rectangle(
+        canvas, (int(sx0 * width), int(shelf_y * height)), (int(sx1 * width), int((shelf_y + 0.012) * height)), (110, 84, 60), -1
+    )
     for i in range(cups):
         patch = _scaled(_cup(), int(cup_height * height * float(rng.uniform(0.9, 1.1))))
         x = int((sx0 + 0.01) * width + i * patch.shape[1] * 1.3)

@@ -236,7 +236,7 @@ def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np
     spec = models.spec(name)
     side = _input_side(spec)
     session = models.session(name)
-    outputs = dict(zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)})))
+    outputs = dict(zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)}), strict=True))
     boxes, scores = outputs["boxes"][0], outputs["scores"][0]
     anchor, cls = np.nonzero(scores >= SSD_SCORE_FLOOR)
     values = scores[anchor, cls]

@@ -103,13 +103,20 @@ def _faces(models, crop: np.ndarray) -> list[tuple[float, tuple[float, float, fl
     border = np.ones((side, side), bool)
     border[fit.pad_y : side - fit.pad_y, fit.pad_x : side - fit.pad_x] = False
     tensor[0][border] = 0.0
-    outputs = dict(zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: tensor})))
+    outputs = dict(
+        zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: tensor}), strict=True)
+    )
     scores, boxes = outputs["scores"][0], outputs["boxes"][0]
     order = np.argsort(-scores)[:3]
     found = []
     for i in order:
         corners = fit.to_image(boxes[i].reshape(2, 2) * side).reshape(-1)
-        found.append((float(scores[i]), (float(corners[0]), float(corners[1]), float(corners[2] - corners[0]), float(corners[3] - corners[1]))))
+        found.append(
+            (
+                float(scores[i]),
+                (float(corners[0]), float(corners[1]), float(corners[2] - corners[0]), float(corners[3] - corners[1])),
+            )
+        )
     return found
 
 

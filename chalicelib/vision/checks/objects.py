@@ -10,7 +10,7 @@ With the COCO detector, three labels are the figures of chalicelib.vision.figure
 (a living person: the passer-by in front of the window), ``mannequin``, and
 ``person_or_mannequin`` (COCO's own ``person``: either). Every other COCO label (``handbag``,
 ``backpack``, ``suitcase``, ``bottle``, ``chair``, ``potted plant``, ``tv``, ...) is the
-detector's. When the zone is small (at most ``ZONE_PASS_SHARE`` of the photo), the detector runs
+detector's. When the zone is small (at most ``ZONE_PASS_SHARE`` of the photo: a quarter, not a half), the detector runs
 a second time on the zone alone, so that small products far away fill its 300 x 300 input.
 """
 
@@ -25,10 +25,19 @@ from chalicelib.vision.verdict import RuleResult, Threshold
 
 MAX_EVIDENCE_BOXES = 20
 DEFAULT_CONFIDENCE = {detection.SSD: 0.5}  # by detector family; any other: 0.75
-ZONE_PASS_SHARE = 0.5  # a zone this small (share of the photo's area) gets its own detector pass
+ZONE_PASS_SHARE = 0.3  # a zone this small (share of the photo's area) gets its own detector pass; halves do not
 
-_PLURALS = {"person": "people", "bus": "buses", "couch": "couches", "knife": "knives", "mouse": "mice",
-            "person_or_mannequin": "people or mannequins", "skis": "skis", "scissors": "scissors", "glass": "glasses"}
+_PLURALS = {
+    "person": "people",
+    "bus": "buses",
+    "couch": "couches",
+    "knife": "knives",
+    "mouse": "mice",
+    "person_or_mannequin": "people or mannequins",
+    "skis": "skis",
+    "scissors": "scissors",
+    "glass": "glasses",
+}
 
 
 def _inside(point: tuple[float, float], zone: tuple[int, int, int, int]) -> bool:
@@ -59,7 +68,9 @@ def _what_is_wrong(label: str, count: int, minimum: int, maximum: int | None, zo
     return f"Seen {seen}{where}; at most {maximum} allowed."
 
 
-def _detections(rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int]) -> tuple[str, list[detection.Detection]]:
+def _detections(
+    rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int]
+) -> tuple[str, list[detection.Detection]]:
     """(cache key, detections) of the rule's model: whole photo, plus the zone pass if it is small."""
     model = rule.parameters.model
     width, height = context.size
@@ -78,7 +89,9 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
     if params.label not in known and not figure_label:
         extra = list(figures.FIGURE_LABELS) if is_ssd else []
         names = [name for name in [*extra, *known] if name]
-        raise ModelError(f"model {params.model!r} has no label {params.label!r}; its labels: {', '.join(dict.fromkeys(names[:90]))}")
+        raise ModelError(
+            f"model {params.model!r} has no label {params.label!r}; its labels: {', '.join(dict.fromkeys(names[:90]))}"
+        )
     kind = detection.family(context.models.spec(params.model))
     min_confidence = params.min_confidence if params.min_confidence is not None else DEFAULT_CONFIDENCE.get(kind, 0.75)
     zone = context.zone_pixels(rule.zone)
@@ -89,7 +102,11 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
         labelled = [figure.detection for figure in figures.photo_figures(context, f"{key}:{min_confidence}:{zone}", people)]
         counted = [found for found in labelled if found.label == params.label]
     else:
-        counted = [found for found in candidates if found.label == (figures.COCO_PERSON if params.label == figures.FIGURE else params.label)]
+        counted = [
+            found
+            for found in candidates
+            if found.label == (figures.COCO_PERSON if params.label == figures.FIGURE else params.label)
+        ]
     count = len(counted)
     threshold = Threshold(min=params.min_count, max=params.max_count)
     status, confidence = threshold.judge(count)
@@ -104,4 +121,6 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
     if status != "pass":
         zone_name = (rule.zone.name or "zone") if rule.zone is not None else None
         message = f"{rule.message} ({_what_is_wrong(params.label, count, params.min_count, params.max_count, zone_name)})"
-    return RuleResult.judged(rule, status, count, threshold, confidence, evidence, passed=_pass_message(params.label, count), message=message)
+    return RuleResult.judged(
+        rule, status, count, threshold, confidence, evidence, passed=_pass_message(params.label, count), message=message
+    )
