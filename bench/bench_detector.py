@@ -78,6 +78,91 @@ def latency() -> dict:
     return out
 
 
+def analysis_cost(runs: int = 12) -> dict:
+    """p50 of analyse() on a composed 2048 x 1536 window: one cheap rule alone (the baseline), and
+    with an objects rule of each kind added; the difference is what the detector adds."""
+    import cv2
+
+    from chalicelib.core.guideline import parse_guideline
+    from chalicelib.devtools import object_scenes
+    from chalicelib.vision.analysis import analyse
+    from chalicelib.vision.inference import Models
+
+    scene = object_scenes.window(6, people=1, mannequins=1, passers_by=1, cups=2, size=(2048, 1536))
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(scene.rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    base = {"id": "sharp", "type": "photo_quality", "message": "Blurry.", "parameters": {"check": "sharpness"}}
+    extra = {
+        "baseline (sharpness rule only)": [],
+        "+ handbag, lower half": [
+            {"id": "bags", "type": "objects", "message": "Bags.", "zone": "lower_half", "parameters": {"label": "handbag"}}
+        ],
+        "+ cup, upper-right quarter (zone pass)": [
+            {
+                "id": "cups",
+                "type": "objects",
+                "message": "Cups.",
+                "zone": {"box": [0.5, 0, 1, 0.5]},
+                "parameters": {"label": "cup"},
+            }
+        ],
+        "+ person_or_mannequin": [
+            {
+                "id": "fig",
+                "type": "objects",
+                "message": "Figures.",
+                "parameters": {"label": "person_or_mannequin", "min_count": 2},
+            }
+        ],
+        "+ mannequin and person (figure looks)": [
+            {"id": "man", "type": "objects", "message": "Mannequins.", "parameters": {"label": "mannequin", "min_count": 2}},
+            {
+                "id": "nobody",
+                "type": "objects",
+                "message": "Nobody.",
+                "parameters": {"label": "person", "max_count": 0, "min_count": 0},
+            },
+        ],
+    }
+    models = Models(threads=1)
+    out = {}
+    for name, rules in extra.items():
+        guideline = parse_guideline({"rules": [base, *rules]})
+        out[name] = _timed(lambda g=guideline: analyse(jpeg, g, models=models), runs)
+    baseline = out["baseline (sharpness rule only)"]["p50_ms"]
+    for name in extra:
+        out[name]["added_p50_ms"] = round(out[name]["p50_ms"] - baseline, 1)
+    return out
+
+
+def cup_sizes() -> dict:
+    """Recall of the cup (the coffee photo, 8 sizes) in a 1600 x 1200 grey photo: whole photo vs
+    the second pass on its upper-left quarter zone, at min_confidence 0.5."""
+    import cv2
+    import numpy as np
+    import skimage.data
+
+    from chalicelib.vision import detection
+    from chalicelib.vision.inference import Models
+
+    models = Models(threads=1)
+    coffee = skimage.data.coffee()
+    out = {}
+    for share in (0.05, 0.08, 0.12, 0.17, 0.22, 0.3, 0.4, 0.5):  # the photo's height share of the pasted coffee photo
+        hits = {"whole": 0, "zone_pass": 0}
+        for shift in range(6):
+            canvas = np.full((1200, 1600, 3), 200, np.uint8)
+            h = int(share * 1200)
+            patch = cv2.resize(coffee, (int(h * 1.5), h), interpolation=cv2.INTER_AREA)
+            x, y = 60 + shift * 40, 50 + shift * 25
+            canvas[y : y + h, x : x + patch.shape[1]] = patch
+            whole = detection.detect(models, MODEL, canvas)
+            zoned = detection.detect_region(models, MODEL, canvas, (0, 0, 800, 600))
+            hits["whole"] += any(d.label == "cup" and d.score >= 0.5 for d in whole)
+            hits["zone_pass"] += any(d.label == "cup" and d.score >= 0.5 for d in zoned)
+        out[f"{share:.2f}"] = {k: f"{v}/6" for k, v in hits.items()}
+    return out
+
+
 def _pr(tp: Counter, fp: Counter, fn: Counter) -> dict:
     table = {}
     for label in sorted(set(tp) | set(fp) | set(fn)):
@@ -188,9 +273,8 @@ def composed(n: int) -> dict:
             found = [(f.detection.label, f.detection.box) for f in figs]
             found += [("person_or_mannequin", d.box) for d in kept if d.label == "person"]
             found += [(d.label, d.box) for d in kept if d.label == "cup"]
-            for total, part in zip(
-                totals[confidence], _match(found, truth, ("person", "mannequin", "person_or_mannequin", "cup"))
-            ):
+            matched = _match(found, truth, ("person", "mannequin", "person_or_mannequin", "cup"))
+            for total, part in zip(totals[confidence], matched, strict=True):
                 total.update(part)
             if confidence == 0.5:
                 for f in figs:
@@ -218,7 +302,13 @@ def main() -> None:
     parser.add_argument("--json", help="write the figures here too")
     args = parser.parse_args()
     single_thread()
-    report = {"latency": latency(), "real_photos": real_photos(args.ultralytics_wheel), "composed_windows": composed(args.n)}
+    report = {
+        "latency": latency(),
+        "analysis_cost": analysis_cost(),
+        "cup_sizes": cup_sizes(),
+        "real_photos": real_photos(args.ultralytics_wheel),
+        "composed_windows": composed(args.n),
+    }
     text = json.dumps(report, indent=1)
     if args.json:
         open(args.json, "w").write(text + "\n")
