@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "build" / "artifacts" / "x86_64"
 PY312 = ["python3.12"]
 ANALYZER_MODELS = ["ocr_det_ppocrv4_int8", "ocr_rec_ppocrv4", "ocr_cls_ppocr_mobile_v2",
-                   "embed_efficientnet_lite0", "person_detect_mediapipe_blazepose"]
+                   "embed_efficientnet_lite0", "person_detect_mediapipe_blazepose", "objects_ssd_mobilenet_v2_coco"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 TARGET_COLD_S = 2.0

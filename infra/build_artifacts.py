@@ -91,6 +91,7 @@ ANALYZER_MODELS = [
     "ocr_cls_ppocr_mobile_v2",
     "embed_efficientnet_lite0",
     "person_detect_mediapipe_blazepose",
+    "objects_ssd_mobilenet_v2_coco",
 ]
 
 # chalicelib packages a function never imports, by role (docs/ARCHITECTURE.md): the API leaves out

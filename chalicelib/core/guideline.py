@@ -136,14 +136,22 @@ class TextParameters(_Strict):
 
 
 PERSON_DETECTOR = "person_detect_mediapipe_blazepose"
+OBJECT_DETECTOR = "objects_ssd_mobilenet_v2_coco"  # the bundled COCO detector (models/README.md)
 
 
 class ObjectsParameters(_Strict):
-    model: str = Field(default=PERSON_DETECTOR, min_length=1, max_length=100)  # manifest name
+    """``label``: a COCO name of the bundled detector (``handbag``, ``bottle``, ``chair``, ...), or
+    ``person`` (a living person), ``mannequin``, ``person_or_mannequin``; with ``model``, a label of
+    that model (``person`` of the BlazePose detector counts any person, mannequins included)."""
+
+    model: str = Field(default=OBJECT_DETECTOR, min_length=1, max_length=100)  # manifest name
     label: str = Field(min_length=1, max_length=100)
     min_count: int = Field(default=1, ge=0)
     max_count: int | None = Field(default=None, ge=0)
-    min_confidence: Share = 0.75  # the person detector scores some non-people (a cat) up to 0.7
+    # None: the model's own default (objects.DEFAULT_CONFIDENCE): 0.5 for the COCO detector (its
+    # operating point in models/README.md), 0.75 for the others (the BlazePose person detector
+    # scores some non-people, a cat, up to 0.7).
+    min_confidence: Share | None = None
 
     @model_validator(mode="after")
     def _counts(self) -> "ObjectsParameters":

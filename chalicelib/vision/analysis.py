@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from chalicelib.core.guideline import PERSON_DETECTOR, Guideline, Rule
+from chalicelib.core.guideline import OBJECT_DETECTOR, PERSON_DETECTOR, Guideline, Rule
 from chalicelib.vision import embedding, ocr
 from chalicelib.vision import overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
@@ -44,7 +44,7 @@ CHECKS: dict[str, Evaluate] = {
 
 # The models the checks use by default; a guideline may name a retailer's own detector, which
 # is verified when its session is created.
-BUNDLED_MODELS = (ocr.DET_MODEL, ocr.REC_MODEL, ocr.CLS_MODEL, embedding.EMBEDDING_MODEL, PERSON_DETECTOR)
+BUNDLED_MODELS = (ocr.DET_MODEL, ocr.REC_MODEL, ocr.CLS_MODEL, embedding.EMBEDDING_MODEL, PERSON_DETECTOR, OBJECT_DETECTOR)
 
 
 @dataclass(frozen=True)

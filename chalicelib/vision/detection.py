@@ -8,6 +8,11 @@ Two families, named by the manifest entry:
   objectness, C class probabilities; score = objectness x class probability). Coordinates are in
   input pixels. The entry gives ``input.size`` (S, or ``input.shape``) and ``labels`` (C names,
   or ``{"file": ...}`` with one name a line); ``postprocess.nms_iou`` is optional (default 0.45).
+- ``"detector": "ssd"``: the bundled COCO detector (SSD-MobileNetV2, models/README.md). Input
+  1 x 300 x 300 x 3 uint8 RGB, the photo (or a zone of it) stretched to the square as it was
+  trained; outputs decoded ``boxes`` (normalised xmin, ymin, xmax, ymax) and ``scores`` per COCO
+  id (``labels`` file, one name a line, an empty line an unused id). NMS is class-wise, here.
+  ``detect_region`` runs it on a crop too: a second pass for small zones (small products far away).
 - The mediapipe BlazePose person detector (task "person-detection ..."): anchors are decoded in
   the graph; it finds a person through the face, and the body box is the circle its keypoints
   describe (see models/preprocessing_notes.md).
@@ -20,6 +25,7 @@ model serves every rule, whatever its confidence.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,9 @@ from chalicelib.vision.inference import ModelError, Models
 
 YOLO_FAMILIES = ("yolov8", "yolov5")
 BLAZEPOSE = "blazepose"
+SSD = "ssd"
+SSD_SCORE_FLOOR = 0.1  # SSD class scores below this are noise (the uint8 sigmoid floor is ~0.004)
+SSD_NMS_IOU = 0.5
 SCORE_FLOOR = 0.05  # lowest score kept from a YOLO model; a rule asks for more
 PERSON_SCORE_FLOOR = 0.3  # BlazePose scores below this are background (its own default is 0.5)
 DEFAULT_NMS_IOU = 0.45
@@ -82,22 +91,28 @@ def letterbox(rgb: np.ndarray, side: int, pad_value: int) -> tuple[np.ndarray, L
 
 def family(spec: dict[str, Any]) -> str:
     declared = spec.get("detector")
-    if declared in YOLO_FAMILIES or declared == BLAZEPOSE:
+    if declared in YOLO_FAMILIES or declared in (BLAZEPOSE, SSD):
         return declared
     raise ModelError(
         f"model {spec.get('name')!r} is not a detector this service can run: its manifest entry needs "
-        f"\"detector\": one of {', '.join((*YOLO_FAMILIES, BLAZEPOSE))}"
+        f"\"detector\": one of {', '.join((*YOLO_FAMILIES, BLAZEPOSE, SSD))}"
     )
 
 
 def labels(models: Models, name: str) -> list[str]:
+    """The model's labels by class index ('' for an unused index, as in the COCO ids)."""
     spec = models.spec(name)
     declared = spec.get("labels")
     if isinstance(declared, list):
         return [str(label) for label in declared]
     if isinstance(declared, dict) and "file" in declared:
-        return (Path(spec["_folder"]) / declared["file"]).read_text(encoding="utf-8").splitlines()
+        return _label_file(str(Path(spec["_folder"]) / declared["file"]))
     raise ModelError(f"model {name!r} has no labels in its manifest entry")
+
+
+@functools.lru_cache(maxsize=8)
+def _label_file(path: str) -> list[str]:
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
 def _input_side(spec: dict[str, Any]) -> int:
@@ -207,11 +222,72 @@ def _detect_person_blazepose(models: Models, name: str, rgb: np.ndarray) -> list
     return sorted(detections, key=lambda d: -d.score)
 
 
+def _ssd_input(rgb: np.ndarray, side: int) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    if width >= 2 * side and height >= 2 * side:
+        square = shrink(rgb, (side, side))
+    else:
+        square = cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA if min(width, height) > side else cv2.INTER_LINEAR)
+    return np.ascontiguousarray(square[None], dtype=np.uint8)
+
+
+def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(boxes x y w h in ``rgb`` pixels, score, class id) of every candidate above the floor."""
+    spec = models.spec(name)
+    side = _input_side(spec)
+    session = models.session(name)
+    outputs = dict(zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)}), strict=True))
+    boxes, scores = outputs["boxes"][0], outputs["scores"][0]
+    anchor, cls = np.nonzero(scores >= SSD_SCORE_FLOOR)
+    values = scores[anchor, cls]
+    order = np.argsort(-values)[:MAX_CANDIDATES]
+    anchor, cls, values = anchor[order], cls[order], values[order]
+    height, width = rgb.shape[:2]
+    corners = boxes[anchor] * np.array([width, height, width, height], np.float32)
+    xywh = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
+    return _clip_boxes(xywh, width, height), values, cls
+
+
+def _ssd_detections(names: list[str], boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray) -> list[Detection]:
+    if len(scores) == 0:
+        return []
+    return [
+        Detection(names[int(classes[i])], float(scores[i]), tuple(float(v) for v in boxes[i]))
+        for i in _class_wise_nms(boxes, scores, classes, SSD_NMS_IOU)
+        if boxes[i, 2] > 1 and boxes[i, 3] > 1 and names[int(classes[i])]
+    ]
+
+
+def _detect_ssd(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
+    boxes, scores, classes = _ssd_raw(models, name, rgb)
+    return _ssd_detections(labels(models, name), boxes, scores, classes)
+
+
+def detect_region(models: Models, name: str, rgb: np.ndarray, region: tuple[int, int, int, int]) -> list[Detection]:
+    """The whole-photo detections merged with a second pass on ``region`` (x, y, w, h): a small
+    zone fills the detector's input, so objects too small at full view are found. SSD only; the
+    other families return the whole-photo detections."""
+    if family(models.spec(name)) != SSD:
+        return detect(models, name, rgb)
+    x, y, w, h = region
+    full_boxes, full_scores, full_classes = _ssd_raw(models, name, rgb)
+    crop_boxes, crop_scores, crop_classes = _ssd_raw(models, name, rgb[y : y + h, x : x + w])
+    crop_boxes = crop_boxes + np.array([x, y, 0, 0], np.float32)
+    return _ssd_detections(
+        labels(models, name),
+        np.concatenate([full_boxes, crop_boxes]),
+        np.concatenate([full_scores, crop_scores]),
+        np.concatenate([full_classes, crop_classes]),
+    )
+
+
 def detect(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
     """Every detection of the model ``name`` in an RGB uint8 image, best first."""
     kind = family(models.spec(name))
     if kind == BLAZEPOSE:
         return _detect_person_blazepose(models, name, rgb)
+    if kind == SSD:
+        return _detect_ssd(models, name, rgb)
     return _detect_yolo(models, name, rgb, kind)
 
 

@@ -79,6 +79,12 @@ def _draw_evidence(draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, sca
     if isinstance(item, Box):
         x, y, w, h = (v * scale for v in item.box)
         draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
+        if item.label:  # what was found ("handbag 0.82"), inside the box's bottom edge
+            font = _font(max(12, width * 4))
+            left, top, right, bottom = draw.textbbox((0, 0), item.label, font=font)
+            tx, ty = x + width, y + h - width - (bottom - top) - 2 * width
+            draw.rectangle([tx, ty, tx + (right - left) + 2 * width, ty + (bottom - top) + 2 * width], fill=colour)
+            draw.text((tx + width - left, ty + width - top), item.label, fill=(255, 255, 255), font=font)
         return x, y
     if isinstance(item, Quad):
         points = [(px * scale, py * scale) for px, py in item.points]

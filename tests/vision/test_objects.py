@@ -198,7 +198,7 @@ def test_counting_in_a_zone(retailer_models, kind):
 
     too_many = objects.evaluate(objects_rule("lamp", f"shop_{kind}", max_count=1), context)
     assert too_many.status == "fail" and too_many.value == 2
-    assert too_many.message == "The window does not have the right number of them."
+    assert too_many.message == "The window does not have the right number of them. (Seen 2 lamps; at most 1 allowed.)"
 
     posters_left = objects.evaluate(objects_rule("poster", f"shop_{kind}", zone="left_half"), context)
     assert posters_left.status == "fail" and posters_left.value == 0
