@@ -381,7 +381,9 @@ def window_scene(
         photo = cv2.warpAffine(photo, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         quads = {n: (np.hstack([q, np.ones((4, 1), np.float32)]) @ matrix.T).astype(np.float32) for n, q in quads.items()}
     if "blur" in defects:
-        photo = cv2.GaussianBlur(photo, (0, 0), float(rng.uniform(2.0, 3.0)))
+        # Out of focus as a store would have to retake it: 5-10 px on a 4000 px wide photo (a 2 px
+        # blur on a 12 MP photo cannot be seen on a phone, and is not called blurred).
+        photo = cv2.GaussianBlur(photo, (0, 0), float(rng.uniform(5.0, 10.0)) * size[0] / 4000)
     if "dark" in defects:
         photo = cv2.multiply(photo, (0.35, 0.35, 0.35, 0))
     noise = rng.normal(0, 2.0, (256, 256, 3)).astype(np.float32)
