@@ -98,6 +98,7 @@ class StoreSchedule(BaseModel):
     deadline_at: datetime
     timezone: str
     state: OutcomeState
+    latest_submission_id: str = absent("the store's latest finished photo in the campaign")
 
 
 class Campaign(_CampaignFields):
