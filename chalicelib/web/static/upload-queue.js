@@ -177,5 +177,5 @@ const uploads = (() => {
     pump();
   });
 
-  return { add, remove, retry, start, all, pump };
+  return { add, remove, retry, start, all, pump, shrink };
 })();
