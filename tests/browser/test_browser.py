@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (look at them)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -559,3 +560,40 @@ def test_a_12_mp_photo_on_2_mbit_is_checked_in_under_10_s_upright(browser, serve
     stored = submission(server, gallery_cards(server)[0]["submission_id"])
     assert max(stored["result"]["photo"]["width"], stored["result"]["photo"]["height"]) == 2560
     assert Image.open(photo).size == (4032, 3024) and len(big) > 1_500_000
+
+
+def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, server):
+    first = submit_photo(server, "S001")
+    merchandiser = http_session("merchandiser", regions=("north",))
+    asked = merchandiser.post(f"{server.url}/submissions/{first}/review", json={"decision": "retake", "comment": ""}, timeout=10)
+    assert asked.status_code == 200, asked.text
+    page = phone(browser).new_page()
+    older = {"notifications": [{"type": "review.decided", "at": "2026-11-02T09:30:00+00:00",
+                                "payload": {"submission_id": first, "decision": "approve", "comment": "Bella vetrina"}}], "cursor": None}
+    # The second page comes from the server's cursor; here it is made up, to hold the test to one page of 50.
+    def second_page(route):
+        if "cursor=" in route.request.url:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(older))
+        else:
+            response = route.fetch()
+            body = response.json()
+            body["cursor"] = "next-page"
+            route.fulfill(response=response, body=json.dumps(body))
+    page.route("**/notifications?*", second_page)
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#news-list li time")
+    lines = page.locator("#news-list li").all_inner_texts()
+    assert "The merchandiser asks for a new photo" in lines[0] and "—" not in lines[0] and "Comment" not in lines[0]
+    assert page.locator("#news-list li").first.locator("time").get_attribute("datetime")
+    page.get_by_role("button", name="Older messages").click()
+    page.wait_for_selector("#news-list li >> text=Comment: Bella vetrina")
+    assert page.locator("#news-more").is_hidden()
+    # The link opens the photo in the card.
+    page.locator("#news-list .link-button").first.click()
+    page.wait_for_selector("#verdict-badge:not([hidden])")
+    assert page.locator("#verdict-image").is_visible()
+    # The model passed it, the merchandiser asked for a new photo: the card says so.
+    assert page.inner_text("#verdict-state") == "The merchandiser asks for a new photo"
+    assert page.locator("#retake-button").is_visible()
+    check_page(page)
+    screenshot(page, "store-messages")

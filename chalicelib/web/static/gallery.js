@@ -33,8 +33,10 @@ function badge(card) {
 
 function render() {
   const shown = cards.filter(keep);
-  // Needs review first: what a person must look at comes before what the model decided.
-  shown.sort((a, b) => (a.verdict === "review" ? 0 : 1) - (b.verdict === "review" ? 0 : 1));
+  // Needs review first: the photos nobody has reviewed yet, and among them those the model left
+  // to a person; then the reviewed ones. (Within the loaded pages: the server lists newest first.)
+  const rank = (c) => (c.review_status === "pending" ? 0 : 2) + (c.verdict === "review" ? 0 : 1);
+  shown.sort((a, b) => rank(a) - rank(b));
   $("grid").replaceChildren(...shown.map((card) => {
     const li = document.createElement("li");
     li.className = "card tile";

@@ -276,6 +276,13 @@ function renderVerdict(status) {
   const verdict = status.result.verdict;
   badge.className = "badge " + verdict;
   badge.textContent = t("verdict." + verdict);
+  // A merchandiser's decision outranks the model's verdict: say it, with the comment.
+  const review = status.review || {};
+  const decision = { approved: "approve", rejected: "reject", retake_requested: "retake" }[review.state];
+  if (decision) {
+    $("verdict-state").textContent = t("decision." + decision) + (review.comment ? ". " + t("news.comment", { comment: review.comment }) : "");
+    if (decision !== "approve") $("retake-button").hidden = false;
+  }
   // No score on a retake: the photo could not be judged, a number would read as a judgement.
   const score = status.result.score;
   $("verdict-score").hidden = verdict === "retake" || typeof score !== "number";
@@ -337,7 +344,7 @@ function newsLine(n) {
   if (p.submission_id) {
     const open = Object.assign(document.createElement("button"), { type: "button", className: "link-button", textContent: t("store.openPhoto") });
     open.addEventListener("click", () => { showLatest(p.submission_id); $("verdict").scrollIntoView({ behavior: "smooth" }); });
-    li.append(document.createElement("br"), open);
+    li.append(open);
   }
   return li;
 }
