@@ -203,6 +203,10 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     store.reload()
     store.wait_for_selector("#news-list li >> text=Rejected by the merchandiser")
     assert "straighten it" in store.inner_text("#news-list")
+    # The card: the decision replaces the model's verdict, and the overridden rule is to fix.
+    store.wait_for_selector("#verdict-badge >> text=Rejected by the merchandiser")
+    assert store.inner_text("#verdict-state") == "Comment: The poster is crooked: straighten it."
+    assert store.locator("#verdict-rules li").all_inner_texts() == ["3\nTo fix\nHold the phone straight."]
     assert store.evaluate(LOW_CONTRAST) == []
     store.wait_for_selector("#showcase-list img")
     shot(store, "store-decision")
@@ -593,7 +597,7 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
     page.wait_for_selector("#verdict-badge:not([hidden])")
     assert page.locator("#verdict-image").is_visible()
     # The model passed it, the merchandiser asked for a new photo: the card says so.
-    assert page.inner_text("#verdict-state") == "The merchandiser asks for a new photo"
+    assert page.inner_text("#verdict-badge") == "The merchandiser asks for a new photo"
     assert page.locator("#retake-button").is_visible()
     check_page(page)
     screenshot(page, "store-messages")

@@ -276,11 +276,13 @@ function renderVerdict(status) {
   const verdict = status.result.verdict;
   badge.className = "badge " + verdict;
   badge.textContent = t("verdict." + verdict);
-  // A merchandiser's decision outranks the model's verdict: say it, with the comment.
+  // A merchandiser's decision is the last word: it replaces the model's verdict, with its comment.
   const review = status.review || {};
   const decision = { approved: "approve", rejected: "reject", retake_requested: "retake" }[review.state];
   if (decision) {
-    $("verdict-state").textContent = t("decision." + decision) + (review.comment ? ". " + t("news.comment", { comment: review.comment }) : "");
+    badge.className = "badge " + { approve: "pass", reject: "fail", retake: "retake" }[decision];
+    badge.textContent = t("decision." + decision);
+    $("verdict-state").textContent = review.comment ? t("news.comment", { comment: review.comment }) : "";
     if (decision !== "approve") $("retake-button").hidden = false;
   }
   // No score on a retake: the photo could not be judged, a number would read as a judgement.
@@ -289,7 +291,10 @@ function renderVerdict(status) {
   $("verdict-score").textContent = t("store.score", { pct: Math.round((score || 0) * 100) });
   // Failures first, in words; then what a person decides; the rules that passed (or were not
   // judged) folded. Each keeps its number: the overlay marks it with the same one.
-  const numbered = status.result.rules.map((rule, i) => ({ rule, number: i + 1 }));
+  // A reviewer's override is the rule's status (the marks on the photo keep the model's colours).
+  const overrides = status.overrides || {};
+  const numbered = status.result.rules.map((rule, i) => ({
+    rule: overrides[rule.id] ? { ...rule, status: overrides[rule.id].reviewer } : rule, number: i + 1 }));
   const order = { fail: 0, uncertain: 1, error: 2 };
   const open = numbered.filter(({ rule }) => rule.status in order).sort((a, b) => order[a.rule.status] - order[b.rule.status]);
   const folded = numbered.filter(({ rule }) => !(rule.status in order));
