@@ -3,7 +3,7 @@ with the rule's number (its place in the result's rules, from 1).
 
 No words are drawn: the pages render the legend from the result, next to the picture, in the
 reader's language and readable by a screen reader (a legend drawn into the JPEG was neither, and
-unreadable on a phone). ``legend_lines`` is the same legend as text, for the command line.
+unreadable on a phone); ``cli check`` numbers its rule table the same way.
 
 Evidence is in working-image pixels (see PhotoContext); drawn: a Box, a Quad's outline, Lines,
 a ZoneBox (dashed), ColourCells (the cells outlined in that colour); a Note is the legend's only.
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from chalicelib.vision.evidence import KINDS, Box, ColourCells, Evidence, Lines, Note, Quad, ZoneBox
+from chalicelib.vision.evidence import KINDS, Box, ColourCells, Evidence, Lines, Quad, ZoneBox
 from chalicelib.vision.verdict import AnalysisResult, RuleResult
 
 OUTPUT_WIDTH = 1280  # wide enough to read, small enough for a phone on a shop's connection
@@ -31,7 +31,6 @@ STATUS_COLOURS = {
     "error": (120, 120, 120),
     "skipped": (120, 120, 120),
 }
-STATUS_WORDS = {"pass": "OK", "fail": "FAIL", "uncertain": "REVIEW", "error": "NOT CHECKED", "skipped": "NOT CHECKED"}
 # What a passed rule still shows: where the poster, the words and the objects were found. Other
 # passed evidence (tilt lines, zones, colour cells) would only clutter the picture.
 DRAWN_WHEN_PASSED = ("artwork_present", "text", "objects")
@@ -94,17 +93,6 @@ def _draw_evidence(draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, sca
             draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=swatch, width=max(2, width // 2))
         return (item.cells[0][0] * scale, item.cells[0][1] * scale) if item.cells else None
     return None  # a Note: the legend's
-
-
-def legend_line(rule: RuleResult) -> str:
-    """A rule's line of the legend, in English, for the command line (the pages write their own)."""
-    notes = [e.text for e in rule.evidence if isinstance(e, Note) and e.text]
-    value = rule.value
-    measured = f" ({value:g})" if isinstance(value, (int, float)) else ""
-    text = f"{STATUS_WORDS.get(rule.status, rule.status)} · {rule.id}{measured}: {rule.message}"
-    if notes and rule.status != "pass":
-        text += f" — {notes[0]}"
-    return text
 
 
 def _stored_rule(rule: Mapping[str, Any]) -> RuleResult:

@@ -77,12 +77,6 @@ def test_colour_without_cells_and_a_note_draw_nothing():
         assert anchor is None and painted(pixels, GREY).all()
 
 
-def test_the_text_legend_shows_a_failed_rule_s_first_note():
-    rule = _rule("fail", (Note("Window luminance 40.0."), Note("second")), message="Switch on the lights.")
-    assert overlay.legend_line(rule) == "FAIL · window-lit (0.8): Switch on the lights. — Window luminance 40.0."
-    assert overlay.legend_line(_rule("pass", rule.evidence, message="Lit.")) == "OK · window-lit (0.8): Lit."
-
-
 EVERY_KIND: tuple[Evidence, ...] = (
     ZoneBox((0, 0, 320, 240), "window"),
     Box((40, 30, 80, 60), "person 0.91"),
