@@ -325,6 +325,25 @@ class Gallery(BaseModel):
     cursor: Cursor
 
 
+class Window(BaseModel):
+    """A store's tile in the gallery's per-store view: its latest finished photo in the campaign."""
+
+    store_id: str
+    store_name: str
+    region: str
+    state: OutcomeState
+    submission_id: str | None
+    submitted_at: datetime | None
+    score: float | None
+    failed_rules: list[str]
+    thumbnail: Link | None
+
+
+class Windows(BaseModel):
+    windows: list[Window]
+    cursor: Cursor
+
+
 class Override(BaseModel):
     rule_id: str
     model: str = Field(description="the rule's status by the analysis")

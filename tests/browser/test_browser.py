@@ -601,3 +601,33 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
     assert page.locator("#retake-button").is_visible()
     check_page(page)
     screenshot(page, "store-messages")
+
+
+def test_the_gallery_by_store_shows_one_tile_per_store_filtered_by_the_server(browser, server):
+    submit_photo(server, "S001")
+    submit_photo(server, "S001", seed=6)  # a second attempt: still one tile, the latest photo
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/gallery?campaign=autumn&view=stores", "hq")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 2")
+    tiles = page.locator(".tile").all_inner_texts()
+    assert tiles[0].startswith("S001") and "Milano Duomo" in tiles[0] and "Follows the guideline" in tiles[0]
+    assert tiles[1].startswith("S002") and "No photo yet" in tiles[1]  # the store without a photo, last
+    assert page.inner_text("#gallery-state") == "2 stores"
+    assert page.locator("#f-rule").is_disabled()  # needs an index: not offered in this view
+    latest = gallery_cards(server)[0]["submission_id"]
+    assert latest in page.get_attribute(".tile a", "href")
+    check_page(page)
+    screenshot(page, "gallery-stores")
+    # The status and the store are the server's filters.
+    page.select_option("#f-status", "missing")
+    page.wait_for_function("document.querySelectorAll('.tile').length === 1")
+    assert page.locator(".tile strong").all_inner_texts() == ["S002"]
+    assert "status=missing" in page.url and "view=stores" in page.url
+    page.select_option("#f-status", "")
+    page.fill("#f-store", "S001")
+    page.wait_for_function("[...document.querySelectorAll('.tile strong')].map((e) => e.textContent).join() === 'S001'")
+    # Back to one tile per photo: the two photos of S001.
+    page.fill("#f-store", "")
+    page.uncheck("#f-by-store")
+    page.wait_for_function("[...document.querySelectorAll('.tile strong')].map((e) => e.textContent).join() === 'S001,S001'")
+    assert "view=" not in page.url
