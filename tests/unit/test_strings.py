@@ -72,6 +72,7 @@ def test_the_checker_finds_an_untranslated_key(tmp_path, monkeypatch):
     ("rule.", RULE_STATUSES),
     ("review.", REVIEW_STATES),
     ("store.state.", OUTCOME_STATES),
+    ("gallery.state.", OUTCOME_STATES),
     ("check.", QUALITY_CHECKS),
     ("do.", QUALITY_CHECKS),
     ("pass.", tuple(RULE_TYPES)),
