@@ -147,13 +147,22 @@ function latestId(campaignId) {
 
 let shownLatest = null; // the submission the card follows: an older answer must not replace a newer one
 
-async function showLatest(submissionId) {
+// exact: this photo (a message's link), not the latest one.
+async function showLatest(submissionId, exact = false) {
   shownLatest = submissionId;
   if (pendingFor(storeId(), $("campaign").value)) { renderSending(); return; }
   if (!submissionId) { $("verdict").hidden = true; lastResult = null; return; }
   try {
     let status = await api("GET", `/submissions/${encodeURIComponent(submissionId)}`);
     if (shownLatest !== submissionId) return;
+    // The server's latest judged photo is newer than a finished one this phone remembers (another
+    // phone sent one since): show that.
+    const judged = schedule && schedule.latest_submission_id;
+    if (!exact && FINAL.includes(status.status) && judged && judged !== submissionId && status.campaign_id === $("campaign").value) {
+      shownLatest = submissionId = judged;
+      status = await api("GET", `/submissions/${encodeURIComponent(judged)}`);
+      if (shownLatest !== submissionId) return;
+    }
     if (!FINAL.includes(status.status)) {
       renderChecking();
       status = await follow(submissionId);
@@ -348,7 +357,7 @@ function newsLine(n) {
   if (p.comment) li.append(Object.assign(document.createElement("span"), { className: "comment", textContent: t("news.comment", { comment: p.comment }) }));
   if (p.submission_id) {
     const open = Object.assign(document.createElement("button"), { type: "button", className: "link-button", textContent: t("store.openPhoto") });
-    open.addEventListener("click", () => { showLatest(p.submission_id); $("verdict").scrollIntoView({ behavior: "smooth" }); });
+    open.addEventListener("click", () => { showLatest(p.submission_id, true); $("verdict").scrollIntoView({ behavior: "smooth" }); });
     li.append(open);
   }
   return li;
