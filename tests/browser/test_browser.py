@@ -488,6 +488,10 @@ def test_store_reads_a_checklist_and_keeps_its_latest_photo_in_italian(browser, 
         sign_in(other, server, "/", "store", stores=("S001",))
         other.wait_for_selector("#verdict-badge:not([hidden])", timeout=20000)
         assert other.inner_text("#verdict-badge") == "Alcune regole non sono rispettate"
+        # A newer photo sent from elsewhere: the first phone shows it, not the one it remembers.
+        newer = submit_photo(server, "S001", campaign="warm")
+        page.reload()
+        page.wait_for_function(f"document.getElementById('verdict-image').src.includes('{newer}')", timeout=20000)
 
 
 def test_an_offline_upload_waits_survives_a_closed_tab_and_completes_online(browser, server, tmp_path):
