@@ -188,6 +188,9 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     gallery.locator(".tile a").first.click()
     gallery.wait_for_selector("#rules tr")
     assert gallery.inner_text("#signed-as") == "Your decisions are signed as Giulia."
+    # The overlay carries numbers only; the table is its legend, and the picture says so.
+    assert "marked by number" in gallery.get_attribute("#photo", "alt")
+    assert gallery.locator("#rules .mark").all_inner_texts() == ["1", "2", "3"]
     gallery.get_by_label("Your verdict on level").select_option("fail")
     gallery.wait_for_function("document.getElementById('review-state').textContent.includes('saved')")
     gallery.get_by_label("Comment for the store").fill("The poster is crooked: straighten it.")

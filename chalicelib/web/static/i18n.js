@@ -201,6 +201,7 @@ const STRINGS = {
     "gallery.state.pass": "Follows the guideline",
     "gallery.state.missing": "No photo yet",
     "gallery.countStores": "{n} stores",
+    "review.overlayAlt": "Window photo of store {store}, the checks marked by number: the rules table says what each number means.",
     "gallery.notByStore": "Not in the per-store view: filtering on it over every page needs an index the server does not keep yet.",
   },
   it: {
@@ -404,6 +405,7 @@ const STRINGS = {
     "gallery.state.pass": "Rispetta le linee guida",
     "gallery.state.missing": "Nessuna foto",
     "gallery.countStores": "{n} negozi",
+    "review.overlayAlt": "Foto della vetrina del negozio {store}, con i controlli segnati da numeri: la tabella delle regole spiega ogni numero.",
     "gallery.notByStore": "Non disponibile nella vista per negozio: filtrarlo su tutte le pagine richiede un indice che il server non ha ancora.",
   },
 };

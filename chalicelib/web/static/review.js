@@ -35,7 +35,8 @@ function showLinks() {
 function showPhoto() {
   const images = current.images || {};
   $("photo").src = ($("show-overlay").checked && images.overlay) || images.normalised || images.thumbnail || "";
-  $("photo").alt = t("gallery.photoOf", { store: current.store_id });
+  const marked = $("show-overlay").checked && images.overlay;
+  $("photo").alt = t(marked ? "review.overlayAlt" : "gallery.photoOf", { store: current.store_id });
 }
 
 function renderRules() {
