@@ -7,7 +7,7 @@ from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
-from chalicelib.api.parameters import REGION
+from chalicelib.api.parameters import REGION, STATE, STORE_ID
 from chalicelib.services.review import MAX_PAGE, CommentIn, DecisionIn, FeatureIn, OverrideIn
 from chalicelib.wiring import services
 
@@ -23,6 +23,17 @@ route = http.Routes(reviews, REVIEW)
        description="A merchandiser sees its own regions, one at a time (?region= when it has several).")
 def gallery(caller, campaign_id: str, query) -> Response:
     return http.respond(services().review.gallery(caller, campaign_id, region=query["region"], **query.page()))
+
+
+@route("/campaigns/{campaign_id}/windows", "GET", "submissions:review",
+       summary="The gallery by store: one tile per store, its latest finished photo; needs a person first",
+       query=(STATE, REGION, STORE_ID, *paged(50, MAX_PAGE)), response={200: schemas.Windows}, errors=(400, *AUTH, 404),
+       description="Filtered by the server over every page (state, region, store: index and key queries). Without "
+                   "?state= the stores come in the order review, fail, retake, pass, missing. A merchandiser sees its own "
+                   "regions, one at a time.")
+def windows(caller, campaign_id: str, query) -> Response:
+    return http.respond(services().review.windows(caller, campaign_id, state=query["state"], region=query["region"],
+                                                  store_id=query["store_id"], **query.page()))
 
 
 @route("/submissions/{submission_id}/review", "POST", "submissions:review",

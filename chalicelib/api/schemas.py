@@ -98,6 +98,7 @@ class StoreSchedule(BaseModel):
     deadline_at: datetime
     timezone: str
     state: OutcomeState
+    latest_submission_id: str = absent("the store's latest finished photo in the campaign")
 
 
 class Campaign(_CampaignFields):
@@ -321,6 +322,25 @@ class GalleryItem(BaseModel):
 
 class Gallery(BaseModel):
     submissions: list[GalleryItem]
+    cursor: Cursor
+
+
+class Window(BaseModel):
+    """A store's tile in the gallery's per-store view: its latest finished photo in the campaign."""
+
+    store_id: str
+    store_name: str
+    region: str
+    state: OutcomeState
+    submission_id: str | None
+    submitted_at: datetime | None
+    score: float | None
+    failed_rules: list[str]
+    thumbnail: Link | None
+
+
+class Windows(BaseModel):
+    windows: list[Window]
     cursor: Cursor
 
 

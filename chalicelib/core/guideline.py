@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import describe, problems as field_problems
@@ -192,6 +192,31 @@ class LightingParameters(_Strict):
     uncertain_margin: float = Field(default=0.05, ge=0)
 
 
+# --- words for the store, in its language ------------------------------------------------------
+
+# The pages' languages. A rule's ``message`` (what is wrong) and ``instruction`` (what to do) are
+# a plain string or one text per language, {"it": ..., "en": ...}. Stored and returned as a plain
+# ``message``/``instruction`` (English when given, else the first language: what the checks and
+# older clients read) plus ``messages``/``instructions`` with every language given.
+LANGUAGES = ("it", "en")
+Language = Literal["it", "en"]
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 500}
+_LOCALISED = {"type": "object", "properties": {lang: _TEXT for lang in LANGUAGES}, "additionalProperties": False,
+              "minProperties": 1}
+Text = Annotated[str, Field(min_length=1, max_length=500), WithJsonSchema({"anyOf": [_TEXT, _LOCALISED]})]
+Translations = dict[Language, Annotated[str, Field(min_length=1, max_length=500)]]
+
+
+def _split_localised(raw: dict[str, Any], field: str, plural: str) -> dict[str, Any]:
+    """``{field: {it, en}}`` → ``{field: en or first, plural: {it, en}}``; a string stays as it is."""
+    value = raw.get(field)
+    if not isinstance(value, dict):
+        return raw
+    texts = {**(raw.get(plural) or {}), **value}
+    first = texts.get("en") or next((v for v in texts.values() if isinstance(v, str) and v), None)
+    return {**raw, field: first, plural: texts}
+
+
 # --- rules ---------------------------------------------------------------------------------
 
 
@@ -204,8 +229,19 @@ class Rule(_Strict):
 
     id: str = Field(pattern=CLIENT_ID_PATTERN)
     weight: float = Field(default=1.0, ge=0)
-    message: str = Field(min_length=1, max_length=500)
+    message: Text  # what is wrong, when the rule fails
+    messages: Translations | None = None
+    # What the store should do, as a positive checklist item; absent: the pages say it per rule type.
+    instruction: Text | None = None
+    instructions: Translations | None = None
     zone: Zone | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _localised(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = _split_localised(_split_localised(value, "message", "messages"), "instruction", "instructions")
+        return value
 
 
 class PhotoQualityRule(Rule):
@@ -277,8 +313,13 @@ class Guideline(_Strict):
         return {
             "version": self.version,
             "name": self.name,
-            "rules": [rule.model_dump(mode="json") for rule in self.rules],
+            # Unset translations and instructions are left out: a guideline without them reads as before.
+            "rules": [_without_none(rule.model_dump(mode="json")) for rule in self.rules],
         }
+
+
+def _without_none(rule: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rule.items() if not (k in ("messages", "instruction", "instructions") and v is None)}
 
 
 # --- parsing -------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ CAMPAIGN_STATUSES: tuple[str, ...] = get_args(CampaignStatus)
 # A store's outcome in a campaign (its latest finished photo, reviews included).
 OutcomeState = Literal["missing", "pass", "fail", "review", "retake"]
 OUTCOME_STATES: tuple[str, ...] = get_args(OutcomeState)
+# The gallery's one-tile-per-store view: what a person must look at first (the model left it to a
+# person, then failures, then photos to retake), then the passed windows, then the stores without one.
+NEEDS_A_PERSON_FIRST: tuple[str, ...] = ("review", "fail", "retake", "pass", "missing")
 
 # A reviewer's decision, and the review state it leaves the submission in.
 REVIEW_DECISIONS = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}

@@ -49,14 +49,16 @@ def _analyser(guideline_path: Path) -> tuple[Guideline, Callable[[Path], Analysi
 
 
 def rule_table(result: AnalysisResult) -> str:
-    rows = [("rule", "type", "status", "value", "threshold", "message")]
-    for r in result.rules:
+    """One row per rule; "#" is the number the overlay marks the rule's evidence with (the
+    overlay draws no legend)."""
+    rows = [("#", "rule", "type", "status", "value", "threshold", "message")]
+    for number, r in enumerate(result.rules, start=1):
         threshold = r.threshold.to_dict() if r.threshold else {}
         bounds = " ".join(f"{k}={v:g}" for k, v in threshold.items() if k in ("min", "max"))
         value = r.value
-        rows.append((r.id, r.type, r.status, "" if value is None else f"{value:g}", bounds, r.message))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows]
+        rows.append((str(number), r.id, r.type, r.status, "" if value is None else f"{value:g}", bounds, r.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:6])) + "  " + row[6] for row in rows]
     lines.insert(1, "-" * min(120, len(lines[0])))
     return "\n".join(lines)
 

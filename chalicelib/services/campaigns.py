@@ -314,8 +314,7 @@ class Campaigns:
                  for name, entry in item.get("pack", {}).items()}
         out = {**self._public(item), "pack_links": links}
         if caller.role == "store":  # the store's own start and deadline, in its timezone
-            out["schedule"] = {s: {k: t[k] for k in ("starts_at", "deadline_at", "timezone", "state")}
-                               for s in sorted(caller.stores) if (t := self.target(campaign_id, s))}
+            out["schedule"] = {s: _schedule(t) for s in sorted(caller.stores) if (t := self.target(campaign_id, s))}
             out.pop("targets")
         return out
 
@@ -372,3 +371,13 @@ class Campaigns:
             "created_at": item["created_at"],
             "updated_at": item["updated_at"],
         }
+
+
+def _schedule(target: dict[str, Any]) -> dict[str, Any]:
+    """A store's own start, deadline and state, and its latest finished photo (the store page's
+    lasting card: read from the target record, no listing)."""
+    out = {k: target[k] for k in ("starts_at", "deadline_at", "timezone", "state")}
+    latest = (target.get("outcome") or {}).get("submission_id")
+    if latest:
+        out["latest_submission_id"] = latest
+    return out

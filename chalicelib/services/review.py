@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core import clock
-from chalicelib.core.vocabulary import REVIEW_DECISIONS
-from chalicelib.services.analytics import Counters
+from chalicelib.core.vocabulary import NEEDS_A_PERSON_FIRST, OUTCOME_STATES, REVIEW_DECISIONS
+from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.core.auth import Caller, Forbidden
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.core.errors import Conflict, InvalidInput
@@ -73,6 +73,7 @@ class Review:
         self._campaigns = campaigns
         self._submissions = submissions
         self._link_expires_in = link_expires_in
+        self._outcomes = Analytics(records)
 
     # --- the gallery ---------------------------------------------------------------------------
 
@@ -93,6 +94,36 @@ class Review:
             page = query_page(self._records, layout.campaign_submissions_partition(campaign_id), index="gsi1",
                               sk_prefix=layout.SUBMISSION_PREFIX, limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
         return {"submissions": [self._card(item) for item in page.items], "cursor": page.cursor}
+
+    def windows(self, caller: Caller, campaign_id: str, state: str | None = None, region: str | None = None,
+                store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        """One tile per store of the campaign: its latest finished photo (reviews included), read
+        from the store's target record. Filtered by the server over every page, through the index
+        of targets by state (then region) or the target's own key; what a person must look at
+        first. A merchandiser sees its regions only: one region at a time."""
+        self._campaigns.load(campaign_id)
+        check_limit(limit, MAX_PAGE)
+        if state is not None and state not in OUTCOME_STATES:
+            raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
+        if caller.role != "hq":
+            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
+            if region is None or region not in caller.regions:
+                raise Forbidden(f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope")
+        if store_id:
+            target = self._records.get(*layout.target_key(campaign_id, store_id))
+            keep = target is not None and (not region or target["region"] == region) and (not state or target["state"] == state)
+            rows = self._outcomes.rows([target]) if keep else []
+            page = {"stores": rows, "cursor": None}
+        else:
+            page = self._outcomes.targets(campaign_id, (state,) if state else NEEDS_A_PERSON_FIRST, region, limit, cursor)
+        return {"windows": [self._window(row) for row in page["stores"]], "cursor": page["cursor"]}
+
+    def _window(self, row: dict[str, Any]) -> dict[str, Any]:
+        # A finished photo has its thumbnail unless it was refused (then the store must retake it).
+        photo = row["submission_id"] if row["state"] != "retake" or row["score"] is not None else None
+        thumbnail = self._blobs.presigned_get(layout.derived_key(photo, "thumbnail.jpg"), self._link_expires_in) if photo else None
+        fields = ("store_id", "store_name", "region", "state", "submission_id", "submitted_at", "score", "failed_rules")
+        return {**{k: row[k] for k in fields}, "thumbnail": thumbnail}
 
     def _card(self, item: dict[str, Any]) -> dict[str, Any]:
         result = item.get("result") or {}

@@ -1,15 +1,18 @@
-"""The annotated picture: each rule's evidence drawn on the photo in its status colour, numbered,
-with a legend below the photo (so nothing of the window is hidden), legible on a phone.
+"""The annotated picture: each rule's evidence drawn on the photo in its status colour, marked
+with the rule's number (its place in the result's rules, from 1).
+
+No words are drawn: the pages render the legend from the result, next to the picture, in the
+reader's language and readable by a screen reader (a legend drawn into the JPEG was neither, and
+unreadable on a phone); ``cli check`` numbers its rule table the same way.
 
 Evidence is in working-image pixels (see PhotoContext); drawn: a Box, a Quad's outline, Lines,
-a ZoneBox (dashed), ColourCells (the cells outlined in that colour); a Note goes to the legend only.
+a ZoneBox (dashed), ColourCells (the cells outlined in that colour); a Note is the legend's only.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from chalicelib.vision.evidence import KINDS, Box, ColourCells, Evidence, Lines, Note, Quad, ZoneBox
+from chalicelib.vision.evidence import KINDS, Box, ColourCells, Evidence, Lines, Quad, ZoneBox
 from chalicelib.vision.verdict import AnalysisResult, RuleResult
 
 OUTPUT_WIDTH = 1280  # wide enough to read, small enough for a phone on a shop's connection
@@ -28,11 +31,6 @@ STATUS_COLOURS = {
     "error": (120, 120, 120),
     "skipped": (120, 120, 120),
 }
-STATUS_WORDS = {"pass": "OK", "fail": "FAIL", "uncertain": "REVIEW", "error": "NOT CHECKED", "skipped": "NOT CHECKED"}
-VERDICT_WORDS = {"pass": "Follows the guideline", "fail": "Does not follow the guideline",
-                 "review": "Needs a reviewer", "retake": "Photo must be taken again"}
-VERDICT_COLOURS = {"pass": STATUS_COLOURS["pass"], "fail": STATUS_COLOURS["fail"],
-                   "review": STATUS_COLOURS["uncertain"], "retake": STATUS_COLOURS["fail"]}
 # What a passed rule still shows: where the poster, the words and the objects were found. Other
 # passed evidence (tilt lines, zones, colour cells) would only clutter the picture.
 DRAWN_WHEN_PASSED = ("artwork_present", "text", "objects")
@@ -62,7 +60,7 @@ def _dashed_rectangle(draw: ImageDraw.ImageDraw, box: Sequence[float], colour: t
 
 
 def _tag(draw: ImageDraw.ImageDraw, at: tuple[float, float], number: int, colour: tuple, size: int) -> None:
-    """A numbered disc that ties a drawing to its line in the legend."""
+    """A numbered disc that ties a drawing to its line in the page's legend."""
     x, y = at
     r = size * 0.75
     x, y = max(r, x), max(r, y)
@@ -103,16 +101,6 @@ def _draw_evidence(draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, sca
     return None  # a Note: the legend's
 
 
-def _legend_lines(rule: RuleResult) -> str:
-    notes = [e.text for e in rule.evidence if isinstance(e, Note) and e.text]
-    value = rule.value
-    measured = f" ({value:g})" if isinstance(value, (int, float)) else ""
-    text = f"{STATUS_WORDS.get(rule.status, rule.status)} · {rule.id}{measured}: {rule.message}"
-    if notes and rule.status != "pass":
-        text += f" — {notes[0]}"
-    return text
-
-
 def _stored_rule(rule: Mapping[str, Any]) -> RuleResult:
     """A stored rule result to draw; evidence of a kind this code does not know is left out, as
     it always was."""
@@ -122,12 +110,11 @@ def _stored_rule(rule: Mapping[str, Any]) -> RuleResult:
 
 def render(working: np.ndarray, result: AnalysisResult | Mapping[str, Any]) -> bytes:
     """The overlay JPEG for a result whose evidence is in ``working``'s pixels: an
-    AnalysisResult, or a stored result's JSON (only its verdict, score and rules are read)."""
-    score: float | None
+    AnalysisResult, or a stored result's JSON (only its rules are read). Marks only: the photo's
+    size and proportions, nothing added below it."""
     if isinstance(result, AnalysisResult):
-        verdict, score, rules = result.verdict, result.score, list(result.rules)
+        rules = list(result.rules)
     else:
-        verdict, score = result.get("verdict", "review"), result.get("score")
         rules = [_stored_rule(rule) for rule in result.get("rules", [])]
     photo = Image.fromarray(working)
     scale = OUTPUT_WIDTH / photo.width
@@ -145,29 +132,6 @@ def render(working: np.ndarray, result: AnalysisResult | Mapping[str, Any]) -> b
         if anchor is not None:
             _tag(draw, anchor, number, colour, tag_size)
 
-    # The legend: the verdict, then one wrapped line per rule with its number and colour.
-    body = _font(OUTPUT_WIDTH // 36)  # about 11 px when the picture fills a phone screen
-    heading = _font(OUTPUT_WIDTH // 28, bold=True)
-    pad = OUTPUT_WIDTH // 40
-    chars = max(30, int(OUTPUT_WIDTH / (body.size * 0.55)) - 8)
-    entries = [(n, rule, textwrap.wrap(_legend_lines(rule), chars)) for n, rule in enumerate(rules, start=1)]
-    line_height = int(body.size * 1.35)
-    legend_height = pad * 3 + heading.size + sum(max(1, len(lines)) * line_height + pad // 2 for _, _, lines in entries)
-    canvas = Image.new("RGB", (OUTPUT_WIDTH, photo.height + legend_height), (250, 248, 245))
-    canvas.paste(photo, (0, 0))
-    draw = ImageDraw.Draw(canvas)
-    y = photo.height + pad
-    title = VERDICT_WORDS.get(verdict, verdict) + (f" · score {round(score * 100)}%" if isinstance(score, (int, float)) else "")
-    draw.rectangle([0, photo.height, OUTPUT_WIDTH, photo.height + pad // 3], fill=VERDICT_COLOURS.get(verdict, (90, 90, 90)))
-    draw.text((pad, y), title, fill=(25, 25, 25), font=heading)
-    y += heading.size + pad
-    for number, rule, lines in entries:
-        colour = STATUS_COLOURS.get(rule.status, STATUS_COLOURS["error"])
-        _tag(draw, (pad + tag_size * 0.75, y + line_height / 2), number, colour, tag_size)
-        for i, line in enumerate(lines or [""]):
-            draw.text((pad + tag_size * 2, y + i * line_height), line, fill=(25, 25, 25), font=body)
-        y += max(1, len(lines)) * line_height + pad // 2
-
     out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=85)
+    photo.save(out, "JPEG", quality=85)
     return out.getvalue()

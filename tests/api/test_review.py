@@ -125,3 +125,26 @@ def test_the_store_is_told_of_the_analysis_and_the_decision(client, analysed, ba
     assert [e["type"] for e in events] == ["review.decided", "analysis.finished"]
     assert events[0]["payload"]["decision"] == "retake" and events[0]["payload"]["comment"] == "Straighten the poster."
     assert events[1]["payload"]["verdict"] == "fail"
+
+
+def test_the_gallery_by_store_filters_on_the_server_over_every_page(client, giulia, analysed):
+    """One tile per store, its latest finished photo; the state, region and store filters are
+    index and key queries, and the cursor walks every state."""
+    svc_first = client.http.get("/campaigns/c1/windows?limit=2").json_body
+    tiles = svc_first["windows"]
+    rest = client.http.get(f"/campaigns/c1/windows?limit=2&cursor={svc_first['cursor']}").json_body["windows"]
+    every = tiles + rest
+    assert sorted(t["store_id"] for t in every) == ["S001", "S002", "S003"]
+    assert {t["state"] for t in every} == {"fail"} and all(t["thumbnail"] and t["failed_rules"] == ["poster"] for t in every)
+    assert {t["submission_id"] for t in every} == set(analysed)
+    # A decision moves the store to another state; the filter follows it, over all pages.
+    assert post(giulia, f"/submissions/{analysed[1]}/review", {"decision": "approve"}).status_code == 200
+    passed = client.http.get("/campaigns/c1/windows?state=pass").json_body["windows"]
+    assert [t["store_id"] for t in passed] == ["S002"]
+    assert [t["store_id"] for t in client.http.get("/campaigns/c1/windows").json_body["windows"]] == ["S001", "S003", "S002"]
+    assert [t["store_id"] for t in client.http.get("/campaigns/c1/windows?store_id=S003").json_body["windows"]] == ["S003"]
+    assert client.http.get("/campaigns/c1/windows?store_id=S003&state=pass").json_body["windows"] == []
+    # A merchandiser: its own region only.
+    assert len(giulia.http.get("/campaigns/c1/windows").json_body["windows"]) == 3
+    assert giulia.http.get("/campaigns/c1/windows?region=south").status_code == 403
+    assert client.http.get("/campaigns/c1/windows?state=lost").status_code == 400

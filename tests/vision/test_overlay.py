@@ -77,12 +77,6 @@ def test_colour_without_cells_and_a_note_draw_nothing():
         assert anchor is None and painted(pixels, GREY).all()
 
 
-def test_the_legend_shows_a_failed_rule_s_first_note():
-    rule = _rule("fail", (Note("Window luminance 40.0."), Note("second")), message="Switch on the lights.")
-    assert overlay._legend_lines(rule) == "FAIL · window-lit (0.8): Switch on the lights. — Window luminance 40.0."
-    assert overlay._legend_lines(_rule("pass", rule.evidence, message="Lit.")) == "OK · window-lit (0.8): Lit."
-
-
 EVERY_KIND: tuple[Evidence, ...] = (
     ZoneBox((0, 0, 320, 240), "window"),
     Box((40, 30, 80, 60), "person 0.91"),
@@ -106,7 +100,17 @@ def working() -> np.ndarray:
 def test_a_result_with_every_kind_renders(working):
     picture = Image.open(io.BytesIO(overlay.render(working, _result())))
     assert picture.format == "JPEG" and picture.width == overlay.OUTPUT_WIDTH
-    assert picture.height > overlay.OUTPUT_WIDTH * 240 / 320  # the photo, and the legend below it
+    # The photo only, in its proportions: the legend is the page's, not drawn below the photo.
+    assert picture.height == overlay.OUTPUT_WIDTH * 240 / 320
+
+
+def test_only_numbered_marks_are_drawn_no_legend(working):
+    """Nothing but the marks: a rule without drawable evidence leaves the photo as it was."""
+    plain = np.full((240, 320, 3), 128, np.uint8)
+    only_a_note = AnalysisResult("fail", 0.0, (_rule("fail", (Note("no lights"),)),), PhotoFacts("jpeg", 320, 240, 0.08),
+                                 (), Timings(1.0, {}))
+    picture = np.asarray(Image.open(io.BytesIO(overlay.render(plain, only_a_note))).convert("L")).astype(int)
+    assert picture.shape == (960, 1280) and abs(picture - 128).max() <= 3  # JPEG noise only
 
 
 def test_a_stored_result_renders_the_same_picture(working):

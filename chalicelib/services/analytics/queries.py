@@ -53,6 +53,15 @@ class Analytics:
             row["past_deadline"] = datetime.fromisoformat(row["deadline_at"]) < now
         return page
 
+    def targets(self, campaign_id: str, states: tuple[str, ...], region: str | None = None, limit: int = 100,
+                cursor: str | None = None) -> dict[str, Any]:
+        """The campaign's stores in these states, one state after the other (index queries only)."""
+        return self._targets(campaign_id, states, region, limit, cursor)
+
+    @staticmethod
+    def rows(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [_store_row(t) for t in targets]
+
     def _targets(self, campaign_id: str, states: tuple[str, ...], region: str | None, limit: int,
                  cursor: str | None) -> dict[str, Any]:
         load_campaign(self._records, campaign_id)

@@ -11,12 +11,28 @@ const getJSON = (path) => session.api("GET", path);
 
 function filters() {
   return {
-    campaign: $("f-campaign").value, status: $("f-status").value, store: $("f-store").value.trim(), region: $("f-region").value,
+    campaign: $("f-campaign").value, view: $("f-by-store").checked ? "stores" : "", status: $("f-status").value,
+    store: $("f-store").value.trim(), region: $("f-region").value,
     rule: $("f-rule").value.trim(), score: $("f-score").value, since: $("f-since").value,
   };
 }
 
+// The per-store view: one tile per store (its latest finished photo), filtered by the server over
+// every page (state, region, store); the filters it cannot apply that way are turned off.
+const byStore = () => $("f-by-store").checked;
+const CLIENT_ONLY = ["f-rule", "f-score", "f-since"];
+
+function showView() {
+  for (const id of CLIENT_ONLY) {
+    $(id).disabled = byStore();
+    $(id).title = byStore() ? t("gallery.notByStore") : "";
+  }
+  $("f-status").querySelector('option[value="missing"]').hidden = !byStore();
+  if (!byStore() && $("f-status").value === "missing") $("f-status").value = "";
+}
+
 function keep(card) {
+  if (byStore()) return true; // the server filtered
   const f = filters();
   if (f.store && card.store_id !== f.store) return false;
   if (f.status && (card.verdict || card.status) !== f.status) return false;
@@ -31,10 +47,37 @@ function badge(card) {
   return `<span class="badge small ${verdict}">${t("verdict." + verdict) || verdict}</span>`;
 }
 
+function windowTile(w) {
+  const li = document.createElement("li");
+  li.className = "card tile";
+  const score = w.score == null ? "" : `${Math.round(w.score * 100)}%`;
+  const label = escapeHtml(t("gallery.state." + w.state));
+  const meta = `<div class="tile-meta"><strong>${escapeHtml(w.store_id)}</strong> <span>${escapeHtml(w.store_name)}</span>
+    <span class="badge small ${w.state}">${label}</span> <span class="score">${score}</span>
+    ${w.submitted_at ? `<time class="muted" datetime="${w.submitted_at}">${new Date(w.submitted_at).toLocaleString(dateLocale(), { dateStyle: "short", timeStyle: "short" })}</time>` : ""}</div>`;
+  li.innerHTML = w.submission_id
+    ? `<a href="/review?submission=${encodeURIComponent(w.submission_id)}&campaign=${encodeURIComponent(filters().campaign)}">
+      ${w.thumbnail ? `<img src="${w.thumbnail}" alt="${escapeHtml(t("gallery.photoOf", { store: w.store_id }))}" loading="lazy">` : ""}${meta}</a>`
+    : meta;
+  return li;
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
 function render() {
+  if (byStore()) {
+    $("grid").replaceChildren(...cards.map(windowTile));
+    sessionStorage.setItem("vetrina.queue", JSON.stringify(cards.filter((w) => w.submission_id).map((w) => w.submission_id)));
+    $("gallery-state").textContent = t("gallery.countStores", { n: cards.length });
+    return;
+  }
   const shown = cards.filter(keep);
-  // Needs review first: what a person must look at comes before what the model decided.
-  shown.sort((a, b) => (a.verdict === "review" ? 0 : 1) - (b.verdict === "review" ? 0 : 1));
+  // Needs review first: the photos nobody has reviewed yet, and among them those the model left
+  // to a person; then the reviewed ones. (Within the loaded pages: the server lists newest first.)
+  const rank = (c) => (c.review_status === "pending" ? 0 : 2) + (c.verdict === "review" ? 0 : 1);
+  shown.sort((a, b) => rank(a) - rank(b));
   $("grid").replaceChildren(...shown.map((card) => {
     const li = document.createElement("li");
     li.className = "card tile";
@@ -77,6 +120,18 @@ async function load(reset) {
   const query = new URLSearchParams({ limit: "50" });
   if (region) query.set("region", region);
   if (cursor) query.set("cursor", cursor);
+  if (byStore()) {
+    const { status, store } = filters();
+    if (status) query.set("state", status);
+    if (store) query.set("store_id", store);
+    const page = await getJSON(`/campaigns/${encodeURIComponent(campaign)}/windows?${query}`);
+    if (mine !== generation) return;
+    cards = cards.concat(page.windows);
+    cursor = page.cursor;
+    $("more").hidden = !cursor;
+    render();
+    return;
+  }
   const page = await getJSON(`/campaigns/${encodeURIComponent(campaign)}/submissions?${query}`);
   if (mine !== generation) return;
   cards = cards.concat(page.submissions);
@@ -111,9 +166,20 @@ async function start() {
   $("f-rule").value = params.get("rule") || "";
   $("f-score").value = params.get("score") || "";
   $("f-since").value = params.get("since") || "";
+  $("f-by-store").checked = params.get("view") === "stores";
+  showView();
+  if (byStore()) $("f-status").value = params.get("status") || "";
   saveFilters();
   for (const id of ["f-campaign", "f-region"]) $(id).addEventListener("change", () => { saveFilters(); load(true).catch(showError); });
-  for (const id of ["f-status", "f-store", "f-rule", "f-score", "f-since"]) $(id).addEventListener("input", () => { saveFilters(); render(); });
+  $("f-by-store").addEventListener("change", () => { showView(); saveFilters(); load(true).catch(showError); });
+  // In the per-store view the status and the store are the server's filters: a new query.
+  for (const id of ["f-status", "f-store", "f-rule", "f-score", "f-since"]) {
+    $(id).addEventListener("input", () => {
+      saveFilters();
+      if (byStore() && (id === "f-status" || id === "f-store")) load(true).catch(showError);
+      else render();
+    });
+  }
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("more").addEventListener("click", () => load(false).catch(showError));
   await load(true);
@@ -127,4 +193,4 @@ document.addEventListener("DOMContentLoaded", () => {
     start().catch(showError);
   });
 });
-document.addEventListener("languagechange", () => { if (session.user && session.user.role !== "store") render(); });
+document.addEventListener("languagechange", () => { if (session.user && session.user.role !== "store") { showView(); render(); } });

@@ -35,17 +35,20 @@ function showLinks() {
 function showPhoto() {
   const images = current.images || {};
   $("photo").src = ($("show-overlay").checked && images.overlay) || images.normalised || images.thumbnail || "";
-  $("photo").alt = t("gallery.photoOf", { store: current.store_id });
+  const marked = $("show-overlay").checked && images.overlay;
+  $("photo").alt = t(marked ? "review.overlayAlt" : "gallery.photoOf", { store: current.store_id });
 }
 
 function renderRules() {
   const rules = (current.result && current.result.rules) || [];
-  $("rules").replaceChildren(...rules.map((rule) => {
+  // Each rule's number is the one the overlay draws on the photo: the table is the legend.
+  $("rules").replaceChildren(...rules.map((rule, index) => {
     const tr = document.createElement("tr");
     const override = current.overrides[rule.id];
     const value = rule.value == null ? "" : String(rule.value);
     tr.innerHTML = `<th scope="row"></th><td><span class="tag ${rule.status}"></span></td><td class="num"></td><td></td>`;
-    tr.children[0].textContent = rule.id;
+    tr.children[0].append(Object.assign(document.createElement("span"), { className: "mark " + rule.status, textContent: String(index + 1) }),
+      " " + rule.id);
     tr.children[0].title = rule.message;
     tr.querySelector(".tag").textContent = t("rule." + rule.status);
     tr.children[2].textContent = value;

@@ -127,7 +127,8 @@ const session = (() => {
     const data = await response.json().catch(() => ({}));
     if (response.ok) return data;
     const problem = data.error || {};
-    const why = problem.message || response.statusText || String(response.status);
+    // Translated by its code where the pages have the words; else the server's message.
+    const why = errorText(problem.code, problem.message || response.statusText || String(response.status));
     if (response.status === 401) {
       forget();
       showSignIn(problem.code === "token_expired" ? { key: "signin.expired" } : { key: "signin.refused", why });
