@@ -4,6 +4,7 @@ directly, and the API's zip does not ship this package."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chalice import Response
@@ -17,6 +18,8 @@ from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
 from chalicelib.wiring import services
+
+log = logging.getLogger(__name__)
 
 local_stand_ins = http.Resource(__name__)
 route = http.Routes(local_stand_ins, http.Tag(
@@ -63,7 +66,10 @@ def upload() -> Response:
         key = blobs.accept_upload(request.headers.get("content-type", ""), request.raw_body)
     except UploadError as err:
         return http.error(err.status, err.code, str(err))
-    services().submissions.mark_queued(key.rsplit("/", 1)[-1])
+    try:
+        services().submissions.mark_queued(key.rsplit("/", 1)[-1])
+    except Exception:  # the photo is stored: the sweep queues it (chalicelib.services.recovery)
+        log.exception("upload %s stored but not marked queued; the sweep will pick it up", key)
     return Response(body="", status_code=204, headers={"Location": key})
 
 
@@ -82,4 +88,8 @@ def download(query: Any) -> Response:
         return http.error(403, "link_refused", str(err))
     except BlobNotFound:
         return http.error(404, "not_found", "the file is not there (yet)")
-    return Response(body=data, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=300"})
+    headers = {"Content-Type": content_type, "Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
+    if str((route.request.query_params or {}).get("key", "")).startswith(layout.UPLOAD_PREFIX):
+        # An original is whatever bytes were sent (HTML named .jpg, a JPEG with a ZIP tail): downloaded, never rendered.
+        headers["Content-Disposition"] = "attachment"
+    return Response(body=data, status_code=200, headers=headers)

@@ -37,7 +37,8 @@ class LocalService:
         self.services: Services = services()
         if self.services.settings.backend != "local":
             raise RuntimeError("the local server runs the local backend only: unset VETRINA_BACKEND")
-        self.worker = LocalWorker(self.services.queue, worker_for(self.services))
+        self.worker = LocalWorker(self.services.queue, worker_for(self.services), recovery=self.services.recovery,
+                                  sweep_interval=self.services.settings.sweep_interval)
         self._thread: threading.Thread | None = None
 
     def start(self) -> "LocalService":

@@ -43,7 +43,8 @@ class ExportIn(BaseModel):
 RESULT_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "status", "verdict", "score", "guideline_version",
                   "review_state", "reviewed_by", "created_at", "analyzed_at", "failed_rules"]
 LABEL_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "photo_key", "normalised_key", "guideline_version",
-                 "rule_id", "rule_type", "value", "model_status", "reviewer_status", "overridden", "labelled_by", "labelled_at"]
+                 "rule_id", "rule_type", "value", "model_status", "reviewer_status", "overridden", "labelled_by", "labelled_at",
+                 "photo_version", "photo_sha256"]
 
 
 class Jobs:
@@ -178,6 +179,8 @@ class Jobs:
                     "rule_id": rule["id"], "rule_type": rule["type"], "value": rule.get("value", ""),
                     "model_status": rule["status"], "reviewer_status": reviewer, "overridden": bool(override and reviewer != rule["status"]),
                     "labelled_by": (override or review).get("by", ""), "labelled_at": (override or review).get("at", ""),
+                    # the judged bytes: the key's version (AWS, versioned bucket) and their sha256
+                    "photo_version": item.get("photo_version") or "", "photo_sha256": item.get("photo_sha256", ""),
                 }
 
 

@@ -8,6 +8,7 @@ reported to ``on_created``, as S3 reports ObjectCreated to its bucket notificati
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from chalicelib.storage.signing import (
     verify_policy,
     verify_url_params,
 )
+
+log = logging.getLogger(__name__)
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 
@@ -73,6 +76,9 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise BlobNotFound(key) from None
 
+    def get_version(self, key: str, version_id: str | None = None) -> tuple[bytes, str | None]:
+        return self.get(key), None  # uploads are write-once here (accept_upload): one version
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -83,7 +89,8 @@ class LocalBlobStore:
         for path in (self._path(key), self._meta_path(key)):
             path.unlink(missing_ok=True)
 
-    def presigned_get(self, key: str, expires_in: int) -> str:
+    def presigned_get(self, key: str, expires_in: int, *, version_id: str | None = None, attachment: bool = False) -> str:
+        # One version per key; the download route serves originals (incoming/) as attachments.
         self._path(key)  # validates the key
         return f"{self._public_url}/local/blobs?{urlencode(sign_url_params(self._signing_key, key, expires_in))}"
 
@@ -132,7 +139,12 @@ class LocalBlobStore:
                               "this photo was received already: to send another one, start a new photo (a retake)")
         self._write(self._meta_path(policy.key), policy.content_type.encode())
         if self.on_created is not None:
-            self.on_created(policy.key, size)
+            try:
+                self.on_created(policy.key, size)
+            except Exception:
+                # As S3's notifications, the queue is told after the photo is stored, and its
+                # failure does not undo the upload: the sweep queues stored photos again.
+                log.exception("upload %s stored, but the queue could not be told; the sweep will", policy.key)
         return policy.key
 
     # --- internals ---------------------------------------------------------------------------

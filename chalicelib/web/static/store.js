@@ -1,7 +1,7 @@
 // The store's page: pick the campaign, take the photo, upload it straight to storage through the
 // presigned POST (with progress), then follow the analysis until the verdict.
 const $ = (id) => document.getElementById(id);
-const FINAL = ["done", "rejected", "error"];
+const FINAL = ["done", "rejected", "error", "expired"];
 let campaigns = [];
 let schedule = null; // the picked campaign's start and deadline for this store, in its timezone
 let lastResult = null;
@@ -131,12 +131,15 @@ function uploadWithProgress(upload, file) {
   });
 }
 
+const FOLLOW_MS = 5 * 60 * 1000; // then stop polling: the verdict also arrives in the messages
+
 async function follow(submissionId) {
-  for (;;) {
+  for (const until = Date.now() + FOLLOW_MS; Date.now() < until;) {
     const status = await api("GET", `/submissions/${submissionId}`);
     if (FINAL.includes(status.status)) return status;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  return null;
 }
 
 function renderVerdict(status) {
@@ -225,7 +228,9 @@ async function send() {
     retakeOf = null;
     await uploadWithProgress(created.upload, file);
     $("upload-state").textContent = t("store.checking");
-    renderVerdict(await follow(created.submission_id));
+    const status = await follow(created.submission_id);
+    if (!status) { $("upload-state").textContent = t("store.stillChecking"); return; }
+    renderVerdict(status);
     $("upload-state").textContent = "";
     loadNews();
     loadCampaigns().catch(() => {}); // the campaign's state for this store has changed
