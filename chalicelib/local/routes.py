@@ -5,14 +5,14 @@ directly, and the API's zip does not ship this package."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, BinaryIO
 
 from chalice import Response
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, Param
 from chalicelib.api.parameters import EXAMPLE_SUBMISSION_ID
-from chalicelib.core.errors import NotFound
+from chalicelib.core.errors import ApiError, NotFound
 from chalicelib.storage import layout
 from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
 from chalicelib.storage.ports import BlobNotFound
@@ -61,11 +61,19 @@ def _local_blobs() -> LocalBlobStore:
                         "x-vetrina-signature": EXAMPLE_SIGNATURE, "file": "(the photo)"}})
 def upload() -> Response:
     request = route.request
-    blobs = _local_blobs()
+    return receive_upload(request.headers.get("content-type", ""), request.raw_body or b"")
+
+
+def receive_upload(content_type: str, body: bytes | BinaryIO, length: int | None = None) -> Response:
+    """The upload route's work; the local server calls it with the socket's stream, so a photo
+    goes to disk as it arrives (chalicelib.local.server)."""
     try:
-        key = blobs.accept_upload(request.headers.get("content-type", ""), request.raw_body)
+        blobs = _local_blobs()
+        key = blobs.accept_upload(content_type, body, length)
     except UploadError as err:
         return http.error(err.status, err.code, str(err))
+    except ApiError as err:
+        return http.error(err.status, err.code, err.message)
     try:
         services().submissions.mark_queued(key.rsplit("/", 1)[-1])
     except Exception:  # the photo is stored: the sweep queues it (chalicelib.services.recovery)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.analyzer.processing import UploadProcessor
-from chalicelib.services.analytics.outcomes import counters as outcome_counters, outcome_of
+from chalicelib.services.analytics.outcomes import counters as outcome_counters
+from chalicelib.services.analytics.outcomes import outcome_of
 from chalicelib.storage import layout
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.wiring import Services

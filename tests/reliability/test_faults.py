@@ -101,7 +101,8 @@ def test_killed_on_every_attempt_ends_as_error_through_the_dead_letters(fast):
     assert svc.records.get(*layout.target_key(campaign, "S001"))["state"] == "retake"
     # told once, counted once: a second dead letter of the same photo changes nothing
     assert svc.recovery.dead_letter(object_created_event("b", key, 0)) == ["final"]
-    assert _finished_events(svc, submission_id) in (None, events_before + 1)
+    if events_before is not None:  # the local outbox: told once (in AWS the events leave through SNS)
+        assert _finished_events(svc, submission_id) == events_before + 1
     assert_invariants(svc, campaign, [submission_id])
 
 
