@@ -75,9 +75,9 @@ class GuardedHandler(ChaliceRequestHandler):
         self._send_http_response(status, {"Content-Type": "application/json", "Connection": "close"}, body)
 
 
+_BUSY_BODY = b'{"error": {"code": "busy", "message": "the server is busy: try again in a couple of seconds"}}'
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        b"Retry-After: 2\r\nContent-Length: 93\r\n\r\n"
-        b'{"error": {"code": "busy", "message": "the server is busy: try again in a couple of seconds"}}')
+        b"Retry-After: 2\r\nContent-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY)
 
 
 class BoundedServer(ThreadedHTTPServer):
