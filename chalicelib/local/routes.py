@@ -96,7 +96,8 @@ def download(query: Any) -> Response:
         return http.error(403, "link_refused", str(err))
     except BlobNotFound:
         return http.error(404, "not_found", "the file is not there (yet)")
-    headers = {"Content-Type": content_type, "Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
+    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": "private, max-age=300",
+                                           "X-Content-Type-Options": "nosniff"}
     if str((route.request.query_params or {}).get("key", "")).startswith(layout.UPLOAD_PREFIX):
         # An original is whatever bytes were sent (HTML named .jpg, a JPEG with a ZIP tail): downloaded, never rendered.
         headers["Content-Disposition"] = "attachment"
