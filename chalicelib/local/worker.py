@@ -18,6 +18,8 @@ from chalicelib.storage.ports import WorkQueue
 
 log = logging.getLogger(__name__)
 
+DEAD_LETTER_INTERVAL = 2.0  # seconds between looks at the dead-letter table
+
 
 class MessageHandler(Protocol):
     def handle_message(self, body: str) -> object: ...
@@ -38,6 +40,7 @@ class LocalWorker:
         self._recovery = recovery
         self._sweep_interval = sweep_interval
         self._next_sweep = 0.0
+        self._next_dead_letters = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -72,9 +75,12 @@ class LocalWorker:
         return handled
 
     def maintain(self, now: float | None = None) -> None:
-        """The dead letters, and the sweep when its interval has passed."""
-        self.drain_dead_letters()
+        """The dead letters (every couple of seconds: each look takes the queue's write lock), and
+        the sweep when its interval has passed."""
         now = time.monotonic() if now is None else now
+        if now >= self._next_dead_letters:
+            self._next_dead_letters = now + DEAD_LETTER_INTERVAL
+            self.drain_dead_letters()
         if self._recovery is not None and now >= self._next_sweep:
             self._next_sweep = now + self._sweep_interval
             self._recovery.sweep()

@@ -33,7 +33,8 @@ from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher,
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH = 200  # markers read per run: a run stays short; the next run goes on
+SWEEP_PAGE = 200
+SWEEP_BUDGET = 5_000  # markers looked at per run (past the ones still waiting): a run stays short
 STOPPED_REASON = ("The photo could not be analysed: the analysis stopped on every attempt. HQ has been told; "
                   "you can also send the photo again.")
 EXPIRED_REASON = "No photo was uploaded before the upload link expired: start a new photo."
@@ -110,11 +111,22 @@ class Recovery:
         now = time.time() if now is None else now
         bound = self._settings.sweep_after
         done = {"requeued": 0, "expired": 0, "cleared": 0, "waiting": 0}
-        page = self._records.query(layout.PENDING, limit=SWEEP_BATCH)
-        for marker in page.items:
-            if layout.pending_created(marker["sk"]) > now - bound:
-                break  # the rest are younger: their notifications are still on their way
-            done[self._sweep_one(marker, now, bound)] += 1
+        cursor: str | None = None
+        seen = 0
+        while seen < SWEEP_BUDGET:
+            page = self._records.query(layout.PENDING, limit=SWEEP_PAGE, cursor=cursor)
+            for marker in page.items:
+                if layout.pending_created(marker["sk"]) > now - bound:
+                    return self._told(done)  # the rest are younger: their notifications are still on their way
+                done[self._sweep_one(marker, now, bound)] += 1
+            seen += len(page.items)
+            cursor = page.cursor
+            if cursor is None:
+                break
+        return self._told(done)
+
+    @staticmethod
+    def _told(done: dict[str, int]) -> dict[str, int]:
         if any(done[k] for k in ("requeued", "expired")):
             log.warning("sweep: %s", done)
         return done

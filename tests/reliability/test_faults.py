@@ -220,3 +220,29 @@ def _forget_messages(svc):
     while messages := svc.queue.receive(max_messages=10):
         for message in messages:
             svc.queue.ack(message)
+
+
+def test_the_local_worker_ends_dead_letters_and_a_late_sweep_requeues(fast, backend):
+    """The local worker thread's share: what the DLQ handler and the schedule do in AWS."""
+    from chalicelib.local.worker import LocalWorker
+
+    if backend != "local":
+        pytest.skip("the local worker runs on the local backend")
+    svc = fast
+    campaign = seeded(svc)
+    [(dead, dead_key), (lost, _)] = photos(svc, campaign, n=2)
+    svc.records.update(*layout.submission_key(dead), set={"status": "analyzing", "lease_token": "gone", "lease_until": 0})
+    svc.queue.max_receives = 0  # the next receive moves the message to the dead letters at once
+    notify(svc, [dead_key])
+    worker = LocalWorker(svc.queue, processor(svc, lease_seconds=LEASE), recovery=svc.recovery, sweep_interval=0)
+    worker.run_once()
+    svc.queue.max_receives = 3
+    worker.maintain(now=1e12)
+    assert svc.submissions.load(dead)["reason_code"] == "analysis_stopped"
+    # the lost one: stored, never notified; a sweep run well after the bound queues it again
+    import time
+
+    svc.recovery.sweep(now=time.time() + svc.settings.sweep_after + 1)
+    worker.run_once()
+    assert svc.submissions.load(lost)["status"] == "done"
+    assert_invariants(svc, campaign, [dead, lost])
