@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
@@ -106,6 +107,9 @@ class Jobs:
         for item in page.items:
             if item["status"] != "done" or item.get("guideline_version") == version:
                 continue
+            # the sweep's marker first: if the message below is lost, the sweep queues the photo again
+            pending_pk, pending_sk = layout.pending_key(time.time(), item["submission_id"])
+            self._records.put({"pk": pending_pk, "sk": pending_sk, "submission_id": item["submission_id"]})
             try:  # only a finished photo goes back to the queue; its current result stays until the new one
                 self._records.update(*submission_key(item["submission_id"]), set={"status": "queued", "updated_at": clock.now_iso()},
                                      condition=eq("status", "done"))

@@ -246,3 +246,23 @@ def test_the_local_worker_ends_dead_letters_and_a_late_sweep_requeues(fast, back
     worker.run_once()
     assert svc.submissions.load(lost)["status"] == "done"
     assert_invariants(svc, campaign, [dead, lost])
+
+
+@MORE
+def test_a_rerun_whose_message_is_lost_is_swept(fast):
+    """A re-run puts done photos back to queued: a lost message must not leave them there."""
+    import time
+
+    svc = fast
+    campaign = seeded(svc)
+    uploads = photos(svc, campaign, n=2)
+    notify(svc, [key for _, key in uploads])
+    healthy = processor(svc, lease_seconds=LEASE).handle_message
+    drain(svc, healthy)
+    svc.records.update(*layout.submission_key(uploads[0][0]), set={"guideline_version": 0})  # judged by an older version
+    svc.jobs.handle('{"job": "rerun", "campaign_id": "c1", "version": 1, "cursor": null}')
+    assert svc.submissions.load(uploads[0][0])["status"] == "queued"
+    _forget_messages(svc)  # the re-run's messages are lost
+    svc.recovery.sweep(now=time.time() + svc.settings.sweep_after + 1)
+    drain(svc, healthy)
+    assert_invariants(svc, campaign, [sid for sid, _ in uploads])
