@@ -7,7 +7,7 @@ Who may call what is decided in chalicelib.core.auth (roles) and the services (s
 import os
 from importlib.util import find_spec
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.api import http
 from chalicelib.api.campaigns import campaigns
@@ -17,6 +17,7 @@ from chalicelib.api.review import reviews
 from chalicelib.api.stores import stores
 from chalicelib.api.submissions import submissions
 from chalicelib.core.settings import backend_of
+from chalicelib.storage.sqs_queue import dead_letter_queue_name
 from chalicelib.wiring import services
 
 app = Chalice(app_name="vetrina")
@@ -45,3 +46,21 @@ def analyze(event) -> None:
     worker = worker_for(services())
     for record in event:
         worker.handle_message(record.body)
+
+
+# In the API's zip (no image stack): a message that reached the dead-letter queue ends its
+# submission as error, and the sweep queues lost uploads again and expires unused links
+# (chalicelib.services.recovery; locally the worker thread does both).
+@app.on_sqs_message(queue=dead_letter_queue_name(ANALYSIS_QUEUE), batch_size=1, name="stop_dead_letters")
+def stop_dead_letters(event) -> None:
+    recovery = services().recovery
+    for record in event:
+        recovery.dead_letter(record.body)
+
+
+SWEEP_MINUTES = 5  # with VETRINA_SWEEP_AFTER (300 s): a lost upload is queued again within ~10 minutes
+
+
+@app.schedule(Rate(SWEEP_MINUTES, unit=Rate.MINUTES), name="sweep")
+def sweep(event) -> None:
+    services().recovery.sweep()

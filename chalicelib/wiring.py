@@ -9,6 +9,7 @@ from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
 from chalicelib.services.notifications import Notifications
+from chalicelib.services.recovery import Recovery
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
 from chalicelib.core.settings import Settings
@@ -34,6 +35,7 @@ class Services:
     analytics: Analytics
     jobs: Jobs
     notifications: Notifications
+    recovery: Recovery
 
 
 def build_services(settings: Settings) -> Services:
@@ -48,8 +50,10 @@ def build_services(settings: Settings) -> Services:
     review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
     jobs = Jobs(records, blobs, queue, campaigns, settings)
     notifications = Notifications(feed, stores)
+    recovery = Recovery(records, blobs, queue, events, counters, settings,
+                        bucket=settings.bucket if settings.backend == "aws" else LOCAL_BUCKET)
     return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs, notifications)
+                    Analytics(records), jobs, notifications, recovery)
 
 
 Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]

@@ -15,7 +15,9 @@ project instead of the repository:
 The included template is then adjusted: the function runs python3.12 under a fixed name, by
 which the REST API invokes it; the analyzer that Chalice would package from
 ``@app.on_sqs_message`` is removed (the analyzer is the container image, the only consumer of the
-queue); every Cognito authorizer points at the stack's user pool.
+queue); every Cognito authorizer points at the stack's user pool. The recovery handlers (the
+dead-letter queue's consumer and the sweep's schedule, chalicelib.services.recovery) need no
+image stack: they ship in the API's zip, on python3.12, with the API's role.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ RUNTIME = "python3.12"
 API_FUNCTION = "APIHandler"
 # Chalice functions that do not deploy as zips, by logical id: the analyzer is the container image.
 REPLACED_BY_IMAGE = ("Analyze",)
+# Chalice functions deployed from the API's zip besides the API: app.stop_dead_letters, app.sweep.
+RECOVERY_FUNCTIONS = ("StopDeadLetters", "Sweep")
 FIXED_MTIME = 1577836800  # 2020-01-01: the staged files' times, so the zip Chalice writes is reproducible
 
 
@@ -95,7 +99,7 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
     included = api.sam_template
     functions = {child.node.id for child in included.node.children
                  if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"}
-    unexpected = functions - {API_FUNCTION, *REPLACED_BY_IMAGE}
+    unexpected = functions - {API_FUNCTION, *REPLACED_BY_IMAGE, *RECOVERY_FUNCTIONS}
     if unexpected:
         # A new Chalice handler: decide whether it deploys as a zip (python3.12) or joins the image.
         raise SystemExit(f"Chalice packaged functions this CDK app does not know: {sorted(unexpected)}")
@@ -105,6 +109,10 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
     handler = api.get_resource(API_FUNCTION)
     handler.add_property_override("Runtime", RUNTIME)
     handler.add_property_override("FunctionName", function_name)
+    for name in RECOVERY_FUNCTIONS:
+        recovery = api.get_resource(name)
+        recovery.add_property_override("Runtime", RUNTIME)
+        recovery.add_property_override("FunctionName", f"{function_name}-{kebab(name)}")
     app = loaded_app(project)
     rest_api = api.get_resource("RestAPI")
     # The REST API reaches the function by its (fixed) name, not through the function resource: the
@@ -123,6 +131,10 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
             f"DefinitionBody.securityDefinitions.{_escaped(name)}.x-amazon-apigateway-authorizer.providerARNs",
             [user_pool_arn])
     return api
+
+
+def kebab(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
 
 def _escaped(key: str) -> str:

@@ -66,8 +66,14 @@ class VetrinaStack(cdk.Stack):
         self.photos.grant_objects(role, read=(UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX),
                                   write=(UPLOAD_PREFIX, PACK_PREFIX))
         self.records.grant_records(role)
-        self.queues.grant_enqueue(role)  # re-runs and exports are queued for the worker
+        self.queues.grant_enqueue(role)  # re-runs and exports are queued for the worker; the sweep re-queues lost uploads
+        self.queues.grant_consume_dead_letters(role)  # app.stop_dead_letters runs with the API's role
         self.events.grant_publish(role)
+        # Lambda checks the role when it creates the dead-letter queue's event source: the grant first.
+        policy = role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            for function in self.api.recovery_functions:
+                function.node.add_dependency(policy)
 
     def _grant_analyzer(self, role: iam.IRole) -> None:
         # Receiving from the queue is granted by the event source (Receive/Delete/ChangeVisibility/

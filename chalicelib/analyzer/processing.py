@@ -14,6 +14,7 @@ The image work itself (``analyse``) is pure: bytes and a guideline in, a result 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import secrets
 import time
@@ -29,6 +30,7 @@ from chalicelib.storage.notifications import created_keys
 from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
 from chalicelib.core.clock import now_iso
 from chalicelib.core.vocabulary import CLAIMABLE_STATUSES, FINAL_STATUSES
+from chalicelib.services.recovery import publish_finished
 from chalicelib.services.submissions import submission_id_from_key
 from chalicelib.storage.layout import derived_key, submission_key
 from chalicelib.wiring import Services
@@ -183,17 +185,21 @@ class UploadProcessor:
 
         campaign = self._campaigns.load(item["campaign_id"])
         guideline = self._campaigns.guideline(campaign)
-        photo = self._blobs.get(key)
+        # The judged bytes: the version recorded by an earlier run (a re-run judges the same photo),
+        # else the current one, recorded with its sha256 (links and exports serve exactly these).
+        photo, version = self._blobs.get_version(key, item.get("photo_version"))
+        judged = {"photo_sha256": hashlib.sha256(photo).hexdigest(), "photo_version": version}
         try:
             analysis = self._analyse(photo, guideline, BlobPack(self._blobs, campaign.get("pack", {})))
         except IntakeRejected as rejected:
-            return "rejected", {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code}
+            return "rejected", {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code, **judged}
         derived = {}
         for name, data in (("normalised", analysis.normalised_jpeg), ("thumbnail", analysis.thumbnail_jpeg), ("overlay", analysis.overlay_jpeg)):
             derived[name] = derived_key(item["submission_id"], f"{name}.jpg")
             self._blobs.put(derived[name], data, "image/jpeg")
         result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
-        return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"]}
+        return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"],
+                        **judged}
 
     def _count(self, item: dict[str, Any]) -> None:
         if self._counters is not None:
@@ -235,6 +241,7 @@ class UploadProcessor:
             return
         if final:
             self._count(failed)
+            publish_finished(self._events, failed)  # the store's page and HQ hear of it, as of a verdict
 
 
 def processor_for(services: Services) -> UploadProcessor:

@@ -46,6 +46,10 @@ def json_body(request: Any) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidInput(f"the request body is not valid JSON ({err})", code="invalid_json") from None
+    except RecursionError:
+        # json's decoder recurses per level: a body nested ~1,000 deep is hostile, not a 500.
+        raise InvalidInput("the request body is nested too deeply: no document of this API nests beyond a few levels",
+                           code="invalid_json") from None
 
 
 def query_param(request: Any, name: str, default: str | None = None) -> str | None:

@@ -55,6 +55,10 @@ class Settings:
     # longer than the analyzer's timeout so that a live worker is never overtaken.
     max_attempts: int = 3
     lease_seconds: int = 120
+    # the sweep (chalicelib.services.recovery): a stored photo not analysed this long after its
+    # last message is queued again; a link unused this long after it expired ends the submission.
+    sweep_after: int = 300
+    sweep_interval: int = 60  # local worker; in AWS the schedule's rate (infra)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -78,6 +82,8 @@ class Settings:
             link_expires_in=int(env.get("VETRINA_LINK_EXPIRES_IN", "900")),
             max_attempts=int(env.get("VETRINA_MAX_ATTEMPTS", "3")),
             lease_seconds=int(env.get("VETRINA_LEASE_SECONDS", "120")),
+            sweep_after=int(env.get("VETRINA_SWEEP_AFTER", "300")),
+            sweep_interval=int(env.get("VETRINA_SWEEP_INTERVAL", "60")),
         )
         if backend == "aws":
             missing = [name for name, value in (

@@ -17,11 +17,13 @@ Verdict = Literal["pass", "fail", "review", "retake"]
 VERDICTS: tuple[str, ...] = get_args(Verdict)
 
 # A submission's life: created with an upload link; queued once the photo is stored; analysing
-# under a lease; then done, rejected (not a usable photo) or error (the analysis kept failing).
-SubmissionStatus = Literal["awaiting_upload", "queued", "analyzing", "done", "rejected", "error"]
+# under a lease; then done, rejected (not a usable photo) or error (the analysis kept failing, or
+# its message reached the dead-letter queue); expired when no photo came within the link's life.
+SubmissionStatus = Literal["awaiting_upload", "queued", "analyzing", "done", "rejected", "error", "expired"]
 SUBMISSION_STATUSES: tuple[str, ...] = get_args(SubmissionStatus)
 FINAL_STATUSES = ("done", "rejected")  # never analysed again (a re-run queues done photos itself)
 CLAIMABLE_STATUSES = ("awaiting_upload", "queued", "error")  # an analyzer may claim these
+UNFINISHED_STATUSES = ("awaiting_upload", "queued", "analyzing")  # what the sweep and the dead letters end
 
 CampaignStatus = Literal["draft", "published", "closed"]
 CAMPAIGN_STATUSES: tuple[str, ...] = get_args(CampaignStatus)

@@ -4,19 +4,22 @@ directly, and the API's zip does not ship this package."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, BinaryIO
 
 from chalice import Response
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, Param
 from chalicelib.api.parameters import EXAMPLE_SUBMISSION_ID
-from chalicelib.core.errors import NotFound
+from chalicelib.core.errors import ApiError, NotFound
 from chalicelib.storage import layout
 from chalicelib.storage.local_blobs import LocalBlobStore, UploadError
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.storage.signing import SignatureError
 from chalicelib.wiring import services
+
+log = logging.getLogger(__name__)
 
 local_stand_ins = http.Resource(__name__)
 route = http.Routes(local_stand_ins, http.Tag(
@@ -58,12 +61,23 @@ def _local_blobs() -> LocalBlobStore:
                         "x-vetrina-signature": EXAMPLE_SIGNATURE, "file": "(the photo)"}})
 def upload() -> Response:
     request = route.request
-    blobs = _local_blobs()
+    return receive_upload(request.headers.get("content-type", ""), request.raw_body or b"")
+
+
+def receive_upload(content_type: str, body: bytes | BinaryIO, length: int | None = None) -> Response:
+    """The upload route's work; the local server calls it with the socket's stream, so a photo
+    goes to disk as it arrives (chalicelib.local.server)."""
     try:
-        key = blobs.accept_upload(request.headers.get("content-type", ""), request.raw_body)
+        blobs = _local_blobs()
+        key = blobs.accept_upload(content_type, body, length)
     except UploadError as err:
         return http.error(err.status, err.code, str(err))
-    services().submissions.mark_queued(key.rsplit("/", 1)[-1])
+    except ApiError as err:
+        return http.error(err.status, err.code, err.message)
+    try:
+        services().submissions.mark_queued(key.rsplit("/", 1)[-1])
+    except Exception:  # the photo is stored: the sweep queues it (chalicelib.services.recovery)
+        log.exception("upload %s stored but not marked queued; the sweep will pick it up", key)
     return Response(body="", status_code=204, headers={"Location": key})
 
 
@@ -82,4 +96,9 @@ def download(query: Any) -> Response:
         return http.error(403, "link_refused", str(err))
     except BlobNotFound:
         return http.error(404, "not_found", "the file is not there (yet)")
-    return Response(body=data, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=300"})
+    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": "private, max-age=300",
+                                           "X-Content-Type-Options": "nosniff"}
+    if str((route.request.query_params or {}).get("key", "")).startswith(layout.UPLOAD_PREFIX):
+        # An original is whatever bytes were sent (HTML named .jpg, a JPEG with a ZIP tail): downloaded, never rendered.
+        headers["Content-Disposition"] = "attachment"
+    return Response(body=data, status_code=200, headers=headers)

@@ -2,30 +2,45 @@
 
 It receives from the local queue, hands each message to the same UploadProcessor as the Lambda
 handler, and acknowledges only on success; a failure leaves the message to come back after the
-visibility timeout, and to the dead-letter table after too many tries.
+visibility timeout, and to the dead-letter table after too many tries. Like the dead-letter
+queue's handler and the schedule in AWS, it then ends the dead letters' submissions and runs the
+sweep on a timer (chalicelib.services.recovery).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-
+import time
 from typing import Protocol
 
 from chalicelib.storage.ports import WorkQueue
 
 log = logging.getLogger(__name__)
 
+DEAD_LETTER_INTERVAL = 2.0  # seconds between looks at the dead-letter table
+
 
 class MessageHandler(Protocol):
     def handle_message(self, body: str) -> object: ...
 
 
+class Recoverer(Protocol):
+    def dead_letter(self, body: str) -> object: ...
+
+    def sweep(self) -> object: ...
+
+
 class LocalWorker:
-    def __init__(self, queue: WorkQueue, processor: MessageHandler, poll_interval: float = 0.25):
+    def __init__(self, queue: WorkQueue, processor: MessageHandler, poll_interval: float = 0.25,
+                 recovery: Recoverer | None = None, sweep_interval: float = 60.0):
         self._queue = queue
         self._processor = processor
         self._poll_interval = poll_interval
+        self._recovery = recovery
+        self._sweep_interval = sweep_interval
+        self._next_sweep = 0.0
+        self._next_dead_letters = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -43,10 +58,38 @@ class LocalWorker:
                 self._queue.ack(message)
         return handled
 
+    def drain_dead_letters(self) -> int:
+        """End the submissions of the dead letters; return how many were handled."""
+        if self._recovery is None:
+            return 0
+        handled = 0
+        while messages := self._queue.dead_letters(max_messages=10):
+            for message in messages:
+                try:
+                    self._recovery.dead_letter(message.body)
+                except Exception:  # e.g. still under a live lease: it comes back after the timeout
+                    log.warning("dead letter not handled yet; it will come back", exc_info=True)
+                    continue
+                self._queue.ack_dead_letter(message)
+                handled += 1
+        return handled
+
+    def maintain(self, now: float | None = None) -> None:
+        """The dead letters (every couple of seconds: each look takes the queue's write lock), and
+        the sweep when its interval has passed."""
+        now = time.monotonic() if now is None else now
+        if now >= self._next_dead_letters:
+            self._next_dead_letters = now + DEAD_LETTER_INTERVAL
+            self.drain_dead_letters()
+        if self._recovery is not None and now >= self._next_sweep:
+            self._next_sweep = now + self._sweep_interval
+            self._recovery.sweep()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
+                self.maintain()
             except Exception:  # the queue itself failed (disk full, locked): keep the worker alive
                 log.exception("local worker loop error")
             self._stop.wait(self._poll_interval)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
@@ -43,7 +44,8 @@ class ExportIn(BaseModel):
 RESULT_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "status", "verdict", "score", "guideline_version",
                   "review_state", "reviewed_by", "created_at", "analyzed_at", "failed_rules"]
 LABEL_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "photo_key", "normalised_key", "guideline_version",
-                 "rule_id", "rule_type", "value", "model_status", "reviewer_status", "overridden", "labelled_by", "labelled_at"]
+                 "rule_id", "rule_type", "value", "model_status", "reviewer_status", "overridden", "labelled_by", "labelled_at",
+                 "photo_version", "photo_sha256"]
 
 
 class Jobs:
@@ -105,6 +107,9 @@ class Jobs:
         for item in page.items:
             if item["status"] != "done" or item.get("guideline_version") == version:
                 continue
+            # the sweep's marker first: if the message below is lost, the sweep queues the photo again
+            pending_pk, pending_sk = layout.pending_key(time.time(), item["submission_id"])
+            self._records.put({"pk": pending_pk, "sk": pending_sk, "submission_id": item["submission_id"]})
             try:  # only a finished photo goes back to the queue; its current result stays until the new one
                 self._records.update(*submission_key(item["submission_id"]), set={"status": "queued", "updated_at": clock.now_iso()},
                                      condition=eq("status", "done"))
@@ -178,6 +183,8 @@ class Jobs:
                     "rule_id": rule["id"], "rule_type": rule["type"], "value": rule.get("value", ""),
                     "model_status": rule["status"], "reviewer_status": reviewer, "overridden": bool(override and reviewer != rule["status"]),
                     "labelled_by": (override or review).get("by", ""), "labelled_at": (override or review).get("at", ""),
+                    # the judged bytes: the key's version (AWS, versioned bucket) and their sha256
+                    "photo_version": item.get("photo_version") or "", "photo_sha256": item.get("photo_sha256", ""),
                 }
 
 

@@ -73,6 +73,10 @@ class Submissions:
         content_type = _upload_type(request.content_type)
         target = self._started_target(caller, campaign, request.store_id)
         item = self._new_item(campaign, target, request.store_id, content_type, previous_submission_id)
+        # The sweep's marker first: a marker without its submission is cleared, a submission
+        # without a marker would never be swept (chalicelib.services.recovery).
+        pending_pk, pending_sk = layout.pending_key(item["created_epoch"], item["submission_id"])
+        self._records.put({"pk": pending_pk, "sk": pending_sk, "submission_id": item["submission_id"]})
         self._records.put(item)
         expires_in = self._settings.upload_expires_in
         post = self._blobs.presigned_post(item["upload_key"], content_type, self._settings.max_upload_bytes, expires_in)
@@ -103,6 +107,7 @@ class Submissions:
                   previous_submission_id: str | None) -> dict[str, Any]:
         campaign_id = campaign["campaign_id"]
         submission_id = new_submission_id()
+        created_epoch = time.time()
         created = clock.now_iso()
         pk, sk = layout.submission_key(submission_id)
         listed = layout.submission_index(campaign_id, created, submission_id)
@@ -120,7 +125,8 @@ class Submissions:
             "status": "awaiting_upload",
             "attempts": 0,
             "upload_key": layout.upload_key(submission_id),
-            "upload_expires_at": int(time.time()) + self._settings.upload_expires_in,
+            "upload_expires_at": int(created_epoch) + self._settings.upload_expires_in,
+            "created_epoch": int(created_epoch),
             "guideline_version": campaign["guideline_version"],
             "created_at": created,
             "updated_at": created,
@@ -150,11 +156,13 @@ class Submissions:
             # The photo arrived but the analyzer has not picked it up yet.
             item = self.mark_queued(submission_id) or item
         out = {k: item[k] for k in ("submission_id", "campaign_id", "store_id", "status", "created_at", "updated_at", "guideline_version")}
-        if item["status"] in ("rejected", "error"):
+        if item["status"] in ("rejected", "error", "expired"):
             out["reason"] = item.get("reason", "")
             out["reason_code"] = item.get("reason_code", "")
         if item["status"] == "done":
             out["result"] = item["result"]
+        if item.get("photo_sha256"):
+            out["photo_sha256"] = item["photo_sha256"]  # of the judged bytes, the ones the original link serves
         out["review"] = item.get("review", {"state": "pending"})
         out["overrides"] = item.get("overrides", {})
         out["featured"] = bool(item.get("featured_at"))
@@ -177,8 +185,9 @@ class Submissions:
     def _image_links(self, item: dict[str, Any]) -> dict[str, str]:
         expires = self._settings.link_expires_in
         links: dict[str, str] = {}
-        if item["status"] != "awaiting_upload":
-            links["original"] = self._blobs.presigned_get(item["upload_key"], expires)
+        if item["status"] not in ("awaiting_upload", "expired"):
+            links["original"] = self._blobs.presigned_get(item["upload_key"], expires, version_id=item.get("photo_version"),
+                                                          attachment=True)
         for name, key in (item.get("derived") or {}).items():
             links[name] = self._blobs.presigned_get(key, expires)
         return links

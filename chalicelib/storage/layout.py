@@ -13,6 +13,7 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``STORES`` | ``<s>`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
 | ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
 | ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
+| ``PENDING`` | ``<created, epoch s:012d>#<id>`` | | |
 | ``SHOWCASE`` | ``<featured at>#<id>`` | | |
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
@@ -163,6 +164,24 @@ def submission_region_index(campaign_id: str, region: str, gsi1sk: str) -> dict[
 
 def audit_sk(at: str, nonce: str) -> str:
     return f"{AUDIT_PREFIX}{at}#{nonce}"
+
+
+# --- submissions not finished yet: what the sweep reads (chalicelib.services.recovery) ---------------
+
+PENDING = "PENDING"  # one small partition, oldest first; a marker leaves it when its submission is final
+
+
+def pending_key(created_epoch: float, submission_id: str) -> Key:
+    return PENDING, f"{int(created_epoch):012d}#{submission_id}"
+
+
+def pending_created(sk: str) -> int:
+    """When the marker's submission was created (epoch seconds), from its sort key."""
+    return int(sk.split("#", 1)[0])
+
+
+def pending_submission_id(sk: str) -> str:
+    return sk.split("#", 1)[1]
 
 
 # --- the showcase: featured windows, newest last ---------------------------------------------------

@@ -8,13 +8,14 @@ reported to ``on_created``, as S3 reports ObjectCreated to its bucket notificati
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 from urllib.parse import urlencode
 
 from chalicelib.core import keyfile
@@ -27,6 +28,8 @@ from chalicelib.storage.signing import (
     verify_policy,
     verify_url_params,
 )
+
+log = logging.getLogger(__name__)
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 
@@ -73,6 +76,9 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise BlobNotFound(key) from None
 
+    def get_version(self, key: str, version_id: str | None = None) -> tuple[bytes, str | None]:
+        return self.get(key), None  # uploads are write-once here (accept_upload): one version
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -83,7 +89,8 @@ class LocalBlobStore:
         for path in (self._path(key), self._meta_path(key)):
             path.unlink(missing_ok=True)
 
-    def presigned_get(self, key: str, expires_in: int) -> str:
+    def presigned_get(self, key: str, expires_in: int, *, version_id: str | None = None, attachment: bool = False) -> str:
+        # One version per key; the download route serves originals (incoming/) as attachments.
         self._path(key)  # validates the key
         return f"{self._public_url}/local/blobs?{urlencode(sign_url_params(self._signing_key, key, expires_in))}"
 
@@ -109,30 +116,45 @@ class LocalBlobStore:
             raise SignatureError("the link names no file this service keeps") from None
         return self.get(key), self.content_type(key)
 
-    def accept_upload(self, content_type_header: str, body: bytes) -> str:
-        """Enforce a form upload's signed policy as S3 would, store the file, return its key."""
+    def accept_upload(self, content_type_header: str, body: bytes | BinaryIO, length: int | None = None) -> str:
+        """Enforce a form upload's signed policy as S3 would, store the file, return its key.
+
+        ``body`` is the form's bytes, or a stream of ``length`` bytes (the local server passes the
+        socket's): the file part is spooled to disk as it is parsed, never held whole in memory."""
         if not content_type_header.startswith("multipart/form-data"):
             raise UploadError(400, "bad_form", "send the upload as multipart/form-data")
-        fields, file_data = _parse_form(content_type_header, body)
+        stream = io.BytesIO(body) if isinstance(body, bytes) else body
+        size_of_body = len(body) if isinstance(body, bytes) else (length or 0)
+        fields, file = _parse_form(content_type_header, stream, size_of_body)
         try:
-            policy = verify_policy(self._signing_key, fields)
-        except SignatureError as err:
-            raise UploadError(403, "upload_refused", str(err)) from None
-        if file_data is None:
-            raise UploadError(400, "missing_file", "the form has no 'file' field: add the photo as the last field, named 'file'")
-        size = len(file_data)
-        if size > policy.max_bytes:
-            raise UploadError(400, "file_too_large", f"the file is {size / 2**20:.1f} MB; the limit is {policy.max_bytes / 2**20:.0f} MB")
-        if size < policy.min_bytes:
-            raise UploadError(400, "file_empty", "the file is empty: choose the photo again")
-        # An upload link counts once: the photo that is judged stays the photo that was sent (a
-        # form posted again, even before its policy expires, must not replace it).
-        if not self._create(self._path(policy.key), file_data):
-            raise UploadError(409, "already_uploaded",
-                              "this photo was received already: to send another one, start a new photo (a retake)")
+            try:
+                policy = verify_policy(self._signing_key, fields)
+            except SignatureError as err:
+                raise UploadError(403, "upload_refused", str(err)) from None
+            if file is None:
+                raise UploadError(400, "missing_file", "the form has no 'file' field: add the photo as the last field, named 'file'")
+            size = file.seek(0, io.SEEK_END)
+            file.seek(0)
+            if size > policy.max_bytes:
+                raise UploadError(400, "file_too_large", f"the file is {size / 2**20:.1f} MB; the limit is {policy.max_bytes / 2**20:.0f} MB")
+            if size < policy.min_bytes:
+                raise UploadError(400, "file_empty", "the file is empty: choose the photo again")
+            # An upload link counts once: the photo that is judged stays the photo that was sent (a
+            # form posted again, even before its policy expires, must not replace it).
+            if not self._create(self._path(policy.key), file):
+                raise UploadError(409, "already_uploaded",
+                                  "this photo was received already: to send another one, start a new photo (a retake)")
+        finally:
+            if file is not None:
+                file.close()
         self._write(self._meta_path(policy.key), policy.content_type.encode())
         if self.on_created is not None:
-            self.on_created(policy.key, size)
+            try:
+                self.on_created(policy.key, size)
+            except Exception:
+                # As S3's notifications, the queue is told after the photo is stored, and its
+                # failure does not undo the upload: the sweep queues stored photos again.
+                log.exception("upload %s stored, but the queue could not be told; the sweep will", policy.key)
         return policy.key
 
     # --- internals ---------------------------------------------------------------------------
@@ -159,13 +181,13 @@ class LocalBlobStore:
             raise
 
     @staticmethod
-    def _create(path: Path, data: bytes) -> bool:
+    def _create(path: Path, data: BinaryIO) -> bool:
         """Write ``path`` only if it does not exist yet (atomically: of two writers one wins)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                shutil.copyfileobj(data, f)
             os.link(tmp, path)
             return True
         except FileExistsError:
@@ -179,23 +201,40 @@ class LocalBlobStore:
         shutil.rmtree(self._meta, ignore_errors=True)
 
 
-def _parse_form(content_type_header: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
+FORM_FIELD_LIMIT = 64 * 1024  # the policy fields are small; only the file part may be large
+
+
+def _parse_form(content_type_header: str, stream: BinaryIO, length: int) -> tuple[dict[str, str], BinaryIO | None]:
+    """The form's fields, and its file part as an open file (spooled to disk beyond 1 MiB)."""
     from python_multipart import parse_form
     from python_multipart.exceptions import FormParserError
 
     fields: dict[str, str] = {}
-    files: dict[str, bytes] = {}
+    files: dict[str, BinaryIO] = {}
 
     def on_field(field) -> None:
-        fields[field.field_name.decode()] = (field.value or b"").decode("utf-8", "replace")
+        value = field.value or b""
+        if len(value) > FORM_FIELD_LIMIT:
+            raise UploadError(400, "bad_form", "a form field is too long: send the fields the upload link came with")
+        fields[field.field_name.decode()] = value.decode("utf-8", "replace")
 
     def on_file(file) -> None:
+        name = file.field_name.decode()
+        if name in files:
+            files[name].close()
         file.file_object.seek(0)
-        files[file.field_name.decode()] = file.file_object.read()
+        files[name] = file.file_object
 
-    headers = {"Content-Type": content_type_header.encode(), "Content-Length": str(len(body)).encode()}
+    headers = {"Content-Type": content_type_header.encode(), "Content-Length": str(length).encode()}
     try:
-        parse_form(headers, io.BytesIO(body), on_field, on_file)
+        parse_form(headers, stream, on_field, on_file)
     except (FormParserError, ValueError) as err:
+        for opened in files.values():
+            opened.close()
+        if isinstance(err, UploadError):
+            raise
         raise UploadError(400, "bad_form", f"the upload form could not be read ({err})") from None
-    return fields, files.get("file")
+    the_file = files.pop("file", None)
+    for other in files.values():
+        other.close()
+    return fields, the_file

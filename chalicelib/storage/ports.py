@@ -37,13 +37,22 @@ class BlobStore(Protocol):
         """Raise BlobNotFound when the key does not exist."""
         ...
 
+    def get_version(self, key: str, version_id: str | None = None) -> tuple[bytes, str | None]:
+        """The bytes (of ``version_id``, or the current ones) and their version id: S3's on a
+        versioned bucket; None where a key holds one version (the folder store's uploads are
+        write-once). The analyzer records the version it judged; links serve that one."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def copy(self, source_key: str, target_key: str) -> None: ...
 
     def delete(self, key: str) -> None: ...
 
-    def presigned_get(self, key: str, expires_in: int) -> str: ...
+    def presigned_get(self, key: str, expires_in: int, *, version_id: str | None = None, attachment: bool = False) -> str:
+        """A link to the key (to ``version_id`` of it when given); ``attachment``: the browser
+        downloads it instead of rendering it (an original is whatever bytes the phone sent)."""
+        ...
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
         """A form upload whose policy fixes the key, the content type and the size range."""
@@ -248,6 +257,10 @@ class WorkQueue(Protocol):
 
     def dead_letters(self, max_messages: int = 10) -> list[Message]:
         """Messages in the dead-letter queue (received: they come back after the timeout)."""
+        ...
+
+    def ack_dead_letter(self, message: Message) -> None:
+        """Remove a dead letter received with ``dead_letters`` (its submission was ended)."""
         ...
 
     def redrive(self) -> int:

@@ -30,6 +30,17 @@ class S3BlobStore:
                 raise BlobNotFound(key) from None
             raise
 
+    def get_version(self, key: str, version_id: str | None = None) -> tuple[bytes, str | None]:
+        extra = {"VersionId": version_id} if version_id else {}
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, **extra)
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404"):
+                raise BlobNotFound(key) from None
+            raise
+        version = response.get("VersionId")
+        return response["Body"].read(), (version if version and version != "null" else None)
+
     def exists(self, key: str) -> bool:
         try:
             self._s3.head_object(Bucket=self._bucket, Key=key)
@@ -45,10 +56,13 @@ class S3BlobStore:
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)
 
-    def presigned_get(self, key: str, expires_in: int) -> str:
-        return self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
-        )
+    def presigned_get(self, key: str, expires_in: int, *, version_id: str | None = None, attachment: bool = False) -> str:
+        params: dict[str, str] = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            params["VersionId"] = version_id  # the judged bytes, whatever was written over the key since
+        if attachment:
+            params["ResponseContentDisposition"] = "attachment"
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
         # boto3 adds the bucket and key conditions itself; S3 enforces all of them on upload.

@@ -89,6 +89,9 @@ class SQLiteWorkQueue:
     def dead_letters(self, max_messages: int = 10) -> list[Message]:
         return self._receive_from(self._dlq, max_messages, redrive_to_dlq=False)
 
+    def ack_dead_letter(self, message: Message) -> None:
+        self.ack(message)  # receipts are unique across both tables' rows
+
     def redrive(self) -> int:
         cursor = self._db().execute(
             "UPDATE messages SET queue = ?, receive_count = 0, visible_at = ? WHERE queue = ?",

@@ -73,6 +73,9 @@ class SQSWorkQueue:
     def dead_letters(self, max_messages: int = 10) -> list[Message]:
         return self._receive_from(self._dlq_url, max_messages)
 
+    def ack_dead_letter(self, message: Message) -> None:
+        self._sqs.delete_message(QueueUrl=self._dlq_url, ReceiptHandle=message.receipt)
+
     def redrive(self) -> int:
         moved = 0
         while batch := self._receive_from(self._dlq_url, 10):

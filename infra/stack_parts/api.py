@@ -7,7 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_logs as logs
 
-from chalice_api import chalice_api
+from chalice_api import RECOVERY_FUNCTIONS, kebab, chalice_api
 from stack_parts import LOG_RETENTION, data_removal
 from stages import Stage
 
@@ -33,6 +33,10 @@ class Api:
         })
         logs.LogGroup(stack, "ApiLogs", log_group_name=f"/aws/lambda/{function_name}",
                       retention=LOG_RETENTION[stage.log_retention_days], removal_policy=data_removal(stage))
+        self.recovery_functions = [self.chalice.get_resource(name) for name in RECOVERY_FUNCTIONS]
+        for name in RECOVERY_FUNCTIONS:
+            logs.LogGroup(stack, f"{name}Logs", log_group_name=f"/aws/lambda/{function_name}-{kebab(name)}",
+                          retention=LOG_RETENTION[stage.log_retention_days], removal_policy=data_removal(stage))
         self.rest_api_id = self.chalice.get_resource("RestAPI").ref
         # The pages are served by the API: its own URL is their origin (uploads, sign-in callbacks).
         self.origin = f"https://{self.rest_api_id}.execute-api.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}"

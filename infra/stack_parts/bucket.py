@@ -25,11 +25,19 @@ class PhotoBucket:
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True, minimum_tls_version=1.2,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # The judged photo stays the judged photo: a form posted again within its policy's life
+            # adds a version; the submission records the version it judged, links serve that one.
+            versioned=True,
             lifecycle_rules=[
                 s3.LifecycleRule(id="abort-incomplete-multipart-uploads",
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
                 s3.LifecycleRule(id="expire-incoming", prefix=UPLOAD_PREFIX,
-                                 expiration=cdk.Duration.days(stage.incoming_retention_days)),
+                                 expiration=cdk.Duration.days(stage.incoming_retention_days),
+                                 noncurrent_version_expiration=cdk.Duration.days(stage.incoming_retention_days)),
+                # derived images and exports are rewritten (re-runs): their old versions go soon
+                *(s3.LifecycleRule(id=f"expire-old-{prefix.strip('/')}", prefix=prefix,
+                                   noncurrent_version_expiration=cdk.Duration.days(7))
+                  for prefix in BLOB_PREFIXES if prefix != UPLOAD_PREFIX),
             ],
             cors=[s3.CorsRule(
                 allowed_methods=[s3.HttpMethods.POST],
@@ -48,7 +56,7 @@ class PhotoBucket:
         unknown = set(read + write) - set(BLOB_PREFIXES)
         assert not unknown, f"not a blob prefix of chalicelib/storage/layout.py: {sorted(unknown)}"
         role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ReadObjects", actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in read]))
+            sid="ReadObjects", actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in read]))
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="WriteObjects", actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in write]))
         # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing key, and the blob store

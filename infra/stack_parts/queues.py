@@ -26,13 +26,21 @@ class AnalysisQueues:
         )
         self.alarm = cloudwatch.Alarm(
             stack, "AnalysisDLQNotEmpty", alarm_name=f"{stack.stack_name}-analysis-dead-letters",
-            alarm_description="Photos whose analysis failed every attempt are in the dead-letter queue: "
-                              "fix the cause, then `python -m chalicelib.devtools.cli redrive`.",
+            alarm_description="Photos whose analysis failed every attempt reached the dead-letter queue (its consumer "
+                              "ends them as error, analysis_stopped, and drains it): look at the analyzer's logs.",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(1), statistic="Maximum"),
             threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+
+    def grant_consume_dead_letters(self, role: iam.IRole) -> None:
+        """The dead-letter queue's consumer (app.stop_dead_letters, an SQS event source on the API's
+        role): what Lambda's poller calls with the function's role."""
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ConsumeDeadLetters",
+            actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            resources=[self.dead_letters.queue_arn]))
 
     def grant_enqueue(self, role: iam.IRole) -> None:
         """Sending jobs (re-runs, exports, follow-up work); receiving is the event source's grant."""

@@ -71,6 +71,11 @@ def test_create_edit_get_and_list_campaigns(client):
     assert second["campaigns"][0]["campaign_id"] == "autumn-26"
 
 
+def test_deeply_nested_json_is_a_400(client):
+    for body in ("[" * 1000 + "]" * 1000, '{"a":' * 5000 + "1" + "}" * 5000):
+        assert_error(client.send_json("PUT", "/campaigns/deep", body), 400, "invalid_json")
+
+
 def test_unknown_campaign(client):
     assert_error(client.http.get("/campaigns/nope"), 404, "campaign_not_found", ["nope"])
     assert_error(post(client, "/campaigns/nope/submissions", {"store_id": "S001", "content_type": "image/jpeg"}), 404, "campaign_not_found")

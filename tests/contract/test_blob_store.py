@@ -58,3 +58,21 @@ def test_put_file_stores_a_file_from_disk(svc, tmp_path):
     source.write_bytes(b"a,b\n" + b"1,2\n" * 50_000)
     svc.blobs.put_file("exports/exp_1.csv", source, "text/csv")
     assert svc.blobs.get("exports/exp_1.csv") == source.read_bytes()
+
+
+def test_a_version_is_read_and_linked_as_it_was(svc, backend):
+    """The judged photo stays the judged photo: the version read is the one served, whatever was
+    written over the key since (S3, versioned bucket); the folder store holds one version."""
+    key = "incoming/sub_VERSIONED"
+    svc.blobs.put(key, b"\xff\xd8\xff judged", "image/jpeg")
+    data, version = svc.blobs.get_version(key)
+    assert data == b"\xff\xd8\xff judged"
+    if backend == "local":
+        assert version is None
+        return
+    assert version
+    svc.blobs.put(key, b"<html>written over</html>", "image/jpeg")
+    assert svc.blobs.get_version(key, version)[0] == b"\xff\xd8\xff judged"
+    response = requests.get(svc.blobs.presigned_get(key, 60, version_id=version, attachment=True), timeout=10)
+    assert response.status_code == 200 and response.content == b"\xff\xd8\xff judged"
+    assert response.headers["Content-Disposition"] == "attachment"

@@ -74,3 +74,15 @@ def test_redrive_moves_dead_letters_back(queue):
     assert queue.redrive() == 1
     [message] = receive_within(queue, 3)
     assert message.body == "poison"
+
+
+def test_a_dead_letter_acknowledged_is_gone(queue):
+    queue.send("poison")
+    for _ in range(MAX_RECEIVES):
+        receive_within(queue, VISIBILITY + 3)
+    time.sleep(VISIBILITY + 0.3)
+    assert queue.receive() == []
+    [dead] = receive_within(queue, 3, dead=True)
+    queue.ack_dead_letter(dead)
+    time.sleep(VISIBILITY + 0.3)
+    assert queue.dead_letters() == [] and queue.redrive() == 0

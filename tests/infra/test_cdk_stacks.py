@@ -314,14 +314,17 @@ def test_no_wildcard_actions_on_data_resources(template):
 
 def test_api_role_is_least_privilege(template):
     named = names(template)
-    _, handler = one(template, "AWS::Serverless::Function")
+    handler = template["Resources"]["APIHandler"]
     role = handler["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {("s3:GetObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)}
+    expected = {(a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+                for a in ("s3:GetObject", "s3:GetObjectVersion")}
     expected |= {("s3:PutObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {("sqs:SendMessage", "queue"), ("sqs:GetQueueUrl", "queue"), ("sns:Publish", "topic")}
+    # the dead-letter queue's consumer (app.stop_dead_letters) runs with this role
+    expected |= {(f"sqs:{a}", "dlq") for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes")}
     assert grants == expected, sorted(grants ^ expected)
     assert set(named.values()) >= {"bucket", "table", "queue", "topic"}
 
@@ -330,7 +333,8 @@ def test_analyzer_role_is_least_privilege(template):
     logical, function = analyzer(template)
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {("s3:GetObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX)}
+    expected = {(a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX)
+                for a in ("s3:GetObject", "s3:GetObjectVersion")}
     expected |= {("s3:PutObject", f"bucket/{p}*") for p in (DERIVED_PREFIX, EXPORT_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
@@ -365,7 +369,8 @@ def test_analyzer_is_a_container_image_on_the_queue_with_batch_size_1(template):
 def test_api_function_is_chalice_on_python312_with_the_stack_environment(template, synth):
     out, _ = synth
     functions = of_type(template, "AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler"}  # Chalice's Analyze is not deployed: the image consumes the queue
+    # Chalice's Analyze is not deployed (the image consumes the queue); the recovery handlers ship in the zip
+    assert set(functions) == {"APIHandler", "StopDeadLetters", "Sweep"}
     props = functions["APIHandler"]["Properties"]
     assert (props["Runtime"], props["Handler"]) == ("python3.12", "app.app")
     assert "Events" not in props
@@ -392,6 +397,37 @@ def test_api_function_is_chalice_on_python312_with_the_stack_environment(templat
     _, image = analyzer(template)
     image_env = image["Properties"]["Environment"]["Variables"]
     assert {k: image_env[k] for k in DATA_ENV} == {k: env[k] for k in DATA_ENV}
+
+
+def test_recovery_handlers_consume_the_dead_letters_and_run_on_a_schedule(template):
+    """app.stop_dead_letters on the dead-letter queue, app.sweep every few minutes: python3.12, from
+    the API's zip, with the API's role (granted the dead-letter queue before the event source)."""
+    functions = of_type(template, "AWS::Serverless::Function")
+    api = functions["APIHandler"]["Properties"]
+    main, dead = queues(template)
+    resources = template["Resources"]
+    for name, handler in (("StopDeadLetters", "app.stop_dead_letters"), ("Sweep", "app.sweep")):
+        props = functions[name]["Properties"]
+        assert (props["Runtime"], props["Handler"]) == ("python3.12", handler)
+        assert props["Role"] == api["Role"] and props["CodeUri"] == api["CodeUri"]
+        assert props["Environment"] == api["Environment"]
+        assert props["FunctionName"].startswith(api["FunctionName"] + "-")
+    (event,) = functions["StopDeadLetters"]["Properties"]["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
+    assert resources[dead]["Properties"]["QueueName"] in json.dumps(event["Properties"]["Queue"])
+    assert resources[dead]["Properties"].get("VisibilityTimeout", 30) >= api["Timeout"]
+    assert any(d.startswith("ApiRoleDefaultPolicy") for d in functions["StopDeadLetters"].get("DependsOn", []))
+    (schedule,) = functions["Sweep"]["Properties"]["Events"].values()
+    assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"].startswith("rate(")
+
+
+def test_bucket_is_versioned_and_old_versions_expire(template):
+    _, bucket = one(template, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = props["LifecycleConfiguration"]["Rules"]
+    incoming = [r for r in rules if r.get("Prefix") == UPLOAD_PREFIX]
+    assert all(r["NoncurrentVersionExpiration"]["NoncurrentDays"] == r["ExpirationInDays"] for r in incoming)
 
 
 def test_api_routes_need_a_token_of_the_stacks_user_pool(template):
@@ -437,6 +473,7 @@ RETAINED_LOGICAL_IDS = {
     "Users0A0EEA89": "AWS::Cognito::UserPool", "AnalysisQueue251119DF": "AWS::SQS::Queue",
     "AnalysisDLQC7CDEB4B": "AWS::SQS::Queue", "EventsD32975C2": "AWS::SNS::Topic",
     "ApiLogs3D05D88B": "AWS::Logs::LogGroup", "AnalyzerLogs0390F2AA": "AWS::Logs::LogGroup",
+    "StopDeadLettersLogsACB92FE3": "AWS::Logs::LogGroup", "SweepLogsD6C54147": "AWS::Logs::LogGroup",
 }
 
 

@@ -26,6 +26,7 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
     s3 = boto3.client("s3")
     sqs = boto3.client("sqs")
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})  # as infra/ makes it
     SQSWorkQueue.create_queues(sqs, name, visibility_timeout=visibility_timeout, max_receives=max_attempts)
     queue_url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -3,7 +3,7 @@
 // network returns), uploaded straight to storage through the presigned POST, then the analysis is
 // followed until the verdict, shown in a lasting "latest photo" card.
 const $ = (id) => document.getElementById(id);
-const FINAL = ["done", "rejected", "error"];
+const FINAL = ["done", "rejected", "error", "expired"];
 let campaigns = [];
 let schedule = null; // the picked campaign's start and deadline for this store, in its timezone
 let guideline = null; // the picked campaign's guideline: the rules' words in the page's language
@@ -167,6 +167,7 @@ async function showLatest(submissionId, exact = false) {
       renderChecking();
       status = await follow(submissionId);
       if (shownLatest !== submissionId) return;
+      if (!status) { $("verdict-state").textContent = t("store.stillChecking"); return; }
     }
     renderVerdict(status);
   } catch (err) {
@@ -239,12 +240,15 @@ function uploadWithProgress(upload, file, onProgress) {
   });
 }
 
+const FOLLOW_MS = 5 * 60 * 1000; // then stop polling: the verdict also arrives in the messages
+
 async function follow(submissionId) {
-  for (;;) {
+  for (const until = Date.now() + FOLLOW_MS; Date.now() < until;) {
     const status = await api("GET", `/submissions/${submissionId}`);
     if (FINAL.includes(status.status)) return status;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  return null;
 }
 
 // A rule of the result as a line of the legend: its number (the mark on the photo), its status, its words.
