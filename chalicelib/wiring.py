@@ -9,6 +9,7 @@ from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
 from chalicelib.services.notifications import Notifications
+from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
 from chalicelib.core.settings import Settings
@@ -34,6 +35,7 @@ class Services:
     analytics: Analytics
     jobs: Jobs
     notifications: Notifications
+    reminders: Reminders
 
 
 def build_services(settings: Settings) -> Services:
@@ -49,7 +51,7 @@ def build_services(settings: Settings) -> Services:
     jobs = Jobs(records, blobs, queue, campaigns, settings)
     notifications = Notifications(feed, stores)
     return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs, notifications)
+                    Analytics(records), jobs, notifications, Reminders(records, events))
 
 
 Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]
