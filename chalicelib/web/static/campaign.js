@@ -51,6 +51,15 @@ function yaml(value, indent = "") {
   return lines.join("\n");
 }
 
+// A stored guideline as a person writes it: id and type first, no empty zone.
+function readable(guideline) {
+  const rules = guideline.rules.map((rule) => {
+    const { id, type, zone, ...rest } = rule;
+    return { id, type, ...(zone === null || zone === undefined ? {} : { zone }), ...rest };
+  });
+  return { ...guideline, rules };
+}
+
 // --- the editor: line numbers, problems at their line ------------------------------------------------
 
 function drawGutter() {
@@ -266,7 +275,7 @@ function fill() {
     $("start").value = campaign.start_date;
     $("deadline").value = campaign.deadline;
     chosen = new Set(campaign.targets.stores);
-    $("yaml").value = yaml(campaign.guideline) + "\n";
+    $("yaml").value = yaml(readable(campaign.guideline)) + "\n";
   } else {
     $("yaml").value = STARTER;
   }
@@ -292,9 +301,9 @@ async function save(event) {
       targets: targets(), guideline: checked.guideline };
     const saved = await session.api("PUT", "/campaigns/" + encodeURIComponent(campaignId), body);
     campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
-    $("state").textContent = t("camp.saved", { v: saved.guideline_version });
     fill();
     await loadVersions();
+    $("state").textContent = t("camp.saved", { v: saved.guideline_version });
   } catch (err) {
     $("state").textContent = t("camp.saveFailed", { why: err.message });
   }
@@ -309,9 +318,9 @@ async function publish() {
   $("publish-state").textContent = t("camp.publishing");
   try {
     const answer = await session.api("POST", `/campaigns/${encodeURIComponent(campaignId)}/publish`);
-    $("publish-state").textContent = t("camp.published", { n: answer.target_count, new: answer.new_targets, v: answer.guideline_version });
     campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
     fill();
+    $("publish-state").textContent = t("camp.published", { n: answer.target_count, new: answer.new_targets, v: answer.guideline_version });
   } catch (err) {
     $("publish-state").textContent = t("camp.publishFailed", { why: err.message });
   }

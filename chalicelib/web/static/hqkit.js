@@ -20,7 +20,7 @@ const hq = (() => {
 
   function when(iso) {
     if (!iso) return "–";
-    return new Date(iso).toLocaleString(dateLocale(), { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleString(dateLocale(), { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
   }
 
   function day(iso) {
