@@ -547,5 +547,5 @@ class GuidelineProblem(BaseModel):
 
 class GuidelineCheck(BaseModel):
     valid: bool
-    guideline: GuidelineDocument | None  # type: ignore[valid-type]
+    guideline: GuidelineDocument | None
     problems: list[GuidelineProblem]

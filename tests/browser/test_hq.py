@@ -224,8 +224,9 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     # The pack: the poster the rules name, uploaded with a preview.
     item = page.locator("#pack li", has_text="poster.png")
     assert "Not uploaded yet" in item.inner_text()
-    from chalicelib.devtools.synthetic import to_jpeg, window_photo  # noqa: F401 (the image stack: tests only)
     from PIL import Image
+
+    from chalicelib.devtools.synthetic import to_jpeg, window_photo  # noqa: F401 (the image stack: tests only)
 
     poster = tmp_path / "poster.png"
     buffer = io.BytesIO()
