@@ -74,6 +74,9 @@ def test_the_dashboard(browser, server):  # noqa: F811
     assert "Never" not in row.inner_text()
     events = http_session("hq").get(f"{server.url}/notifications?store_id=S002", timeout=10).json()["notifications"]
     assert events[0]["type"] == "reminder.sent" and events[0]["payload"]["by"] == "Sara"
+    store = phone(browser).new_page()  # the store reads it on its page
+    sign_in(store, server, "/", "store", stores=("S002",))
+    store.wait_for_selector("#news-list li >> text=Reminder from HQ: send your photo for Autumn 2026 by 8 November 2099")
     page.get_by_role("button", name="Remind selected stores").click()
     page.wait_for_selector("#remind-state >> text=Select at least one store first.")
 

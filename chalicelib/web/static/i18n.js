@@ -328,6 +328,7 @@ const STRINGS = {
     "camp.noChanges": "No changes.",
     "camp.ruleAdded": "rule {id} added ({type})",
     "camp.ruleRemoved": "rule {id} removed",
+    "news.reminder.sent": "Reminder from HQ: send your photo for {campaign} by {deadline}.",
   },
   it: {
     "store.title": "La foto della tua vetrina",
@@ -657,6 +658,7 @@ const STRINGS = {
     "camp.noChanges": "Nessuna modifica.",
     "camp.ruleAdded": "regola {id} aggiunta ({type})",
     "camp.ruleRemoved": "regola {id} tolta",
+    "news.reminder.sent": "Promemoria della sede: invia la foto per {campaign} entro {deadline}.",
   },
 };
 

@@ -192,6 +192,8 @@ async function loadNews() {
     const p = n.payload;
     li.textContent = n.type === "review.decided"
       ? t("news.review.decided", { decision: t("decision." + p.decision), comment: p.comment || "" })
+      : n.type === "reminder.sent" // HQ's reminder (the dashboard): which campaign, by when
+        ? t("news.reminder.sent", { campaign: p.campaign_name, deadline: new Date(p.deadline_at).toLocaleString(dateLocale(), { dateStyle: "long", timeStyle: "short" }) })
       : t("news.analysis.finished", { verdict: t(p.verdict ? "verdict." + p.verdict : "status." + p.status) });
     return li;
   }));
