@@ -2,10 +2,15 @@
 the deadline is near. Each reminder is an event (``reminder.sent``: the local outbox, the SNS topic
 in AWS) and its time is kept on the store's target record, so the missing-stores list shows when
 the last one went without reading anything else.
+
+HQ reminds from the dashboard (``send``); ``remind_due`` is the scheduled run (the local server's
+timer, chalicelib.local.worker.ReminderTimer): each store still owing a photo is reminded
+automatically once per campaign and deadline, a set time before its deadline.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,11 +22,13 @@ from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import parse_model
 from chalicelib.services.analytics.outcomes import NOT_IN
 from chalicelib.services.campaigns import load_campaign
+from chalicelib.storage import layout
 from chalicelib.storage.layout import target_key
 from chalicelib.storage.ports import ConditionFailed, EventPublisher, RecordStore, eq
 
 MAX_STORES = 500  # one page of the missing list
 WRITE_TRIES = 5
+AUTOMATIC = "automatic"  # who sent a scheduled reminder
 
 
 class ReminderIn(BaseModel):
@@ -63,14 +70,56 @@ class Reminders:
             sent.append({"store_id": store_id, "reminded_at": at})
         return {"campaign_id": campaign_id, "sent": sent, "skipped": skipped}
 
-    def _mark(self, target: dict[str, Any], at: str) -> None:
+    def remind_due(self, lead_hours: float, now: datetime | None = None) -> dict[str, Any]:
+        """The scheduled run: remind every store still owing a photo whose deadline is less than
+        ``lead_hours`` away, once per campaign and deadline (the deadline reminded is kept on the
+        target, so a rerun, or the next run, skips it). Reads the campaigns index (a few hundred
+        items over three years of weekly campaigns) and, of the published ones with a deadline in
+        reach, the missing and retake state partitions: never a scan of the photos or targets."""
+        now = now or clock.now()
+        horizon = now + timedelta(hours=lead_hours)
+        sent, cursor = 0, None
+        while True:
+            page = self._records.query(layout.CAMPAIGNS, index="gsi1", limit=100, cursor=cursor, descending=True)
+            for campaign in page.items:
+                # Deadlines are the end of a local day: a day either side covers every timezone.
+                last_day = datetime.fromisoformat(campaign["deadline"]).date()
+                if campaign["status"] != "published" or not now.date() - timedelta(days=1) <= last_day <= horizon.date() + timedelta(days=1):
+                    continue
+                sent += self._remind_campaign(campaign, now, horizon)
+            if not (cursor := page.cursor):
+                return {"sent": sent}
+
+    def _remind_campaign(self, campaign: dict[str, Any], now: datetime, horizon: datetime) -> int:
+        sent = 0
+        for state in NOT_IN:
+            cursor = None
+            while True:
+                page = self._records.query(layout.target_state_partition(campaign["campaign_id"], state), index="gsi1",
+                                           limit=500, cursor=cursor)
+                for target in page.items:
+                    deadline = datetime.fromisoformat(target["deadline_at"])
+                    if not now < deadline <= horizon or target.get("auto_reminded_for") == target["deadline_at"]:
+                        continue
+                    self._events.publish("reminder.sent", {
+                        "campaign_id": campaign["campaign_id"], "campaign_name": campaign["name"], "store_id": target["store_id"],
+                        "deadline_at": target["deadline_at"], "state": target["state"], "by": AUTOMATIC, "message": "",
+                    })
+                    self._mark(target, clock.now_iso(), automatic=True)
+                    sent += 1
+                if not (cursor := page.cursor):
+                    break
+        return sent
+
+    def _mark(self, target: dict[str, Any], at: str, automatic: bool = False) -> None:
         """Keep the time on the target, over the version read (the counters write the same record
         whole, over its version: bumping it makes a concurrent writer read again, keeping both)."""
         for _ in range(WRITE_TRIES):
             try:
-                self._records.update(target["pk"], target["sk"], condition=eq("version", target["version"]),
-                                     set={"reminded_at": at, "reminders": int(target.get("reminders", 0)) + 1,
-                                          "version": target["version"] + 1})
+                changes = {"reminded_at": at, "reminders": int(target.get("reminders", 0)) + 1, "version": target["version"] + 1}
+                if automatic:  # once per campaign and deadline
+                    changes["auto_reminded_for"] = target["deadline_at"]
+                self._records.update(target["pk"], target["sk"], condition=eq("version", target["version"]), set=changes)
                 return
             except ConditionFailed:
                 fresh = self._records.get(target["pk"], target["sk"])

@@ -83,3 +83,39 @@ def test_the_hq_pages_are_served(client):
     for path, title in (("/hq", "hq.js"), ("/hq/stores", "stores.js"), ("/hq/campaigns/autumn", "campaign.js")):
         page = client.anonymous().get(path)
         assert page.status_code == 200 and title in page.body.decode()
+
+
+def test_scheduled_reminders_go_once_per_campaign_and_deadline(hq, photographer, svc):  # noqa: F811
+    from datetime import datetime, timedelta
+
+    from chalicelib.storage import layout
+
+    photographer("S001", "pass")
+    assert svc.reminders.remind_due(24) == {"sent": 0}  # the deadline is years away
+    deadline = datetime.fromisoformat(svc.records.get(*layout.target_key("c1", "S002"))["deadline_at"])
+    soon = deadline - timedelta(hours=2)
+    assert svc.reminders.remind_due(24, now=soon) == {"sent": 2}  # S002 and S003: S001 has its photo
+    assert svc.reminders.remind_due(24, now=soon + timedelta(hours=1)) == {"sent": 0}  # once per deadline
+    assert svc.reminders.remind_due(24, now=deadline + timedelta(hours=1)) == {"sent": 0}  # past it: HQ decides
+    missing = {s["store_id"]: s for s in hq.get("/compliance/campaigns/c1/missing").json_body["stores"]}
+    assert missing["S002"]["reminded_at"] and missing["S003"]["reminded_at"]
+    if svc.settings.backend == "local":
+        [event] = hq.get("/notifications?store_id=S003").json_body["notifications"]
+        assert event["type"] == "reminder.sent" and event["payload"]["by"] == "automatic"
+
+
+def test_the_local_timer_runs_the_scheduled_reminders():
+    import threading
+
+    from chalicelib.local.worker import ReminderTimer
+
+    ran = threading.Event()
+    timer = ReminderTimer(lambda lead: ran.set() if lead == 6 else None, lead_hours=6, every_s=0.05)
+    timer.start()
+    try:
+        assert ran.wait(5)
+    finally:
+        timer.stop()
+    off = ReminderTimer(lambda lead: ran.set(), lead_hours=0, every_s=0.01)
+    off.start()
+    assert off._thread is None
