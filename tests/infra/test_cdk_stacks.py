@@ -27,7 +27,8 @@ HEAVY = ("numpy", "cv2", "onnxruntime", "PIL", "pillow_heif", "rapidfuzz")
 DATA_SERVICES = ("s3", "dynamodb", "sqs", "sns", "kms")
 # Routes anyone may call (app.py: PUBLIC): the pages, their assets, the API's description and the
 # local backend's signed-link stand-ins. Every other route needs a Cognito ID token.
-PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs"}
+PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs",
+                "/hq", "/hq/stores", "/hq/campaigns/{campaign_id}"}  # HQ's pages sign in in the browser
 DATA_ENV = {"VETRINA_BACKEND", "VETRINA_AUTH", "VETRINA_BUCKET", "VETRINA_TABLE", "VETRINA_QUEUE_NAME",
             "VETRINA_TOPIC_ARN", "VETRINA_LEASE_SECONDS", "VETRINA_MAX_ATTEMPTS", "VETRINA_USER_POOL_ID",
             "VETRINA_USER_POOL_CLIENT_ID", "VETRINA_USER_POOL_DOMAIN"}
