@@ -48,10 +48,11 @@ def build_services(settings: Settings) -> Services:
     campaigns = Campaigns(records, blobs, stores, settings, counters)
     submissions = Submissions(records, blobs, campaigns, settings)
     review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
-    jobs = Jobs(records, blobs, queue, campaigns, settings)
+    reminders = Reminders(records, events)
+    jobs = Jobs(records, blobs, queue, campaigns, settings, reminders)
     notifications = Notifications(feed, stores)
     return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs, notifications, Reminders(records, events))
+                    Analytics(records), jobs, notifications, reminders)
 
 
 Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sqs as sqs
+from aws_cdk import aws_cloudwatch as cloudwatch, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_sqs as sqs
 
 from stack_parts import data_removal
 from stages import Stage
@@ -32,6 +32,15 @@ class AnalysisQueues:
                 period=cdk.Duration.minutes(1), statistic="Maximum"),
             threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+        # The scheduled reminders ride the queue as a job, like re-runs and exports (retries, DLQ):
+        # the worker reminds each store once per campaign and deadline (chalicelib.services.reminders).
+        self.reminder_schedule = events.Rule(
+            stack, "ReminderSchedule", schedule=events.Schedule.rate(cdk.Duration.hours(1)),
+            description="Queues the automatic reminders of stores still owing a photo near their deadline",
+            targets=[targets.SqsQueue(self.queue, message=events.RuleTargetInput.from_object(
+                {"job": "reminders", "lead_hours": stage.reminder_lead_hours}))],
         )
 
     def grant_enqueue(self, role: iam.IRole) -> None:

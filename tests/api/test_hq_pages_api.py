@@ -119,3 +119,8 @@ def test_the_local_timer_runs_the_scheduled_reminders():
     off = ReminderTimer(lambda lead: ran.set(), lead_hours=0, every_s=0.01)
     off.start()
     assert off._thread is None
+
+
+def test_the_scheduled_reminders_are_a_job_on_the_queue(hq, svc):  # noqa: F811
+    """In AWS an EventBridge rule queues {"job": "reminders"} hourly; the worker runs it."""
+    assert svc.jobs.handle('{"job": "reminders", "lead_hours": 24}') == "reminders: 0 sent"

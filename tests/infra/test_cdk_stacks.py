@@ -420,6 +420,20 @@ def test_api_routes_need_a_token_of_the_stacks_user_pool(template):
     assert secured >= 10
 
 
+def test_an_hourly_rule_queues_the_automatic_reminders(template):
+    queue_logical, _ = queues(template)
+    rule_logical, rule = one(template, "AWS::Events::Rule")
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [queue_logical, "Arn"]}
+    assert json.loads(target["Input"]) == {"job": "reminders", "lead_hours": 24}
+    policies = [p["Properties"] for p in of_type(template, "AWS::SQS::QueuePolicy").values()]
+    # Only this rule may send to the queue through EventBridge.
+    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"} and "sqs:SendMessage" in s["Action"]
+               and s["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_logical, "Arn"]}}}
+               for p in policies for s in p["PolicyDocument"]["Statement"])
+
+
 def test_prod_retains_data_and_dev_does_not(templates):
     kinds = ("AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::SQS::Queue", "AWS::SNS::Topic")
     for stage, policy in (("prod", "Retain"), ("dev", "Delete")):
