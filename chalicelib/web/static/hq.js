@@ -40,21 +40,33 @@ async function load() {
   say("state", "hq.loading");
   const path = "/compliance/campaigns/" + encodeURIComponent(campaignId);
   const campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
-  const [compliance, spread, agreement, stores, missing, trends] = await Promise.all([
+  // The counters first (a few reads each): the board shows while the store list (an index listing
+  // of every targeted store, thousands) is still coming.
+  const storesLoaded = hq.all(path + "/stores", "stores", 500, (rows, more) => {
+    if (mine !== generation || !data) return;
+    data.stores = rows;
+    data.storesComplete = !more;
+    renderStores();
+  });
+  const [compliance, spread, agreement, missing, trends] = await Promise.all([
     session.api("GET", path),
     session.api("GET", path + "/rules"),
     session.api("GET", "/compliance/agreement?campaign_id=" + encodeURIComponent(campaignId)),
-    hq.all(path + "/stores", "stores"),
     hq.all(path + "/missing", "stores"),
     session.api("GET", `/compliance/trends?from=${weeksBefore(campaign.start_date, 11)}&to=${campaign.start_date}`),
   ]);
   if (mine !== generation) return;
-  data = { campaign, compliance, spread, agreement, stores, missing, trends };
+  data = { campaign, compliance, spread, agreement, stores: [], storesComplete: false, missing, trends };
   shown = SHOWN;
   showRegions();
   render();
   say("state", "");
   $("board").hidden = false;
+  const stores = await storesLoaded;
+  if (mine !== generation) return;
+  data.stores = stores;
+  data.storesComplete = true;
+  renderStores();
 }
 
 // --- drawing ---------------------------------------------------------------------------------------
@@ -149,7 +161,7 @@ async function sendReminders(storeIds) {
 }
 
 function showRegions() {
-  const regions = [...new Set(data.stores.map((s) => s.region))].sort();
+  const regions = data.compliance.regions.map((r) => r.region).sort(); // from the counters: known before the list
   const current = $("f-region").value;
   $("f-region").replaceChildren(el("option", { value: "", text: t("gallery.allRegions") }),
     ...regions.map((r) => el("option", { value: r, text: r })));
@@ -196,7 +208,8 @@ function renderStores() {
       el("td", { text: s.failed_rules.join(", ") || "–" }));
   }));
   $("stores-more").hidden = rows.length <= shown;
-  say("stores-state", rows.length ? "hq.storeCount" : "hq.noStores", { n: Math.min(shown, rows.length), total: rows.length });
+  if (!data.storesComplete) say("stores-state", "hq.storesLoading", { n: data.stores.length, total: data.compliance.overall.targeted });
+  else say("stores-state", rows.length ? "hq.storeCount" : "hq.noStores", { n: Math.min(shown, rows.length), total: rows.length });
 }
 
 const tagOf = (state) => ({ pass: "pass", fail: "fail", retake: "fail" })[state] || "uncertain";

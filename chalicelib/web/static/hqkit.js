@@ -29,7 +29,8 @@ const hq = (() => {
   }
 
   // Every page of a listing (`key` names the list in the answer); HQ's lists stay in the thousands.
-  async function all(path, key, limit = 500) {
+  // `onPage` sees the rows so far after each page, so a long list shows while the rest comes.
+  async function all(path, key, limit = 500, onPage = null) {
     let cursor = null;
     const out = [];
     do {
@@ -38,6 +39,7 @@ const hq = (() => {
       const page = await session.api("GET", path + (path.includes("?") ? "&" : "?") + query);
       out.push(...page[key]);
       cursor = page.cursor;
+      if (onPage) onPage(out, Boolean(cursor));
     } while (cursor);
     return out;
   }

@@ -329,6 +329,8 @@ const STRINGS = {
     "camp.ruleAdded": "rule {id} added ({type})",
     "camp.ruleRemoved": "rule {id} removed",
     "news.reminder.sent": "Reminder from HQ: send your photo for {campaign} by {deadline}.",
+    "hq.storesLoading": "Loading the stores… {n} of {total}",
+    "stores.loadingMore": "{n} stores loaded, more on the way…",
   },
   it: {
     "store.title": "La foto della tua vetrina",
@@ -659,6 +661,8 @@ const STRINGS = {
     "camp.ruleAdded": "regola {id} aggiunta ({type})",
     "camp.ruleRemoved": "regola {id} tolta",
     "news.reminder.sent": "Promemoria della sede: invia la foto per {campaign} entro {deadline}.",
+    "hq.storesLoading": "Caricamento dei negozi… {n} di {total}",
+    "stores.loadingMore": "{n} negozi caricati, altri in arrivo…",
   },
 };
 

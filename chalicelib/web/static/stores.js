@@ -72,7 +72,7 @@ async function upload(event) {
 
 async function loadStores() {
   $("list-state").textContent = t("hq.loading");
-  stores = await hq.all("/stores", "stores");
+  stores = await hq.all("/stores", "stores", 500, (rows, more) => { stores = rows; loading = more; render(loading); });
   const regions = [...new Set(stores.map((s) => s.region))].sort();
   const current = $("region").value;
   $("region").replaceChildren(el("option", { value: "", text: t("gallery.allRegions") }), ...regions.map((r) => el("option", { value: r, text: r })));
@@ -80,7 +80,7 @@ async function loadStores() {
   render();
 }
 
-function render() {
+function render(loading = false) {
   const words = $("search").value.trim().toLowerCase();
   const region = $("region").value;
   const rows = stores.filter((s) => (!region || s.region === region)
@@ -90,7 +90,8 @@ function render() {
     el("td", { text: s.cluster || "–" }), el("td", { text: s.timezone }))));
   $("stores").hidden = !rows.length;
   $("more").hidden = rows.length <= shown;
-  $("list-state").textContent = !stores.length ? t("stores.empty") : !rows.length ? t("stores.noMatch")
+  $("list-state").textContent = loading ? t("stores.loadingMore", { n: stores.length })
+    : !stores.length ? t("stores.empty") : !rows.length ? t("stores.noMatch")
     : t("stores.count", { n: Math.min(shown, rows.length), total: rows.length });
 }
 
