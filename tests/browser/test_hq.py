@@ -127,6 +127,17 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
     shot(page, "dashboard-phone-it")
     page.get_by_role("button", name="English").click()
     assert page.inner_text("h1") == "Compliance"
+    # Empty states: no campaign yet, no store yet.
+    empty = desktop(browser).new_page()
+    empty.route("**/campaigns?limit=100", lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"campaigns": [], "cursor": null}'))
+    empty.route("**/stores?limit=500", lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"stores": [], "cursor": null}'))
+    sign_in(empty, server, "/hq", "hq")
+    empty.wait_for_selector("#state >> text=No campaigns yet")
+    assert empty.locator("#board").is_hidden()
+    empty.goto(f"{server.url}/hq/stores")
+    empty.wait_for_selector("#list-state >> text=No stores yet")
     other = desktop(browser).new_page()
     sign_in(other, server, "/hq", "merchandiser", regions=("north",))
     other.wait_for_selector("#session-panel")
