@@ -70,7 +70,7 @@ def test_the_dashboard(browser, server):  # noqa: F811
     assert "Never" in row.inner_text()
     row.get_by_role("button", name="Remind Roma Corso").focus()
     page.keyboard.press("Enter")
-    page.wait_for_selector("#remind-state >> text=Reminder sent to 1 stores.")
+    page.wait_for_selector("#remind-state >> text=Reminders sent: 1.")
     assert "Never" not in row.inner_text()
     events = http_session("hq").get(f"{server.url}/notifications?store_id=S002", timeout=10).json()["notifications"]
     assert events[0]["type"] == "reminder.sent" and events[0]["payload"]["by"] == "Sara"
@@ -101,7 +101,7 @@ def test_the_dashboard(browser, server):  # noqa: F811
     # Exports: progress, then the CSV.
     page.get_by_role("button", name="Export results (CSV)").click()
     page.wait_for_selector("#export-link")
-    assert "Download the results CSV (1 rows)" in page.inner_text("#export-state")
+    assert "Download the results CSV (rows: 1)" in page.inner_text("#export-state")
     csv_text = requests.get(page.get_attribute("#export-link", "href"), timeout=10).text
     assert "S001" in csv_text
     page.get_by_role("button", name="Export labels (CSV)").click()
@@ -172,7 +172,7 @@ def test_the_store_list(browser, server, tmp_path):  # noqa: F811
     good.write_text(GOOD_CSV)
     page.set_input_files("#csv", str(good))
     page.get_by_role("button", name="Upload").click()
-    page.wait_for_selector("#import-state >> text=3 stores imported.")
+    page.wait_for_selector("#import-state >> text=Stores imported: 3.")
     assert page.locator("#errors").is_hidden()
     page.wait_for_selector("#list-state >> text=Showing 5 of 5 stores.")
     page.fill("#search", "napoli")
@@ -211,10 +211,10 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     page.fill("#start", "2026-12-01")
     page.fill("#deadline", "2099-12-08")
     page.get_by_label("north").check()
-    page.wait_for_selector("#target-count >> text=reach 1 stores")
+    page.wait_for_selector("#target-count >> text=these targets reach: 1.")
     page.fill("#store-pick", "S002")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#target-count >> text=reach 2 stores")
+    page.wait_for_selector("#target-count >> text=these targets reach: 2.")
     assert "S002 · Roma Corso" in page.inner_text("#store-chips")
 
     # The YAML editor: a schema problem is shown at its line, and a click goes there.
@@ -251,11 +251,11 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     assert page.locator("#pack img").first.is_visible()
 
     # Publish, with the number of stores shown first and confirmed.
-    page.get_by_role("button", name="Publish to 2 stores").click()
+    page.get_by_role("button", name="Publish (stores: 2)").click()
     page.wait_for_selector("#confirm[open]")
-    assert "Winter 2026 opens to 2 stores" in page.inner_text("#confirm-text")
+    assert "Winter 2026 opens to its stores (2)" in page.inner_text("#confirm-text")
     page.get_by_role("button", name="Publish", exact=True).click()
-    page.wait_for_selector("#publish-state >> text=Published to 2 stores (2 new)")
+    page.wait_for_selector("#publish-state >> text=Published. Stores: 2 (2 new)")
     assert page.inner_text("#status") == "Published"
     assert page.locator("#start").is_disabled()
 

@@ -65,7 +65,7 @@ function readable(guideline) {
 function drawGutter() {
   const count = $("yaml").value.split("\n").length;
   const fragment = document.createDocumentFragment();
-  for (let n = 1; n <= count; n += 1) fragment.append(el("span", { class: badLines.has(n) ? "bad" : null, text: String(n) }), "\n");
+  for (let n = 1; n <= count; n += 1) fragment.append(el("span", { class: badLines.has(n) ? "bad" : null, text: String(n) }));
   $("gutter").replaceChildren(fragment);
   $("gutter").scrollTop = $("yaml").scrollTop;
 }
@@ -266,7 +266,7 @@ function fill() {
   $("campaign-id").textContent = campaignId;
   const status = campaign ? campaign.status : "new";
   $("status").textContent = t("camp.status." + status);
-  $("status").className = "badge small " + ({ published: "pass", closed: "fail" }[status] || "review");
+  $("status").className = "badge small " + ({ published: "pass", closed: "fail" }[status] || "draft"); // not "review": review.css lays that class out as a grid
   const published = campaign && campaign.status !== "draft";
   $("start").disabled = $("deadline").disabled = !!published;
   $("dates-fixed").hidden = !published;
