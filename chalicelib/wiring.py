@@ -10,6 +10,7 @@ from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.recovery import Recovery
+from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
 from chalicelib.core.settings import Settings
@@ -36,6 +37,7 @@ class Services:
     jobs: Jobs
     notifications: Notifications
     recovery: Recovery
+    reminders: Reminders
 
 
 def build_services(settings: Settings) -> Services:
@@ -48,12 +50,13 @@ def build_services(settings: Settings) -> Services:
     campaigns = Campaigns(records, blobs, stores, settings, counters)
     submissions = Submissions(records, blobs, campaigns, settings)
     review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
-    jobs = Jobs(records, blobs, queue, campaigns, settings)
+    reminders = Reminders(records, events)
+    jobs = Jobs(records, blobs, queue, campaigns, settings, reminders)
     notifications = Notifications(feed, stores)
     recovery = Recovery(records, blobs, queue, events, counters, settings,
                         bucket=settings.bucket if settings.backend == "aws" else LOCAL_BUCKET)
     return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs, notifications, recovery)
+                    Analytics(records), jobs, notifications, recovery, reminders)
 
 
 Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]

@@ -28,6 +28,8 @@ class Stage:
     analyzer_timeout_s: int = 60
     api_memory_mb: int = 512
     api_timeout_s: int = 29  # API Gateway's integration timeout
+    # Automatic reminders: hourly, the stores still owing a photo this many hours before their deadline.
+    reminder_lead_hours: int = 24
     architecture: str = "x86_64"  # both functions; the bench and size table measured x86_64
     lease_seconds: int = 90  # > the analyzer's timeout (a live worker is never overtaken)
     max_attempts: int = 3  # = the queue's maxReceiveCount

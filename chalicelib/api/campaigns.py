@@ -9,6 +9,7 @@ from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
 from chalicelib.api.parameters import STORE_ID
 from chalicelib.services.campaigns import MAX_LIST, CampaignIn, PackFileIn
+from chalicelib.services.guideline_yaml import GuidelineTextIn, check_yaml
 from chalicelib.wiring import services
 
 campaigns = http.Resource(__name__)
@@ -99,3 +100,13 @@ def guideline_version(caller, campaign_id: str, version: str) -> Response:
        description="A background job: photos judged by an older version go back to the analysis queue.")
 def rerun_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().jobs.start_rerun(campaign_id), 202)
+
+
+@route("/guidelines/check", "POST", "campaigns:write", summary="Check a guideline written as YAML, with each problem's line",
+       body=GuidelineTextIn, response={200: schemas.GuidelineCheck}, errors=(400, *AUTH),
+       description="Nothing is stored: the answer is the document with its defaults written out (to send in PUT "
+                   "/campaigns/{id}), or the schema's problems, each with the field and the line of the text.",
+       example={"yaml": "version: 1\nname: Autumn\nrules:\n  - id: photo-sharp\n    type: photo_quality\n"
+                        "    message: The photo is blurry.\n    parameters: {check: sharpness}\n"})
+def check_guideline(caller) -> Response:
+    return http.respond(check_yaml(route.json_body()))

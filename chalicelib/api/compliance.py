@@ -10,6 +10,7 @@ from chalicelib.api.http import AUTH, paged
 from chalicelib.api.parameters import CAMPAIGN_ID, FROM, REGION, STATE, TO
 from chalicelib.services.analytics import MAX_PAGE
 from chalicelib.services.jobs import ExportIn
+from chalicelib.services.reminders import ReminderIn
 from chalicelib.wiring import services
 
 compliance = http.Resource(__name__)
@@ -36,6 +37,26 @@ def campaign_store_outcomes(caller, campaign_id: str, query) -> Response:
        query=(REGION, *paged(100, MAX_PAGE)), response={200: schemas.MissingStores}, errors=(400, *AUTH, 404))
 def campaign_missing_stores(caller, campaign_id: str, query) -> Response:
     return http.respond(services().analytics.missing(campaign_id, region=query["region"], **query.page()))
+
+
+@route("/compliance/campaigns/{campaign_id}/rules", "GET", "analytics:read",
+       summary="A campaign's rules by how much their pass rates differ across regions (and stores)",
+       response={200: schemas.RuleSpreads}, errors=(400, *AUTH, 404),
+       description="From the campaign's counters: per rule, the pass rate overall and per region, the range of the "
+                   "regional rates and the spread across stores; the rules where regions differ most first.")
+def campaign_rule_spread(caller, campaign_id: str) -> Response:
+    return http.respond(services().analytics.rule_spread(campaign_id))
+
+
+@route("/compliance/campaigns/{campaign_id}/reminders", "POST", "reminders", body=ReminderIn,
+       summary="Remind stores without a usable photo (missing or retake) of the campaign",
+       response={200: schemas.RemindersSent}, errors=(400, *AUTH, 404, 409),
+       description="Publishes a reminder.sent event per store (the outbox locally, the SNS topic in AWS) and keeps its "
+                   "time, which the stores and missing lists show as reminded_at. Stores that have a photo, or are not "
+                   "in the campaign, are skipped.",
+       example={"store_ids": ["S001"], "message": "The deadline is near: please send your window photo."})
+def send_reminders(caller, campaign_id: str) -> Response:
+    return http.respond(services().reminders.send(caller, campaign_id, route.json_body()))
 
 
 @route("/compliance/trends", "GET", "analytics:read", summary="Rates by week of campaign start, network-wide or for a region",

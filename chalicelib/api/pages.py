@@ -47,6 +47,22 @@ def review_page() -> Response:
     return static_file("review.html")
 
 
+@route("/hq", "GET", PUBLIC, summary="HQ's compliance dashboard", response={200: HTML_PAGE})
+def hq_page() -> Response:
+    return static_file("hq.html")
+
+
+@route("/hq/stores", "GET", PUBLIC, summary="HQ's store list page: import (CSV), list and search", response={200: HTML_PAGE})
+def hq_stores_page() -> Response:
+    return static_file("stores.html")
+
+
+@route("/hq/campaigns/{campaign_id}", "GET", PUBLIC, summary="HQ's campaign set-up page (a new id starts a new campaign)",
+       response={200: HTML_PAGE})
+def hq_campaign_page(campaign_id: str) -> Response:
+    return static_file("campaign.html")
+
+
 @route("/static/{name}", "GET", PUBLIC, summary="A file of the pages (HTML, JS, CSS, SVG, PNG, JSON)",
        response={200: {"description": "the file",
                        "content": {media: {"schema": {"type": "string"}} for media in PAGE_FILE_TYPES}}},

@@ -414,6 +414,7 @@ class StoreOutcome(BaseModel):
     score: float | None
     on_time: bool | None
     failed_rules: list[str]
+    reminded_at: datetime | None = Field(description="when the store was last reminded of this campaign; null if never")
 
 
 class StoreOutcomes(BaseModel):
@@ -513,3 +514,58 @@ class ApiDescription(BaseModel):
     openapi: str
     info: dict[str, Any]
     paths: dict[str, Any]
+
+
+# --- HQ's pages: the hardest rules, reminders, the guideline editor ------------------------------------
+
+
+class RegionRulePass(BaseModel):
+    region: str
+    pass_rate: float | None
+    judged: int
+    failed: int
+
+
+class RuleSpread(BaseModel):
+    rule_id: str
+    pass_rate: float | None
+    judged: int = Field(description="stores whose photo was judged pass or fail on this rule")
+    failed: int
+    regions: list[RegionRulePass]
+    lowest: float | None = Field(description="the lowest regional pass rate")
+    highest: float | None
+    region_spread: float | None = Field(description="highest minus lowest regional pass rate")
+    store_spread: float | None = Field(description="standard deviation of pass (1) / fail (0) across judged stores")
+
+
+class RuleSpreads(BaseModel):
+    campaign_id: str
+    rules: list[RuleSpread] = Field(description="the rules where regions differ most first")
+
+
+class ReminderSent(BaseModel):
+    store_id: str
+    reminded_at: datetime
+
+
+class ReminderSkipped(BaseModel):
+    store_id: str
+    reason: Literal["not_targeted", "has_photo"]
+
+
+class RemindersSent(BaseModel):
+    campaign_id: str
+    sent: list[ReminderSent]
+    skipped: list[ReminderSkipped]
+
+
+class GuidelineProblem(BaseModel):
+    path: str = Field(description="the field, as in rules[1].parameters.min; empty for the whole text")
+    message: str
+    line: int | None = Field(description="1-based line of the text the problem is at")
+
+
+class GuidelineCheck(BaseModel):
+    valid: bool
+    guideline: GuidelineDocument | None
+    problems: list[GuidelineProblem]

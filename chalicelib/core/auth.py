@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "showcase:read": frozenset({"store", "merchandiser", "hq"}),
     "analytics:read": frozenset({"hq"}),
     "exports": frozenset({"hq"}),
+    "reminders": frozenset({"hq"}),
 }
 
 

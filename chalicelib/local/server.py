@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
 
-from chalicelib.local.worker import LocalWorker
 from chalicelib.analyzer.worker import worker_for
+from chalicelib.local.worker import LocalWorker, ReminderTimer
 from chalicelib.wiring import Services, services
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,10 @@ class LocalService:
             raise RuntimeError("the local server runs the local backend only: unset VETRINA_BACKEND")
         self.worker = LocalWorker(self.services.queue, worker_for(self.services), recovery=self.services.recovery,
                                   sweep_interval=self.services.settings.sweep_interval)
+        # Automatic reminders a set time before each store's deadline (0 hours: none).
+        self.reminders = ReminderTimer(self.services.reminders.remind_due,
+                                       float(os.environ.get("VETRINA_REMINDER_LEAD_HOURS", "24")),
+                                       float(os.environ.get("VETRINA_REMINDER_EVERY_SECONDS", "600")))
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -153,21 +157,25 @@ class LocalService:
 
     def start(self) -> "LocalService":
         self.worker.start()
+        self.reminders.start()
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="vetrina-http", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         self.worker.start()
+        self.reminders.start()
         try:
             self._server.server.serve_forever()
         finally:
             self.worker.stop()
+            self.reminders.stop()
 
     def stop(self) -> None:
         self._server.server.shutdown()
         self._server.server.server_close()
         self.worker.stop()
+        self.reminders.stop()
         if self._owns_public_url:
             os.environ.pop("VETRINA_PUBLIC_URL", None)
         services.cache_clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.storage.ports import WorkQueue
 
@@ -96,6 +96,37 @@ class LocalWorker:
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="vetrina-local-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+class ReminderTimer:
+    """The local stand-in for a schedule: every ``every_s`` seconds, remind the stores whose
+    deadline is less than ``lead_hours`` away (chalicelib.services.reminders; once per campaign
+    and deadline, so a restart or a second timer sends nothing twice)."""
+
+    def __init__(self, remind_due: Any, lead_hours: float, every_s: float):
+        self._remind_due = remind_due
+        self._lead_hours = lead_hours
+        self._every_s = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every_s):
+            try:
+                self._remind_due(self._lead_hours)
+            except Exception:  # a failed run is retried at the next tick
+                log.exception("scheduled reminders failed")
+
+    def start(self) -> None:
+        if self._lead_hours <= 0:
+            return  # VETRINA_REMINDER_LEAD_HOURS=0: no automatic reminders
+        self._thread = threading.Thread(target=self._loop, name="vetrina-reminders", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

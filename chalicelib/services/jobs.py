@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.core import clock
 from chalicelib.core.auth import Caller
 from chalicelib.services.campaigns import Campaigns, check_campaign_id
+from chalicelib.services.reminders import Reminders
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import new_export_id
 from chalicelib.core.settings import Settings
@@ -49,12 +50,14 @@ LABEL_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "photo_ke
 
 
 class Jobs:
-    def __init__(self, records: RecordStore, blobs: BlobStore, queue: WorkQueue, campaigns: Campaigns, settings: Settings):
+    def __init__(self, records: RecordStore, blobs: BlobStore, queue: WorkQueue, campaigns: Campaigns, settings: Settings,
+                 reminders: Reminders | None = None):
         self._records = records
         self._blobs = blobs
         self._queue = queue
         self._campaigns = campaigns
         self._settings = settings
+        self._reminders = reminders  # the scheduled reminders (in AWS an EventBridge rule queues them hourly)
 
     # --- starting (API) ----------------------------------------------------------------------------
 
@@ -97,6 +100,8 @@ class Jobs:
             return self._rerun_page(message)
         if message["job"] == "export":
             return self._export(message["export_id"])
+        if message["job"] == "reminders" and self._reminders is not None:
+            return f"reminders: {self._reminders.remind_due(float(message.get('lead_hours', 24)))['sent']} sent"
         raise ValueError(f"unknown job {message['job']!r}")
 
     def _rerun_page(self, message: dict[str, Any]) -> str:

@@ -1,9 +1,10 @@
-"""The analysis queue, its dead-letter queue and the alarm on the dead letters."""
+"""The analysis queue, its dead-letter queue and the alarm on the dead letters; the hourly
+schedule that queues the automatic reminders as a job."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sqs as sqs
+from aws_cdk import aws_cloudwatch as cloudwatch, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_sqs as sqs
 
 from stack_parts import data_removal
 from stages import Stage
@@ -33,6 +34,7 @@ class AnalysisQueues:
             threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        self._schedule_reminders(stack, stage)
 
     def grant_consume_dead_letters(self, role: iam.IRole) -> None:
         """The dead-letter queue's consumer (app.stop_dead_letters, an SQS event source on the API's
@@ -41,6 +43,16 @@ class AnalysisQueues:
             sid="ConsumeDeadLetters",
             actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
             resources=[self.dead_letters.queue_arn]))
+
+    def _schedule_reminders(self, stack: cdk.Stack, stage: Stage) -> None:
+        # The scheduled reminders ride the queue as a job, like re-runs and exports (retries, DLQ):
+        # the worker reminds each store once per campaign and deadline (chalicelib.services.reminders).
+        self.reminder_schedule = events.Rule(
+            stack, "ReminderSchedule", schedule=events.Schedule.rate(cdk.Duration.hours(1)),
+            description="Queues the automatic reminders of stores still owing a photo near their deadline",
+            targets=[targets.SqsQueue(self.queue, message=events.RuleTargetInput.from_object(
+                {"job": "reminders", "lead_hours": stage.reminder_lead_hours}))],
+        )
 
     def grant_enqueue(self, role: iam.IRole) -> None:
         """Sending jobs (re-runs, exports, follow-up work); receiving is the event source's grant."""

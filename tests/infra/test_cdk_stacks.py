@@ -27,7 +27,8 @@ HEAVY = ("numpy", "cv2", "onnxruntime", "PIL", "pillow_heif", "rapidfuzz")
 DATA_SERVICES = ("s3", "dynamodb", "sqs", "sns", "kms")
 # Routes anyone may call (app.py: PUBLIC): the pages, their assets, the API's description and the
 # local backend's signed-link stand-ins. Every other route needs a Cognito ID token.
-PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs"}
+PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs",
+                "/hq", "/hq/stores", "/hq/campaigns/{campaign_id}"}  # HQ's pages sign in in the browser
 DATA_ENV = {"VETRINA_BACKEND", "VETRINA_AUTH", "VETRINA_BUCKET", "VETRINA_TABLE", "VETRINA_QUEUE_NAME",
             "VETRINA_TOPIC_ARN", "VETRINA_LEASE_SECONDS", "VETRINA_MAX_ATTEMPTS", "VETRINA_USER_POOL_ID",
             "VETRINA_USER_POOL_CLIENT_ID", "VETRINA_USER_POOL_DOMAIN"}
@@ -453,6 +454,20 @@ def test_api_routes_need_a_token_of_the_stacks_user_pool(template):
             else:
                 assert path in PUBLIC_PATHS, f"{method.upper()} {path} needs no token"
     assert secured >= 10
+
+
+def test_an_hourly_rule_queues_the_automatic_reminders(template):
+    queue_logical, _ = queues(template)
+    rule_logical, rule = one(template, "AWS::Events::Rule")
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [queue_logical, "Arn"]}
+    assert json.loads(target["Input"]) == {"job": "reminders", "lead_hours": 24}
+    policies = [p["Properties"] for p in of_type(template, "AWS::SQS::QueuePolicy").values()]
+    # Only this rule may send to the queue through EventBridge.
+    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"} and "sqs:SendMessage" in s["Action"]
+               and s["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_logical, "Arn"]}}}
+               for p in policies for s in p["PolicyDocument"]["Statement"])
 
 
 def test_prod_retains_data_and_dev_does_not(templates):

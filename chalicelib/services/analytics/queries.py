@@ -38,6 +38,36 @@ class Analytics:
             "rules": rule_rates(overall),
         }
 
+    def rule_spread(self, campaign_id: str) -> dict[str, Any]:
+        """Per rule, its pass rate network-wide and in each region, and how far the regions differ
+        (the rules where they differ most first): read from the campaign's own counters."""
+        load_campaign(self._records, campaign_id)
+        aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
+        overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
+        by_region = {layout.region_of_sk(a["sk"]): {r["rule_id"]: r for r in rule_rates(a)}
+                     for a in aggregates if a["sk"] != layout.ALL}
+        rules = []
+        for rule in rule_rates(overall):
+            rule_id, statuses = rule["rule_id"], rule["statuses"]
+            judged = statuses.get("pass", 0) + statuses.get("fail", 0)
+            regions = [{"region": region, "pass_rate": rows[rule_id]["pass_rate"],
+                        "judged": rows[rule_id]["statuses"].get("pass", 0) + rows[rule_id]["statuses"].get("fail", 0),
+                        "failed": rows[rule_id]["statuses"].get("fail", 0)}
+                       for region, rows in sorted(by_region.items()) if rule_id in rows]
+            known = [r["pass_rate"] for r in regions if r["pass_rate"] is not None]
+            p = rule["pass_rate"]
+            rules.append({
+                "rule_id": rule_id, "pass_rate": p, "judged": judged, "failed": statuses.get("fail", 0),
+                "regions": regions,
+                "lowest": min(known) if known else None, "highest": max(known) if known else None,
+                "region_spread": round(max(known) - min(known), 4) if known else None,
+                # a store passes (1) or fails (0): the standard deviation of that across judged stores
+                "store_spread": round((p * (1 - p)) ** 0.5, 4) if p is not None else None,
+            })
+        rules.sort(key=lambda r: (r["region_spread"] is None, -(r["region_spread"] or 0), r["pass_rate"] is None,
+                                  r["pass_rate"] or 0, r["rule_id"]))
+        return {"campaign_id": campaign_id, "rules": rules}
+
     def stores(self, campaign_id: str, state: str | None = None, region: str | None = None,
                limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
         """The campaign's stores with their outcome, by state (all states, one after the other)."""
@@ -139,6 +169,7 @@ def _store_row(target: dict[str, Any]) -> dict[str, Any]:
         "score": outcome.get("score"),
         "on_time": outcome.get("on_time"),
         "failed_rules": sorted(r for r, s in (outcome.get("rules") or {}).items() if s == "fail"),
+        "reminded_at": target.get("reminded_at"),
     }
 
 

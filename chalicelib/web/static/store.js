@@ -356,7 +356,9 @@ function newsLine(n) {
   const what = document.createElement("span");
   what.textContent = n.type === "review.decided"
     ? t("decision." + p.decision)
-    : t("news.analysis.finished", { verdict: t(p.verdict ? "verdict." + p.verdict : "status." + p.status) });
+    : n.type === "reminder.sent" // HQ's reminder (the dashboard): which campaign, by when
+      ? t("news.reminder.sent", { campaign: p.campaign_name, deadline: new Date(p.deadline_at).toLocaleString(dateLocale(), { dateStyle: "long", timeStyle: "short" }) })
+      : t("news.analysis.finished", { verdict: t(p.verdict ? "verdict." + p.verdict : "status." + p.status) });
   li.append(time, what);
   if (p.comment) li.append(Object.assign(document.createElement("span"), { className: "comment", textContent: t("news.comment", { comment: p.comment }) }));
   if (p.submission_id) {

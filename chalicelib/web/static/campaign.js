@@ -1,0 +1,369 @@
+// HQ's campaign set-up: the details and targets (regions, clusters, stores from the store list), the
+// guideline as YAML checked by the server (problems at their line), the pack files with previews,
+// publishing with the number of stores it reaches, and the guideline versions with what changed.
+const { $, el, when } = hq;
+const campaignId = decodeURIComponent(location.pathname.split("/").pop());
+let campaign = null; // as stored; null while the campaign is new
+let stores = [];
+let chosen = new Set(); // stores named one by one
+let badLines = new Set();
+
+// Rule templates per type (the README's examples): a start the editor inserts at the end.
+const TEMPLATES = {
+  photo_quality: "  - id: photo-sharp\n    type: photo_quality\n    message: The photo is blurry. Hold the phone still.\n    parameters: {check: sharpness, min: 27}\n",
+  artwork_present: "  - id: poster\n    type: artwork_present\n    zone: upper_half\n    message: The poster is missing.\n    parameters: {artwork: poster.png, mode: required, min_share: 0.01, min_visible: 0.6}\n",
+  text: "  - id: promo-text\n    type: text\n    message: The poster must show the promotion.\n    parameters: {phrases: [\"-30%\"], mode: required, match: all, min_similarity: 0.8}\n",
+  objects: "  - id: nobody-in-front\n    type: objects\n    message: Someone is in front of the window.\n    parameters: {model: person_detect_mediapipe_blazepose, label: person, min_count: 0, max_count: 0}\n",
+  palette: "  - id: brand-colours\n    type: palette\n    message: The brand colours are not visible enough.\n    parameters: {colours: [{name: navy, hex: \"#12346E\", min_share: 0.01}], max_delta_e: 12}\n",
+  reference_similarity: "  - id: like-reference\n    type: reference_similarity\n    message: The window does not look like the reference photo.\n    parameters: {references: [reference.jpg], min_similarity: 0.93}\n",
+  lighting: "  - id: window-lit\n    type: lighting\n    zone: centre\n    message: Switch on the window lights.\n    parameters: {min_ratio: 1.15}\n",
+};
+const STARTER = "version: 1\nname: New window\nrules:\n" + TEMPLATES.photo_quality;
+
+// --- YAML out (the stored guideline is JSON; the editor shows it as YAML) ----------------------------
+
+function scalar(value) {
+  if (value === null) return "null";
+  if (typeof value !== "string") return String(value);
+  const plain = /^[A-Za-z_][A-Za-z0-9 _.\/()'-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(value)
+    && !/\s$/.test(value);
+  return plain ? value : JSON.stringify(value); // a JSON string is a YAML double-quoted scalar
+}
+
+function yaml(value, indent = "") {
+  const lines = [];
+  const entry = (prefix, v) => {
+    if (Array.isArray(v) && !v.length) lines.push(`${prefix} []`);
+    else if (v && typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length) lines.push(`${prefix} {}`);
+    else if (v && typeof v === "object") { lines.push(prefix); lines.push(yaml(v, indent + "  ")); }
+    else lines.push(`${prefix} ${scalar(v)}`);
+  };
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item && typeof item === "object" && !Array.isArray(item) && Object.keys(item).length) {
+        const inner = yaml(item, indent + "  ").split("\n");
+        lines.push(indent + "- " + inner[0].slice(indent.length + 2), ...inner.slice(1));
+      } else entry(indent + "-", item);
+    }
+  } else {
+    for (const [key, v] of Object.entries(value)) entry(`${indent}${key}:`, v);
+  }
+  return lines.join("\n");
+}
+
+// A stored guideline as a person writes it: id and type first, no empty zone.
+function readable(guideline) {
+  const rules = guideline.rules.map((rule) => {
+    const { id, type, zone, ...rest } = rule;
+    return { id, type, ...(zone === null || zone === undefined ? {} : { zone }), ...rest };
+  });
+  return { ...guideline, rules };
+}
+
+// --- the editor: line numbers, problems at their line ------------------------------------------------
+
+function drawGutter() {
+  const count = $("yaml").value.split("\n").length;
+  const fragment = document.createDocumentFragment();
+  for (let n = 1; n <= count; n += 1) fragment.append(el("span", { class: badLines.has(n) ? "bad" : null, text: String(n) }));
+  $("gutter").replaceChildren(fragment);
+  $("gutter").scrollTop = $("yaml").scrollTop;
+}
+
+function goToLine(line) {
+  const text = $("yaml").value;
+  const lines = text.split("\n");
+  const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+  const area = $("yaml");
+  area.focus();
+  area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+  const height = area.scrollHeight / Math.max(1, lines.length);
+  area.scrollTop = Math.max(0, (line - 4) * height);
+  drawGutter();
+}
+
+function showProblems(problems) {
+  badLines = new Set(problems.map((p) => p.line).filter(Boolean));
+  $("problems-title").textContent = problems.length ? t("camp.problems", { n: problems.length }) : "";
+  $("problems").replaceChildren(...problems.map((p) => {
+    const where = p.line ? t("camp.line", { n: p.line }) : "";
+    const text = `${where}${p.path ? (where ? " · " : "") + p.path : ""}: ${p.message}`;
+    if (!p.line) return el("li", { text });
+    const go = el("button", { type: "button", text });
+    go.addEventListener("click", () => goToLine(p.line));
+    return el("li", {}, go);
+  }));
+  drawGutter();
+}
+
+async function checkYaml() {
+  const answer = await session.api("POST", "/guidelines/check", { yaml: $("yaml").value });
+  showProblems(answer.problems);
+  return answer;
+}
+
+// --- targets -------------------------------------------------------------------------------------------
+
+function checks(container, values, selected, name) {
+  container.replaceChildren(...values.map((v) => {
+    const box = el("input", { type: "checkbox", value: v, name, checked: selected.includes(v) });
+    box.addEventListener("change", countTargets);
+    return el("label", {}, box, v);
+  }));
+  if (!values.length) container.append(el("span", { class: "muted small", text: t("camp.noneInList") }));
+}
+
+const ticked = (id) => [...$(id).querySelectorAll("input:checked")].map((b) => b.value);
+
+function targets() {
+  return { regions: ticked("regions"), clusters: ticked("clusters"), stores: [...chosen].sort() };
+}
+
+function drawChips() {
+  const byId = Object.fromEntries(stores.map((s) => [s.store_id, s]));
+  $("store-chips").replaceChildren(...[...chosen].sort().map((id) => {
+    const remove = el("button", { type: "button", "aria-label": t("camp.removeStore", { store: id }), text: "×" });
+    remove.addEventListener("click", () => { chosen.delete(id); drawChips(); countTargets(); });
+    return el("li", {}, el("span", { text: byId[id] ? `${id} · ${byId[id].name}` : `${id} · ${t("camp.unknownStore")}` }), remove);
+  }));
+}
+
+function addStore() {
+  const id = $("store-pick").value.split(" · ")[0].trim();
+  if (!id) return;
+  chosen.add(id);
+  $("store-pick").value = "";
+  drawChips();
+  countTargets();
+}
+
+// The stores the targets reach, as publishing will resolve them against the store list.
+function reached() {
+  const { regions, clusters, stores: named } = targets();
+  return stores.filter((s) => regions.includes(s.region) || (s.cluster && clusters.includes(s.cluster)) || named.includes(s.store_id));
+}
+
+function countTargets() {
+  const n = reached().length;
+  $("target-count").textContent = t("camp.targetCount", { n });
+  const published = campaign && campaign.status === "published";
+  $("publish").textContent = t(published ? "camp.publishAgain" : "camp.publishTo", { n });
+  $("publish").disabled = !campaign || campaign.status === "closed" || !n;
+  $("publish-hint").textContent = !campaign ? t("camp.saveFirst") : campaign.status === "closed" ? t("camp.closed")
+    : published ? t("camp.publishedHint", { n: campaign.target_count }) : t("camp.draftHint");
+}
+
+// --- the pack --------------------------------------------------------------------------------------
+
+function packNames() {
+  const named = new Set();
+  for (const rule of (campaign && campaign.guideline.rules) || []) {
+    const p = rule.parameters || {};
+    if (p.artwork) named.add(p.artwork);
+    for (const r of p.references || []) named.add(r);
+  }
+  for (const name of (campaign && campaign.pack) || []) named.add(name);
+  return [...named].sort();
+}
+
+function drawPack() {
+  if (!campaign) { $("pack").replaceChildren(); $("pack-state").textContent = t("camp.saveFirst"); return; }
+  const names = packNames();
+  $("pack-state").textContent = names.length ? "" : t("camp.noPack");
+  $("pack").replaceChildren(...names.map((name) => {
+    const uploaded = campaign.pack.includes(name);
+    const preview = el("img", { alt: t("camp.previewOf", { name }), src: uploaded ? campaign.pack_links[name] : null, hidden: !uploaded });
+    const input = el("input", { type: "file", accept: "image/jpeg,image/png,image/webp", "aria-label": t("camp.chooseFor", { name }) });
+    const state = el("p", { class: "small " + (uploaded ? "muted" : "problem"), text: t(uploaded ? "camp.uploaded" : "camp.missingFile") });
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (!file) return;
+      preview.src = URL.createObjectURL(file); // the preview before the upload finishes
+      preview.hidden = false;
+      state.className = "small muted";
+      state.textContent = t("camp.uploading");
+      try {
+        const link = await session.api("POST", `/campaigns/${encodeURIComponent(campaignId)}/pack`, { name, content_type: file.type });
+        const form = new FormData();
+        for (const [k, v] of Object.entries(link.upload.fields)) form.append(k, v);
+        form.append("file", file);
+        const sent = await fetch(link.upload.url, { method: "POST", body: form });
+        if (!sent.ok) throw new Error(t("camp.storageRefused", { status: sent.status }));
+        state.textContent = t("camp.uploaded");
+        campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
+      } catch (err) {
+        state.className = "small problem";
+        state.textContent = t("camp.uploadFailed", { why: err.message });
+      }
+    });
+    return el("li", {}, preview, el("strong", { text: name }), state, el("label", { class: "file" }, input));
+  }));
+}
+
+// --- versions and what changed ---------------------------------------------------------------------
+
+function flatten(value, prefix, out) {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = JSON.stringify(value);
+  return out;
+}
+
+function diffOf(a, b) {
+  const rulesOf = (g) => Object.fromEntries(g.rules.map((r) => [r.id, r]));
+  const [ra, rb] = [rulesOf(a), rulesOf(b)];
+  const lines = [];
+  const header = (g) => Object.fromEntries(Object.entries(g).filter(([k]) => k !== "rules"));
+  const [ha, hb] = [flatten(header(a), "", {}), flatten(header(b), "", {})];
+  for (const k of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
+    if (ha[k] !== hb[k]) lines.push(["chg", `${k}: ${ha[k] ?? "–"} → ${hb[k] ?? "–"}`]);
+  }
+  for (const id of Object.keys(ra)) if (!(id in rb)) lines.push(["del", t("camp.ruleRemoved", { id })]);
+  for (const id of Object.keys(rb)) {
+    if (!(id in ra)) { lines.push(["add", t("camp.ruleAdded", { id, type: rb[id].type })]); continue; }
+    const [fa, fb] = [flatten(ra[id], "", {}), flatten(rb[id], "", {})];
+    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+      if (fa[k] !== fb[k]) lines.push(["chg", `${id} · ${k}: ${fa[k] ?? "–"} → ${fb[k] ?? "–"}`]);
+    }
+  }
+  return lines;
+}
+
+const versionCache = {};
+async function version(n) {
+  if (!versionCache[n]) versionCache[n] = session.api("GET", `/campaigns/${encodeURIComponent(campaignId)}/guidelines/${n}`);
+  return versionCache[n];
+}
+
+async function drawDiff() {
+  const [from, to] = [$("diff-from").value, $("diff-to").value];
+  if (!from || !to) { $("diff").replaceChildren(); return; }
+  const [a, b] = await Promise.all([version(from), version(to)]);
+  const lines = diffOf(a.guideline, b.guideline);
+  $("diff").replaceChildren(...(lines.length ? lines : [["", t("camp.noChanges")]]).map(([cls, text]) =>
+    el("li", { class: cls || null, text: (cls === "add" ? "+ " : cls === "del" ? "− " : cls === "chg" ? "~ " : "") + text })));
+}
+
+async function loadVersions() {
+  if (!campaign) { $("versions").replaceChildren(el("li", { text: t("camp.saveFirst") })); $("diff-form").hidden = true; return; }
+  const { versions } = await session.api("GET", `/campaigns/${encodeURIComponent(campaignId)}/guidelines?limit=100`);
+  $("versions").replaceChildren(...versions.map((v) => el("li", { value: v.version,
+    text: t("camp.versionLine", { v: v.version, when: when(v.created_at), n: v.rules }) })));
+  const options = () => versions.map((v) => el("option", { value: v.version, text: t("camp.versionN", { v: v.version }) }));
+  $("diff-from").replaceChildren(...options());
+  $("diff-to").replaceChildren(...options());
+  $("diff-form").hidden = versions.length < 2;
+  if (versions.length >= 2) {
+    $("diff-to").value = versions[0].version;
+    $("diff-from").value = versions[1].version;
+    await drawDiff();
+  } else $("diff").replaceChildren();
+}
+
+// --- saving and publishing ---------------------------------------------------------------------------
+
+function fill() {
+  $("campaign-id").textContent = campaignId;
+  const status = campaign ? campaign.status : "new";
+  $("status").textContent = t("camp.status." + status);
+  $("status").className = "badge small " + ({ published: "pass", closed: "fail" }[status] || "draft"); // not "review": review.css lays that class out as a grid
+  const published = campaign && campaign.status !== "draft";
+  $("start").disabled = $("deadline").disabled = !!published;
+  $("dates-fixed").hidden = !published;
+  if (campaign) {
+    $("name").value = campaign.name;
+    $("start").value = campaign.start_date;
+    $("deadline").value = campaign.deadline;
+    chosen = new Set(campaign.targets.stores);
+    $("yaml").value = yaml(readable(campaign.guideline)) + "\n";
+  } else {
+    $("yaml").value = STARTER;
+  }
+  const regions = [...new Set(stores.map((s) => s.region))].sort();
+  const clusters = [...new Set(stores.map((s) => s.cluster).filter(Boolean))].sort();
+  const keep = campaign ? campaign.targets : { regions: [], clusters: [] };
+  checks($("regions"), [...new Set([...regions, ...keep.regions])].sort(), keep.regions, "regions");
+  checks($("clusters"), [...new Set([...clusters, ...keep.clusters])].sort(), keep.clusters, "clusters");
+  $("store-options").replaceChildren(...stores.map((s) => el("option", { value: `${s.store_id} · ${s.name}` })));
+  drawChips();
+  countTargets();
+  drawGutter();
+  drawPack();
+}
+
+async function save(event) {
+  event.preventDefault();
+  $("state").textContent = t("camp.saving");
+  try {
+    const checked = await checkYaml();
+    if (!checked.valid) { $("state").textContent = t("camp.fixRules"); return; }
+    const body = { name: $("name").value.trim(), start_date: $("start").value, deadline: $("deadline").value,
+      targets: targets(), guideline: checked.guideline };
+    const saved = await session.api("PUT", "/campaigns/" + encodeURIComponent(campaignId), body);
+    campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
+    fill();
+    await loadVersions();
+    $("state").textContent = t("camp.saved", { v: saved.guideline_version });
+  } catch (err) {
+    $("state").textContent = t("camp.saveFailed", { why: err.message });
+  }
+}
+
+async function publish() {
+  const n = reached().length;
+  const ok = await hq.confirm(t("camp.confirmPublish", { name: campaign.name, n }), [
+    t("camp.confirmDates", { start: campaign.start_date, deadline: campaign.deadline }),
+    t("camp.confirmVersion", { v: campaign.guideline_version })]);
+  if (!ok) return;
+  $("publish-state").textContent = t("camp.publishing");
+  try {
+    const answer = await session.api("POST", `/campaigns/${encodeURIComponent(campaignId)}/publish`);
+    campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
+    fill();
+    $("publish-state").textContent = t("camp.published", { n: answer.target_count, new: answer.new_targets, v: answer.guideline_version });
+  } catch (err) {
+    $("publish-state").textContent = t("camp.publishFailed", { why: err.message });
+  }
+}
+
+hq.start(async () => {
+  $("campaign-id").textContent = campaignId;
+  $("template").replaceChildren(...Object.keys(TEMPLATES).map((type) => el("option", { value: type, text: t("camp.type." + type) })));
+  $("insert").addEventListener("click", () => {
+    const area = $("yaml");
+    area.value = area.value.replace(/\n*$/, "\n") + TEMPLATES[$("template").value];
+    drawGutter();
+    goToLine(area.value.split("\n").length - 1);
+  });
+  $("check").addEventListener("click", async () => {
+    try {
+      const answer = await checkYaml();
+      $("state").textContent = answer.valid ? t("camp.valid", { n: answer.guideline.rules.length }) : t("camp.fixRules");
+    } catch (err) { $("state").textContent = err.message; }
+  });
+  $("yaml").addEventListener("input", drawGutter);
+  $("yaml").addEventListener("scroll", () => { $("gutter").scrollTop = $("yaml").scrollTop; });
+  $("add-store").addEventListener("click", addStore);
+  $("store-pick").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addStore(); } });
+  $("form").addEventListener("submit", save);
+  $("publish").addEventListener("click", publish);
+  $("diff-from").addEventListener("change", drawDiff);
+  $("diff-to").addEventListener("change", drawDiff);
+  $("diff-form").addEventListener("submit", (e) => e.preventDefault());
+  document.addEventListener("languagechange", () => { if (stores) { countTargets(); drawPack(); } });
+  $("state").textContent = t("hq.loading");
+  try {
+    stores = await hq.all("/stores", "stores");
+    try {
+      campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      campaign = null; // a new id: the form creates it
+    }
+    fill();
+    $("state").textContent = campaign ? "" : t("camp.new");
+    await loadVersions();
+  } catch (err) {
+    $("state").textContent = t("hq.loadFailed", { why: err.message });
+  }
+});
