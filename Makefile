@@ -42,8 +42,11 @@ infra-check: $(INSTALLED)
 	$(BIN)/python infra/check.py
 
 bench: $(INSTALLED)
+	$(BIN)/python bench/bench_accuracy.py
 	$(BIN)/python bench/bench_intake_quality.py
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_detector.py
+	$(BIN)/python bench/bench_load.py
 	$(BIN)/python infra/build_artifacts.py --arch x86_64
 	$(BIN)/python bench/bench_cold_start.py
 	$(BIN)/python bench/bench_hq_queries.py --scale $(HQ_SCALE)

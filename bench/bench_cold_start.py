@@ -204,7 +204,7 @@ def main() -> int:
         lazy_env = child_env(analyzer / "models", tmp / "data")
         naive_env = child_env(ROOT / "models", tmp / "data")  # the repository's full manifest (all variants)
         lazy, naive, apis = [], [], []
-        for i in range(args.runs):  # interleaved, so both builds see the same machine state
+        for _ in range(args.runs):  # interleaved, so both builds see the same machine state
             lazy.append(run_child(analyzer, "lazy", inputs, args.warm, lazy_env))
             naive.append(run_child(analyzer, "naive", inputs, args.warm, naive_env))
             apis.append(run_child(api, "api", inputs, 0, child_env(tmp / "none", tmp / "data")))

@@ -117,7 +117,7 @@ def bench_queries(svc: Any, runs: int) -> tuple[list[dict[str, Any]], list[str]]
     naive_times = []
     for i in range(min(runs, 5)):
         campaign_id = campaigns[i % len(campaigns)]["campaign_id"]
-        ms, naive = timed(lambda: naive_spread(svc.records, campaign_id))
+        ms, naive = timed(lambda campaign_id=campaign_id: naive_spread(svc.records, campaign_id))
         naive_times.append(ms)
         indexed = {r["rule_id"]: {g["region"]: g["pass_rate"] for g in r["regions"] if g["pass_rate"] is not None}
                    for r in svc.analytics.rule_spread(campaign_id)["rules"]}

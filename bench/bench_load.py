@@ -1,4 +1,4 @@
-"""Benchmark: a burst of uploads against the service as ``make run`` runs it (issue 13).
+"""Benchmark: a burst of uploads against the service as ``make run`` runs it.
 
     .venv/bin/python bench/bench_load.py [--uploads 120] [--clients 16] [--hostile 0.25]
         [--timeout 600] [--baseline 12] [--port 0]

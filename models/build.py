@@ -102,7 +102,7 @@ def outer(args: argparse.Namespace) -> int:
     if not stamp.exists() or stamp.read_text() != wanted:
         subprocess.check_call([str(py), "-m", "pip", "install", "-q", *BUILD_REQUIREMENTS])
         stamp.write_text(wanted)
-    for key, (req, extra) in SOURCE_WHEELS.items():
+    for req, extra in SOURCE_WHEELS.values():
         name = req.split("==")[0].replace("-", "_")
         version = req.split("==")[1]
         if not list(wheels.glob(f"{name}-{version}-*.whl")):

@@ -434,7 +434,7 @@ def labelled_set(seed: int, n: int, size: tuple[int, int] = (2400, 1800)) -> lis
     others = _distractor_posters()
     rng = np.random.default_rng(seed)
     scenes = []
-    for i in range(n):
+    for _ in range(n):
         k_present = int(rng.choice([0, 1, 1, 2]))
         present = [names[j] for j in rng.permutation(len(names))[:k_present]]
         k_distract = int(rng.integers(0, 3 - k_present + 1))

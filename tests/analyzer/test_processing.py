@@ -26,10 +26,10 @@ class FakeAnalysis:
 
 
 class CountingAnalyse:
-    def __init__(self, fail_times=0, error=RuntimeError("decoder exploded")):
+    def __init__(self, fail_times=0, error: Exception | None = None):
         self.calls = 0
         self.fail_times = fail_times
-        self.error = error
+        self.error = error or RuntimeError("decoder exploded")
 
     def __call__(self, photo, guideline, pack):
         self.calls += 1

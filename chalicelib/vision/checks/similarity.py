@@ -224,7 +224,8 @@ def evaluate(rule: SimilarityRule, context: PhotoContext) -> RuleResult:
     for name in params.references:
         data = context.pack.read(name)
         layouts[name] = reference_layout(data)
-        matches[name] = context.shared(f"similarity:{name}:{zone_box}", lambda: compare(context.rgb, layouts[name], zone_box))
+        layout = layouts[name]
+        matches[name] = context.shared(f"similarity:{name}:{zone_box}", lambda layout=layout: compare(context.rgb, layout, zone_box))
         appearance[name] = embedding.similarity(photo, embedding.reference_embedding(context.models, data))
     best_name = max(matches, key=lambda name: (matches[name].share, appearance[name]))
     best = matches[best_name]

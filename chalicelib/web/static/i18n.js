@@ -121,7 +121,7 @@ const STRINGS = {
     "gallery.toStore": "Open the store page",
     "review.signedAs": "Your decisions are signed as {name}.",
     "lang.switch": "Italiano",
-    // --- issue 15: store page, language, overlay legend, upload queue, messages ---
+    // --- the store page: checklist, latest photo, upload queue, messages; error codes, rule words ---
     "error.campaign_closed": "This campaign is closed: photos are no longer taken.",
     "error.campaign_not_started": "This campaign has not started yet for your store.",
     "error.campaign_not_found": "This campaign does not exist, or is not one of yours.",
@@ -539,7 +539,7 @@ const STRINGS = {
     "gallery.toStore": "Apri la pagina negozio",
     "review.signedAs": "Le tue decisioni sono firmate come {name}.",
     "lang.switch": "English",
-    // --- issue 15: pagina negozio, lingua, legenda della foto, coda di invio, messaggi ---
+    // --- la pagina del negozio: checklist, ultima foto, coda di invio, messaggi; codici di errore, regole ---
     "error.campaign_closed": "Questa campagna è chiusa: non si inviano più foto.",
     "error.campaign_not_started": "Questa campagna non è ancora iniziata per il tuo negozio.",
     "error.campaign_not_found": "Questa campagna non esiste, o non è tra le tue.",
