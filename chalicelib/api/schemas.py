@@ -501,8 +501,9 @@ class Export(BaseModel):
     status: JobStatus
     created_at: datetime
     rows: int = absent("done only")
-    finished_at: datetime = absent("done only")
+    finished_at: datetime = absent("done or failed only")
     download: Link = absent("done only: the CSV")
+    reason: str = absent("failed only: what happened and what to do")
 
 
 # --- the description itself ----------------------------------------------------------------------------------

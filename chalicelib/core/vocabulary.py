@@ -39,5 +39,5 @@ NEEDS_A_PERSON_FIRST: tuple[str, ...] = ("review", "fail", "retake", "pass", "mi
 REVIEW_DECISIONS = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}
 REVIEW_STATES: tuple[str, ...] = ("pending", *REVIEW_DECISIONS.values())
 
-JobStatus = Literal["queued", "done"]
+JobStatus = Literal["queued", "done", "failed"]  # failed: the job's message failed every attempt
 EXPORT_KINDS = ("results", "labels")

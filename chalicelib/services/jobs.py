@@ -87,6 +87,8 @@ class Jobs:
         if item is None:
             raise NotFound(f"export {export_id!r} does not exist", code="export_not_found")
         out: dict[str, Any] = {k: item[k] for k in ("export_id", "kind", "campaign_id", "status", "created_at") if k in item}
+        if item["status"] == "failed":
+            out.update(reason=item.get("reason", ""), finished_at=item["finished_at"])
         if item["status"] == "done":
             out.update(rows=item["rows"], finished_at=item["finished_at"],
                        download=self._blobs.presigned_get(item["key"], self._settings.link_expires_in))

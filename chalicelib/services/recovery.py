@@ -18,6 +18,7 @@ worker drains the dead letters and runs the sweep on a timer).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -38,6 +39,9 @@ SWEEP_BUDGET = 5_000  # markers looked at per run (past the ones still waiting):
 STOPPED_REASON = ("The photo could not be analysed: the analysis stopped on every attempt. HQ has been told; "
                   "you can also send the photo again.")
 EXPIRED_REASON = "No photo was uploaded before the upload link expired: start a new photo."
+
+
+EXPORT_FAILED_REASON = "The export could not be written after every attempt: start it again; if it fails again, tell the team."
 
 
 class StillAnalysing(RuntimeError):
@@ -75,9 +79,26 @@ class Recovery:
             log.error("dead letter that is not a storage notification: %.200s", body)
             return ["ignored"]
         if not keys:
-            # a job ({"job": ...}) that failed every attempt: the DLQ alarm and the logs tell the operator
+            # A job ({"job": ...}) that failed every attempt: an export ends as failed (its page stops
+            # waiting); a re-run's page is in the logs and the DLQ alarm, and HQ can start it again.
             log.error("dead letter without photos (a job?): %.200s", body)
+            return [self._fail_export(body)]
         return [self.stop(submission_id) for submission_id in map(submission_id_from_key, keys) if submission_id]
+
+    def _fail_export(self, body: str) -> str:
+        try:
+            job = json.loads(body)
+        except ValueError:
+            return "ignored"
+        if not (isinstance(job, dict) and job.get("job") == "export" and isinstance(job.get("export_id"), str)):
+            return "ignored"
+        try:
+            self._records.update(*layout.export_key(job["export_id"]),
+                                 set={"status": "failed", "reason": EXPORT_FAILED_REASON, "finished_at": clock.now_iso()},
+                                 condition=eq("status", "queued"))
+        except ConditionFailed:
+            return "final"
+        return "failed"
 
     def stop(self, submission_id: str, now: float | None = None) -> str:
         now = time.time() if now is None else now

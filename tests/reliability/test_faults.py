@@ -131,6 +131,20 @@ def test_a_dead_letter_waits_for_a_live_lease(fast):
     assert svc.submissions.load(submission_id)["status"] == "analyzing"
 
 
+def test_a_dead_export_job_ends_its_export_as_failed(fast):
+    from tests.support.helpers import hq_caller
+
+    svc = fast
+    campaign = seeded(svc)
+    started = svc.jobs.start_export(hq_caller(), {"kind": "results", "campaign_id": campaign})
+    body = '{"job": "export", "export_id": "%s"}' % started["export_id"]
+    assert svc.recovery.dead_letter(body) == ["failed"]
+    export = svc.jobs.export(started["export_id"])
+    assert export["status"] == "failed" and "start it again" in export["reason"] and export["finished_at"]
+    assert svc.recovery.dead_letter(body) == ["final"]  # a repeated dead letter changes nothing
+    assert svc.recovery.dead_letter('{"job": "rerun", "campaign_id": "x"}') == ["ignored"]
+
+
 @pytest.mark.parametrize("n", [pytest.param(1, marks=MORE), 2, pytest.param(3, marks=MORE)])
 def test_the_queue_failing_on_the_nth_send_loses_nothing(fast, n):
     """The notification of the nth upload never reaches the queue (the insert failed, or S3's

@@ -317,6 +317,7 @@ async function startExport(kind) {
     for (;;) {
       job = await session.api("GET", "/exports/" + encodeURIComponent(id));
       if (job.status === "done") break;
+      if (job.status === "failed") throw new Error(job.reason || t("hq.exportSlow"));
       if (Date.now() - started > 120000) throw new Error(t("hq.exportSlow"));
       say("export-state", "hq.exportRunning", { s: Math.round((Date.now() - started) / 1000) });
       await new Promise((r) => setTimeout(r, 500));
