@@ -163,7 +163,7 @@ MIN_VISIBLE_LETTERS = 0.5  # below this share of the phrase in view, the phrase 
 GAP_SEARCH = 0.35  # a letter boundary moves at most this share of a letter to the gap between glyphs
 FILL_BANDS = 32  # the painted-out part takes the colour around it in this many bands of rows
 LETTER_BLUR = 1.5  # both the photo and the artwork, so a rectification a few pixels off still agrees
-LETTER_AGREES = 0.6  # correlation with the artwork's glyph above which a letter near the hidden part is in view
+LETTER_AGREES = 0.8  # correlation with the artwork's glyph above which a letter near the hidden part is in view
 EDGE_MARGIN = 1.0  # the hidden part is grown by this many pieces of the hidden map (see _hidden_mask)
 
 
