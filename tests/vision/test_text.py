@@ -362,7 +362,7 @@ def test_letters_near_the_person_are_judged_on_their_own_pixels():
     assert any(states) and not all(states)
     assert states == sorted(states)
     # What is shown to the recogniser: the hidden part painted flat, the letters in view as printed.
-    painted = text._masked(reading.image, view.mask)
+    painted = view.painted
     for row in np.nonzero(view.mask.any(axis=1))[0]:
         assert len(np.unique(painted[row][view.mask[row]], axis=0)) == 1  # flat: no texture to read letters into
     first = text._letter_boxes(printed.words[0], text._artwork_printed(ctx, "new-season.png", reading.rectified)[1])[0]

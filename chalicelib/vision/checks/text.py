@@ -263,6 +263,7 @@ class _InView:
     """What of a partly hidden artwork's printed text can be seen (rectified pixels)."""
 
     mask: np.ndarray  # bool: painted out before reading (the hidden part and its hidden letters)
+    painted: np.ndarray  # the rectified poster as read: ``mask`` painted out
     hidden: dict[int, tuple[bool, ...]]  # id of a printed word of the artwork's text -> its letters hidden
     keyed: list[tuple[str, ocr.Word]]  # the words read on the part in view, in working pixels
 
@@ -418,12 +419,13 @@ def _in_view_reading(context: PhotoContext, reading: Reading) -> _InView:
         printed, art = _artwork_printed(context, name, size)
         coarse, near = _hidden_mask(hidden, size)
         mask, letters = _hidden_letters(printed, art, cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), coarse, near)
-        lines = ocr.read_text(_masked(image, mask), context.models)
+        painted = _masked(image, mask)
+        lines = ocr.read_text(painted, context.models)
 
         def move(quad: np.ndarray) -> np.ndarray:
             return cv2.perspectiveTransform(quad.reshape(1, -1, 2).astype(np.float64), to_working)[0]
 
-        return _InView(mask, letters, _word_keys(_mapped(lines, move)))
+        return _InView(mask, painted, letters, _word_keys(_mapped(lines, move)))
 
     where = hashlib.sha256(to_working.tobytes()).hexdigest()[:16]
     return context.shared(f"text:ocr:in_view:{name}:{where}", compute)
