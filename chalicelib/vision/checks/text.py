@@ -5,7 +5,10 @@ upright rectangle, so its text reads as if scanned; matched words are mapped bac
 through the homography), else on the rule's zone of the photo (the whole photo by default). The
 OCR of one region is done once per photo, however many text rules read it. When part of the found
 artwork is hidden (a person in front), a required phrase printed on the artwork is judged on its
-letters in view: where they sit comes from the artwork file's own text.
+letters in view: where they sit comes from the artwork file's own text; a letter near the hidden
+part is in view only if the photo shows the artwork's glyph there (pixel correlation with the
+artwork file), and the poster is read again with the hidden part and the hidden letters painted
+out, so the recogniser reads neither the occluder's texture nor a cut letter's fragment.
 
 Matching forgives what a shop-window photo and the OCR model do to text:
 - case and accents ("Già" = "GIA"; the recognition model knows few accented letters anyway);
@@ -309,7 +312,7 @@ def _letters_in_view(phrase: str, printed: PhraseMatch, view: _InView) -> str | 
     for word in printed.words:
         states = view.hidden.get(id(word), (False,) * len(word.text))
         hidden_any |= any(states)
-        text += "".join(" " if out else ch for ch, out in zip(word.text, states)) + " "
+        text += "".join(" " if out else ch for ch, out in zip(word.text, states, strict=True)) + " "
     if not hidden_any or len("".join(normalise(text))) < MIN_VISIBLE_LETTERS * len("".join(normalise(phrase))):
         return None
     return text
