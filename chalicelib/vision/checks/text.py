@@ -254,6 +254,12 @@ def _letter_boxes(word: ocr.Word, grey: np.ndarray) -> list[tuple[slice, slice]]
     return [(slice(top, bottom), slice(edges[i], edges[i + 1])) for i in range(len(word.text))]
 
 
+def _printed_key(word: ocr.Word) -> tuple[str, float, float]:
+    """A word of the artwork's own text by what it says and where: the same after the text is
+    read again (a cache entry evicted and rebuilt), unlike the object's identity."""
+    return word.text, round(float(word.quad[0, 0]), 1), round(float(word.quad[0, 1]), 1)
+
+
 def _agreement(art: np.ndarray, seen: np.ndarray) -> float:
     """Zero-mean normalised correlation of two equally sized grey patches (0 when either is plain)."""
     a, b = art - art.mean(), seen - seen.mean()
@@ -267,13 +273,13 @@ class _InView:
 
     mask: np.ndarray  # bool: painted out before reading (the hidden part and its hidden letters)
     painted: np.ndarray  # the rectified poster as read: ``mask`` painted out
-    hidden: dict[int, tuple[bool, ...]]  # id of a printed word of the artwork's text -> its letters hidden
+    hidden: dict[tuple[str, float, float], tuple[bool, ...]]  # a printed word (see _printed_key) -> its letters hidden
     keyed: list[tuple[str, ocr.Word]]  # the words read on the part in view, in working pixels
 
 
 def _hidden_letters(
     printed: Sequence[ocr.TextLine], art: np.ndarray, seen: np.ndarray, coarse: np.ndarray, near: np.ndarray
-) -> tuple[np.ndarray, dict[int, tuple[bool, ...]]]:
+) -> tuple[np.ndarray, dict[tuple[str, float, float], tuple[bool, ...]]]:
     """Which printed letters are hidden, and the mask to paint out before reading.
 
     The hidden map is coarse (pieces of the artwork match's grid), and a letter at its edge is
@@ -289,7 +295,7 @@ def _hidden_letters(
     seen_s = cv2.GaussianBlur(seen.astype(np.float32), (0, 0), LETTER_BLUR)
     mask = coarse.copy()
     shown = np.zeros_like(coarse)
-    hidden: dict[int, tuple[bool, ...]] = {}
+    hidden: dict[tuple[str, float, float], tuple[bool, ...]] = {}
     for line in printed:
         for word in line.words:
             states = []
@@ -297,7 +303,7 @@ def _hidden_letters(
                 out = bool(near[box].any()) and _agreement(art_s[box], seen_s[box]) < LETTER_AGREES
                 (mask if out else shown)[box] = True
                 states.append(out)
-            hidden[id(word)] = tuple(states)
+            hidden[_printed_key(word)] = tuple(states)
     return mask & ~shown, hidden
 
 
@@ -310,7 +316,7 @@ def _letters_in_view(phrase: str, printed: PhraseMatch, view: _InView) -> str | 
         return None
     text, hidden_any = "", False
     for word in printed.words:
-        states = view.hidden.get(id(word), (False,) * len(word.text))
+        states = view.hidden.get(_printed_key(word), (False,) * len(word.text))
         hidden_any |= any(states)
         text += "".join(" " if out else ch for ch, out in zip(word.text, states, strict=True)) + " "
     if not hidden_any or len("".join(normalise(text))) < MIN_VISIBLE_LETTERS * len("".join(normalise(phrase))):
