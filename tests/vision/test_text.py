@@ -355,7 +355,7 @@ def test_letters_near_the_person_are_judged_on_their_own_pixels():
     ctx = _scene_context(image, pack)
     reading = text._read_artwork(ctx, "new-season.png")
     assert reading is not None and reading.hidden is not None and reading.image is not None
-    view = text._in_view_letters(ctx, reading)
+    view = text._in_view_reading(ctx, reading)
     printed = text.best_match("New Season", text._word_keys(text._artwork_text(ctx, "new-season.png", reading.rectified)))
     states = [out for word in printed.words for out in view.hidden[text._printed_key(word)]]
     # Hidden letters form the end the person covers, never a gap in the middle of what is seen.

@@ -167,7 +167,6 @@ GAP_SEARCH = 0.35  # a letter boundary moves at most this share of a letter to t
 FILL_BANDS = 32  # the painted-out part takes the colour around it in this many bands of rows
 LETTER_BLUR = 1.5  # both the photo and the artwork, so a rectification a few pixels off still agrees
 LETTER_AGREES = 0.8  # correlation with the artwork's glyph above which a letter near the hidden part is in view
-BAND_PAD = 0.5  # the band read again reaches this many line heights above and below the phrase
 EDGE_MARGIN = 1.0  # the hidden part is grown by this many pieces of the hidden map (see _hidden_mask)
 
 
@@ -275,6 +274,7 @@ class _InView:
     mask: np.ndarray  # bool: painted out before reading (the hidden part and its hidden letters)
     painted: np.ndarray  # the rectified poster as read: ``mask`` painted out
     hidden: dict[tuple[str, float, float], tuple[bool, ...]]  # a printed word (see _printed_key) -> its letters hidden
+    keyed: list[tuple[str, ocr.Word]]  # the words read on the part in view, in working pixels
 
 
 def _hidden_letters(
@@ -416,48 +416,28 @@ def _excerpt(reading: Reading) -> str:
     return f"read on the {reading.where}: " + (text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…")
 
 
-def _in_view_letters(context: PhotoContext, reading: Reading) -> _InView:
-    """What of a partly hidden artwork's text is in view, and the poster with the rest painted
-    out, once per photo and poster."""
+def _in_view_reading(context: PhotoContext, reading: Reading) -> _InView:
+    """What of a partly hidden artwork's text is in view, and the words read there (the
+    rectified poster read again with its hidden part painted out), once per photo and poster."""
     assert reading.image is not None and reading.hidden is not None and reading.to_working is not None
     assert reading.artwork is not None
-    image, hidden, name = reading.image, reading.hidden, reading.artwork
+    image, to_working, hidden, name = reading.image, reading.to_working, reading.hidden, reading.artwork
 
     def compute() -> _InView:
         size = (image.shape[1], image.shape[0])
         printed, art = _artwork_printed(context, name, size)
         coarse, near = _hidden_mask(hidden, size)
         mask, letters = _hidden_letters(printed, art, cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), coarse, near)
-        return _InView(mask, _masked(image, mask), letters)
-
-    where = hashlib.sha256(reading.to_working.tobytes()).hexdigest()[:16]
-    return context.shared(f"text:in_view:{name}:{where}", compute)
-
-
-def _in_view_words(context: PhotoContext, reading: Reading, view: _InView, words: Sequence[ocr.Word]) -> list[tuple[str, ocr.Word]]:
-    """The words read on the painted poster, in the band of rows where ``words`` (a phrase of
-    the artwork's own text) are printed, in working pixels; once per photo, poster and band.
-    Only that band is read: the second reading costs the phrase's lines, not the whole poster's
-    (its legal line alone is ~100 ms of recognition)."""
-    assert reading.to_working is not None
-    top = min(float(w.quad[:, 1].min()) for w in words)
-    bottom = max(float(w.quad[:, 1].max()) for w in words)
-    pad = BAND_PAD * max(float(w.quad[:, 1].max() - w.quad[:, 1].min()) for w in words)
-    height = view.painted.shape[0]
-    top_px, bottom_px = max(0, int(top - pad)), min(height, int(np.ceil(bottom + pad)))
-    shift = np.array([0.0, float(top_px)])
-    to_working = reading.to_working
-
-    def compute() -> list[tuple[str, ocr.Word]]:
-        lines = ocr.read_text(np.ascontiguousarray(view.painted[top_px:bottom_px]), context.models)
+        painted = _masked(image, mask)
+        lines = ocr.read_text(painted, context.models)
 
         def move(quad: np.ndarray) -> np.ndarray:
-            return cv2.perspectiveTransform((quad + shift).reshape(1, -1, 2).astype(np.float64), to_working)[0]
+            return cv2.perspectiveTransform(quad.reshape(1, -1, 2).astype(np.float64), to_working)[0]
 
-        return _word_keys(_mapped(lines, move))
+        return _InView(mask, painted, letters, _word_keys(_mapped(lines, move)))
 
     where = hashlib.sha256(to_working.tobytes()).hexdigest()[:16]
-    return context.shared(f"text:ocr:in_view:{reading.artwork}:{where}:{top_px}-{bottom_px}", compute)
+    return context.shared(f"text:ocr:in_view:{name}:{where}", compute)
 
 
 def _in_view(context: PhotoContext, reading: Reading, match: PhraseMatch, notes: list[Evidence]) -> PhraseMatch:
@@ -473,11 +453,11 @@ def _in_view(context: PhotoContext, reading: Reading, match: PhraseMatch, notes:
     printed = best_match(match.phrase, _word_keys(_artwork_text(context, reading.artwork, reading.rectified)))
     if printed.similarity < 0.9 or not printed.words:
         return match
-    view = _in_view_letters(context, reading)
+    view = _in_view_reading(context, reading)
     in_view = _letters_in_view(match.phrase, printed, view)
     if in_view is None:
         return match
-    partial = best_match(in_view, _in_view_words(context, reading, view, printed.words))
+    partial = best_match(in_view, view.keyed)
     if partial.similarity <= match.similarity:
         return match
     notes.append(Note(f"\u201c{match.phrase}\u201d partly hidden on the artwork: judged on \u201c{' '.join(in_view.split())}\u201d"))
