@@ -312,3 +312,77 @@ def test_a_similarity_at_the_edge_of_the_uncertain_band_is_judged_as_written():
     assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.9)[0] == "pass"
     assert Threshold(min=0.8, uncertain_margin=0.1).judge(0.89)[0] == "uncertain"
     assert Threshold(max=0.8, uncertain_margin=0.1).judge(0.7)[0] == "pass"
+
+
+# --- a person in front of a real poster (scenes.py) -------------------------------------------
+
+
+@functools.cache
+def _person_scene(present: str, seed: int):
+    """A campaign poster with a person in front of it (crossing its headline's end), intaken,
+    with the pack; the poster large enough to read its headline."""
+    from chalicelib.devtools import scenes
+    from chalicelib.vision.intake import intake
+
+    pack = scenes.campaign_pack()
+    scene = scenes.window_scene(seed, pack, [present], (), ("person",), size=(2000, 1500), heights=(0.55, 0.62), centres=(0.5, 0.55))
+    return intake(scene.jpeg), pack
+
+
+def _scene_context(image, pack) -> PhotoContext:
+    from chalicelib.vision.context import DictPack
+
+    return PhotoContext(image, DictPack(pack), models=models()).for_guideline(DictPack(pack), sorted(pack))
+
+
+def test_a_headline_cut_by_a_person_is_read_on_its_whole_letters_in_view():
+    """Seed 2: the person hides the end of "New Season"; the letter at the person's edge is
+    neither shown to the recogniser nor asked for, and the rest must read."""
+    image, pack = _person_scene("new-season.png", 2)
+    ctx = _scene_context(image, pack)
+    result = text.evaluate(rule("New Season", artwork="new-season.png"), ctx)
+    assert result.status == "pass", result
+    (note,) = [e.text for e in result.evidence if isinstance(e, Note) and "partly hidden" in e.text]
+    judged = note.split("judged on \u201c")[1].rstrip("\u201d")
+    assert judged.startswith("New Sea") and judged != "New Season"
+    # A forbidden phrase is still judged whole: the person does not excuse half of it.
+    forbidden = text.evaluate(rule("New Season", artwork="new-season.png", mode="forbidden"), ctx)
+    assert not any(isinstance(e, Note) and "partly hidden" in e.text for e in forbidden.evidence)
+
+
+def test_letters_near_the_person_are_judged_on_their_own_pixels():
+    image, pack = _person_scene("new-season.png", 2)
+    ctx = _scene_context(image, pack)
+    reading = text._read_artwork(ctx, "new-season.png")
+    assert reading is not None and reading.hidden is not None and reading.image is not None
+    view = text._in_view_reading(ctx, reading)
+    printed = text.best_match("New Season", text._word_keys(text._artwork_text(ctx, "new-season.png", reading.rectified)))
+    states = [out for word in printed.words for out in view.hidden[text._printed_key(word)]]
+    # Hidden letters form the end the person covers, never a gap in the middle of what is seen.
+    assert any(states) and not all(states)
+    assert states == sorted(states)
+    # What is shown to the recogniser: the hidden part painted flat, the letters in view as printed.
+    painted = view.painted
+    for row in np.nonzero(view.mask.any(axis=1))[0]:
+        assert len(np.unique(painted[row][view.mask[row]], axis=0)) == 1  # flat: no texture to read letters into
+    first = text._letter_boxes(printed.words[0], text._artwork_printed(ctx, "new-season.png", reading.rectified)[1])[0]
+    assert not view.mask[first].any() and (painted[first] == reading.image[first]).all()
+
+
+def test_a_sister_poster_behind_a_person_does_not_pass_for_the_artwork(monkeypatch):
+    """The same template with another headline, matched (wrongly) as the artwork, with the
+    person's hidden map: the letters near the person disagree with the artwork's glyphs and
+    are not asked for, but those in view must still read as the artwork's phrase, so it fails."""
+    from chalicelib.vision.checks import artwork
+
+    image, pack = _person_scene("summer-sale.png", 2)
+    ctx = _scene_context(image, pack)
+    sister = artwork.find(ctx, "summer-sale.png")
+    assert sister is not None and sister.hidden is not None and (sister.hidden >= 0.5).any()
+    claimed = HiddenArtworkMatch(sister.quad, sister.homography, sister.artwork_size, sister.hidden)
+    find, _ = _fake_find(claimed)
+    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", lambda context, name: claimed if name == "new-season.png" else None)
+    assert find  # the helper only imports the module
+    ctx = _scene_context(image, pack)
+    result = text.evaluate(rule("New Season", artwork="new-season.png"), ctx)
+    assert result.status == "fail", result
