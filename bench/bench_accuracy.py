@@ -45,10 +45,22 @@ def guideline_document(artwork_file: str, promo_text: str) -> dict[str, Any]:
         {"id": f"quality-{check}", "type": "photo_quality", "message": f"Photo {check}.", "parameters": {"check": check}}
         for check in QUALITY
     ]
-    rules.append({"id": "artwork", "type": "artwork_present", "message": f"Put up {artwork_file}.",
-                  "parameters": {"artwork": artwork_file}})
-    rules.append({"id": "promo", "type": "text", "message": "The poster's promotion must be readable.",
-                  "parameters": {"phrases": [promo_text], "artwork": artwork_file}})
+    rules.append(
+        {
+            "id": "artwork",
+            "type": "artwork_present",
+            "message": f"Put up {artwork_file}.",
+            "parameters": {"artwork": artwork_file},
+        }
+    )
+    rules.append(
+        {
+            "id": "promo",
+            "type": "text",
+            "message": "The poster's promotion must be readable.",
+            "parameters": {"phrases": [promo_text], "artwork": artwork_file},
+        }
+    )
     return {"name": f"artwork {artwork_file}", "rules": rules}
 
 
@@ -69,8 +81,14 @@ class Tally:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "recall": round(self.recall(), 3),
-                "precision": round(self.precision(), 3), "f1": round(self.f1(), 3)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "recall": round(self.recall(), 3),
+            "precision": round(self.precision(), 3),
+            "f1": round(self.f1(), 3),
+        }
 
 
 @dataclass
@@ -97,14 +115,27 @@ def _progress(done: int, total: int, started: float) -> None:
     eta = (total - done) / rate if rate else 0.0
     end = "\n" if done == total else "\r"
     if sys.stderr.isatty() or done == total or done % 10 == 0:
-        print(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.2f} photo/s  eta {eta:.0f}s",
-              end=end, file=sys.stderr, flush=True)
+        print(
+            f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.2f} photo/s  eta {eta:.0f}s",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _miss(figures: Figures, photo: str, artwork: str, rule: str, expected: str, result: dict[str, Any], retake: bool) -> None:
     value = result["value"]
-    figures.misses.append({"file": photo, "artwork": artwork, "rule": rule, "expected": expected, "got": result["status"],
-                           "value": None if value is None else round(float(value), 3), "photo_retake": retake})
+    figures.misses.append(
+        {
+            "file": photo,
+            "artwork": artwork,
+            "rule": rule,
+            "expected": expected,
+            "got": result["status"],
+            "value": None if value is None else round(float(value), 3),
+            "photo_retake": retake,
+        }
+    )
 
 
 def evaluate(folder: Path, limit: int | None = None) -> Figures:
@@ -116,8 +147,10 @@ def evaluate(folder: Path, limit: int | None = None) -> Figures:
     truth = json.loads((folder / "truth.json").read_text())
     files = {f"{name}.png": (folder / "artworks" / f"{name}.png").read_bytes() for name in truth["artworks"]}
     pack = DictPack(files)
-    guidelines = {name: parse_guideline(guideline_document(f"{name}.png", spec["promo_text"]))
-                  for name, spec in sorted(truth["artworks"].items())}
+    guidelines = {
+        name: parse_guideline(guideline_document(f"{name}.png", spec["promo_text"]))
+        for name, spec in sorted(truth["artworks"].items())
+    }
     figures = Figures()
     started = time.perf_counter()
     photos = truth["photos"][:limit]
@@ -189,7 +222,7 @@ def _score(figures: Figures, photo: dict[str, Any], results: dict[str, dict[str,
 
 
 def _exposure_side(exposure: dict[str, Any]) -> str | None:
-    """"dark" or "overexposed": the side of the exposure rule's range the photo's brightness is on."""
+    """ "dark" or "overexposed": the side of the exposure rule's range the photo's brightness is on."""
     threshold, value = exposure.get("threshold") or {}, exposure.get("value")
     if value is None or threshold.get("min") is None or threshold.get("max") is None:
         return None
@@ -198,19 +231,34 @@ def _exposure_side(exposure: dict[str, Any]) -> str | None:
 
 def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
     a, t = figures.artwork, figures.promo
-    print(f"artwork present  recall {a.recall():.2f}  precision {a.precision():.2f}   (found {a.tp}, missed {a.fn}, false {a.fp})", file=out)
-    print(f"promo text       recall {t.recall():.2f}  precision {t.precision():.2f}   (read {t.tp}, missed {t.fn}, false {t.fp})", file=out)
+    print(
+        f"artwork present  recall {a.recall():.2f}  precision {a.precision():.2f}   (found {a.tp}, missed {a.fn}, false {a.fp})",
+        file=out,
+    )
+    print(
+        f"promo text       recall {t.recall():.2f}  precision {t.precision():.2f}   (read {t.tp}, missed {t.fn}, false {t.fp})",
+        file=out,
+    )
     errors = [abs(e) for e in figures.visible_errors]
     close = sum(e <= 0.1 for e in errors)
     mae = sum(errors) / len(errors) if errors else 0.0
-    print(f"  visible share of the posters found: mean abs error {mae:.3f}, within ±0.1 of the truth {close} of {len(errors)}", file=out)
+    print(
+        f"  visible share of the posters found: mean abs error {mae:.3f}, within ±0.1 of the truth {close} of {len(errors)}",
+        file=out,
+    )
     ag, tg = figures.artwork_gated, figures.promo_gated
-    print(f"  behind the quality gate (a photo to retake is judged no further): artwork recall {ag.recall():.2f} "
-          f"precision {ag.precision():.2f}, promo text recall {tg.recall():.2f} precision {tg.precision():.2f}", file=out)
+    print(
+        f"  behind the quality gate (a photo to retake is judged no further): artwork recall {ag.recall():.2f} "
+        f"precision {ag.precision():.2f}, promo text recall {tg.recall():.2f} precision {tg.precision():.2f}",
+        file=out,
+    )
     for flag, tally in figures.flags.items():
         print(f"{flag:16} F1 {tally.f1():.2f}   (tp {tally.tp}, fp {tally.fp}, fn {tally.fn})", file=out)
     good_share = figures.good_flagged / figures.good if figures.good else 0.0
-    print(f"good photos sent to review/fail by a quality rule: {good_share:.2f} ({figures.good_flagged} of {figures.good})", file=out)
+    print(
+        f"good photos sent to review/fail by a quality rule: {good_share:.2f} ({figures.good_flagged} of {figures.good})",
+        file=out,
+    )
     p50, p95 = percentile(figures.photo_ms, 0.5), percentile(figures.photo_ms, 0.95)
     f50, f95 = percentile(figures.first_ms, 0.5), percentile(figures.first_ms, 0.95)
     print(f"time per photo, all guidelines, one thread: p50 {p50:.0f} ms, p95 {p95:.0f} ms", file=out)
@@ -220,11 +268,16 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
     print(f"misses ({len(figures.misses)}):", file=out)
     for miss in figures.misses:
         gated = "  (photo sent back by the quality gate)" if miss["photo_retake"] else ""
-        print(f"  {miss['file']:18} {miss['artwork']:8} {miss['rule']:8} expected {miss['expected']:6} got {miss['got']:9} value {miss['value']}{gated}", file=out)
+        print(
+            f"  {miss['file']:18} {miss['artwork']:8} {miss['rule']:8} expected {miss['expected']:6} got {miss['got']:9} value {miss['value']}{gated}",
+            file=out,
+        )
     return {
-        "artwork": a.as_dict(), "promo_text": t.as_dict(),
+        "artwork": a.as_dict(),
+        "promo_text": t.as_dict(),
         "visible_share": {"mean_abs_error": round(mae, 3), "within_0.1": close, "found": len(errors)},
-        "artwork_behind_gate": figures.artwork_gated.as_dict(), "promo_text_behind_gate": figures.promo_gated.as_dict(),
+        "artwork_behind_gate": figures.artwork_gated.as_dict(),
+        "promo_text_behind_gate": figures.promo_gated.as_dict(),
         **{f"{flag}": tally.as_dict() for flag, tally in figures.flags.items()},
         "good_photos_flagged": {"share": round(good_share, 3), "flagged": figures.good_flagged, "good": figures.good},
         "time_per_photo_ms": {"p50": round(p50), "p95": round(p95)},

@@ -38,16 +38,42 @@ GUIDELINE = {
         {"id": "sharp", "type": "photo_quality", "message": "Blurry.", "parameters": {"check": "sharpness"}},
         {"id": "exposure", "type": "photo_quality", "message": "Too dark or bright.", "parameters": {"check": "exposure"}},
         {"id": "level", "type": "photo_quality", "message": "Tilted.", "parameters": {"check": "tilt"}},
-        {"id": "poster", "type": "artwork_present", "message": "Put up the Summer Sale poster.", "parameters": {"artwork": POSTER}},
-        {"id": "promo", "type": "text", "message": "The poster must show the promotion.",
-         "parameters": {"phrases": ["Summer Sale", "-30%"], "artwork": POSTER}},
-        {"id": "people", "type": "objects", "message": "No people in front of the window.",
-         "parameters": {"label": "person", "min_count": 0, "max_count": 0}},
-        {"id": "brand-colours", "type": "palette", "message": "Brand colours missing.",
-         "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01}, {"name": "red", "hex": "#E64632", "min_share": 0.002}]}},
+        {
+            "id": "poster",
+            "type": "artwork_present",
+            "message": "Put up the Summer Sale poster.",
+            "parameters": {"artwork": POSTER},
+        },
+        {
+            "id": "promo",
+            "type": "text",
+            "message": "The poster must show the promotion.",
+            "parameters": {"phrases": ["Summer Sale", "-30%"], "artwork": POSTER},
+        },
+        {
+            "id": "people",
+            "type": "objects",
+            "message": "No people in front of the window.",
+            "parameters": {"label": "person", "min_count": 0, "max_count": 0},
+        },
+        {
+            "id": "brand-colours",
+            "type": "palette",
+            "message": "Brand colours missing.",
+            "parameters": {
+                "colours": [
+                    {"name": "navy", "hex": "#12346E", "min_share": 0.01},
+                    {"name": "red", "hex": "#E64632", "min_share": 0.002},
+                ]
+            },
+        },
         # Each photo is a different window: the similarity is timed, not used to send photos back.
-        {"id": "like-reference", "type": "reference_similarity", "message": "Not like the reference.",
-         "parameters": {"references": [REFERENCE], "min_similarity": 0.5, "wrong_subject_below": 0.0}},
+        {
+            "id": "like-reference",
+            "type": "reference_similarity",
+            "message": "Not like the reference.",
+            "parameters": {"references": [REFERENCE], "min_similarity": 0.5, "wrong_subject_below": 0.0},
+        },
         {"id": "lit", "type": "lighting", "message": "Turn on the lights.", "parameters": {}},
     ],
 }
@@ -93,7 +119,9 @@ def _naive(photo: bytes, guideline, pack, models) -> dict:
     score, verdict = score_and_verdict(results)
     for long_side in (2048, 400):
         factor = long_side / max(image.size)
-        image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS).save(io.BytesIO(), "JPEG")
+        image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS).save(
+            io.BytesIO(), "JPEG"
+        )
     overlay.render(full.working, {"verdict": verdict, "score": score, "rules": [r.to_dict() for r in results]})
     return {"verdict": verdict, "rules": {r.id: r.status for r in results}, "timings_ms": {"rules": rule_ms}}
 
@@ -123,8 +151,17 @@ def run_worker(variant: str, folder: Path) -> None:
         for rule_id, ms in result["timings_ms"]["rules"].items():
             per_rule[rule_id].append(ms)
         statuses.append(result["rules"])
-    print(json.dumps({"totals": totals, "per_rule": per_rule, "statuses": statuses,
-                      "peak_rss_mb": peak_rss_mb(), "rss_after_warmup_mb": rss_after_warmup}))
+    print(
+        json.dumps(
+            {
+                "totals": totals,
+                "per_rule": per_rule,
+                "statuses": statuses,
+                "peak_rss_mb": peak_rss_mb(),
+                "rss_after_warmup_mb": rss_after_warmup,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -145,18 +182,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vetrina-bench-") as tmp:
         began = time.perf_counter()
         run_fresh(__file__, "--generate", "-n", str(args.photos), "--seed", str(args.seed), "--folder", tmp)
-        print(f"{args.photos} labelled 12 MP window photos generated in {time.perf_counter() - began:.0f} s; "
-              "one thread; each variant in a fresh process")
+        print(
+            f"{args.photos} labelled 12 MP window photos generated in {time.perf_counter() - began:.0f} s; "
+            "one thread; each variant in a fresh process"
+        )
         reports = {v: json.loads(run_fresh(__file__, "--worker", v, "--folder", tmp)) for v in VARIANTS}
 
     print(f"\n{'variant':8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'peak RSS MB':>12}")
     for variant, r in reports.items():
         t = r["totals"]
-        print(f"{variant:8} {percentile(t, 0.5):8.0f} {percentile(t, 0.95):8.0f} {statistics.mean(t):8.0f} {r['peak_rss_mb']:12.0f}")
+        print(
+            f"{variant:8} {percentile(t, 0.5):8.0f} {percentile(t, 0.95):8.0f} {statistics.mean(t):8.0f} {r['peak_rss_mb']:12.0f}"
+        )
     real, naive = reports["real"], reports["naive"]
-    print(f"naive/real  p50 x{percentile(naive['totals'], 0.5) / percentile(real['totals'], 0.5):.2f}   "
-          f"p95 x{percentile(naive['totals'], 0.95) / percentile(real['totals'], 0.95):.2f}   "
-          f"peak RSS x{naive['peak_rss_mb'] / real['peak_rss_mb']:.2f}")
+    print(
+        f"naive/real  p50 x{percentile(naive['totals'], 0.5) / percentile(real['totals'], 0.5):.2f}   "
+        f"p95 x{percentile(naive['totals'], 0.95) / percentile(real['totals'], 0.95):.2f}   "
+        f"peak RSS x{naive['peak_rss_mb'] / real['peak_rss_mb']:.2f}"
+    )
 
     photos = len(real["statuses"])
     print(f"\nper rule: p50 ms (real / naive), and on how many photos both gave the same status (of {photos})")
@@ -167,8 +210,10 @@ def main() -> None:
         same = sum(a.get(rid) == b.get(rid) for a, b in zip(real["statuses"], naive["statuses"]))
         print(f"  {rid:16} {rule['type']:22} {percentile(r_ms, 0.5):7.0f} / {percentile(n_ms, 0.5):7.0f}   same {same}/{photos}")
     p50, p95, rss = percentile(real["totals"], 0.5), percentile(real["totals"], 0.95), real["peak_rss_mb"]
-    print(f"target (docs/ARCHITECTURE.md): p50 <= 500 ms, p95 <= 1000 ms, peak <= 1024 MB -> p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-          f"peak {rss:.0f} MB: {'met' if p50 <= 500 and p95 <= 1000 and rss <= 1024 else 'NOT met'}")
+    print(
+        f"target (docs/ARCHITECTURE.md): p50 <= 500 ms, p95 <= 1000 ms, peak <= 1024 MB -> p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+        f"peak {rss:.0f} MB: {'met' if p50 <= 500 and p95 <= 1000 and rss <= 1024 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "build" / "artifacts" / "x86_64"
 PY312 = ["python3.12"]
-ANALYZER_MODELS = ["ocr_det_ppocrv4_int8", "ocr_rec_ppocrv4", "ocr_cls_ppocr_mobile_v2",
-                   "embed_efficientnet_lite0", "person_detect_mediapipe_blazepose", "objects_ssd_mobilenet_v2_coco"]
+ANALYZER_MODELS = [
+    "ocr_det_ppocrv4_int8",
+    "ocr_rec_ppocrv4",
+    "ocr_cls_ppocr_mobile_v2",
+    "embed_efficientnet_lite0",
+    "person_detect_mediapipe_blazepose",
+    "objects_ssd_mobilenet_v2_coco",
+]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 TARGET_COLD_S = 2.0
@@ -142,17 +148,29 @@ def make_inputs(folder: Path) -> None:
 
 def child_env(models_dir: Path, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "VETRINA_"))}
-    env.update(PYENV_VERSION="3.12.1", VETRINA_MODELS_DIR=str(models_dir), VETRINA_BACKEND="local",
-               VETRINA_DATA_DIR=str(data_dir), VETRINA_ORT_THREADS="1", OMP_NUM_THREADS="1",
-               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env.update(
+        PYENV_VERSION="3.12.1",
+        VETRINA_MODELS_DIR=str(models_dir),
+        VETRINA_BACKEND="local",
+        VETRINA_DATA_DIR=str(data_dir),
+        VETRINA_ORT_THREADS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
     env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if ".venv" not in p)
     return env
 
 
 def run_child(folder: Path, mode: str, inputs: Path, warm: int, env: dict[str, str]) -> dict:
     t0 = time.perf_counter()
-    proc = subprocess.run([*PY312, "-I", "-S", "-B", "-c", CHILD, str(folder), mode, str(inputs), str(warm),
-                           json.dumps(ANALYZER_MODELS)], capture_output=True, text=True, env=env, cwd=str(inputs))
+    proc = subprocess.run(
+        [*PY312, "-I", "-S", "-B", "-c", CHILD, str(folder), mode, str(inputs), str(warm), json.dumps(ANALYZER_MODELS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(inputs),
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{mode} child failed:\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -171,14 +189,24 @@ def pct(values: list[float], q: float) -> float:
 
 def summary(label: str, runs: list[dict]) -> dict[str, tuple[float, float, float]]:
     rows = {}
-    for key, hwm in (("import_s", "import_hwm_mb"), ("sessions_s", "sessions_hwm_mb"), ("cold_start_s", "sessions_hwm_mb"),
-                     ("first_s", "first_hwm_mb"), ("warm_s", "warm_hwm_mb")):
+    for key, hwm in (
+        ("import_s", "import_hwm_mb"),
+        ("sessions_s", "sessions_hwm_mb"),
+        ("cold_start_s", "sessions_hwm_mb"),
+        ("first_s", "first_hwm_mb"),
+        ("warm_s", "warm_hwm_mb"),
+    ):
         values = [v for r in runs for v in (r[key] if isinstance(r[key], list) else [r[key]])]
         rows[key] = (pct(values, 0.5), pct(values, 0.95), max(r[hwm] for r in runs))
     print(f"\n{label}  ({len(runs)} fresh python3.12 processes)")
     print(f"  {'stage':<26}{'p50 s':>9}{'p95 s':>9}{'peak RSS MB':>14}")
-    names = {"import_s": "cold import", "sessions_s": "model sessions", "cold_start_s": "cold start (import+sessions)",
-             "first_s": "first analysis (cold)", "warm_s": "warm analyses"}
+    names = {
+        "import_s": "cold import",
+        "sessions_s": "model sessions",
+        "cold_start_s": "cold start (import+sessions)",
+        "first_s": "first analysis (cold)",
+        "warm_s": "warm analyses",
+    }
     for key, (p50, p95, peak) in rows.items():
         print(f"  {names[key]:<26}{p50:>9.3f}{p95:>9.3f}{peak:>14.0f}")
     return rows
@@ -191,7 +219,9 @@ def main() -> int:
     parser.add_argument("--artifacts", type=Path, default=ARTIFACTS)
     args = parser.parse_args()
     machine = platform.machine()
-    print(f"machine: {machine}; children: PYENV_VERSION=3.12.1 python3.12 -I -S -B (stdlib + the unpacked artifact only; no bytecode written, /var/task is read-only)")
+    print(
+        f"machine: {machine}; children: PYENV_VERSION=3.12.1 python3.12 -I -S -B (stdlib + the unpacked artifact only; no bytecode written, /var/task is read-only)"
+    )
     if machine != "x86_64":
         raise SystemExit("the x86_64 artifact runs only on an x86_64 machine")
     with tempfile.TemporaryDirectory(prefix="vetrina-cold-") as tmp:
@@ -208,8 +238,10 @@ def main() -> int:
             lazy.append(run_child(analyzer, "lazy", inputs, args.warm, lazy_env))
             naive.append(run_child(analyzer, "naive", inputs, args.warm, naive_env))
             apis.append(run_child(api, "api", inputs, 0, child_env(tmp / "none", tmp / "data")))
-        print(f"photo: 12 MP JPEG ({(inputs / 'photo.jpg').stat().st_size / 1e6:.1f} MB); guideline: demo (every rule type); "
-              f"verdict {lazy[0].get('verdict')}; rules {lazy[0].get('rules')}")
+        print(
+            f"photo: 12 MP JPEG ({(inputs / 'photo.jpg').stat().st_size / 1e6:.1f} MB); guideline: demo (every rule type); "
+            f"verdict {lazy[0].get('verdict')}; rules {lazy[0].get('rules')}"
+        )
         a = summary(f"analyzer artifact (lazy, {lazy[0]['models_loaded']} models)", lazy)
         b = summary(f"naive build (everything imported, all {naive[0]['models_loaded']} manifest models eager)", naive)
         print("\n  naive / artifact ratio (p50):")
@@ -217,13 +249,17 @@ def main() -> int:
             print(f"    {key:<14} {b[key][0] / a[key][0]:.2f}x   (peak RSS {b[key][2] / a[key][2]:.2f}x)")
         api_times = [r["import_s"] for r in apis]
         heavy = sorted({m for r in apis for m in r["heavy_modules_loaded"]})
-        print(f"\napi artifact: `import app` p50 {pct(api_times, 0.5):.3f} s, p95 {pct(api_times, 0.95):.3f} s, "
-              f"peak RSS {max(r['import_hwm_mb'] for r in apis):.0f} MB; heavy modules loaded: {heavy or 'none'}")
+        print(
+            f"\napi artifact: `import app` p50 {pct(api_times, 0.5):.3f} s, p95 {pct(api_times, 0.95):.3f} s, "
+            f"peak RSS {max(r['import_hwm_mb'] for r in apis):.0f} MB; heavy modules loaded: {heavy or 'none'}"
+        )
         cold_p95 = a["cold_start_s"][1]
         api_p95 = pct(api_times, 0.95)
-        print(f"\ntargets: analyzer cold start (import + sessions) p95 {cold_p95:.2f} s vs <= {TARGET_COLD_S} s: "
-              f"{'OK' if cold_p95 <= TARGET_COLD_S else 'MISSED'}; API import p95 {api_p95:.3f} s vs <= {TARGET_API_S} s: "
-              f"{'OK' if api_p95 <= TARGET_API_S else 'MISSED'}")
+        print(
+            f"\ntargets: analyzer cold start (import + sessions) p95 {cold_p95:.2f} s vs <= {TARGET_COLD_S} s: "
+            f"{'OK' if cold_p95 <= TARGET_COLD_S else 'MISSED'}; API import p95 {api_p95:.3f} s vs <= {TARGET_API_S} s: "
+            f"{'OK' if api_p95 <= TARGET_API_S else 'MISSED'}"
+        )
     return 0
 
 

@@ -27,8 +27,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -74,7 +75,9 @@ def dashboard_calls(svc: Any, campaign: dict[str, Any]) -> dict[str, Callable[[]
         "campaign(id)": lambda: svc.analytics.campaign(c),
         "rule_spread(id)": lambda: svc.analytics.rule_spread(c),
         "agreement(campaign)": lambda: svc.analytics.agreement(campaign_id=c),
-        "trends(12 weeks)": lambda: svc.analytics.trends(date_from=(start - timedelta(weeks=11)).isoformat(), date_to=start.isoformat()),
+        "trends(12 weeks)": lambda: svc.analytics.trends(
+            date_from=(start - timedelta(weeks=11)).isoformat(), date_to=start.isoformat()
+        ),
         "stores(id), every page": lambda: all_pages(lambda cursor: svc.analytics.stores(c, limit=500, cursor=cursor)),
         "missing(id), every page": lambda: all_pages(lambda cursor: svc.analytics.missing(c, limit=500, cursor=cursor)),
     }
@@ -109,24 +112,47 @@ def bench_queries(svc: Any, runs: int) -> tuple[list[dict[str, Any]], list[str]]
     for name in names:
         with hq_bench.counting_reads(svc.records) as tally:
             dashboard_calls(svc, campaigns[0])[name]()
-        rows.append({"query": name, "p50": statistics.median(times[name]), "p95": percentile(times[name], 0.95),
-                     "requests": tally["requests"], "items": tally["items"]})
-    rows.append({"query": "the dashboard's calls, one after the other", "p50": statistics.median(totals),
-                 "p95": percentile(totals, 0.95), "requests": None, "items": None})
+        rows.append(
+            {
+                "query": name,
+                "p50": statistics.median(times[name]),
+                "p95": percentile(times[name], 0.95),
+                "requests": tally["requests"],
+                "items": tally["items"],
+            }
+        )
+    rows.append(
+        {
+            "query": "the dashboard's calls, one after the other",
+            "p50": statistics.median(totals),
+            "p95": percentile(totals, 0.95),
+            "requests": None,
+            "items": None,
+        }
+    )
     # The naive baseline of the new query, and the check that both say the same.
     naive_times = []
     for i in range(min(runs, 5)):
         campaign_id = campaigns[i % len(campaigns)]["campaign_id"]
         ms, naive = timed(lambda campaign_id=campaign_id: naive_spread(svc.records, campaign_id))
         naive_times.append(ms)
-        indexed = {r["rule_id"]: {g["region"]: g["pass_rate"] for g in r["regions"] if g["pass_rate"] is not None}
-                   for r in svc.analytics.rule_spread(campaign_id)["rules"]}
+        indexed = {
+            r["rule_id"]: {g["region"]: g["pass_rate"] for g in r["regions"] if g["pass_rate"] is not None}
+            for r in svc.analytics.rule_spread(campaign_id)["rules"]
+        }
         if indexed != dict(naive):
             problems.append(f"rule_spread({campaign_id}) differs from the naive recount")
     with hq_bench.counting_reads(svc.records) as tally:
         naive_spread(svc.records, campaigns[0]["campaign_id"])
-    rows.append({"query": "naive: rule spread from every target", "p50": statistics.median(naive_times),
-                 "p95": percentile(naive_times, 0.95), "requests": tally["requests"], "items": tally["items"]})
+    rows.append(
+        {
+            "query": "naive: rule spread from every target",
+            "p50": statistics.median(naive_times),
+            "p95": percentile(naive_times, 0.95),
+            "requests": tally["requests"],
+            "items": tally["items"],
+        }
+    )
     return rows, problems
 
 
@@ -142,8 +168,7 @@ def bench_reminders(svc: Any) -> dict[str, Any]:
     targets = [t for t in hq_bench._all(svc.records, layout.campaign_key(c)[0], sk_prefix=layout.TARGET_PREFIX)][:500]
     with tempfile.TemporaryDirectory(prefix="bench-reminders-") as scratch:
         copy = build_services(Settings(data_dir=Path(scratch), public_url="http://127.0.0.1:8000"))
-        copy.records.put_many([svc.records.get(*layout.campaign_key(c))] +
-                              [{**t, "state": "missing"} for t in targets])
+        copy.records.put_many([svc.records.get(*layout.campaign_key(c))] + [{**t, "state": "missing"} for t in targets])
         ms, answer = timed(lambda: copy.reminders.send(Caller("bench", "hq"), c, {"store_ids": [t["store_id"] for t in targets]}))
     return {"stores": len(answer["sent"]), "ms": ms}
 
@@ -151,7 +176,11 @@ def bench_reminders(svc: Any) -> dict[str, Any]:
 def bench_pages(data_dir: Path) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
-    os.environ.update(VETRINA_BACKEND="local", VETRINA_DATA_DIR=str(data_dir), VETRINA_AUTH_KEY="bench-dashboard-signing-key-not-a-secret-0123456789")
+    os.environ.update(
+        VETRINA_BACKEND="local",
+        VETRINA_DATA_DIR=str(data_dir),
+        VETRINA_AUTH_KEY="bench-dashboard-signing-key-not-a-secret-0123456789",
+    )
     from chalicelib.core.auth import mint
     from chalicelib.core.settings import Settings
     from chalicelib.local.server import LocalService
@@ -159,16 +188,27 @@ def bench_pages(data_dir: Path) -> list[dict[str, Any]]:
     service = LocalService("127.0.0.1", 0).start()
     token = mint(Settings.from_env(), "hq")
     campaign = service.services.records.query("CAMPAIGNS", index="gsi1", limit=1, descending=True).items[0]["campaign_id"]
-    pages = [("/hq", "#board:not([hidden])", "/hq: the board (counters, charts, missing stores)"),
-             ("/hq", "#stores-state >> text=Showing", "/hq: and every targeted store listed"),
-             ("/hq/stores", "#stores tbody tr", "/hq/stores: the first page of the list"),
-             ("/hq/stores", "#list-state >> text=Showing", "/hq/stores: every store"),
-             (f"/hq/campaigns/{campaign}", "#versions li", "/hq/campaigns/{id}: the form")]
+    pages = [
+        ("/hq", "#board:not([hidden])", "/hq: the board (counters, charts, missing stores)"),
+        ("/hq", "#stores-state >> text=Showing", "/hq: and every targeted store listed"),
+        ("/hq/stores", "#stores tbody tr", "/hq/stores: the first page of the list"),
+        ("/hq/stores", "#list-state >> text=Showing", "/hq/stores: every store"),
+        (f"/hq/campaigns/{campaign}", "#versions li", "/hq/campaigns/{id}: the form"),
+    ]
     rows = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         for path, drawn, label in pages:
             times = []
             for _ in range(PAGE_RUNS + 1):
@@ -197,13 +237,17 @@ def main() -> None:
     svc = build_services(Settings(data_dir=data_dir, public_url="http://127.0.0.1:8000"))
     print(f"dataset: scale {args.scale:g} ({hq_dataset.Spec(args.scale).stores} stores), {hq_bench.machine()}; {hq_bench.load()}")
     rows, problems = bench_queries(svc, args.runs)
-    print(f"\n| the dashboard's call (local backend) | p50 ms | p95 ms | requests | items |\n|---|---|---|---|---|")
+    print("\n| the dashboard's call (local backend) | p50 ms | p95 ms | requests | items |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['query']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['requests'] if r['requests'] is not None else '–'} "
-              f"| {r['items'] if r['items'] is not None else '–'} |")
+        print(
+            f"| {r['query']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['requests'] if r['requests'] is not None else '–'} "
+            f"| {r['items'] if r['items'] is not None else '–'} |"
+        )
     reminders = bench_reminders(svc)
-    print(f"\nreminders: {reminders['stores']} stores in {reminders['ms']:.0f} ms "
-          f"({reminders['ms'] / max(1, reminders['stores']):.2f} ms a store: a get, an event, a conditional update)")
+    print(
+        f"\nreminders: {reminders['stores']} stores in {reminders['ms']:.0f} ms "
+        f"({reminders['ms'] / max(1, reminders['stores']):.2f} ms a store: a get, an event, a conditional update)"
+    )
     if args.browser:
         print("\n| page (Chromium, local server) | p50 ms to drawn | max ms |\n|---|---|---|")
         for r in bench_pages(data_dir):

@@ -55,10 +55,12 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time as clock, timezone
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import hq_dataset
@@ -69,14 +71,17 @@ from chalicelib.storage import layout  # noqa: E402  (measure puts the project o
 # Never reach a real AWS account: fake credentials, and every client points at the emulator.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="eu-west-1",
-                  AWS_REGION="eu-west-1")
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1"
+)
 
 DYNAMODB_SCALE = 0.01
-DYNAMODB_WHY = ("moto 5.2 writes ~180 of these items a second and serialises responses field by field (tens of ms per "
-                "submission record returned), and it answers every Query and every Scan page by sorting the whole table: "
-                "the copy alone would take ~70 min at scale 1 (760k items), and the naive scans grow with the square of the "
-                "table; at 0.01 the whole DynamoDB suite takes ~10 min")
+DYNAMODB_WHY = (
+    "moto 5.2 writes ~180 of these items a second and serialises responses field by field (tens of ms per "
+    "submission record returned), and it answers every Query and every Scan page by sorting the whole table: "
+    "the copy alone would take ~70 min at scale 1 (760k items), and the naive scans grow with the square of the "
+    "table; at 0.01 the whole DynamoDB suite takes ~10 min"
+)
 TARGET_P95_MS = 100.0  # docs/ARCHITECTURE.md: gallery and HQ queries at the sizing case, local backend
 DEFAULT_CACHE = ROOT / "build" / "bench-hq"
 FINISHED = ("done", "rejected", "error")
@@ -112,10 +117,15 @@ def local_dataset(spec: hq_dataset.Spec, cache: Path, rebuild: bool) -> tuple[Pa
     db = sqlite3.connect(building / "data" / "records.sqlite3")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    manifest = {"key": spec.key(), "scale": spec.scale, "seed": spec.seed, "built_at": datetime.now(timezone.utc).isoformat(),
-                "method": "real code paths (Stores.import_list, Campaigns.put/publish -> Analytics.add_targets, "
-                          "put_many of the finished submissions, Analytics.record per result and per review)",
-                **built}
+    manifest = {
+        "key": spec.key(),
+        "scale": spec.scale,
+        "seed": spec.seed,
+        "built_at": datetime.now(UTC).isoformat(),
+        "method": "real code paths (Stores.import_list, Campaigns.put/publish -> Analytics.add_targets, "
+        "put_many of the finished submissions, Analytics.record per result and per review)",
+        **built,
+    }
     (building / "manifest.json").write_text(json.dumps(manifest, indent=1))
     building.rename(folder)
     manifest["cached"] = False
@@ -176,8 +186,14 @@ server.stop()
 class Emulator:
     def __init__(self) -> None:
         self.log = tempfile.NamedTemporaryFile(prefix="vetrina-bench-moto-", suffix=".log", delete=False)
-        self.process = subprocess.Popen([sys.executable, "-c", _MOTO], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.log, text=True, env=dict(os.environ))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _MOTO],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env=dict(os.environ),
+        )
         line = self.process.stdout.readline()
         if not line.strip().isdigit():
             raise RuntimeError(f"the emulator did not start; see {self.log.name}")
@@ -405,13 +421,16 @@ class Naive:
     def _targeted(campaign: dict[str, Any], stores: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         targets = campaign["targets"]
         regions, clusters, named = set(targets["regions"]), set(targets["clusters"]), set(targets["stores"])
-        return [s for s in stores.values() if s["region"] in regions or (s.get("cluster") and s["cluster"] in clusters)
-                or s["store_id"] in named]
+        return [
+            s
+            for s in stores.values()
+            if s["region"] in regions or (s.get("cluster") and s["cluster"] in clusters) or s["store_id"] in named
+        ]
 
     @staticmethod
     def _deadline(campaign: dict[str, Any], store: dict[str, Any]) -> datetime:
         day = date.fromisoformat(campaign["deadline"])
-        return datetime.combine(day, clock.max, tzinfo=ZoneInfo(store["timezone"])).astimezone(timezone.utc)
+        return datetime.combine(day, clock.max, tzinfo=ZoneInfo(store["timezone"])).astimezone(UTC)
 
     @staticmethod
     def _latest(subs: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -442,7 +461,10 @@ class Naive:
     @staticmethod
     def _rule_statuses(sub: dict[str, Any]) -> dict[str, str]:
         overrides = sub.get("overrides") or {}
-        return {r["id"]: (overrides.get(r["id"]) or {}).get("reviewer") or r["status"] for r in (sub.get("result") or {}).get("rules", [])}
+        return {
+            r["id"]: (overrides.get(r["id"]) or {}).get("reviewer") or r["status"]
+            for r in (sub.get("result") or {}).get("rules", [])
+        }
 
     def _counts(self, rows: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]) -> dict[str, Any]:
         """Rates of (campaign, store, latest photo) rows, as HQ reads them."""
@@ -464,15 +486,19 @@ class Naive:
                 rules[rule_id][status] += 1
         targeted = len(rows)
         return {
-            "targeted": targeted, "submitted": submitted, "states": {s: states[s] for s in STATE_ORDER},
+            "targeted": targeted,
+            "submitted": submitted,
+            "states": {s: states[s] for s in STATE_ORDER},
             "compliance_rate": _share(states["pass"], states["pass"] + states["fail"]),
-            "submission_rate": _share(submitted, targeted), "on_time_rate": _share(on_time, targeted),
+            "submission_rate": _share(submitted, targeted),
+            "on_time_rate": _share(on_time, targeted),
             "mean_score": _share(score_sum, scored),
             "rules": {r: _share(c["pass"], c["pass"] + c["fail"]) for r, c in sorted(rules.items())},
         }
 
-    def _campaign_rows(self, campaign: dict[str, Any], stores: dict[str, dict[str, Any]],
-                       latest: dict[tuple[str, str], dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]:
+    def _campaign_rows(
+        self, campaign: dict[str, Any], stores: dict[str, dict[str, Any]], latest: dict[tuple[str, str], dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]:
         return [(campaign, s, latest.get((campaign["campaign_id"], s["store_id"]))) for s in self._targeted(campaign, stores)]
 
     # the answers
@@ -487,8 +513,11 @@ class Naive:
     def _listing(self, campaign_id: str, states: tuple[str, ...]) -> tuple[list[str], int]:
         campaign = next(c for c in self._campaigns() if c["campaign_id"] == campaign_id)
         rows = self._campaign_rows(campaign, self._stores(), self._latest(self.scan(campaign_id=campaign_id)))
-        keyed = sorted((states.index(self._state(sub)), f"{store['region']}#{store['store_id']}", store["store_id"])
-                       for _, store, sub in rows if self._state(sub) in states)
+        keyed = sorted(
+            (states.index(self._state(sub)), f"{store['region']}#{store['store_id']}", store["store_id"])
+            for _, store, sub in rows
+            if self._state(sub) in states
+        )
         return [k[2] for k in keyed[:PAGE]], len(keyed)
 
     def missing(self, campaign_id: str) -> dict[str, Any]:
@@ -513,12 +542,18 @@ class Naive:
     def store(self, store_id: str) -> dict[str, Any]:
         stores = self._stores()
         latest = self._latest(self.scan(store_id=store_id))
-        rows = [(c, stores[store_id], latest.get((c["campaign_id"], store_id))) for c in self._campaigns()
-                if any(s["store_id"] == store_id for s in self._targeted(c, {store_id: stores[store_id]}))]
+        rows = [
+            (c, stores[store_id], latest.get((c["campaign_id"], store_id)))
+            for c in self._campaigns()
+            if any(s["store_id"] == store_id for s in self._targeted(c, {store_id: stores[store_id]}))
+        ]
         return {"campaigns": {c["campaign_id"]: self._state(sub) for c, _, sub in rows}, "total": self._counts(rows)}
 
     def agreement(self, campaign_id: str | None = None) -> dict[str, Any]:
-        from chalicelib.services.analytics.thresholds import MIN_LABELS, suggest_threshold  # the threshold finder on the naive histogram
+        from chalicelib.services.analytics.thresholds import (  # the threshold finder on the naive histogram
+            MIN_LABELS,
+            suggest_threshold,
+        )
 
         stores = self._stores()
         campaigns = [c for c in self._campaigns() if campaign_id is None or c["campaign_id"] == campaign_id]
@@ -537,7 +572,8 @@ class Naive:
                     if rule.get("threshold"):
                         thresholds[rule["id"]] = rule["threshold"]
                     label = (overrides.get(rule["id"]) or {}).get("reviewer") or (
-                        rule["status"] if reviewed and rule["status"] in ("pass", "fail") else None)
+                        rule["status"] if reviewed and rule["status"] in ("pass", "fail") else None
+                    )
                     if not label:
                         continue
                     confusion[rule["id"]][(rule["status"], label)] += 1
@@ -550,13 +586,21 @@ class Naive:
             flagged = caught + pairs[("fail", "pass")]
             failures = sum(n for (_, reviewer), n in pairs.items() if reviewer == "fail")
             labelled = sum(pairs.values())
-            out[rule_id] = {"labelled": labelled, "overridden": overridden[rule_id], "precision": _share(caught, flagged),
-                            "recall": _share(caught, failures),
-                            "suggested": suggest_threshold(histogram.get(rule_id, {}), thresholds.get(rule_id)).get("suggested")}
+            out[rule_id] = {
+                "labelled": labelled,
+                "overridden": overridden[rule_id],
+                "precision": _share(caught, flagged),
+                "recall": _share(caught, failures),
+                "suggested": suggest_threshold(histogram.get(rule_id, {}), thresholds.get(rule_id)).get("suggested"),
+            }
         return {"rules": out, "min_labels": MIN_LABELS}
 
     def gallery(self, campaign_id: str) -> dict[str, Any]:
-        subs = sorted(self.scan(campaign_id=campaign_id), key=lambda s: layout.submission_index(campaign_id, s["created_at"], s["submission_id"])["gsi1sk"], reverse=True)
+        subs = sorted(
+            self.scan(campaign_id=campaign_id),
+            key=lambda s: layout.submission_index(campaign_id, s["created_at"], s["submission_id"])["gsi1sk"],
+            reverse=True,
+        )
         return {"page": [s["submission_id"] for s in subs[:GALLERY_PAGE]]}
 
     def every_campaign(self) -> dict[str, dict[str, Any]]:
@@ -565,8 +609,10 @@ class Naive:
         out = {}
         for campaign in self._campaigns():
             counts = self._counts(self._campaign_rows(campaign, stores, latest))
-            out[campaign["campaign_id"]] = {"compliance_rate": counts["compliance_rate"],
-                                            "missing": sum(counts["states"][s] for s in NOT_IN)}
+            out[campaign["campaign_id"]] = {
+                "compliance_rate": counts["compliance_rate"],
+                "missing": sum(counts["states"][s] for s in NOT_IN),
+            }
         return out
 
 
@@ -574,7 +620,9 @@ class Naive:
 
 
 def _rates(r: dict[str, Any]) -> dict[str, Any]:
-    return {k: r[k] for k in ("targeted", "submitted", "states", "compliance_rate", "submission_rate", "on_time_rate", "mean_score")}
+    return {
+        k: r[k] for k in ("targeted", "submitted", "states", "compliance_rate", "submission_rate", "on_time_rate", "mean_score")
+    }
 
 
 def _rule_rates(rules: list[dict[str, Any]]) -> dict[str, Any]:
@@ -582,17 +630,24 @@ def _rule_rates(rules: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def reduce_campaign(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"overall": {**_rates(answer["overall"]), "rules": _rule_rates(answer["rules"])},
-            "regions": {r["region"]: _rates(r) for r in sorted(answer["regions"], key=lambda r: r["region"])}}
+    return {
+        "overall": {**_rates(answer["overall"]), "rules": _rule_rates(answer["rules"])},
+        "regions": {r["region"]: _rates(r) for r in sorted(answer["regions"], key=lambda r: r["region"])},
+    }
 
 
 def reduce_naive_campaign(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"overall": answer["overall"], "regions": {r: {k: v for k, v in c.items() if k != "rules"} for r, c in answer["regions"].items()}}
+    return {
+        "overall": answer["overall"],
+        "regions": {r: {k: v for k, v in c.items() if k != "rules"} for r, c in answer["regions"].items()},
+    }
 
 
 def reduce_trends(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"weeks": {w["week"]: {**_rates(w), "rules": _rule_rates(w["rules"])} for w in answer["weeks"]},
-            "total": _rates(answer["total"])}
+    return {
+        "weeks": {w["week"]: {**_rates(w), "rules": _rule_rates(w["rules"])} for w in answer["weeks"]},
+        "total": _rates(answer["total"]),
+    }
 
 
 def reduce_naive_trends(answer: dict[str, Any]) -> dict[str, Any]:
@@ -608,9 +663,19 @@ def reduce_naive_store(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def reduce_agreement(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"rules": {r["rule_id"]: {"labelled": r["labelled"], "overridden": r["overridden"], "precision": r["precision"],
-                                     "recall": r["recall"], "suggested": r["threshold"].get("suggested")} for r in answer["rules"]},
-            "min_labels": answer["min_labels"]}
+    return {
+        "rules": {
+            r["rule_id"]: {
+                "labelled": r["labelled"],
+                "overridden": r["overridden"],
+                "precision": r["precision"],
+                "recall": r["recall"],
+                "suggested": r["threshold"].get("suggested"),
+            }
+            for r in answer["rules"]
+        },
+        "min_labels": answer["min_labels"],
+    }
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
@@ -632,8 +697,14 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
 
 
 class Query:
-    def __init__(self, name: str, indexed: Callable[[int], Any], naive: Callable[[int], Any],
-                 reduce: Callable[[Any], Any], reduce_naive: Callable[[Any], Any] = lambda x: x):
+    def __init__(
+        self,
+        name: str,
+        indexed: Callable[[int], Any],
+        naive: Callable[[int], Any],
+        reduce: Callable[[Any], Any],
+        reduce_naive: Callable[[Any], Any] = lambda x: x,
+    ):
         self.name, self.indexed, self.naive, self.reduce, self.reduce_naive = name, indexed, naive, reduce, reduce_naive
 
 
@@ -660,22 +731,55 @@ def suite(svc: Any, naive: Naive, seed: int) -> list[Query]:
         return svc.analytics.stores(c(i), state=FAIL_PAGE_STATE)
 
     return [
-        Query("campaign(id)", lambda i: svc.analytics.campaign(c(i)), lambda i: naive.campaign(c(i)), reduce_campaign,
-              reduce_naive_campaign),
-        Query("missing(id) page 1", missing_answer, lambda i: naive.missing(c(i)),
-              lambda a: {"page": [r["store_id"] for r in a["stores"]]}, lambda n: {"page": n["page"]}),
-        Query(f"stores(id, state={FAIL_PAGE_STATE}) p.1", fail_answer, lambda i: naive.stores(c(i), FAIL_PAGE_STATE),
-              lambda a: {"page": [r["store_id"] for r in a["stores"]]}, lambda n: {"page": n["page"]}),
+        Query(
+            "campaign(id)",
+            lambda i: svc.analytics.campaign(c(i)),
+            lambda i: naive.campaign(c(i)),
+            reduce_campaign,
+            reduce_naive_campaign,
+        ),
+        Query(
+            "missing(id) page 1",
+            missing_answer,
+            lambda i: naive.missing(c(i)),
+            lambda a: {"page": [r["store_id"] for r in a["stores"]]},
+            lambda n: {"page": n["page"]},
+        ),
+        Query(
+            f"stores(id, state={FAIL_PAGE_STATE}) p.1",
+            fail_answer,
+            lambda i: naive.stores(c(i), FAIL_PAGE_STATE),
+            lambda a: {"page": [r["store_id"] for r in a["stores"]]},
+            lambda n: {"page": n["page"]},
+        ),
         Query("trends()", lambda i: svc.analytics.trends(), lambda i: naive.trends(), reduce_trends, reduce_naive_trends),
-        Query("trends(region)", lambda i: svc.analytics.trends(region=regions[i % len(regions)]),
-              lambda i: naive.trends(regions[i % len(regions)]), reduce_trends, reduce_naive_trends),
-        Query("store(store_id)", lambda i: svc.analytics.store(sampled[i % len(sampled)]),
-              lambda i: naive.store(sampled[i % len(sampled)]), reduce_store, reduce_naive_store),
-        Query("agreement(campaign)", lambda i: svc.analytics.agreement(campaign_id=c(i)),
-              lambda i: naive.agreement(c(i)), reduce_agreement),
+        Query(
+            "trends(region)",
+            lambda i: svc.analytics.trends(region=regions[i % len(regions)]),
+            lambda i: naive.trends(regions[i % len(regions)]),
+            reduce_trends,
+            reduce_naive_trends,
+        ),
+        Query(
+            "store(store_id)",
+            lambda i: svc.analytics.store(sampled[i % len(sampled)]),
+            lambda i: naive.store(sampled[i % len(sampled)]),
+            reduce_store,
+            reduce_naive_store,
+        ),
+        Query(
+            "agreement(campaign)",
+            lambda i: svc.analytics.agreement(campaign_id=c(i)),
+            lambda i: naive.agreement(c(i)),
+            reduce_agreement,
+        ),
         Query("agreement() network", lambda i: svc.analytics.agreement(), lambda i: naive.agreement(), reduce_agreement),
-        Query("gallery(hq, id) page 1", lambda i: svc.review.gallery(hq, c(i)), lambda i: naive.gallery(c(i)),
-              lambda a: {"page": [s["submission_id"] for s in a["submissions"]]}),
+        Query(
+            "gallery(hq, id) page 1",
+            lambda i: svc.review.gallery(hq, c(i)),
+            lambda i: naive.gallery(c(i)),
+            lambda a: {"page": [s["submission_id"] for s in a["submissions"]]},
+        ),
     ]
 
 
@@ -685,8 +789,9 @@ def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - began) * 1000, answer
 
 
-def run_suite(backend: str, svc: Any, naive: Naive, runs: int, naive_runs: int, naive_budget_s: float, seed: int,
-              meter: Meter | None) -> tuple[list[dict[str, Any]], list[str]]:
+def run_suite(
+    backend: str, svc: Any, naive: Naive, runs: int, naive_runs: int, naive_budget_s: float, seed: int, meter: Meter | None
+) -> tuple[list[dict[str, Any]], list[str]]:
     rows, problems = [], []
     for query in suite(svc, naive, seed):
         query.indexed(0)  # warm-up: imports, caches, connections
@@ -706,7 +811,11 @@ def run_suite(backend: str, svc: Any, naive: Naive, runs: int, naive_runs: int, 
             naive_times.append(ms)
             diff = differences(query.reduce(query.indexed(i)), query.reduce_naive(answer))
             if diff:
-                problems.append(f"{backend} {query.name} (run {i}): " + "; ".join(diff[:6]) + (f"; ... {len(diff) - 6} more" if len(diff) > 6 else ""))
+                problems.append(
+                    f"{backend} {query.name} (run {i}): "
+                    + "; ".join(diff[:6])
+                    + (f"; ... {len(diff) - 6} more" if len(diff) > 6 else "")
+                )
         if meter and before:
             after = meter.snapshot()
             # the comparison above called the indexed path once per naive run: take it out
@@ -717,13 +826,24 @@ def run_suite(backend: str, svc: Any, naive: Naive, runs: int, naive_runs: int, 
                 for i in range(COUNTED_CALLS):
                     query.indexed(i)
             reads = {k: v / COUNTED_CALLS for k, v in tally.items()}
-        row = {"query": query.name, "backend": backend, "p50": percentile(times, 0.5), "p95": percentile(times, 0.95),
-               "max": max(times), "naive_p50": percentile(naive_times, 0.5), "naive_runs": len(naive_times), "cost": cost,
-               "naive_cost": naive_cost, "reads": reads}
+        row = {
+            "query": query.name,
+            "backend": backend,
+            "p50": percentile(times, 0.5),
+            "p95": percentile(times, 0.95),
+            "max": max(times),
+            "naive_p50": percentile(naive_times, 0.5),
+            "naive_runs": len(naive_times),
+            "cost": cost,
+            "naive_cost": naive_cost,
+            "reads": reads,
+        }
         rows.append(row)
-        print(f"  {query.name:28} p50 {row['p50']:9.2f} ms  p95 {row['p95']:9.2f} ms  naive p50 {row['naive_p50']:10.1f} ms "
-              f"({len(naive_times)} run{'s' if len(naive_times) > 1 else ''})",
-              flush=True)
+        print(
+            f"  {query.name:28} p50 {row['p50']:9.2f} ms  p95 {row['p95']:9.2f} ms  naive p50 {row['naive_p50']:10.1f} ms "
+            f"({len(naive_times)} run{'s' if len(naive_times) > 1 else ''})",
+            flush=True,
+        )
     return rows, problems
 
 
@@ -742,8 +862,10 @@ def check_every_campaign(backend: str, svc: Any, naive: Naive) -> tuple[int, lis
             if not (cursor := page["cursor"]):
                 break
         if differences(overall["compliance_rate"], expected["compliance_rate"]) or not counted == listed == expected["missing"]:
-            problems.append(f"{backend} {campaign_id}: compliance indexed {overall['compliance_rate']} naive {expected['compliance_rate']}; "
-                            f"missing: counters {counted}, index {listed}, naive {expected['missing']}")
+            problems.append(
+                f"{backend} {campaign_id}: compliance indexed {overall['compliance_rate']} naive {expected['compliance_rate']}; "
+                f"missing: counters {counted}, index {listed}, naive {expected['missing']}"
+            )
     return len(truth), problems
 
 
@@ -754,8 +876,8 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
     then trends(), trends(region), agreement() and store() timed on it with the real Analytics."""
     from datetime import timedelta
 
-    from chalicelib.services.analytics import Analytics
     from chalicelib.core.clock import iso_week as week_of
+    from chalicelib.services.analytics import Analytics
     from chalicelib.storage.sqlite_records import SQLiteRecordStore
 
     source = SQLiteRecordStore(data_dir / "records.sqlite3")
@@ -773,17 +895,26 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
         for target in targets:
             campaign_id = f"{target['campaign_id']}-y{year}"
             start = (date.fromisoformat(target["start_date"]) + shift).isoformat()
-            items.append({**target, "pk": layout.target_key(campaign_id, target["store_id"])[0], "campaign_id": campaign_id,
-                          "start_date": start, **layout.store_campaigns_index(target["store_id"], start, campaign_id),
-                          **layout.target_state_index(campaign_id, target["state"], target["region"], target["store_id"])})
+            items.append(
+                {
+                    **target,
+                    "pk": layout.target_key(campaign_id, target["store_id"])[0],
+                    "campaign_id": campaign_id,
+                    "start_date": start,
+                    **layout.store_campaigns_index(target["store_id"], start, campaign_id),
+                    **layout.target_state_index(campaign_id, target["state"], target["region"], target["store_id"]),
+                }
+            )
     with tempfile.TemporaryDirectory(prefix="vetrina-bench-3y-") as scratch:
         store = SQLiteRecordStore(Path(scratch) / "records.sqlite3")
         store.put_many(items)
         analytics = Analytics(store)
-        calls = {"trends() 3 years": lambda i: analytics.trends(),
-                 "trends(region) 3 years": lambda i: analytics.trends(region=regions[i % len(regions)]),
-                 "agreement() 3 years": lambda i: analytics.agreement(),
-                 "store(store_id) 3 years": lambda i: analytics.store(stores[i % len(stores)])}
+        calls = {
+            "trends() 3 years": lambda i: analytics.trends(),
+            "trends(region) 3 years": lambda i: analytics.trends(region=regions[i % len(regions)]),
+            "agreement() 3 years": lambda i: analytics.agreement(),
+            "store(store_id) 3 years": lambda i: analytics.store(stores[i % len(stores)]),
+        }
         out = []
         for name, call in calls.items():
             call(0)
@@ -791,8 +922,11 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
             with counting_reads(store) as tally:
                 call(0)
             out.append({"query": name, "p50": percentile(times, 0.5), "p95": percentile(times, 0.95)})
-            print(f"  {name:28} p50 {out[-1]['p50']:9.2f} ms  p95 {out[-1]['p95']:9.2f} ms  (reads {tally['items']:.0f} items, "
-                  f"{tally['bytes'] / 1024:,.0f} KiB)", flush=True)
+            print(
+                f"  {name:28} p50 {out[-1]['p50']:9.2f} ms  p95 {out[-1]['p95']:9.2f} ms  (reads {tally['items']:.0f} items, "
+                f"{tally['bytes'] / 1024:,.0f} KiB)",
+                flush=True,
+            )
         return out
 
 
@@ -806,8 +940,10 @@ def machine() -> str:
             model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({model or platform.processor()}), Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{os.cpu_count()} cores ({model or platform.processor()}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def load() -> str:
@@ -818,14 +954,18 @@ def print_dataset(data_dir: Path, manifest: dict[str, Any]) -> dict[str, float]:
     """Print what the dataset holds; return the table's item count and bytes (as JSON)."""
     counts = manifest["counts"]
     size = sum(p.stat().st_size for p in data_dir.glob("records.sqlite3*"))
-    print(f"\ndataset {manifest['key']}: {counts['stores']:,} stores, {counts['campaigns']} campaigns, "
-          f"{counts['targets']:,} targets, {counts['submissions']:,} submissions "
-          f"({counts['done']:,} done, {counts['rejected']:,} rejected, {counts['error']:,} error; "
-          f"{counts['retakes_linked']:,} linked retakes; {counts['reviewed']:,} reviewed, {counts['with_overrides']:,} with "
-          f"{counts['overrides']:,} overrides)")
-    print(f"  loaded in {manifest['load_s']:.0f} s through {manifest['method']}; "
-          f"{'cached from ' + manifest['built_at'] if manifest.get('cached') else 'built in this run'}; "
-          f"phases (s): {', '.join(f'{k} {v:g}' for k, v in manifest['phases_s'].items())}")
+    print(
+        f"\ndataset {manifest['key']}: {counts['stores']:,} stores, {counts['campaigns']} campaigns, "
+        f"{counts['targets']:,} targets, {counts['submissions']:,} submissions "
+        f"({counts['done']:,} done, {counts['rejected']:,} rejected, {counts['error']:,} error; "
+        f"{counts['retakes_linked']:,} linked retakes; {counts['reviewed']:,} reviewed, {counts['with_overrides']:,} with "
+        f"{counts['overrides']:,} overrides)"
+    )
+    print(
+        f"  loaded in {manifest['load_s']:.0f} s through {manifest['method']}; "
+        f"{'cached from ' + manifest['built_at'] if manifest.get('cached') else 'built in this run'}; "
+        f"phases (s): {', '.join(f'{k} {v:g}' for k, v in manifest['phases_s'].items())}"
+    )
     print(f"  SQLite file {size / 2**20:,.0f} MiB; {counts['record_calls']:,} Analytics.record calls")
     print(f"  {'records':26} {'count':>9} {'MiB':>8} {'largest KiB':>12}")
     kinds = describe_dataset(data_dir)
@@ -835,29 +975,39 @@ def print_dataset(data_dir: Path, manifest: dict[str, Any]) -> dict[str, float]:
 
 
 def print_table(rows: list[dict[str, Any]], table: dict[str, float] | None) -> None:
-    print(f"\n{'query':30} {'backend':10} {'scale':>5} {'p50 ms':>9} {'p95 ms':>9} {'naive p50 ms':>13} {'runs':>4} {'naive/indexed':>14}")
+    print(
+        f"\n{'query':30} {'backend':10} {'scale':>5} {'p50 ms':>9} {'p95 ms':>9} {'naive p50 ms':>13} {'runs':>4} {'naive/indexed':>14}"
+    )
     for r in rows:
         if r["naive_p50"] is None:
             print(f"{r['query']:30} {r['backend']:10} {r['scale']:5g} {r['p50']:9.2f} {r['p95']:9.2f} {'(projection)':>13}")
             continue
-        print(f"{r['query']:30} {r['backend']:10} {r['scale']:5g} {r['p50']:9.2f} {r['p95']:9.2f} {r['naive_p50']:13.1f} "
-              f"{r['naive_runs']:4d} {'x' + format(r['naive_p50'] / r['p50'], ',.0f'):>14}")
+        print(
+            f"{r['query']:30} {r['backend']:10} {r['scale']:5g} {r['p50']:9.2f} {r['p95']:9.2f} {r['naive_p50']:13.1f} "
+            f"{r['naive_runs']:4d} {'x' + format(r['naive_p50'] / r['p50'], ',.0f'):>14}"
+        )
     local = [r for r in rows if r["reads"]]
     if local:
-        print("\nlocal backend: what each call reads from the record store (the same calls on DynamoDB would read the "
-              "same items; read units as DynamoDB charges them, by item size)")
+        print(
+            "\nlocal backend: what each call reads from the record store (the same calls on DynamoDB would read the "
+            "same items; read units as DynamoDB charges them, by item size)"
+        )
         print(f"{'query':30} {'requests':>9} {'items':>7} {'KiB':>8} {'read units':>11}")
         for r in local:
             w = r["reads"]
             print(f"{r['query']:30} {w['requests']:9.1f} {w['items']:7.0f} {w['bytes'] / 1024:8.1f} {w['rcu']:11.1f}")
         if table:
-            print(f"a naive Scan of this table reads every item, whatever it filters: {table['items']:,.0f} items, "
-                  f"{table['bytes'] / 2**20:,.0f} MiB, >= {math.ceil(table['bytes'] / PAGE_BYTES):,} requests of 1 MB, "
-                  f"{table['bytes'] / KB4 / 2:,.0f} read units per query")
+            print(
+                f"a naive Scan of this table reads every item, whatever it filters: {table['items']:,.0f} items, "
+                f"{table['bytes'] / 2**20:,.0f} MiB, >= {math.ceil(table['bytes'] / PAGE_BYTES):,} requests of 1 MB, "
+                f"{table['bytes'] / KB4 / 2:,.0f} read units per query"
+            )
     dynamo = [r for r in rows if r["cost"] and r["backend"] != "local"]
     if dynamo:
         print("\nDynamoDB adapter on the emulator: requests, items read and response KiB per call, counted on the wire")
-        print(f"{'query':30} {'requests':>9} {'items read':>11} {'KiB':>8}   {'naive requests':>14} {'items read':>11} {'KiB':>10}")
+        print(
+            f"{'query':30} {'requests':>9} {'items read':>11} {'KiB':>8}   {'naive requests':>14} {'items read':>11} {'KiB':>10}"
+        )
         for r in dynamo:
             (q, i, b), (nq, ni, nb) = r["cost"], r["naive_cost"]
             print(f"{r['query']:30} {q:9.1f} {i:11,.0f} {b / 1024:8.1f}   {nq:14,.0f} {ni:11,.0f} {nb / 1024:10,.0f}")
@@ -871,8 +1021,10 @@ def markdown(rows: list[dict[str, Any]]) -> None:
         if r["naive_p50"] is None:
             print(f"| `{r['query']}` | {r['backend']} | {r['scale']:g}, 3 years | {r['p50']:.2f} | {r['p95']:.2f} | — | — |")
             continue
-        print(f"| `{r['query']}` | {r['backend']} | {r['scale']:g} | {r['p50']:.2f} | {r['p95']:.2f} | {r['naive_p50']:,.0f} | "
-              f"x{r['naive_p50'] / r['p50']:,.0f} |")
+        print(
+            f"| `{r['query']}` | {r['backend']} | {r['scale']:g} | {r['p50']:.2f} | {r['p95']:.2f} | {r['naive_p50']:,.0f} | "
+            f"x{r['naive_p50'] / r['p50']:,.0f} |"
+        )
 
 
 # --- main -----------------------------------------------------------------------------------------------
@@ -889,16 +1041,34 @@ def bench_local(spec: hq_dataset.Spec, args: argparse.Namespace) -> tuple[list[d
     print(f"\nlocal backend (SQLite), {args.runs} runs per query (naive: {args.naive_runs}); {load()}", flush=True)
     rows, problems = run_suite("local", svc, naive, args.runs, args.naive_runs, args.naive_budget, args.seed, None)
     checked, more = check_every_campaign("local", svc, naive)
-    print(f"  every campaign ({checked}): compliance rate and missing-store count, counters vs state index vs naive scan: "
-          f"{'same' if not more else 'MISMATCH'}")
+    print(
+        f"  every campaign ({checked}): compliance rate and missing-store count, counters vs state index vs naive scan: "
+        f"{'same' if not more else 'MISMATCH'}"
+    )
     for row in rows:
         row["scale"] = spec.scale
-    print(f"\nprojection to 3 years kept (docs/ARCHITECTURE.md): the 52 weeks' aggregates and 8 stores' targets written 3 times into a "
-          f"scratch store, {args.runs} runs; {load()}", flush=True)
+    print(
+        f"\nprojection to 3 years kept (docs/ARCHITECTURE.md): the 52 weeks' aggregates and 8 stores' targets written 3 times into a "
+        f"scratch store, {args.runs} runs; {load()}",
+        flush=True,
+    )
     projected = three_years(data_dir, args.runs, args.seed)
     for p in projected:
-        rows.append({"query": p["query"], "backend": "local", "scale": spec.scale, "p50": p["p50"], "p95": p["p95"],
-                     "naive_p50": None, "naive_runs": 0, "reads": None, "cost": None, "naive_cost": None, "projection": True})
+        rows.append(
+            {
+                "query": p["query"],
+                "backend": "local",
+                "scale": spec.scale,
+                "p50": p["p50"],
+                "p95": p["p95"],
+                "naive_p50": None,
+                "naive_runs": 0,
+                "reads": None,
+                "cost": None,
+                "naive_cost": None,
+                "projection": True,
+            }
+        )
     return rows, problems + more, table
 
 
@@ -912,24 +1082,37 @@ def bench_dynamodb(spec: hq_dataset.Spec, args: argparse.Namespace) -> tuple[lis
         began = time.perf_counter()
         if args.dynamodb_load == "copy":
             data_dir, manifest = local_dataset(spec, args.cache, args.rebuild)
-            print(f"\nDynamoDB (moto emulator, own process) at scale {spec.scale:g}: loading by COPY of the SQLite dataset "
-                  f"{manifest['key']} (built through the real code paths; targets and aggregates as Analytics computed "
-                  f"them) with DynamoRecordStore.put_many (BatchWriteItem, 25 items a request) ...", flush=True)
+            print(
+                f"\nDynamoDB (moto emulator, own process) at scale {spec.scale:g}: loading by COPY of the SQLite dataset "
+                f"{manifest['key']} (built through the real code paths; targets and aggregates as Analytics computed "
+                f"them) with DynamoRecordStore.put_many (BatchWriteItem, 25 items a request) ...",
+                flush=True,
+            )
             total = copy_into(data_dir, env["VETRINA_TABLE"])
             how = f"copied {total:,} items with put_many"
         else:
-            print(f"\nDynamoDB (moto emulator, own process) at scale {spec.scale:g}: loading through the REAL code paths "
-                  "(publish -> Analytics.add_targets, Analytics.record per result and review) ...", flush=True)
+            print(
+                f"\nDynamoDB (moto emulator, own process) at scale {spec.scale:g}: loading through the REAL code paths "
+                "(publish -> Analytics.add_targets, Analytics.record per result and review) ...",
+                flush=True,
+            )
             built = hq_dataset.build(svc, spec, log=lambda line: print(line, flush=True))
             how = f"real code paths, {built['counts']['submissions']:,} submissions, {built['counts']['record_calls']:,} record calls"
         print(f"  loaded in {time.perf_counter() - began:.0f} s ({how}); emulator RSS {emulator.rss_mb():,.0f} MiB", flush=True)
         naive = Naive(dynamodb_scan(env["VETRINA_TABLE"]), svc.records)
-        print(f"\nDynamoDB adapter on the emulator, {args.dynamodb_runs} runs per query (naive: {args.dynamodb_naive_runs}); "
-              f"{load()}", flush=True)
-        rows, problems = run_suite("dynamodb", svc, naive, args.dynamodb_runs, args.dynamodb_naive_runs, args.naive_budget, args.seed, meter)
+        print(
+            f"\nDynamoDB adapter on the emulator, {args.dynamodb_runs} runs per query (naive: {args.dynamodb_naive_runs}); "
+            f"{load()}",
+            flush=True,
+        )
+        rows, problems = run_suite(
+            "dynamodb", svc, naive, args.dynamodb_runs, args.dynamodb_naive_runs, args.naive_budget, args.seed, meter
+        )
         checked, more = check_every_campaign("dynamodb", svc, naive)
-        print(f"  every campaign ({checked}): compliance rate and missing-store count, counters vs state index vs naive scan: "
-              f"{'same' if not more else 'MISMATCH'}")
+        print(
+            f"  every campaign ({checked}): compliance rate and missing-store count, counters vs state index vs naive scan: "
+            f"{'same' if not more else 'MISMATCH'}"
+        )
         for row in rows:
             row["backend"], row["scale"] = "dynamodb*", spec.scale
         return rows, problems + more
@@ -943,13 +1126,24 @@ def main() -> None:
     parser.add_argument("--backend", choices=("local", "dynamodb", "both"), default="local")
     parser.add_argument("--runs", type=int, default=30, help="timed runs of each indexed query")
     parser.add_argument("--naive-runs", type=int, default=3, help="timed runs of each naive full scan (at most)")
-    parser.add_argument("--naive-budget", type=float, default=150.0,
-                        help="seconds of naive scans per query after which no further run starts (at least one runs)")
-    parser.add_argument("--dynamodb-scale", type=float,
-                        help=f"scale of the DynamoDB dataset (default: the smaller of --scale and {DYNAMODB_SCALE:g}, what the emulator manages)")
-    parser.add_argument("--dynamodb-load", choices=("copy", "real"), default="copy",
-                        help="copy: the SQLite dataset's records with put_many; real: the real code paths against the "
-                             "emulator (moto deep-copies the table for every TransactWriteItems: tiny scales only)")
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=150.0,
+        help="seconds of naive scans per query after which no further run starts (at least one runs)",
+    )
+    parser.add_argument(
+        "--dynamodb-scale",
+        type=float,
+        help=f"scale of the DynamoDB dataset (default: the smaller of --scale and {DYNAMODB_SCALE:g}, what the emulator manages)",
+    )
+    parser.add_argument(
+        "--dynamodb-load",
+        choices=("copy", "real"),
+        default="copy",
+        help="copy: the SQLite dataset's records with put_many; real: the real code paths against the "
+        "emulator (moto deep-copies the table for every TransactWriteItems: tiny scales only)",
+    )
     parser.add_argument("--dynamodb-runs", type=int, default=10)
     parser.add_argument("--dynamodb-naive-runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2026)
@@ -974,20 +1168,26 @@ def main() -> None:
 
     print_table(rows, table)
     if any(r["backend"] != "local" for r in rows):
-        print("* moto, not DynamoDB: the emulator sorts the whole table for every Query and every Scan page, so its "
-              "latencies grow with the table; the requests and items read are what DynamoDB would do.")
+        print(
+            "* moto, not DynamoDB: the emulator sorts the whole table for every Query and every Scan page, so its "
+            "latencies grow with the table; the requests and items read are what DynamoDB would do."
+        )
     local = [r for r in rows if r["backend"] == "local" and r["naive_p50"] is not None]
     if local:
         worst = max(local, key=lambda r: r["p95"])
-        print(f"\ntarget (docs/ARCHITECTURE.md): gallery and HQ queries at the sizing case p95 <= {TARGET_P95_MS:.0f} ms on the local "
-              f"backend -> worst p95 {worst['p95']:.2f} ms ({worst['query']}) at scale {args.scale:g}, 52 weeks: "
-              f"{'met' if worst['p95'] <= TARGET_P95_MS else 'NOT met'}"
-              f"{'' if args.scale >= 1 else ' (below the sizing case: run with --scale 1)'}")
+        print(
+            f"\ntarget (docs/ARCHITECTURE.md): gallery and HQ queries at the sizing case p95 <= {TARGET_P95_MS:.0f} ms on the local "
+            f"backend -> worst p95 {worst['p95']:.2f} ms ({worst['query']}) at scale {args.scale:g}, 52 weeks: "
+            f"{'met' if worst['p95'] <= TARGET_P95_MS else 'NOT met'}"
+            f"{'' if args.scale >= 1 else ' (below the sizing case: run with --scale 1)'}"
+        )
         projected = [r for r in rows if r["backend"] == "local" and r["naive_p50"] is None]
         if projected:
             worst = max(projected, key=lambda r: r["p95"])
-            print(f"  with 3 years kept (projection): worst p95 {worst['p95']:.2f} ms ({worst['query']}): "
-                  f"{'met' if worst['p95'] <= TARGET_P95_MS else 'NOT met'}")
+            print(
+                f"  with 3 years kept (projection): worst p95 {worst['p95']:.2f} ms ({worst['query']}): "
+                f"{'met' if worst['p95'] <= TARGET_P95_MS else 'NOT met'}"
+            )
     markdown(rows)
     print(f"\n{load()}")
     if problems:
@@ -997,7 +1197,9 @@ def main() -> None:
             print("  " + problem)
         print("!" * 100)
         sys.exit(1)
-    print("indexed and naive answers: the same for every query compared, and for every campaign's compliance rate and missing count")
+    print(
+        "indexed and naive answers: the same for every query compared, and for every campaign's compliance rate and missing count"
+    )
 
 
 if __name__ == "__main__":

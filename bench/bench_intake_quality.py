@@ -89,7 +89,11 @@ def run_worker(variant: str, photo_dir: Path) -> None:
     from chalicelib.vision.analysis import analyse
 
     guideline = _quality_guideline()
-    run = (lambda photo: analyse(photo, guideline).result) if variant == "real" else (lambda photo: _naive_analyse(photo, guideline))
+    run = (
+        (lambda photo: analyse(photo, guideline).result)
+        if variant == "real"
+        else (lambda photo: _naive_analyse(photo, guideline))
+    )
     photos = [path.read_bytes() for path in sorted(photo_dir.glob("*.jpg"))]
     run(photos[0])  # warm-up: first-call costs are cold start, not per-photo latency
     rss_before = current_rss_mb()
@@ -104,7 +108,13 @@ def run_worker(variant: str, photo_dir: Path) -> None:
             stages["measure"].append(sum(result["timings_ms"]["rules"].values()))
     print(
         json.dumps(
-            {"timings_ms": timings, "verdicts": verdicts, "stages": stages, "peak_rss_mb": peak_rss_mb(), "rss_after_warmup_mb": rss_before}
+            {
+                "timings_ms": timings,
+                "verdicts": verdicts,
+                "stages": stages,
+                "peak_rss_mb": peak_rss_mb(),
+                "rss_after_warmup_mb": rss_before,
+            }
         )
     )
 
@@ -146,7 +156,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vetrina-bench-") as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        names = json.loads(run_fresh(__file__, "--generate", "-n", str(args.photos), "--seed", str(args.seed), "--photo-dir", str(folder)))
+        names = json.loads(
+            run_fresh(__file__, "--generate", "-n", str(args.photos), "--seed", str(args.seed), "--photo-dir", str(folder))
+        )
         sizes = [p.stat().st_size / 1e6 for p in folder.glob("*.jpg")]
         print(
             f"{len(names)} synthetic 12 MP phone JPEGs (4032x3024, {min(sizes):.1f}-{max(sizes):.1f} MB) "
@@ -156,7 +168,9 @@ def main() -> None:
         for variant in VARIANTS:
             reports[variant] = json.loads(run_fresh(__file__, "--worker", variant, "--photo-dir", str(folder)))
 
-    print(f"\n{'variant':8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'max ms':>8} {'peak RSS MB':>12} {'RSS after warm-up':>18}")
+    print(
+        f"\n{'variant':8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'max ms':>8} {'peak RSS MB':>12} {'RSS after warm-up':>18}"
+    )
     for variant, report in reports.items():
         t = report["timings_ms"]
         print(
@@ -182,7 +196,9 @@ def main() -> None:
         print(f"  {name:22} {verdict}")
     p50, p95 = percentile(real["timings_ms"], 0.5), percentile(real["timings_ms"], 0.95)
     met = "met" if p95 <= 100 else ("met at p50 only" if p50 <= 100 else "NOT met")
-    print(f"\ntarget (docs/ARCHITECTURE.md): photo-quality verdict alone <= 100 ms -> real p50 {p50:.0f} ms, p95 {p95:.0f} ms: {met}")
+    print(
+        f"\ntarget (docs/ARCHITECTURE.md): photo-quality verdict alone <= 100 ms -> real p50 {p50:.0f} ms, p95 {p95:.0f} ms: {met}"
+    )
 
 
 if __name__ == "__main__":

@@ -76,8 +76,13 @@ def start_service(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "VETRINA_BACKEND": "local", "VETRINA_DATA_DIR": str(data_dir), "PORT": str(port)}
     env.pop("VETRINA_PUBLIC_URL", None)
     log = open(data_dir / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "chalicelib.devtools.cli", "serve", "--no-demo", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.devtools.cli", "serve", "--no-demo", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -99,12 +104,25 @@ def photos(count: int) -> list[bytes]:
 def hostile_files() -> list[tuple[str, bytes]]:
     from tests.support import bad_files
 
-    return [("text named .jpg", bad_files.text_named_jpg()), ("truncated jpeg", bad_files.truncated_jpeg()),
-            ("svg", bad_files.svg()), ("png bomb", bad_files.png_bomb())]
+    return [
+        ("text named .jpg", bad_files.text_named_jpg()),
+        ("truncated jpeg", bad_files.truncated_jpeg()),
+        ("svg", bad_files.svg()),
+        ("png bomb", bad_files.png_bomb()),
+    ]
 
 
-def burst(url: str, tokens: dict[str, str], stores: list[str], uploads: int, clients: int, hostile_every: int,
-          good: list[bytes], bad: list[tuple[str, bytes]], timeout: float) -> tuple[Tally, float]:
+def burst(
+    url: str,
+    tokens: dict[str, str],
+    stores: list[str],
+    uploads: int,
+    clients: int,
+    hostile_every: int,
+    good: list[bytes],
+    bad: list[tuple[str, bytes]],
+    timeout: float,
+) -> tuple[Tally, float]:
     tally = Tally()
     jobs = list(range(uploads))
     jobs_lock = threading.Lock()
@@ -125,8 +143,9 @@ def burst(url: str, tokens: dict[str, str], stores: list[str], uploads: int, cli
     def one_upload(session: requests.Session, store: str, job: int) -> None:
         hostile = hostile_every and job % hostile_every == hostile_every - 1
         kind = (job // max(hostile_every, 1)) % (len(bad) + 2) if hostile else -1
-        created = tally.call(session, "POST", f"{url}/campaigns/load/submissions",
-                             json={"store_id": store, "content_type": "image/jpeg"})
+        created = tally.call(
+            session, "POST", f"{url}/campaigns/load/submissions", json={"store_id": store, "content_type": "image/jpeg"}
+        )
         if created.status_code != 201:
             return
         body = created.json()
@@ -136,15 +155,22 @@ def burst(url: str, tokens: dict[str, str], stores: list[str], uploads: int, cli
             tally.hostile_checks["oversize refused at once" if refused else "oversize NOT refused"] += 1
             return
         data = bad[kind][1] if 0 <= kind < len(bad) else good[job % len(good)]
-        posted = tally.call(session, "POST", form["url"], api=False, data=form["fields"],
-                            files={"file": ("photo.jpg", data, "image/jpeg")})
+        posted = tally.call(
+            session, "POST", form["url"], api=False, data=form["fields"], files={"file": ("photo.jpg", data, "image/jpeg")}
+        )
         if posted.status_code != 204:
             return
         with tally.lock:
             tally.accepted.append(body["submission_id"])
         if kind == len(bad):  # the same form again: must not replace the photo
-            again = tally.call(session, "POST", form["url"], api=False, data=form["fields"],
-                               files={"file": ("other.jpg", good[(job + 1) % len(good)], "image/jpeg")})
+            again = tally.call(
+                session,
+                "POST",
+                form["url"],
+                api=False,
+                data=form["fields"],
+                files={"file": ("other.jpg", good[(job + 1) % len(good)], "image/jpeg")},
+            )
             tally.hostile_checks["reused form 409" if again.status_code == 409 else f"reused form {again.status_code}"] += 1
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -169,8 +195,10 @@ def _oversize_head(upload_url: str, max_bytes: int) -> bool:
     host, port = upload_url.split("//", 1)[1].split("/", 1)[0].split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         started = time.perf_counter()
-        sock.sendall(f"POST /local/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                     f"Content-Length: {max_bytes * 20}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /local/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            f"Content-Length: {max_bytes * 20}\r\n\r\n".encode()
+        )
         answer = sock.recv(4096)
         return answer.startswith(b"HTTP/1.1 413") and time.perf_counter() - started < 2
 
@@ -185,11 +213,17 @@ def percentile(values: list[float], q: float) -> float:
 def report(label: str, tally: Tally, elapsed: float) -> dict:
     lost = [s for s in tally.accepted if s not in tally.final]
     figures = {
-        "accepted": len(tally.accepted), "final": len(tally.final), "lost": len(lost), "5xx": tally.server_errors,
+        "accepted": len(tally.accepted),
+        "final": len(tally.final),
+        "lost": len(lost),
+        "5xx": tally.server_errors,
         "outcomes": dict(Counter(tally.final.values())),
         "throughput_per_s": round(len(tally.final) / elapsed, 2) if elapsed > 0 else None,
-        "api_p50_ms": round(percentile(tally.api_ms, 0.5), 1), "api_p95_ms": round(percentile(tally.api_ms, 0.95), 1),
-        "api_calls": len(tally.api_ms), "seconds": round(elapsed, 1), "hostile": dict(tally.hostile_checks),
+        "api_p50_ms": round(percentile(tally.api_ms, 0.5), 1),
+        "api_p95_ms": round(percentile(tally.api_ms, 0.95), 1),
+        "api_calls": len(tally.api_ms),
+        "seconds": round(elapsed, 1),
+        "hostile": dict(tally.hostile_checks),
     }
     print(f"{label}: " + json.dumps(figures), flush=True)
     return figures

@@ -31,18 +31,26 @@ import io
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # Bump when the generated data changes; the cache key also has a hash of the code that shapes
 # the stored records (analytics, campaigns, stores, the SQLite adapter, this file).
 DATASET_VERSION = 1
-SHAPING_SOURCES = ("chalicelib/services/analytics/counters.py", "chalicelib/services/analytics/outcomes.py", "chalicelib/services/campaigns.py", "chalicelib/services/stores.py",
-                   "chalicelib/storage/sqlite_records.py", "chalicelib/vision/verdict.py", "bench/hq_dataset.py")
+SHAPING_SOURCES = (
+    "chalicelib/services/analytics/counters.py",
+    "chalicelib/services/analytics/outcomes.py",
+    "chalicelib/services/campaigns.py",
+    "chalicelib/services/stores.py",
+    "chalicelib/storage/sqlite_records.py",
+    "chalicelib/vision/verdict.py",
+    "bench/hq_dataset.py",
+)
 
 STORES_AT_SCALE_1 = 5000
 CAMPAIGNS = 52
@@ -51,9 +59,15 @@ CAMPAIGN_DAYS = 6  # deadline: the sixth day after the start, end of the day in 
 
 # region, timezone, share of the stores
 REGIONS = (
-    ("it-north", "Europe/Rome", 0.16), ("it-south", "Europe/Rome", 0.10), ("fr", "Europe/Paris", 0.14),
-    ("de", "Europe/Berlin", 0.13), ("es", "Europe/Madrid", 0.11), ("uk", "Europe/London", 0.10),
-    ("nl", "Europe/Amsterdam", 0.06), ("gr", "Europe/Athens", 0.05), ("us-east", "America/New_York", 0.09),
+    ("it-north", "Europe/Rome", 0.16),
+    ("it-south", "Europe/Rome", 0.10),
+    ("fr", "Europe/Paris", 0.14),
+    ("de", "Europe/Berlin", 0.13),
+    ("es", "Europe/Madrid", 0.11),
+    ("uk", "Europe/London", 0.10),
+    ("nl", "Europe/Amsterdam", 0.06),
+    ("gr", "Europe/Athens", 0.05),
+    ("us-east", "America/New_York", 0.09),
     ("jp", "Asia/Tokyo", 0.06),
 )
 CLUSTERS = (("high-street", 0.40), ("mall", 0.30), ("outlet", 0.12), ("flagship", 0.06), ("travel", 0.12))
@@ -90,8 +104,15 @@ def make_stores(spec: Spec) -> list[dict[str, str]]:
     for number in range(1, spec.stores + 1):
         region, zone, _ = _weighted(rng, REGIONS)
         cluster, _ = _weighted(rng, CLUSTERS)
-        stores.append({"store_id": f"S{number:05d}", "name": f"Store {number} {region}", "region": region,
-                       "cluster": cluster, "timezone": zone})
+        stores.append(
+            {
+                "store_id": f"S{number:05d}",
+                "name": f"Store {number} {region}",
+                "region": region,
+                "cluster": cluster,
+                "timezone": zone,
+            }
+        )
     return stores
 
 
@@ -104,21 +125,45 @@ def make_guideline(index: int, version: int) -> dict[str, Any]:
     return {
         "name": f"Week {index + 1} window",
         "rules": [
-            {"id": "photo-sharp", "type": "photo_quality",
-             "message": "The photo is blurry. Hold the phone still and tap the window to focus.",
-             "parameters": {"check": "sharpness"}},
-            {"id": "poster", "type": "artwork_present", "zone": "upper_half",
-             "message": "The campaign poster is missing. Put it up in the window, fully visible.",
-             # An edited campaign (version 2) relaxed the visibility bound.
-             "parameters": {"artwork": poster, "min_visible": 0.6 if version == 1 else 0.55}},
-            {"id": "promo-text", "type": "text", "message": "The poster must show the promotion.",
-             "parameters": {"phrases": [f"Week {index + 1}", "-30%"], "artwork": poster}},
-            {"id": "nobody-in-front", "type": "objects", "message": "Someone is in front of the window.",
-             "parameters": {"label": "person", "min_count": 0, "max_count": 0}},
-            {"id": "brand-colours", "type": "palette", "message": "The brand colours are not visible enough.",
-             "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01}]}},
-            {"id": "window-lit", "type": "lighting", "zone": "centre", "message": "Switch on the window lights.",
-             "parameters": {}},
+            {
+                "id": "photo-sharp",
+                "type": "photo_quality",
+                "message": "The photo is blurry. Hold the phone still and tap the window to focus.",
+                "parameters": {"check": "sharpness"},
+            },
+            {
+                "id": "poster",
+                "type": "artwork_present",
+                "zone": "upper_half",
+                "message": "The campaign poster is missing. Put it up in the window, fully visible.",
+                # An edited campaign (version 2) relaxed the visibility bound.
+                "parameters": {"artwork": poster, "min_visible": 0.6 if version == 1 else 0.55},
+            },
+            {
+                "id": "promo-text",
+                "type": "text",
+                "message": "The poster must show the promotion.",
+                "parameters": {"phrases": [f"Week {index + 1}", "-30%"], "artwork": poster},
+            },
+            {
+                "id": "nobody-in-front",
+                "type": "objects",
+                "message": "Someone is in front of the window.",
+                "parameters": {"label": "person", "min_count": 0, "max_count": 0},
+            },
+            {
+                "id": "brand-colours",
+                "type": "palette",
+                "message": "The brand colours are not visible enough.",
+                "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01}]},
+            },
+            {
+                "id": "window-lit",
+                "type": "lighting",
+                "zone": "centre",
+                "message": "Switch on the window lights.",
+                "parameters": {},
+            },
         ],
     }
 
@@ -139,13 +184,19 @@ def make_campaigns(spec: Spec) -> list[dict[str, Any]]:
         else:
             picked = [f"S{rng.randint(1, spec.stores):05d}" for _ in range(5)]
             targets = {"clusters": ["high-street", "mall", "flagship"], "stores": picked}
-        campaigns.append({
-            "campaign_id": f"c{start.isocalendar()[0]}-w{start.isocalendar()[1]:02d}",
-            "index": index,
-            "versions": 2 if index % 8 == 3 else 1,
-            "body": {"name": f"Week {index + 1}: window {start:%d %b %Y}", "start_date": start.isoformat(),
-                     "deadline": (start + timedelta(days=CAMPAIGN_DAYS)).isoformat(), "targets": targets},
-        })
+        campaigns.append(
+            {
+                "campaign_id": f"c{start.isocalendar()[0]}-w{start.isocalendar()[1]:02d}",
+                "index": index,
+                "versions": 2 if index % 8 == 3 else 1,
+                "body": {
+                    "name": f"Week {index + 1}: window {start:%d %b %Y}",
+                    "start_date": start.isoformat(),
+                    "deadline": (start + timedelta(days=CAMPAIGN_DAYS)).isoformat(),
+                    "targets": targets,
+                },
+            }
+        )
     return campaigns
 
 
@@ -222,15 +273,29 @@ def _evidence_json(rule: Any, value: float, rng: random.Random) -> list[dict[str
         return [{"kind": "box", "box": box, "label": "sharpest area"}]
     if kind == "artwork_present":
         quad = [[box[0], box[1]], [box[2], box[1] + 3.5], [box[2] - 2.0, box[3]], [box[0] + 1.5, box[3] - 4.0]]
-        return [{"kind": "zone", "box": [0, 0, 2048, 768]}, {"kind": "quad", "points": quad, "label": rule.parameters.artwork},
-                {"kind": "note", "text": f"{round(value * 100)}% of the artwork visible; 412 matching points."}]
+        return [
+            {"kind": "zone", "box": [0, 0, 2048, 768]},
+            {"kind": "quad", "points": quad, "label": rule.parameters.artwork},
+            {"kind": "note", "text": f"{round(value * 100)}% of the artwork visible; 412 matching points."},
+        ]
     if kind == "text":
-        return [{"kind": "box", "box": box, "label": "Week"}, {"kind": "note", "text": "Read: \u201cWEEK SALE -30% ON EVERYTHING\u201d"}]
+        return [
+            {"kind": "box", "box": box, "label": "Week"},
+            {"kind": "note", "text": "Read: \u201cWEEK SALE -30% ON EVERYTHING\u201d"},
+        ]
     if kind == "objects":
         return [{"kind": "box", "box": box, "label": "person 0.91"} for _ in range(int(value))]
     if kind == "palette":
-        return [{"kind": "colour", "hex": "#12346E", "name": "navy", "share": value, "min_share": 0.01,
-                 "cells": [[rng.randint(0, 15), rng.randint(0, 11)] for _ in range(6)]}]
+        return [
+            {
+                "kind": "colour",
+                "hex": "#12346E",
+                "name": "navy",
+                "share": value,
+                "min_share": 0.01,
+                "cells": [[rng.randint(0, 15), rng.randint(0, 11)] for _ in range(6)],
+            }
+        ]
     return [{"kind": "zone", "box": box, "label": "window"}, {"kind": "note", "text": "Window 1.31x brighter than the rest."}]
 
 
@@ -246,9 +311,18 @@ def analysis_result(guideline: Any, thresholds: dict[str, Any], version: int, rn
     for rule in guideline.rules:  # the photo-quality rule is first in this guideline, as analyse orders gates first
         threshold = thresholds[rule.id]
         if rule.type_name != "photo_quality" and any(r.retake for r in results):
-            results.append(RuleResult.judged(rule, "skipped", None, None, 0.0, [],
-                                             passed="Not checked: the photo must be taken again first.",
-                                             message="Not checked: the photo must be taken again first."))
+            results.append(
+                RuleResult.judged(
+                    rule,
+                    "skipped",
+                    None,
+                    None,
+                    0.0,
+                    [],
+                    passed="Not checked: the photo must be taken again first.",
+                    message="Not checked: the photo must be taken again first.",
+                )
+            )
             continue
         if rule.type_name == "photo_quality":
             quality = "bad" if blurry else ("near" if rng.random() < 0.03 else "good")
@@ -257,8 +331,18 @@ def analysis_result(guideline: Any, thresholds: dict[str, Any], version: int, rn
             quality = "bad" if draw < bad_share else ("near" if draw < bad_share + 0.035 else "good")
         value = _value(rule.type_name, threshold, quality, rng)
         status, confidence = threshold.judge(value)
-        results.append(RuleResult.judged(rule, status, value, threshold, confidence, _evidence(rule, value, rng),
-                                         passed="This rule is met.", retake=rule.type_name == "photo_quality" and status == "fail"))
+        results.append(
+            RuleResult.judged(
+                rule,
+                status,
+                value,
+                threshold,
+                confidence,
+                _evidence(rule, value, rng),
+                passed="This rule is met.",
+                retake=rule.type_name == "photo_quality" and status == "fail",
+            )
+        )
         timings["rules"][rule.id] = round(rng.uniform(5, 180), 1)
     score, verdict = score_and_verdict(results)
     rules = [_as_dict(r) for r in results]
@@ -266,9 +350,15 @@ def analysis_result(guideline: Any, thresholds: dict[str, Any], version: int, rn
         assert rules == [r.to_dict() for r in results], "RuleResult.to_dict changed: update hq_dataset._as_dict"
     timings["overlay"] = round(rng.uniform(20, 60), 1)
     timings["total"] = round(timings["intake"] + sum(timings["rules"].values()) + timings["overlay"], 1)
-    return {"verdict": verdict, "score": score, "rules": rules,
-            "photo": {"format": "jpeg", "width": 4032, "height": 3024, "megapixels": 12.19}, "warnings": [],
-            "timings_ms": timings, "guideline_version": version}
+    return {
+        "verdict": verdict,
+        "score": score,
+        "rules": rules,
+        "photo": {"format": "jpeg", "width": 4032, "height": 3024, "megapixels": 12.19},
+        "warnings": [],
+        "timings_ms": timings,
+        "guideline_version": version,
+    }
 
 
 _RULE_FIELDS: list[str] = []
@@ -292,7 +382,7 @@ def _threshold_dict(threshold: Any) -> dict[str, Any]:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 # The chance that a store sends another photo after one with this verdict (or status).
@@ -300,8 +390,9 @@ NEXT_PHOTO = {"pass": 0.15, "review": 0.5, "fail": 0.8, "retake": 0.88, "rejecte
 MISSING_SHARE = 0.03  # stores that send nothing at all
 
 
-def store_photos(campaign: dict[str, Any], target: dict[str, Any], guideline: Any, thresholds: dict[str, Any],
-                 spec: Spec) -> list[dict[str, Any]]:
+def store_photos(
+    campaign: dict[str, Any], target: dict[str, Any], guideline: Any, thresholds: dict[str, Any], spec: Spec
+) -> list[dict[str, Any]]:
     """One store's finished photos for one campaign, oldest first (retakes linked both ways)."""
     cid, store_id, region = campaign["campaign_id"], target["store_id"], target["region"]
     rng = random.Random(f"{spec.seed}/{cid}/{store_id}")
@@ -322,25 +413,48 @@ def store_photos(campaign: dict[str, Any], target: dict[str, Any], guideline: An
         created = _iso(moment)
         analysed = moment + timedelta(seconds=rng.uniform(2.0, 40.0))
         item: dict[str, Any] = {
-            "pk": f"SUBMISSION#{sid}", "sk": "SUBMISSION",
-            "gsi1pk": f"CAMPAIGN#{cid}", "gsi1sk": f"SUBMISSION#{created}#{sid}",
-            "submission_id": sid, "campaign_id": cid, "store_id": store_id, "content_type": "image/jpeg",
-            "attempts": 1, "upload_key": f"incoming/{sid}", "upload_expires_at": int(moment.timestamp()) + 600,
-            "guideline_version": version, "created_at": created, "updated_at": _iso(analysed), "analyzed_at": _iso(analysed),
-            "region": region, "gsi2pk": f"CAMPAIGN#{cid}#REGION#{region}", "gsi2sk": f"SUBMISSION#{created}#{sid}",
+            "pk": f"SUBMISSION#{sid}",
+            "sk": "SUBMISSION",
+            "gsi1pk": f"CAMPAIGN#{cid}",
+            "gsi1sk": f"SUBMISSION#{created}#{sid}",
+            "submission_id": sid,
+            "campaign_id": cid,
+            "store_id": store_id,
+            "content_type": "image/jpeg",
+            "attempts": 1,
+            "upload_key": f"incoming/{sid}",
+            "upload_expires_at": int(moment.timestamp()) + 600,
+            "guideline_version": version,
+            "created_at": created,
+            "updated_at": _iso(analysed),
+            "analyzed_at": _iso(analysed),
+            "region": region,
+            "gsi2pk": f"CAMPAIGN#{cid}#REGION#{region}",
+            "gsi2sk": f"SUBMISSION#{created}#{sid}",
         }
         draw = rng.random()
         if draw < 0.02:
-            item.update(status="rejected", reason_code="too_small",
-                        reason="The photo is too small (640 x 480 pixels). Please take a photo of the window with the phone camera.")
+            item.update(
+                status="rejected",
+                reason_code="too_small",
+                reason="The photo is too small (640 x 480 pixels). Please take a photo of the window with the phone camera.",
+            )
             outcome = "rejected"
         elif draw < 0.022:
-            item.update(status="error", attempts=3, reason_code="analysis_failed",
-                        reason="The photo could not be analysed after 3 attempts. HQ has been told; you can also send the photo again.")
+            item.update(
+                status="error",
+                attempts=3,
+                reason_code="analysis_failed",
+                reason="The photo could not be analysed after 3 attempts. HQ has been told; you can also send the photo again.",
+            )
             outcome = "error"
         else:
             result = analysis_result(guideline, thresholds, version, rng, again=bool(photos))
-            item.update(status="done", result=result, derived={n: f"derived/{sid}/{n}.jpg" for n in ("normalised", "thumbnail", "overlay")})
+            item.update(
+                status="done",
+                result=result,
+                derived={n: f"derived/{sid}/{n}.jpg" for n in ("normalised", "thumbnail", "overlay")},
+            )
             outcome = result["verdict"]
         if photos and photos[-1]["_outcome"] != "pass":  # sent with the retake button
             item["previous_submission_id"] = photos[-1]["submission_id"]
@@ -355,10 +469,12 @@ def store_photos(campaign: dict[str, Any], target: dict[str, Any], guideline: An
 
 # What reviewers look at, by verdict: the chance of a decision, and the decisions' odds.
 REVIEWED = {"review": 0.5, "fail": 0.07, "pass": 0.025, "retake": 0.05}
-DECISIONS = {"review": (("approve", 0.62), ("reject", 0.28), ("retake", 0.10)),
-             "fail": (("approve", 0.30), ("reject", 0.62), ("retake", 0.08)),
-             "pass": (("approve", 0.88), ("reject", 0.12)),
-             "retake": (("retake", 0.6), ("approve", 0.4))}
+DECISIONS = {
+    "review": (("approve", 0.62), ("reject", 0.28), ("retake", 0.10)),
+    "fail": (("approve", 0.30), ("reject", 0.62), ("retake", 0.08)),
+    "pass": (("approve", 0.88), ("reject", 0.12)),
+    "retake": (("retake", 0.6), ("approve", 0.4)),
+}
 STATE = {"approve": "approved", "reject": "rejected", "retake": "retake_requested"}
 
 
@@ -382,15 +498,45 @@ def review_of(photo: dict[str, Any], spec: Spec) -> tuple[dict[str, Any], list[d
             flip = "fail"
         if flip:
             at = at + timedelta(seconds=rng.uniform(5, 60))
-            overrides[rule["id"]] = {"model": status, "reviewer": flip, "value": rule.get("value"), "by": by,
-                                     "at": _iso(at), "comment": ""}
+            overrides[rule["id"]] = {
+                "model": status,
+                "reviewer": flip,
+                "value": rule.get("value"),
+                "by": by,
+                "at": _iso(at),
+                "comment": "",
+            }
     at = at + timedelta(seconds=rng.uniform(5, 90))
-    review = {"state": STATE[decision], "by": by, "at": _iso(at), "comment": "" if rng.random() < 0.7 else "See the notes on the poster."}
+    review = {
+        "state": STATE[decision],
+        "by": by,
+        "at": _iso(at),
+        "comment": "" if rng.random() < 0.7 else "See the notes on the poster.",
+    }
     changes: dict[str, Any] = {"review": review, "updated_at": review["at"]}
-    audit = [{"pk": photo["pk"], "sk": f"AUDIT#{o['at']}#{rng.getrandbits(24):06x}", "action": "override", "by": by, "at": o["at"],
-              "rule_id": rule_id, "model": o["model"], "reviewer": o["reviewer"]} for rule_id, o in overrides.items()]
-    audit.append({"pk": photo["pk"], "sk": f"AUDIT#{review['at']}#{rng.getrandbits(24):06x}", "action": f"review:{decision}",
-                  "by": by, "at": review["at"], "comment": review["comment"]})
+    audit = [
+        {
+            "pk": photo["pk"],
+            "sk": f"AUDIT#{o['at']}#{rng.getrandbits(24):06x}",
+            "action": "override",
+            "by": by,
+            "at": o["at"],
+            "rule_id": rule_id,
+            "model": o["model"],
+            "reviewer": o["reviewer"],
+        }
+        for rule_id, o in overrides.items()
+    ]
+    audit.append(
+        {
+            "pk": photo["pk"],
+            "sk": f"AUDIT#{review['at']}#{rng.getrandbits(24):06x}",
+            "action": f"review:{decision}",
+            "by": by,
+            "at": review["at"],
+            "comment": review["comment"],
+        }
+    )
     if overrides:
         changes["overrides"] = overrides
     return changes, audit
@@ -443,11 +589,28 @@ def build(svc: Any, spec: Spec, log: Callable[[str], None] = print) -> dict[str,
     import multiprocessing
 
     began = time.perf_counter()
-    phases: dict[str, float] = {"stores_and_publish": 0.0, "write_submissions": 0.0, "record_results": 0.0,
-                                "reviews": 0.0, "waiting_for_generator": 0.0}
-    counts: dict[str, int] = {"stores": 0, "campaigns": 0, "targets": 0, "submissions": 0, "done": 0, "rejected": 0,
-                              "error": 0, "retakes_linked": 0, "reviewed": 0, "with_overrides": 0, "overrides": 0,
-                              "audit_items": 0, "record_calls": 0}
+    phases: dict[str, float] = {
+        "stores_and_publish": 0.0,
+        "write_submissions": 0.0,
+        "record_results": 0.0,
+        "reviews": 0.0,
+        "waiting_for_generator": 0.0,
+    }
+    counts: dict[str, int] = {
+        "stores": 0,
+        "campaigns": 0,
+        "targets": 0,
+        "submissions": 0,
+        "done": 0,
+        "rejected": 0,
+        "error": 0,
+        "retakes_linked": 0,
+        "reviewed": 0,
+        "with_overrides": 0,
+        "overrides": 0,
+        "audit_items": 0,
+        "record_calls": 0,
+    }
     stores = make_stores(spec)
     svc.stores.import_list(json.dumps(stores), "application/json")
     counts["stores"] = len(stores)
@@ -465,8 +628,10 @@ def build(svc: Any, spec: Spec, log: Callable[[str], None] = print) -> dict[str,
         jobs.append((spec, svc.campaigns.load(cid), targets))
     phases["stores_and_publish"] = time.perf_counter() - began
     total = len(jobs)
-    log(f"  {len(stores):,} stores, {total} campaigns published, {counts['targets']:,} targets, "
-        f"{phases['stores_and_publish']:.0f} s")
+    log(
+        f"  {len(stores):,} stores, {total} campaigns published, {counts['targets']:,} targets, "
+        f"{phases['stores_and_publish']:.0f} s"
+    )
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         # At most two campaigns generated ahead of the writes (imap would run ahead without bound).
@@ -481,15 +646,15 @@ def build(svc: Any, spec: Spec, log: Callable[[str], None] = print) -> dict[str,
             phases["waiting_for_generator"] += t0 - waited
             photos, reviewed, audit = made["photos"], made["reviewed"], made["audit"]
             for start in range(0, len(photos), 2000):
-                svc.records.put_many(photos[start:start + 2000])
+                svc.records.put_many(photos[start : start + 2000])
             t1 = time.perf_counter()
             for photo in photos:  # as the analyzer does once the result is written
                 svc.counters.record(photo)
             t2 = time.perf_counter()
             for start in range(0, len(reviewed), 2000):
-                svc.records.put_many(reviewed[start:start + 2000])
+                svc.records.put_many(reviewed[start : start + 2000])
             for start in range(0, len(audit), 2000):
-                svc.records.put_many(audit[start:start + 2000])
+                svc.records.put_many(audit[start : start + 2000])
             for photo in reviewed:  # as Review.decide and Review.override do after writing
                 svc.counters.record(photo)
             waited = time.perf_counter()
@@ -509,7 +674,12 @@ def build(svc: Any, spec: Spec, log: Callable[[str], None] = print) -> dict[str,
             counts["audit_items"] += len(audit)
             counts["record_calls"] += len(photos) + len(reviewed)
             if counts["campaigns"] % 4 == 0 or not pending:
-                log(f"  {counts['campaigns']:2d}/{total} campaigns, {counts['submissions']:,} photos, "
-                    f"{time.perf_counter() - began:.0f} s")
-    return {"counts": counts, "phases_s": {k: round(v, 1) for k, v in phases.items()},
-            "load_s": round(time.perf_counter() - began, 1)}
+                log(
+                    f"  {counts['campaigns']:2d}/{total} campaigns, {counts['submissions']:,} photos, "
+                    f"{time.perf_counter() - began:.0f} s"
+                )
+    return {
+        "counts": counts,
+        "phases_s": {k: round(v, 1) for k, v in phases.items()},
+        "load_s": round(time.perf_counter() - began, 1),
+    }

@@ -26,8 +26,14 @@ def guideline(pack_names: list[str]) -> dict:
     ]
     for name in pack_names:
         stem = name.rsplit(".", 1)[0]
-        rules.append({"id": f"poster-{stem}", "type": "artwork_present", "message": f"Put up {name}.",
-                      "parameters": {"artwork": name, "min_share": 0.005, "min_visible": 0.5}})
+        rules.append(
+            {
+                "id": f"poster-{stem}",
+                "type": "artwork_present",
+                "message": f"Put up {name}.",
+                "parameters": {"artwork": name, "min_share": 0.005, "min_visible": 0.5},
+            }
+        )
     return {"name": "labelled set", "rules": rules}
 
 

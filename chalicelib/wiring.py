@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from chalicelib.core.settings import Settings
 from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
@@ -13,10 +14,9 @@ from chalicelib.services.recovery import Recovery
 from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
-from chalicelib.core.settings import Settings
+from chalicelib.services.submissions import Submissions
 from chalicelib.storage import layout
 from chalicelib.storage.ports import BlobStore, EventFeed, EventPublisher, RecordStore, WorkQueue
-from chalicelib.services.submissions import Submissions
 
 LOCAL_BUCKET = "local"
 
@@ -53,10 +53,26 @@ def build_services(settings: Settings) -> Services:
     reminders = Reminders(records, events)
     jobs = Jobs(records, blobs, queue, campaigns, settings, reminders)
     notifications = Notifications(feed, stores)
-    recovery = Recovery(records, blobs, queue, events, counters, settings,
-                        bucket=settings.bucket if settings.backend == "aws" else LOCAL_BUCKET)
-    return Services(settings, blobs, records, queue, events, campaigns, stores, submissions, review, counters,
-                    Analytics(records), jobs, notifications, recovery, reminders)
+    recovery = Recovery(
+        records, blobs, queue, events, counters, settings, bucket=settings.bucket if settings.backend == "aws" else LOCAL_BUCKET
+    )
+    return Services(
+        settings,
+        blobs,
+        records,
+        queue,
+        events,
+        campaigns,
+        stores,
+        submissions,
+        review,
+        counters,
+        Analytics(records),
+        jobs,
+        notifications,
+        recovery,
+        reminders,
+    )
 
 
 Adapters = tuple[BlobStore, RecordStore, WorkQueue, EventPublisher, EventFeed | None]
@@ -75,6 +91,7 @@ def _local_adapters(settings: Settings) -> Adapters:
         visibility_timeout=settings.lease_seconds + 15,
         max_receives=settings.max_attempts,
     )
+
     # The local stand-in for the bucket notification (the upload prefix, as in AWS): an accepted
     # photo upload is queued for analysis.
     def notify(key: str, size: int) -> None:
@@ -98,9 +115,7 @@ def _aws_adapters(settings: Settings) -> Adapters:
 
     # Presigned URLs must be SigV4 (the bucket is KMS-encrypted); the emulator in the tests
     # needs path-style addressing, AWS prefers virtual-hosted style.
-    s3 = boto3.client(
-        "s3", config=Config(signature_version="s3v4", s3={"addressing_style": settings.s3_addressing_style})
-    )
+    s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": settings.s3_addressing_style}))
     table = boto3.resource("dynamodb").Table(settings.table)
     queue = SQSWorkQueue(boto3.client("sqs"), settings.queue_name)
     events = SNSPublisher(boto3.client("sns"), settings.topic_arn)

@@ -75,8 +75,16 @@ TRANSITIVE_PINS = {
     "typing-inspection": "0.4.5",
 }
 # PyJWT: chalicelib.core.auth imports it (the local backend's tokens; HS256 needs no cryptography).
-API_DISTS = ["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection", "PyYAML",
-             "python-multipart", "PyJWT"]
+API_DISTS = [
+    "pydantic",
+    "pydantic-core",
+    "annotated-types",
+    "typing-extensions",
+    "typing-inspection",
+    "PyYAML",
+    "python-multipart",
+    "PyJWT",
+]
 IMAGE_DISTS = ["numpy", "opencv-python-headless", "onnxruntime", "pillow", "pillow-heif", "rapidfuzz"]
 # onnxruntime declares flatbuffers, packaging, protobuf (and coloredlogs/sympy in older versions):
 # none of them is imported by `import onnxruntime` + InferenceSession/run (checked by the bench and
@@ -103,25 +111,53 @@ ANALYZER_EXCLUDE = ["chalicelib/local/*", "chalicelib/devtools/*"]
 # "*" crosses "/"). Each is outside what `import cv2, numpy, onnxruntime, PIL, pillow_heif,
 # rapidfuzz` and a real analysis load; the bench and the test run that analysis from the result.
 COMMON_TRIM = [
-    "*/__pycache__/*", "*.pyc", "*.pyi", "*/py.typed",
-    "*.dist-info/RECORD", "*.dist-info/INSTALLER", "*.dist-info/REQUESTED", "*.dist-info/licenses/*",
-    "*.dist-info/LICENSE*", "*.dist-info/sboms/*",
+    "*/__pycache__/*",
+    "*.pyc",
+    "*.pyi",
+    "*/py.typed",
+    "*.dist-info/RECORD",
+    "*.dist-info/INSTALLER",
+    "*.dist-info/REQUESTED",
+    "*.dist-info/licenses/*",
+    "*.dist-info/LICENSE*",
+    "*.dist-info/sboms/*",
     "bin/*",  # console scripts (f2py, numpy-config, onnxruntime_test ...)
 ]
 ANALYZER_TRIM = [
     # numpy: tests, f2py (Fortran wrapper generator), typing stubs, build helpers
-    "numpy/*/tests/*", "numpy/tests/*", "numpy/f2py/*", "numpy/typing/*", "numpy/_pyinstaller/*",
-    "numpy/_core/include/*", "numpy/_core/lib/*", "numpy/random/_examples/*", "numpy/random/lib/*",
-    "numpy/random/*.pxd", "numpy/*.pxd", "numpy/_core/*.pxd", "numpy/testing/_private/extbuild.py",
-    "numpy/doc/*", "numpy/_core/tests/*", "numpy/_core/_*_tests.cpython-*.so", "numpy/_core/_simd.cpython-*.so",
+    "numpy/*/tests/*",
+    "numpy/tests/*",
+    "numpy/f2py/*",
+    "numpy/typing/*",
+    "numpy/_pyinstaller/*",
+    "numpy/_core/include/*",
+    "numpy/_core/lib/*",
+    "numpy/random/_examples/*",
+    "numpy/random/lib/*",
+    "numpy/random/*.pxd",
+    "numpy/*.pxd",
+    "numpy/_core/*.pxd",
+    "numpy/testing/_private/extbuild.py",
+    "numpy/doc/*",
+    "numpy/_core/tests/*",
+    "numpy/_core/_*_tests.cpython-*.so",
+    "numpy/_core/_simd.cpython-*.so",
     # cv2: Haar/LBP cascades (cv2.data, never used), the typing package, stub-only folders
     # (cv2/__init__.py needs config.py, config-3.py, load_config_py3.py and imports its small
     # Python sub-packages at import, so those stay)
-    "cv2/data/*", "cv2/LICENSE-3RD-PARTY.txt",
+    "cv2/data/*",
+    "cv2/LICENSE-3RD-PARTY.txt",
     # onnxruntime: offline tools, training, quantization, transformers optimisers, docs
-    "onnxruntime/tools/*", "onnxruntime/transformers/*", "onnxruntime/quantization/*",
-    "onnxruntime/training/*", "onnxruntime/datasets/*", "onnxruntime/backend/*",
-    "onnxruntime/*.md", "onnxruntime/LICENSE", "onnxruntime/ThirdPartyNotices.txt", "onnxruntime/Privacy.md",
+    "onnxruntime/tools/*",
+    "onnxruntime/transformers/*",
+    "onnxruntime/quantization/*",
+    "onnxruntime/training/*",
+    "onnxruntime/datasets/*",
+    "onnxruntime/backend/*",
+    "onnxruntime/*.md",
+    "onnxruntime/LICENSE",
+    "onnxruntime/ThirdPartyNotices.txt",
+    "onnxruntime/Privacy.md",
     "onnxruntime/capi/*.pdb",
     # the C/C++ API library: the Python binding (onnxruntime_pybind11_state*.so) embeds the runtime
     # and does not link it (readelf -d: no NEEDED entry for it; nothing dlopens it on CPU)
@@ -129,9 +165,13 @@ ANALYZER_TRIM = [
     # pillow: headers for C extensions
     "PIL/*.h",
     # rapidfuzz: C++ headers and the Cython sources
-    "rapidfuzz/*.pxd", "rapidfuzz/*.cpp", "rapidfuzz/*.hpp", "rapidfuzz/__pyinstaller/*",
+    "rapidfuzz/*.pxd",
+    "rapidfuzz/*.cpp",
+    "rapidfuzz/*.hpp",
+    "rapidfuzz/__pyinstaller/*",
     # pydantic: the pydantic v1 compatibility package (`pydantic.v1`), mypy plugin
-    "pydantic/v1/*", "pydantic/mypy.py",
+    "pydantic/v1/*",
+    "pydantic/mypy.py",
     # PyYAML: the pure-Python fallback of the C loader is still needed; drop the old _yaml shim only
 ]
 API_TRIM = ["pydantic/v1/*", "pydantic/mypy.py"]
@@ -169,8 +209,22 @@ def download(dists: list[str], arch: str, cache: Path) -> dict[str, Path]:
     folder = cache / f"cp312-{arch}"
     folder.mkdir(parents=True, exist_ok=True)
     specs = [f"{d}=={versions[normalise(d)]}" for d in dists]
-    base = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--only-binary=:all:",
-            "--python-version", PYTHON_VERSION, "--implementation", "cp", "--no-deps", "-d", str(folder)]
+    base = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "-q",
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--no-deps",
+        "-d",
+        str(folder),
+    ]
     for tag in platforms(arch):
         base += ["--platform", tag]
     offline = subprocess.run(base + ["--no-index", "--find-links", str(folder), *specs], capture_output=True, text=True)
@@ -183,9 +237,13 @@ def download(dists: list[str], arch: str, cache: Path) -> dict[str, Path]:
     for dist in dists:
         want = normalise(dist).replace("-", "_")
         version = versions[normalise(dist)]
-        matches = [w for w in folder.glob("*.whl")
-                   if normalise(w.name.split("-")[0]).replace("-", "_") == want and w.name.split("-")[1] == version
-                   and _wheel_fits(w.name, arch)]
+        matches = [
+            w
+            for w in folder.glob("*.whl")
+            if normalise(w.name.split("-")[0]).replace("-", "_") == want
+            and w.name.split("-")[1] == version
+            and _wheel_fits(w.name, arch)
+        ]
         if not matches:
             raise SystemExit(f"no wheel of {dist}=={version} for {arch} in {folder}")
         wheels[dist] = sorted(matches)[-1]
@@ -280,8 +338,23 @@ def chalice_runtime(cache: Path = DEFAULT_CACHE) -> dict[str, bytes]:
     wheels = sorted(folder.glob(f"chalice-{version}-py3-none-any.whl"))
     if not wheels:
         log(f"downloading the chalice {version} wheel (its runtime files only are used)")
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
-                               "--only-binary=:all:", "-d", str(folder), f"chalice=={version}"], capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(folder),
+                f"chalice=={version}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         wheels = sorted(folder.glob(f"chalice-{version}-py3-none-any.whl"))
         if proc.returncode != 0 or not wheels:
             raise SystemExit(f"pip download chalice=={version} failed:\n{proc.stderr[-3000:]}")
@@ -301,8 +374,11 @@ def copy_models(staging: Path, names: list[str]) -> None:
     for name in names:
         for file in _referenced_files(by_name[name]):
             shutil.copy2(ROOT / "models" / file, target / file)
-    kept = {**manifest, "models": [by_name[n] for n in names],
-            "packaged_by": "infra/build_artifacts.py (analyzer artifact: only the models the analyzer loads)"}
+    kept = {
+        **manifest,
+        "models": [by_name[n] for n in names],
+        "packaged_by": "infra/build_artifacts.py (analyzer artifact: only the models the analyzer loads)",
+    }
     (target / "manifest.json").write_text(json.dumps(kept, indent=2) + "\n")
 
 
@@ -393,8 +469,12 @@ def precompile(staging: Path) -> None:
         python = ["python3.12"]  # pyenv's (PYENV_VERSION below) or the machine's
     env = {**os.environ, "PYENV_VERSION": "3.12.1"}
     try:
-        proc = subprocess.run([*python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                               str(staging)], capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [*python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(staging)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
     except FileNotFoundError:
         log("no python3.12 here: the artifact ships without bytecode (slower cold starts)")
         return
@@ -433,32 +513,43 @@ def check(out: Path, arches: list[str], allow_s3_upload: bool) -> bool:
                 zipped_ok = allow_s3_upload or zipped <= ZIPPED_DIRECT_LIMIT
                 ok = unzipped <= UNZIPPED_LIMIT and zipped_ok
                 limit = "zip: 250 MB unzipped" + ("" if allow_s3_upload else ", 50 MB zipped")
-                status = "OK" if ok else ("OVER" + ("" if unzipped <= UNZIPPED_LIMIT else " (unzipped)")
-                                          + ("" if zipped_ok else " (zipped)"))
+                status = (
+                    "OK"
+                    if ok
+                    else ("OVER" + ("" if unzipped <= UNZIPPED_LIMIT else " (unzipped)") + ("" if zipped_ok else " (zipped)"))
+                )
             ok_all &= ok
             rows.append((artifact, arch, f"{zipped / MB:.1f}", f"{unzipped / MB:.1f}", limit, status))
     header = ("artifact", "arch", "zipped MB", "unzipped MB", "limit", "status")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
-    print(f"(MB = MiB; Lambda's unzipped zip limit is 262,144,000 bytes = {UNZIPPED_LIMIT / MB:.1f} MiB, "
-          f"direct-upload zipped limit 50 MiB; the analyzer ships as a container image: 10 GB uncompressed, "
-          f"its unzipped size is the image's task root, plus {BASE_IMAGE_ALLOWANCE // MB} MiB allowed for the base image)")
+    print(
+        f"(MB = MiB; Lambda's unzipped zip limit is 262,144,000 bytes = {UNZIPPED_LIMIT / MB:.1f} MiB, "
+        f"direct-upload zipped limit 50 MiB; the analyzer ships as a container image: 10 GB uncompressed, "
+        f"its unzipped size is the image's task root, plus {BASE_IMAGE_ALLOWANCE // MB} MiB allowed for the base image)"
+    )
     return ok_all
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arch", choices=(*ARCHES, "both", "auto"), default="both",
-                        help="auto: this machine's architecture (the image build)")
+    parser.add_argument(
+        "--arch", choices=(*ARCHES, "both", "auto"), default="both", help="auto: this machine's architecture (the image build)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--check-only", action="store_true", help="only re-check the sizes of existing artifacts")
     parser.add_argument("--bundle-boto3", action="store_true", help="bundle boto3/botocore instead of using the runtime's")
-    parser.add_argument("--allow-s3-upload", action="store_true",
-                        help="the zips are deployed through S3: only the unzipped limit applies")
-    parser.add_argument("--stage-analyzer", type=Path, metavar="DIR",
-                        help="only stage the analyzer's tree into DIR (the container image's task root), one arch")
+    parser.add_argument(
+        "--allow-s3-upload", action="store_true", help="the zips are deployed through S3: only the unzipped limit applies"
+    )
+    parser.add_argument(
+        "--stage-analyzer",
+        type=Path,
+        metavar="DIR",
+        help="only stage the analyzer's tree into DIR (the container image's task root), one arch",
+    )
     args = parser.parse_args(argv)
     arches = [machine_arch()] if args.arch == "auto" else list(ARCHES) if args.arch == "both" else [args.arch]
     if args.stage_analyzer:

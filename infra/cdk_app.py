@@ -24,7 +24,6 @@ if str(HERE.parent) not in sys.path:
     sys.path.append(str(HERE.parent))
 
 import aws_cdk as cdk  # noqa: E402
-
 from stages import STAGES, stack_name  # noqa: E402
 from vetrina_stack import VetrinaStack  # noqa: E402
 
@@ -49,8 +48,12 @@ def main() -> None:
         reserve = app.node.try_get_context("reserve_concurrency")
         if reserve is not None:
             stage = dataclasses.replace(stage, reserve_concurrency=str(reserve).lower() not in ("false", "0", "no"))
-        VetrinaStack(app, stack_name(name), stage=stage,
-                     description=f"Vetrina ({name}): window-photo compliance, API (Chalice) and analyzer (image)")
+        VetrinaStack(
+            app,
+            stack_name(name),
+            stage=stage,
+            description=f"Vetrina ({name}): window-photo compliance, API (Chalice) and analyzer (image)",
+        )
     app.synth()
 
 

@@ -85,8 +85,7 @@ def work_dir() -> Path:
     return work
 
 
-def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config: dict[str, Any],
-                user_pool_arn: str) -> Chalice:
+def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config: dict[str, Any], user_pool_arn: str) -> Chalice:
     """The Chalice app in ``stack`` (Chalice's stage is the stack's name), adjusted as above."""
     project = project_dir(arch)
     work = work_dir()
@@ -97,8 +96,11 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
     with contextlib.chdir(work):
         api = Chalice(stack, "Api", source_dir=str(project), stage_config=stage_config)
     included = api.sam_template
-    functions = {child.node.id for child in included.node.children
-                 if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"}
+    functions = {
+        child.node.id
+        for child in included.node.children
+        if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"
+    }
     unexpected = functions - {API_FUNCTION, *REPLACED_BY_IMAGE, *RECOVERY_FUNCTIONS}
     if unexpected:
         # A new Chalice handler: decide whether it deploys as a zip (python3.12) or joins the image.
@@ -119,17 +121,20 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
     # user pool's app client lists the pages' URLs (the REST API's id) as sign-in callbacks, and the
     # function's environment names that client, so a reference from the API to the function would
     # close a cycle.
-    uri = {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
-                      "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-                      f"{function_name}/invocations"}
+    uri = {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        f"{function_name}/invocations"
+    }
     for path, methods in app.routes.items():
         for method in methods:
             rest_api.add_property_override(
-                f"DefinitionBody.paths.{_escaped(path)}.{method.lower()}.x-amazon-apigateway-integration.uri", uri)
+                f"DefinitionBody.paths.{_escaped(path)}.{method.lower()}.x-amazon-apigateway-integration.uri", uri
+            )
     for name in cognito_authorizers(app):
         rest_api.add_property_override(
-            f"DefinitionBody.securityDefinitions.{_escaped(name)}.x-amazon-apigateway-authorizer.providerARNs",
-            [user_pool_arn])
+            f"DefinitionBody.securityDefinitions.{_escaped(name)}.x-amazon-apigateway-authorizer.providerARNs", [user_pool_arn]
+        )
     return api
 
 

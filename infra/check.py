@@ -33,15 +33,21 @@ LINT_REGIONS = ["eu-west-1", "us-east-1"]
 def synth(out: Path, stage: str | None = None) -> float:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    env = {**os.environ, "CDK_OUTDIR": str(out),
-           # jsii's banner about the machine's node version (the synth works on node 20 too)
-           "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
-           "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(out),
+        # jsii's banner about the machine's node version (the synth works on node 20 too)
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
     # The context the CDK CLI would hand the app (cdk.json's feature flags, the metadata it asks for),
     # so that what is linted and tested here is what `cdk deploy` deploys.
-    context = {**json.loads((HERE / "cdk.json").read_text()).get("context", {}),
-               "aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True,
-               "aws:cdk:version-reporting": True}
+    context = {
+        **json.loads((HERE / "cdk.json").read_text()).get("context", {}),
+        "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:enable-asset-metadata": True,
+        "aws:cdk:version-reporting": True,
+    }
     if stage:
         context["stage"] = stage
     env["CDK_CONTEXT_JSON"] = json.dumps(context)
@@ -57,8 +63,11 @@ def synth(out: Path, stage: str | None = None) -> float:
 def lint(templates: list[Path]) -> tuple[bool, str, float]:
     start = time.perf_counter()
     runner = [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())"]
-    proc = subprocess.run([*runner, "--regions", *LINT_REGIONS, "--ignore-checks", *LINT_IGNORED,
-                           "--", *map(str, templates)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*runner, "--regions", *LINT_REGIONS, "--ignore-checks", *LINT_IGNORED, "--", *map(str, templates)],
+        capture_output=True,
+        text=True,
+    )
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip(), time.perf_counter() - start
 
 
@@ -66,13 +75,17 @@ def summary(out: Path, template_path: Path) -> list[str]:
     template = json.loads(template_path.read_text())
     resources = template["Resources"]
     kinds = collections.Counter(r["Type"].split("::", 1)[1] for r in resources.values())
-    lines = [f"{template_path.name.removesuffix('.template.json')}: {len(resources)} resources "
-             f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"]
+    lines = [
+        f"{template_path.name.removesuffix('.template.json')}: {len(resources)} resources "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
+    ]
     for logical, resource in resources.items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::Lambda::Function" and props.get("PackageType") == "Image":
-            lines.append(f"  analyzer {logical}: image, {props.get('MemorySize')} MB, {props.get('Timeout')} s, "
-                         f"reserved concurrency {props.get('ReservedConcurrentExecutions')}")
+            lines.append(
+                f"  analyzer {logical}: image, {props.get('MemorySize')} MB, {props.get('Timeout')} s, "
+                f"reserved concurrency {props.get('ReservedConcurrentExecutions')}"
+            )
         if resource["Type"] == "AWS::Serverless::Function":
             code = props.get("CodeUri", {})
             key = code.get("Key", "") if isinstance(code, dict) else ""
@@ -80,7 +93,10 @@ def summary(out: Path, template_path: Path) -> list[str]:
             size = f", zip {asset.stat().st_size / 2**20:.1f} MiB" if asset and asset.is_file() else ""
             lines.append(f"  API {logical}: {props.get('Runtime')}, {props.get('MemorySize')} MB{size}")
         if "DeletionPolicy" in resource and resource["Type"] in (
-                "AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Cognito::UserPool"):
+            "AWS::S3::Bucket",
+            "AWS::DynamoDB::Table",
+            "AWS::Cognito::UserPool",
+        ):
             lines.append(f"  {resource['Type']} {logical}: DeletionPolicy {resource['DeletionPolicy']}")
     return lines
 
@@ -99,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     for template in templates:
         print("\n".join(summary(args.out, template)))
     print(f"synth: {synth_s:.1f} s ({len(templates)} stacks, into {args.out})")
-    print(f"cfn-lint: {'clean' if ok else 'FINDINGS'} in {lint_s:.1f} s (regions {', '.join(LINT_REGIONS)}; "
-          f"ignored {', '.join(LINT_IGNORED)})")
+    print(
+        f"cfn-lint: {'clean' if ok else 'FINDINGS'} in {lint_s:.1f} s (regions {', '.join(LINT_REGIONS)}; "
+        f"ignored {', '.join(LINT_IGNORED)})"
+    )
     if not ok:
         print(report)
     return 0 if ok else 1

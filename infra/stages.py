@@ -40,8 +40,7 @@ class Stage:
 
 STAGES = {
     "dev": Stage("dev", retain_data=False, analyzer_concurrency=5, incoming_retention_days=30, log_retention_days=14),
-    "prod": Stage("prod", retain_data=True, analyzer_concurrency=50, incoming_retention_days=3 * 365,
-                  log_retention_days=365),
+    "prod": Stage("prod", retain_data=True, analyzer_concurrency=50, incoming_retention_days=3 * 365, log_retention_days=365),
 }
 
 

@@ -8,8 +8,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-
-from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, UPLOAD_PREFIX
 from stack_parts.analyzer import Analyzer
 from stack_parts.api import Api
 from stack_parts.bucket import PhotoBucket, bucket_name
@@ -18,6 +16,8 @@ from stack_parts.table import RecordsTable
 from stack_parts.topic import EventsTopic
 from stack_parts.users import Users
 from stages import Stage
+
+from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, UPLOAD_PREFIX
 
 
 class VetrinaStack(cdk.Stack):
@@ -35,8 +35,9 @@ class VetrinaStack(cdk.Stack):
         environment = self._environment()
         self.api = Api(self, stage=stage, environment=environment, user_pool_arn=self.users.pool.user_pool_arn)
         self.users.return_to(self.api.pages)
-        self.photos = PhotoBucket(self, stage=stage, upload_origins=[self.api.origin, *stage.extra_origins],
-                                  notify=self.queues.queue)
+        self.photos = PhotoBucket(
+            self, stage=stage, upload_origins=[self.api.origin, *stage.extra_origins], notify=self.queues.queue
+        )
         self.analyzer = Analyzer(self, stage=stage, environment=environment, queue=self.queues.queue)
         self._grant_api(self.api.role)
         self._grant_analyzer(self.analyzer.role)
@@ -63,8 +64,9 @@ class VetrinaStack(cdk.Stack):
 
     def _grant_api(self, role: iam.IRole) -> None:
         # its presigned links (any blob) are signed with its role; its presigned POSTs upload photos and pack files
-        self.photos.grant_objects(role, read=(UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX),
-                                  write=(UPLOAD_PREFIX, PACK_PREFIX))
+        self.photos.grant_objects(
+            role, read=(UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX), write=(UPLOAD_PREFIX, PACK_PREFIX)
+        )
         self.records.grant_records(role)
         self.queues.grant_enqueue(role)  # re-runs and exports are queued for the worker; the sweep re-queues lost uploads
         self.queues.grant_consume_dead_letters(role)  # app.stop_dead_letters runs with the API's role
@@ -78,8 +80,7 @@ class VetrinaStack(cdk.Stack):
     def _grant_analyzer(self, role: iam.IRole) -> None:
         # Receiving from the queue is granted by the event source (Receive/Delete/ChangeVisibility/
         # GetQueueAttributes/GetQueueUrl on this queue only).
-        self.photos.grant_objects(role, read=(UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX),
-                                  write=(DERIVED_PREFIX, EXPORT_PREFIX))
+        self.photos.grant_objects(role, read=(UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX), write=(DERIVED_PREFIX, EXPORT_PREFIX))
         self.records.grant_records(role)
         self.queues.grant_enqueue(role)  # a job may queue follow-up work
         self.events.grant_publish(role)
@@ -88,10 +89,25 @@ class VetrinaStack(cdk.Stack):
         users, rest_api_id = self.users, self.api.rest_api_id
         for key, value, description in (
             ("ApiUrl", cdk.Fn.join("", [self.api.origin, "/api/"]), "The pages and the API"),
-            ("SignInUrl", cdk.Fn.join("", [
-                users.sign_in.base_url(), "/login?response_type=token&scope=openid+email+profile&client_id=",
-                users.pages_client.user_pool_client_id, "&redirect_uri=https%3A%2F%2F", rest_api_id, ".execute-api.",
-                cdk.Aws.REGION, ".", cdk.Aws.URL_SUFFIX, "%2Fapi%2F"]), "Cognito's sign-in for the store page"),
+            (
+                "SignInUrl",
+                cdk.Fn.join(
+                    "",
+                    [
+                        users.sign_in.base_url(),
+                        "/login?response_type=token&scope=openid+email+profile&client_id=",
+                        users.pages_client.user_pool_client_id,
+                        "&redirect_uri=https%3A%2F%2F",
+                        rest_api_id,
+                        ".execute-api.",
+                        cdk.Aws.REGION,
+                        ".",
+                        cdk.Aws.URL_SUFFIX,
+                        "%2Fapi%2F",
+                    ],
+                ),
+                "Cognito's sign-in for the store page",
+            ),
             ("BucketName", self.photos.bucket.bucket_name, "VETRINA_BUCKET"),
             ("TableName", self.records.table.table_name, "VETRINA_TABLE"),
             ("QueueName", self.queues.queue.queue_name, "VETRINA_QUEUE_NAME (its DLQ: <name>-dlq)"),

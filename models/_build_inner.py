@@ -2,6 +2,7 @@
 
 Not imported at run time by the service.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,15 @@ def build_effnet_module(size: int = 224):
             return y + x if self.residual else y
 
     # (repeats, kernel, stride, expand, in, out) — the EfficientNet-B0 stage table
-    stages = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
-              (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320)]
+    stages = [
+        (1, 3, 1, 1, 32, 16),
+        (2, 3, 2, 6, 16, 24),
+        (2, 5, 2, 6, 24, 40),
+        (3, 3, 2, 6, 40, 80),
+        (3, 5, 1, 6, 80, 112),
+        (4, 5, 2, 6, 112, 192),
+        (1, 3, 1, 6, 192, 320),
+    ]
 
     class EfficientNetLite0(nn.Module):
         def __init__(self):
@@ -151,8 +159,20 @@ def effnet_preprocess(rgb: np.ndarray, size: int = 224) -> np.ndarray:
 def skimage_photos() -> dict[str, np.ndarray]:
     from skimage import data
 
-    names = ["chelsea", "coffee", "astronaut", "rocket", "camera", "cat", "motorcycle_left",
-             "immunohistochemistry", "hubble_deep_field", "retina", "colorwheel", "page"]
+    names = [
+        "chelsea",
+        "coffee",
+        "astronaut",
+        "rocket",
+        "camera",
+        "cat",
+        "motorcycle_left",
+        "immunohistochemistry",
+        "hubble_deep_field",
+        "retina",
+        "colorwheel",
+        "page",
+    ]
     out = {}
     for n in names:
         fn = getattr(data, n, None)
@@ -180,9 +200,11 @@ def build_effnet(pth_wheel: Path, timm_wheel: Path, out: Path, tmp: Path) -> dic
         pth.write_bytes(z.read(member))
     with zipfile.ZipFile(timm_wheel) as z:
         synsets = z.read("timm/data/_info/imagenet_synsets.txt").decode().split()
-        lemmas = dict(line.split("\t", 1) for line in
-                      z.read("timm/data/_info/imagenet_synset_to_lemma.txt").decode().splitlines()
-                      if "\t" in line)
+        lemmas = dict(
+            line.split("\t", 1)
+            for line in z.read("timm/data/_info/imagenet_synset_to_lemma.txt").decode().splitlines()
+            if "\t" in line
+        )
     assert len(synsets) == 1000
     labels = [lemmas[s] for s in synsets]
     (out / IMAGENET_LABELS).write_text("\n".join(labels) + "\n", encoding="utf-8")
@@ -195,9 +217,14 @@ def build_effnet(pth_wheel: Path, timm_wheel: Path, out: Path, tmp: Path) -> dic
     photos = skimage_photos()
     x = torch.from_numpy(effnet_preprocess(photos["chelsea"]))
     torch.onnx.export(
-        model, x, str(out / EMB), input_names=["image"], output_names=["embedding", "logits"],
+        model,
+        x,
+        str(out / EMB),
+        input_names=["image"],
+        output_names=["embedding", "logits"],
         dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}, "logits": {0: "batch"}},
-        opset_version=17, dynamo=False,
+        opset_version=17,
+        dynamo=False,
     )
     sess = ort.InferenceSession(str(out / EMB), providers=["CPUExecutionProvider"])
     max_diff = 0.0
@@ -227,11 +254,28 @@ FONT_CANDIDATES = [
 ]
 
 PHRASES = [
-    "SALE 50% OFF", "New Collection", "Open Mon-Sat 9:00-19:00", "Summer Sale",
-    "Buy 2 get 1 free", "www.example-shop.com", "Price 29.99", "Closed on Sunday",
-    "FINAL REDUCTIONS", "Spring 2026", "Gift cards available", "Tel 02 1234 5678",
-    "SOLDES -30%", "Welcome", "Back to school", "Limited edition", "ALL SHOES 20 EUR",
-    "Black Friday", "Scarpe e borse", "Made in Italy", "EXTRA -10% ON SALE", "Shop online",
+    "SALE 50% OFF",
+    "New Collection",
+    "Open Mon-Sat 9:00-19:00",
+    "Summer Sale",
+    "Buy 2 get 1 free",
+    "www.example-shop.com",
+    "Price 29.99",
+    "Closed on Sunday",
+    "FINAL REDUCTIONS",
+    "Spring 2026",
+    "Gift cards available",
+    "Tel 02 1234 5678",
+    "SOLDES -30%",
+    "Welcome",
+    "Back to school",
+    "Limited edition",
+    "ALL SHOES 20 EUR",
+    "Black Friday",
+    "Scarpe e borse",
+    "Made in Italy",
+    "EXTRA -10% ON SALE",
+    "Shop online",
 ]
 
 
@@ -315,8 +359,9 @@ def det_preprocess(bgr: np.ndarray, limit_side: int = DET_LIMIT_SIDE) -> tuple[n
     return x.transpose(2, 0, 1)[None].astype(np.float32), h / rh, w / rw
 
 
-def db_postprocess(prob: np.ndarray, sy: float, sx: float, thresh=0.3, box_thresh=0.5,
-                   unclip_ratio=1.6, max_candidates=1000, min_size=3) -> list[np.ndarray]:
+def db_postprocess(
+    prob: np.ndarray, sy: float, sx: float, thresh=0.3, box_thresh=0.5, unclip_ratio=1.6, max_candidates=1000, min_size=3
+) -> list[np.ndarray]:
     """prob: HxW probability map. Returns list of 4x2 float boxes (tl, tr, br, bl) in source px."""
     import cv2
 
@@ -334,7 +379,7 @@ def db_postprocess(prob: np.ndarray, sy: float, sx: float, thresh=0.3, box_thres
         x1, y1 = np.clip(np.ceil(pts.max(0)).astype(int), 0, [W - 1, H - 1])
         m = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.uint8)
         cv2.fillPoly(m, [(pts - [x0, y0]).astype(np.int32)], 1)
-        score = cv2.mean(prob[y0:y1 + 1, x0:x1 + 1], m)[0]
+        score = cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], m)[0]
         if score < box_thresh:
             continue
         # unclip: offset the rectangle outwards by d = area * ratio / perimeter
@@ -449,8 +494,13 @@ def ocr_eval(det_path: Path, rec_path: Path, chars: list[str], images) -> dict:
             exact += any(_norm(t) == _norm(ln) for t in texts)
         if len(samples) < 4:
             samples.append({"truth": gt, "pred": pred})
-    return {"char_accuracy": round(1 - errs / total, 4), "line_exact": round(exact / nlines, 4),
-            "images": len(images), "lines": nlines, "samples": samples}
+    return {
+        "char_accuracy": round(1 - errs / total, 4),
+        "line_exact": round(exact / nlines, 4),
+        "images": len(images),
+        "lines": nlines,
+        "samples": samples,
+    }
 
 
 def latency_ms(path: Path, feeds: dict, runs: int = 20) -> float:
@@ -482,10 +532,10 @@ class _Reader:
         self.i = 0
 
 
-def quantize_static(src: Path, dst: Path, input_name: str, calib: list[np.ndarray], tmp: Path,
-                    exclude_ops: tuple = ()) -> None:
+def quantize_static(src: Path, dst: Path, input_name: str, calib: list[np.ndarray], tmp: Path, exclude_ops: tuple = ()) -> None:
     import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static as qs
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType
+    from onnxruntime.quantization import quantize_static as qs
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     pre = tmp / (src.stem + ".pre.onnx")
@@ -502,13 +552,22 @@ def quantize_static(src: Path, dst: Path, input_name: str, calib: list[np.ndarra
     if exclude_ops:
         m = onnx.load(str(pre))
         nodes_to_exclude = [n.name for n in m.graph.node if n.op_type in exclude_ops]
-    qs(str(pre), str(dst), _Reader(input_name, calib), quant_format=QuantFormat.QDQ,
-       activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-       calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=nodes_to_exclude)
+    qs(
+        str(pre),
+        str(dst),
+        _Reader(input_name, calib),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        calibrate_method=CalibrationMethod.MinMax,
+        nodes_to_exclude=nodes_to_exclude,
+    )
 
 
 def quantize_dynamic(src: Path, dst: Path, tmp: Path, op_types=("MatMul", "Gemm")) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic as qd
+    from onnxruntime.quantization import QuantType
+    from onnxruntime.quantization import quantize_dynamic as qd
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     pre = tmp / (src.stem + ".pre.onnx")
@@ -574,7 +633,7 @@ def _run(args, out, tmp, wheels, source_wheels, find_wheel, sha256_of) -> int:
                 h, w = img.shape[:2]
                 s = int(min(h, w) * rng.uniform(0.5, 1.0))
                 y0, x0 = int(rng.integers(0, h - s + 1)), int(rng.integers(0, w - s + 1))
-                c = img[y0:y0 + s, x0:x0 + s]
+                c = img[y0 : y0 + s, x0 : x0 + s]
                 if rng.random() < 0.5:
                     c = c[:, ::-1]
                 emb_calib.append(effnet_preprocess(np.ascontiguousarray(c)))
@@ -627,8 +686,12 @@ def benchmark(out: Path, variants: dict, chars: list[str], person) -> dict:
             ref_emb, ref_top = embs, top
         cos = [float(embs[n] @ ref_emb[n]) for n in photos]
         agree = sum(top[n] == ref_top[n] for n in photos) / len(photos)
-        res["embedding"][var] = {"top1": top, "top1_agreement_vs_fp32": agree,
-                                 "min_cosine_vs_fp32": round(min(cos), 4), "mean_cosine_vs_fp32": round(float(np.mean(cos)), 4)}
+        res["embedding"][var] = {
+            "top1": top,
+            "top1_agreement_vs_fp32": agree,
+            "min_cosine_vs_fp32": round(min(cos), 4),
+            "mean_cosine_vs_fp32": round(float(np.mean(cos)), 4),
+        }
         t = {
             "ocr_det_ms(1x3x736x960)": latency_ms(out / files["det"], det_feed),
             "ocr_rec_ms(1x3x48x320)": latency_ms(out / files["rec"], rec_feed),

@@ -20,6 +20,7 @@ Graph input  ``image``  uint8 [1, 300, 300, 3] RGB (NHWC, like the TFLite model)
 outputs      ``boxes``  float32 [1, 1917, 4]  [xmin, ymin, xmax, ymax], normalised to the input,
              ``scores`` float32 [1, 1917, 90] sigmoid per class (COCO ids 0..89; background dropped).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -105,8 +106,7 @@ def convert(tflite_bytes: bytes, act_qdq: bool = True):
         raw = np.ascontiguousarray(traw(i).transpose(perm))
         wn = const(raw, "w_u8")
         d = uniq("w")
-        nodes.append(helper.make_node("DequantizeLinear", [wn, const(np.float32(s), "ws"),
-                                                          const(np.uint8(z), "wz")], [d]))
+        nodes.append(helper.make_node("DequantizeLinear", [wn, const(np.float32(s), "ws"), const(np.uint8(z), "wz")], [d]))
         return d
 
     def act(x, fused):
@@ -134,8 +134,9 @@ def convert(tflite_bytes: bytes, act_qdq: bool = True):
     # input: uint8 NHWC -> float (TFLite's dequantisation: (p - 128) / 128) -> NCHW
     inp = g.Inputs(0)
     s_in, z_in = qparams(inp)
-    nodes.append(helper.make_node("DequantizeLinear", ["image", const(np.float32(s_in), "s"),
-                                                       const(np.uint8(z_in), "zp")], ["image_f"]))
+    nodes.append(
+        helper.make_node("DequantizeLinear", ["image", const(np.float32(s_in), "s"), const(np.uint8(z_in), "zp")], ["image_f"])
+    )
     nodes.append(helper.make_node("Transpose", ["image_f"], ["image_nchw"], perm=[0, 3, 1, 2]))
     names[inp] = "image_nchw"
 
@@ -169,9 +170,18 @@ def convert(tflite_bytes: bytes, act_qdq: bool = True):
             d = (o.DilationHFactor(), o.DilationWFactor())
             pads = same_pads(in_shape[1:3], k, s, d) if o.Padding() == 0 else [0, 0, 0, 0]
             y = uniq("conv")
-            nodes.append(helper.make_node("Conv", [names[ins[0]], wn, const(bias.astype(np.float32), "b")], [y],
-                                          kernel_shape=list(k), strides=list(s), dilations=list(d),
-                                          pads=pads, group=group))
+            nodes.append(
+                helper.make_node(
+                    "Conv",
+                    [names[ins[0]], wn, const(bias.astype(np.float32), "b")],
+                    [y],
+                    kernel_shape=list(k),
+                    strides=list(s),
+                    dilations=list(d),
+                    pads=pads,
+                    group=group,
+                )
+            )
             names[out] = qdq(act(y, o.FusedActivationFunction()), out)
         elif name == "ADD":
             o = tflite.AddOptions()
@@ -220,9 +230,18 @@ def convert(tflite_bytes: bytes, act_qdq: bool = True):
 
     def sl(x, a, b, base):
         y = uniq(base)
-        nodes.append(helper.make_node("Slice", [x, const(np.array([a], np.int64), "st"),
-                                                const(np.array([b], np.int64), "en"),
-                                                const(np.array([2], np.int64), "ax")], [y]))
+        nodes.append(
+            helper.make_node(
+                "Slice",
+                [
+                    x,
+                    const(np.array([a], np.int64), "st"),
+                    const(np.array([b], np.int64), "en"),
+                    const(np.array([2], np.int64), "ax"),
+                ],
+                [y],
+            )
+        )
         return y
 
     tyx, thw = sl(e, 0, 2, "tyx"), sl(e, 2, 4, "thw")
@@ -240,22 +259,32 @@ def convert(tflite_bytes: bytes, act_qdq: bool = True):
     yxyx = uniq("yxyx")
     nodes.append(helper.make_node("Concat", [lo, hi], [yxyx], axis=2))
     # [ymin, xmin, ymax, xmax] -> [xmin, ymin, xmax, ymax]
-    nodes.append(helper.make_node("Gather", [yxyx, const(np.array([1, 0, 3, 2], np.int64), "perm")], ["boxes"],
-                                  axis=2))
+    nodes.append(helper.make_node("Gather", [yxyx, const(np.array([1, 0, 3, 2], np.int64), "perm")], ["boxes"], axis=2))
     sc = names[score_i]  # [1, 1917, 91] sigmoid, class 0 = background
-    nodes.append(helper.make_node("Slice", [sc, const(np.array([1], np.int64), "st"),
-                                            const(np.array([N_CLASSES + 1], np.int64), "en"),
-                                            const(np.array([2], np.int64), "ax")], ["scores"]))
+    nodes.append(
+        helper.make_node(
+            "Slice",
+            [
+                sc,
+                const(np.array([1], np.int64), "st"),
+                const(np.array([N_CLASSES + 1], np.int64), "en"),
+                const(np.array([2], np.int64), "ax"),
+            ],
+            ["scores"],
+        )
+    )
 
     graph = helper.make_graph(
-        nodes, "ssd_mobilenet_v2_coco",
+        nodes,
+        "ssd_mobilenet_v2_coco",
         [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, INPUT_SIZE, INPUT_SIZE, 3])],
-        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, N_ANCHORS, 4]),
-         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, N_ANCHORS, N_CLASSES])],
+        [
+            helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, N_ANCHORS, 4]),
+            helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, N_ANCHORS, N_CLASSES]),
+        ],
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="vetrina models/build.py")
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="vetrina models/build.py")
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model, {k: (v if isinstance(v, (int, float, bool)) else str(v)) for k, v in opts.items()}

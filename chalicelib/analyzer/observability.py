@@ -14,7 +14,8 @@ import json
 import logging
 import sys
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 NAMESPACE = "Vetrina"
 # Metrics go to stdout only where CloudWatch reads them (the Lambda handler turns them on).
@@ -85,11 +86,13 @@ def metric(name: str, value: float, unit: str = "Count", **dimensions: str) -> N
     record: dict[str, Any] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [sorted(dimensions)] if dimensions else [[]],
-                "Metrics": [{"Name": name, "Unit": unit}],
-            }],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [sorted(dimensions)] if dimensions else [[]],
+                    "Metrics": [{"Name": name, "Unit": unit}],
+                }
+            ],
         },
         name: value,
         **dimensions,

@@ -21,24 +21,25 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.services.analytics import Counters
-from chalicelib.services.campaigns import Campaigns
 from chalicelib.analyzer.observability import metric, working_on
+from chalicelib.core.clock import now_iso
 from chalicelib.core.guideline import Guideline
 from chalicelib.core.settings import Settings
-from chalicelib.storage.notifications import created_keys
-from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
-from chalicelib.core.clock import now_iso
 from chalicelib.core.vocabulary import CLAIMABLE_STATUSES, FINAL_STATUSES
+from chalicelib.services.analytics import Counters
+from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.recovery import publish_finished
 from chalicelib.services.submissions import submission_id_from_key
 from chalicelib.storage.layout import derived_key, submission_key
+from chalicelib.storage.notifications import created_keys
+from chalicelib.storage.ports import BlobNotFound, BlobStore, ConditionFailed, EventPublisher, RecordStore, eq, lt, one_of
 from chalicelib.wiring import Services
 
 if TYPE_CHECKING:  # the image stack loads only when a photo is analysed
     from chalicelib.vision.context import Pack
 
 log = logging.getLogger(__name__)
+
 
 class AnalysedPhoto(Protocol):
     """What the processor stores of an analysis: chalicelib.vision.analysis.Analysis, or a
@@ -146,7 +147,12 @@ class UploadProcessor:
             item = self._records.update(
                 pk,
                 sk,
-                set={"status": "analyzing", "lease_token": token, "lease_until": now + self._settings.lease_seconds, "updated_at": now_iso()},
+                set={
+                    "status": "analyzing",
+                    "lease_token": token,
+                    "lease_until": now + self._settings.lease_seconds,
+                    "updated_at": now_iso(),
+                },
                 add={"attempts": 1},
                 condition=one_of("status", CLAIMABLE_STATUSES) | (eq("status", "analyzing") & lt("lease_until", now)),
             )
@@ -175,10 +181,17 @@ class UploadProcessor:
             metric("Rejections", 1, Reason=changes.get("reason_code", "unknown"))
         if self._events is None:
             return
-        self._events.publish("analysis.finished", {
-            "submission_id": item["submission_id"], "campaign_id": item["campaign_id"], "store_id": item["store_id"],
-            "status": changes["status"], "verdict": verdict, "reason": changes.get("reason"),
-        })
+        self._events.publish(
+            "analysis.finished",
+            {
+                "submission_id": item["submission_id"],
+                "campaign_id": item["campaign_id"],
+                "store_id": item["store_id"],
+                "status": changes["status"],
+                "verdict": verdict,
+                "reason": changes.get("reason"),
+            },
+        )
 
     def _analyse_submission(self, item: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
         from chalicelib.vision.intake import IntakeRejected
@@ -194,12 +207,21 @@ class UploadProcessor:
         except IntakeRejected as rejected:
             return "rejected", {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code, **judged}
         derived = {}
-        for name, data in (("normalised", analysis.normalised_jpeg), ("thumbnail", analysis.thumbnail_jpeg), ("overlay", analysis.overlay_jpeg)):
+        for name, data in (
+            ("normalised", analysis.normalised_jpeg),
+            ("thumbnail", analysis.thumbnail_jpeg),
+            ("overlay", analysis.overlay_jpeg),
+        ):
             derived[name] = derived_key(item["submission_id"], f"{name}.jpg")
             self._blobs.put(derived[name], data, "image/jpeg")
         result = {**analysis.result, "guideline_version": campaign["guideline_version"]}
-        return "done", {"status": "done", "result": result, "derived": derived, "guideline_version": campaign["guideline_version"],
-                        **judged}
+        return "done", {
+            "status": "done",
+            "result": result,
+            "derived": derived,
+            "guideline_version": campaign["guideline_version"],
+            **judged,
+        }
 
     def _count(self, item: dict[str, Any]) -> None:
         if self._counters is not None:
@@ -225,7 +247,9 @@ class UploadProcessor:
         pk, sk = submission_key(item["submission_id"])
         final = item["attempts"] >= self._settings.max_attempts
         metric("AnalysisFailures", 1, Final=str(final).lower())
-        log.exception("%s: analysis attempt %d failed%s", item["submission_id"], item["attempts"], " (giving up)" if final else "")
+        log.exception(
+            "%s: analysis attempt %d failed%s", item["submission_id"], item["attempts"], " (giving up)" if final else ""
+        )
         changes: dict[str, Any] = {"updated_at": now_iso(), "last_error": f"{type(exc).__name__}: {exc}"[:500]}
         if final:
             changes.update(
@@ -251,5 +275,11 @@ def processor_for(services: Services) -> UploadProcessor:
     from chalicelib.vision.inference import default_models
 
     default_models().verify(list(BUNDLED_MODELS))
-    return UploadProcessor(services.records, services.blobs, services.campaigns, services.settings, events=services.events,
-                           counters=services.counters)
+    return UploadProcessor(
+        services.records,
+        services.blobs,
+        services.campaigns,
+        services.settings,
+        events=services.events,
+        counters=services.counters,
+    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.services.jobs import Jobs
 from chalicelib.analyzer.processing import UploadProcessor, processor_for
+from chalicelib.services.jobs import Jobs
 from chalicelib.wiring import Services
 
 

@@ -23,90 +23,165 @@ CAMPAIGN_EXAMPLE = {
     "guideline": {
         "version": 1,
         "name": "Autumn 2026 window",
-        "rules": [{"id": "photo-sharp", "type": "photo_quality", "message": "The photo is blurry: hold the phone still.",
-                   "parameters": {"check": "sharpness"}},
-                  {"id": "window-lit", "type": "lighting", "zone": "centre", "message": "Switch on the window lights.",
-                   "parameters": {"min_ratio": 1.15}}],
+        "rules": [
+            {
+                "id": "photo-sharp",
+                "type": "photo_quality",
+                "message": "The photo is blurry: hold the phone still.",
+                "parameters": {"check": "sharpness"},
+            },
+            {
+                "id": "window-lit",
+                "type": "lighting",
+                "zone": "centre",
+                "message": "Switch on the window lights.",
+                "parameters": {"min_ratio": 1.15},
+            },
+        ],
     },
 }
 
 
-@route("/campaigns", "GET", "campaigns:read", summary="List campaigns, newest start first",
-       query=(STORE_ID, *paged(50, MAX_LIST)), response={200: schemas.CampaignList}, errors=(400, *AUTH),
-       description="HQ and merchandisers see every campaign; a store user the published ones its store is in, with the "
-                   "store's own deadline and state (a user of several stores names one with ?store_id=, which HQ and "
-                   "merchandisers need not send).")
+@route(
+    "/campaigns",
+    "GET",
+    "campaigns:read",
+    summary="List campaigns, newest start first",
+    query=(STORE_ID, *paged(50, MAX_LIST)),
+    response={200: schemas.CampaignList},
+    errors=(400, *AUTH),
+    description="HQ and merchandisers see every campaign; a store user the published ones its store is in, with the "
+    "store's own deadline and state (a user of several stores names one with ?store_id=, which HQ and "
+    "merchandisers need not send).",
+)
 def list_campaigns(caller, query) -> Response:
     return http.respond(services().campaigns.list(caller, store_id=query["store_id"], **query.page()))
 
 
-@route("/campaigns/{campaign_id}", "PUT", "campaigns:write", summary="Create (201) or replace (200) a campaign",
-       body=CampaignIn, response={200: schemas.Campaign, 201: schemas.Campaign}, errors=(400, *AUTH, 409),
-       description="A changed guideline is a new version (the old ones are kept). A published campaign's targets may only "
-                   "grow and its dates are fixed; a closed campaign cannot change.",
-       example=CAMPAIGN_EXAMPLE)
+@route(
+    "/campaigns/{campaign_id}",
+    "PUT",
+    "campaigns:write",
+    summary="Create (201) or replace (200) a campaign",
+    body=CampaignIn,
+    response={200: schemas.Campaign, 201: schemas.Campaign},
+    errors=(400, *AUTH, 409),
+    description="A changed guideline is a new version (the old ones are kept). A published campaign's targets may only "
+    "grow and its dates are fixed; a closed campaign cannot change.",
+    example=CAMPAIGN_EXAMPLE,
+)
 def put_campaign(caller, campaign_id: str) -> Response:
     campaign, created = services().campaigns.put(campaign_id, route.json_body())
     return http.respond(campaign, 201 if created else 200)
 
 
-@route("/campaigns/{campaign_id}", "GET", "campaigns:read",
-       summary="A campaign with its guideline (defaults written out) and links to its pack",
-       response={200: schemas.Campaign}, errors=(400, *AUTH, 404),
-       description="A store sees a published campaign it is in, with its own schedule instead of the targets.")
+@route(
+    "/campaigns/{campaign_id}",
+    "GET",
+    "campaigns:read",
+    summary="A campaign with its guideline (defaults written out) and links to its pack",
+    response={200: schemas.Campaign},
+    errors=(400, *AUTH, 404),
+    description="A store sees a published campaign it is in, with its own schedule instead of the targets.",
+)
 def get_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().campaigns.get(caller, campaign_id))
 
 
-@route("/campaigns/{campaign_id}/pack", "POST", "campaigns:write", summary="An upload link for a file of the guideline pack",
-       body=PackFileIn, response={201: schemas.PackUpload}, errors=(400, *AUTH, 404, 409),
-       description="An artwork or a reference photo (JPEG, PNG or WebP), named as the rules name it; the storage key is "
-                   "the service's own. A name the pack already has is replaced.",
-       example={"name": "warm-layers.png", "content_type": "image/png"})
+@route(
+    "/campaigns/{campaign_id}/pack",
+    "POST",
+    "campaigns:write",
+    summary="An upload link for a file of the guideline pack",
+    body=PackFileIn,
+    response={201: schemas.PackUpload},
+    errors=(400, *AUTH, 404, 409),
+    description="An artwork or a reference photo (JPEG, PNG or WebP), named as the rules name it; the storage key is "
+    "the service's own. A name the pack already has is replaced.",
+    example={"name": "warm-layers.png", "content_type": "image/png"},
+)
 def add_pack_file(caller, campaign_id: str) -> Response:
     return http.respond(services().campaigns.add_pack_file(campaign_id, route.json_body()), 201)
 
 
-@route("/campaigns/{campaign_id}/publish", "POST", "campaigns:write", summary="Publish a campaign to its target stores",
-       response={200: schemas.Published}, errors=(400, *AUTH, 404, 409, 422),
-       description="Checks the pack, resolves the targets against the store list and opens the campaign to those stores. "
-                   "Safe to repeat; publishing again after adding targets reaches the new stores.")
+@route(
+    "/campaigns/{campaign_id}/publish",
+    "POST",
+    "campaigns:write",
+    summary="Publish a campaign to its target stores",
+    response={200: schemas.Published},
+    errors=(400, *AUTH, 404, 409, 422),
+    description="Checks the pack, resolves the targets against the store list and opens the campaign to those stores. "
+    "Safe to repeat; publishing again after adding targets reaches the new stores.",
+)
 def publish_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().campaigns.publish(campaign_id))
 
 
-@route("/campaigns/{campaign_id}/close", "POST", "campaigns:write", summary="Close a campaign: no more photos",
-       response={200: schemas.Closed}, errors=(400, *AUTH, 404, 409))
+@route(
+    "/campaigns/{campaign_id}/close",
+    "POST",
+    "campaigns:write",
+    summary="Close a campaign: no more photos",
+    response={200: schemas.Closed},
+    errors=(400, *AUTH, 404, 409),
+)
 def close_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().campaigns.close(campaign_id))
 
 
-@route("/campaigns/{campaign_id}/guidelines", "GET", "campaigns:read",
-       summary="The guideline versions of a campaign, newest first", query=paged(50, MAX_LIST),
-       response={200: schemas.GuidelineVersions}, errors=(400, *AUTH, 404))
+@route(
+    "/campaigns/{campaign_id}/guidelines",
+    "GET",
+    "campaigns:read",
+    summary="The guideline versions of a campaign, newest first",
+    query=paged(50, MAX_LIST),
+    response={200: schemas.GuidelineVersions},
+    errors=(400, *AUTH, 404),
+)
 def guideline_versions(caller, campaign_id: str, query) -> Response:
     return http.respond(services().campaigns.versions(caller, campaign_id, **query.page()))
 
 
-@route("/campaigns/{campaign_id}/guidelines/{version}", "GET", "campaigns:read",
-       summary="One guideline version of a campaign", response={200: schemas.GuidelineVersion}, errors=(400, *AUTH, 404))
+@route(
+    "/campaigns/{campaign_id}/guidelines/{version}",
+    "GET",
+    "campaigns:read",
+    summary="One guideline version of a campaign",
+    response={200: schemas.GuidelineVersion},
+    errors=(400, *AUTH, 404),
+)
 def guideline_version(caller, campaign_id: str, version: str) -> Response:
     return http.respond(services().campaigns.version(caller, campaign_id, version))
 
 
-@route("/campaigns/{campaign_id}/rerun", "POST", "campaigns:write",
-       summary="Judge the campaign's analysed photos again by its current guideline",
-       response={202: schemas.RerunQueued}, errors=(400, *AUTH, 404, 409),
-       description="A background job: photos judged by an older version go back to the analysis queue.")
+@route(
+    "/campaigns/{campaign_id}/rerun",
+    "POST",
+    "campaigns:write",
+    summary="Judge the campaign's analysed photos again by its current guideline",
+    response={202: schemas.RerunQueued},
+    errors=(400, *AUTH, 404, 409),
+    description="A background job: photos judged by an older version go back to the analysis queue.",
+)
 def rerun_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().jobs.start_rerun(campaign_id), 202)
 
 
-@route("/guidelines/check", "POST", "campaigns:write", summary="Check a guideline written as YAML, with each problem's line",
-       body=GuidelineTextIn, response={200: schemas.GuidelineCheck}, errors=(400, *AUTH),
-       description="Nothing is stored: the answer is the document with its defaults written out (to send in PUT "
-                   "/campaigns/{id}), or the schema's problems, each with the field and the line of the text.",
-       example={"yaml": "version: 1\nname: Autumn\nrules:\n  - id: photo-sharp\n    type: photo_quality\n"
-                        "    message: The photo is blurry.\n    parameters: {check: sharpness}\n"})
+@route(
+    "/guidelines/check",
+    "POST",
+    "campaigns:write",
+    summary="Check a guideline written as YAML, with each problem's line",
+    body=GuidelineTextIn,
+    response={200: schemas.GuidelineCheck},
+    errors=(400, *AUTH),
+    description="Nothing is stored: the answer is the document with its defaults written out (to send in PUT "
+    "/campaigns/{id}), or the schema's problems, each with the field and the line of the text.",
+    example={
+        "yaml": "version: 1\nname: Autumn\nrules:\n  - id: photo-sharp\n    type: photo_quality\n"
+        "    message: The photo is blurry.\n    parameters: {check: sharpness}\n"
+    },
+)
 def check_guideline(caller) -> Response:
     return http.respond(check_yaml(route.json_body()))

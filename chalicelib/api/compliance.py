@@ -17,78 +17,139 @@ compliance = http.Resource(__name__)
 route = http.Routes(compliance, http.Tag("compliance", "HQ's numbers and exports"))
 
 
-@route("/compliance/campaigns/{campaign_id}", "GET", "analytics:read",
-       summary="A campaign's compliance: rates overall, by region and by rule", response={200: schemas.CampaignCompliance},
-       errors=(400, *AUTH, 404))
+@route(
+    "/compliance/campaigns/{campaign_id}",
+    "GET",
+    "analytics:read",
+    summary="A campaign's compliance: rates overall, by region and by rule",
+    response={200: schemas.CampaignCompliance},
+    errors=(400, *AUTH, 404),
+)
 def campaign_compliance(caller, campaign_id: str) -> Response:
     return http.respond(services().analytics.campaign(campaign_id))
 
 
-@route("/compliance/campaigns/{campaign_id}/stores", "GET", "analytics:read",
-       summary="A campaign's stores with their outcome, by state", query=(STATE, REGION, *paged(100, MAX_PAGE)),
-       response={200: schemas.StoreOutcomes}, errors=(400, *AUTH, 404))
+@route(
+    "/compliance/campaigns/{campaign_id}/stores",
+    "GET",
+    "analytics:read",
+    summary="A campaign's stores with their outcome, by state",
+    query=(STATE, REGION, *paged(100, MAX_PAGE)),
+    response={200: schemas.StoreOutcomes},
+    errors=(400, *AUTH, 404),
+)
 def campaign_store_outcomes(caller, campaign_id: str, query) -> Response:
-    return http.respond(services().analytics.stores(campaign_id, state=query["state"], region=query["region"],
-                                                    **query.page()))
+    return http.respond(services().analytics.stores(campaign_id, state=query["state"], region=query["region"], **query.page()))
 
 
-@route("/compliance/campaigns/{campaign_id}/missing", "GET", "analytics:read",
-       summary="A campaign's stores with no usable photo (none yet, or the last one must be retaken)",
-       query=(REGION, *paged(100, MAX_PAGE)), response={200: schemas.MissingStores}, errors=(400, *AUTH, 404))
+@route(
+    "/compliance/campaigns/{campaign_id}/missing",
+    "GET",
+    "analytics:read",
+    summary="A campaign's stores with no usable photo (none yet, or the last one must be retaken)",
+    query=(REGION, *paged(100, MAX_PAGE)),
+    response={200: schemas.MissingStores},
+    errors=(400, *AUTH, 404),
+)
 def campaign_missing_stores(caller, campaign_id: str, query) -> Response:
     return http.respond(services().analytics.missing(campaign_id, region=query["region"], **query.page()))
 
 
-@route("/compliance/campaigns/{campaign_id}/rules", "GET", "analytics:read",
-       summary="A campaign's rules by how much their pass rates differ across regions (and stores)",
-       response={200: schemas.RuleSpreads}, errors=(400, *AUTH, 404),
-       description="From the campaign's counters: per rule, the pass rate overall and per region, the range of the "
-                   "regional rates and the spread across stores; the rules where regions differ most first.")
+@route(
+    "/compliance/campaigns/{campaign_id}/rules",
+    "GET",
+    "analytics:read",
+    summary="A campaign's rules by how much their pass rates differ across regions (and stores)",
+    response={200: schemas.RuleSpreads},
+    errors=(400, *AUTH, 404),
+    description="From the campaign's counters: per rule, the pass rate overall and per region, the range of the "
+    "regional rates and the spread across stores; the rules where regions differ most first.",
+)
 def campaign_rule_spread(caller, campaign_id: str) -> Response:
     return http.respond(services().analytics.rule_spread(campaign_id))
 
 
-@route("/compliance/campaigns/{campaign_id}/reminders", "POST", "reminders", body=ReminderIn,
-       summary="Remind stores without a usable photo (missing or retake) of the campaign",
-       response={200: schemas.RemindersSent}, errors=(400, *AUTH, 404, 409),
-       description="Publishes a reminder.sent event per store (the outbox locally, the SNS topic in AWS) and keeps its "
-                   "time, which the stores and missing lists show as reminded_at. Stores that have a photo, or are not "
-                   "in the campaign, are skipped.",
-       example={"store_ids": ["S001"], "message": "The deadline is near: please send your window photo."})
+@route(
+    "/compliance/campaigns/{campaign_id}/reminders",
+    "POST",
+    "reminders",
+    body=ReminderIn,
+    summary="Remind stores without a usable photo (missing or retake) of the campaign",
+    response={200: schemas.RemindersSent},
+    errors=(400, *AUTH, 404, 409),
+    description="Publishes a reminder.sent event per store (the outbox locally, the SNS topic in AWS) and keeps its "
+    "time, which the stores and missing lists show as reminded_at. Stores that have a photo, or are not "
+    "in the campaign, are skipped.",
+    example={"store_ids": ["S001"], "message": "The deadline is near: please send your window photo."},
+)
 def send_reminders(caller, campaign_id: str) -> Response:
     return http.respond(services().reminders.send(caller, campaign_id, route.json_body()))
 
 
-@route("/compliance/trends", "GET", "analytics:read", summary="Rates by week of campaign start, network-wide or for a region",
-       query=(REGION, FROM, TO), response={200: schemas.Trends}, errors=(400, *AUTH))
+@route(
+    "/compliance/trends",
+    "GET",
+    "analytics:read",
+    summary="Rates by week of campaign start, network-wide or for a region",
+    query=(REGION, FROM, TO),
+    response={200: schemas.Trends},
+    errors=(400, *AUTH),
+)
 def compliance_trends(caller, query) -> Response:
     return http.respond(services().analytics.trends(region=query["region"], date_from=query["from"], date_to=query["to"]))
 
 
-@route("/compliance/stores/{store_id}", "GET", "analytics:read",
-       summary="A store's outcome in every campaign it was in, and its rates", query=(FROM, TO),
-       response={200: schemas.StoreCompliance}, errors=(400, *AUTH))
+@route(
+    "/compliance/stores/{store_id}",
+    "GET",
+    "analytics:read",
+    summary="A store's outcome in every campaign it was in, and its rates",
+    query=(FROM, TO),
+    response={200: schemas.StoreCompliance},
+    errors=(400, *AUTH),
+)
 def store_compliance(caller, store_id: str, query) -> Response:
     return http.respond(services().analytics.store(store_id, date_from=query["from"], date_to=query["to"]))
 
 
-@route("/compliance/agreement", "GET", "analytics:read", summary="Reviewer–model agreement per rule, with suggested thresholds",
-       query=(CAMPAIGN_ID, FROM, TO), response={200: schemas.Agreement}, errors=(400, *AUTH, 404),
-       description="For one campaign, or for the campaigns that started in a date range.")
+@route(
+    "/compliance/agreement",
+    "GET",
+    "analytics:read",
+    summary="Reviewer–model agreement per rule, with suggested thresholds",
+    query=(CAMPAIGN_ID, FROM, TO),
+    response={200: schemas.Agreement},
+    errors=(400, *AUTH, 404),
+    description="For one campaign, or for the campaigns that started in a date range.",
+)
 def reviewer_agreement(caller, query) -> Response:
-    return http.respond(services().analytics.agreement(campaign_id=query["campaign_id"], date_from=query["from"],
-                                                       date_to=query["to"]))
+    return http.respond(
+        services().analytics.agreement(campaign_id=query["campaign_id"], date_from=query["from"], date_to=query["to"])
+    )
 
 
-@route("/exports", "POST", "exports", summary="Start an export (CSV) of a campaign's results or labels", body=ExportIn,
-       response={202: schemas.ExportStarted}, errors=(400, *AUTH, 404),
-       description="A background job; GET /exports/{export_id} until it is done, then follow the download link.",
-       example={"kind": "results", "campaign_id": "autumn-2026"})
+@route(
+    "/exports",
+    "POST",
+    "exports",
+    summary="Start an export (CSV) of a campaign's results or labels",
+    body=ExportIn,
+    response={202: schemas.ExportStarted},
+    errors=(400, *AUTH, 404),
+    description="A background job; GET /exports/{export_id} until it is done, then follow the download link.",
+    example={"kind": "results", "campaign_id": "autumn-2026"},
+)
 def start_export(caller) -> Response:
     return http.respond(services().jobs.start_export(caller, route.json_body()), 202)
 
 
-@route("/exports/{export_id}", "GET", "exports", summary="An export: its status, and a download link once done",
-       response={200: schemas.Export}, errors=(*AUTH, 404))
+@route(
+    "/exports/{export_id}",
+    "GET",
+    "exports",
+    summary="An export: its status, and a download link once done",
+    response={200: schemas.Export},
+    errors=(*AUTH, 404),
+)
 def get_export(caller, export_id: str) -> Response:
     return http.respond(services().jobs.export(export_id))

@@ -22,4 +22,3 @@ def cognito_authorizer(env: Mapping[str, str]) -> CognitoUserPoolAuthorizer | No
     if auth_mode(env) != "cognito":
         return None
     return CognitoUserPoolAuthorizer("vetrina-users", provider_arns=[env.get("VETRINA_USER_POOL_ARN", PLACEHOLDER_POOL_ARN)])
-

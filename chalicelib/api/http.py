@@ -48,8 +48,9 @@ def json_body(request: Any) -> Any:
         raise InvalidInput(f"the request body is not valid JSON ({err})", code="invalid_json") from None
     except RecursionError:
         # json's decoder recurses per level: a body nested ~1,000 deep is hostile, not a 500.
-        raise InvalidInput("the request body is nested too deeply: no document of this API nests beyond a few levels",
-                           code="invalid_json") from None
+        raise InvalidInput(
+            "the request body is nested too deeply: no document of this API nests beyond a few levels", code="invalid_json"
+        ) from None
 
 
 def query_param(request: Any, name: str, default: str | None = None) -> str | None:
@@ -152,8 +153,15 @@ class Resource(Blueprint):
         self._stage_authorizer = cognito_authorizer(os.environ)
         super().register(app, options)
 
-    def _register_handler(self, handler_type: str, name: str, user_handler: Any, wrapped_handler: Any,
-                          kwargs: dict[str, Any], options: dict[Any, Any] | None = None) -> None:
+    def _register_handler(
+        self,
+        handler_type: str,
+        name: str,
+        user_handler: Any,
+        wrapped_handler: Any,
+        kwargs: dict[str, Any],
+        options: dict[Any, Any] | None = None,
+    ) -> None:
         if handler_type != "route":
             return super()._register_handler(handler_type, name, user_handler, wrapped_handler, kwargs, options)
 
@@ -186,17 +194,42 @@ class Routes:
     def json_body(self) -> Any:
         return json_body(self.request)
 
-    def __call__(self, path: str, method: str, permission: str | None, *, summary: str, response: dict[int, Any],
-                 errors: tuple[int, ...] = (), query: tuple[Param, ...] = (), body: Any = None, body_required: bool = True,
-                 content_types: list[str] | None = None, description: str = "", example: Any = None,
-                 examples: dict[str, Any] | None = None,
-                 tag: Tag | None = None) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    def __call__(
+        self,
+        path: str,
+        method: str,
+        permission: str | None,
+        *,
+        summary: str,
+        response: dict[int, Any],
+        errors: tuple[int, ...] = (),
+        query: tuple[Param, ...] = (),
+        body: Any = None,
+        body_required: bool = True,
+        content_types: list[str] | None = None,
+        description: str = "",
+        example: Any = None,
+        examples: dict[str, Any] | None = None,
+        tag: Tag | None = None,
+    ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
         if permission is not PUBLIC and permission not in PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
         bodies = body if isinstance(body, dict) or body is None else {JSON: body}
         examples = {**({JSON: example} if example is not None else {}), **(examples or {})}
-        doc = RouteDoc(path, method, permission, summary, tag or self.tag, dict(response), tuple(errors), tuple(query),
-                       bodies, body_required, description, examples)
+        doc = RouteDoc(
+            path,
+            method,
+            permission,
+            summary,
+            tag or self.tag,
+            dict(response),
+            tuple(errors),
+            tuple(query),
+            bodies,
+            body_required,
+            description,
+            examples,
+        )
         blueprint = self.blueprint
 
         def register(view: Callable[..., Response]) -> Callable[..., Response]:

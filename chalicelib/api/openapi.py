@@ -96,7 +96,7 @@ def _guideline_schemas(into: dict[str, Schema]) -> None:
             "anyOf": [{"type": "string", "enum": list(NAMED_ZONES)}, ref("Zone"), {"type": "null"}],
             "default": None,
             "description": "where in the photo the rule looks: a named zone or {box: [left, top, right, bottom]} "
-                           "(shares of the photo); answers hold the object form",
+            "(shares of the photo); answers hold the object form",
         }
         _hoist(schema, into, model.__name__)
         rule_refs.append((rule_type, model.__name__))
@@ -111,8 +111,9 @@ def _guideline_schemas(into: dict[str, Schema]) -> None:
             "discriminator": {"propertyName": "type", "mapping": {t: REF.format(model=name) for t, name in rule_refs}},
         },
     }
-    guideline["description"] = ("The guideline document (version 1): the rules a window is judged by. "
-                                "Answers write every default out.")
+    guideline["description"] = (
+        "The guideline document (version 1): the rules a window is judged by. Answers write every default out."
+    )
     _add(into, "Guideline", guideline)
     if "CampaignIn" in into:
         into["CampaignIn"]["properties"]["guideline"] = ref("Guideline")
@@ -126,8 +127,13 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "The caller's role or scope does not allow this."),
     404: ("NotFound", "No such resource, or not one the caller may see."),
     409: ("Conflict", "The resource is in a state that does not allow this now (the message says which)."),
-    415: ("UnsupportedMediaType", ("The request declares a Content-Type this route does not accept (any request "
-                                   "that declares one, a GET too, is checked).")),
+    415: (
+        "UnsupportedMediaType",
+        (
+            "The request declares a Content-Type this route does not accept (any request "
+            "that declares one, a GET too, is checked)."
+        ),
+    ),
     422: ("Unprocessable", "Well-formed, but it cannot be done with the data as it is (the message says what is missing)."),
     500: ("InternalError", "Something went wrong on the service's side; the request can be retried."),
 }
@@ -138,7 +144,7 @@ def _error_response(status: int) -> dict[str, Any]:
     _, description = ERROR_RESPONSES[status]
     schema = ref("Error")
     if status == 401:
-        description += " In AWS, API Gateway answers {\"message\": \"Unauthorized\"} before the function runs."
+        description += ' In AWS, API Gateway answers {"message": "Unauthorized"} before the function runs.'
         schema = {"anyOf": [ref("Error"), ref("GatewayError")]}
     return {"description": description, "content": {JSON: {"schema": schema}}}
 
@@ -173,11 +179,18 @@ def _roles(permission: str | None) -> list[str]:
 
 
 def _parameters(doc: RouteDoc) -> list[dict[str, Any]]:
-    out = [{"name": name, "in": "path", "required": True, **copy.deepcopy(PATH_PARAMETERS[name])}
-           for name in PATH_PARAMETER.findall(doc.path)]
+    out = [
+        {"name": name, "in": "path", "required": True, **copy.deepcopy(PATH_PARAMETERS[name])}
+        for name in PATH_PARAMETER.findall(doc.path)
+    ]
     for param in doc.query:
-        spec: dict[str, Any] = {"name": param.name, "in": "query", "required": param.required,
-                                "schema": copy.deepcopy(param.schema), "description": param.description}
+        spec: dict[str, Any] = {
+            "name": param.name,
+            "in": "query",
+            "required": param.required,
+            "schema": copy.deepcopy(param.schema),
+            "description": param.description,
+        }
         if param.example is not None:
             spec["example"] = param.example
         out.append(spec)
@@ -190,8 +203,10 @@ def _responses(doc: RouteDoc, schemas_: dict[str, Schema]) -> dict[str, Any]:
         if isinstance(declared, dict) and ("content" in declared or "headers" in declared):  # a whole response object
             out[str(status)] = copy.deepcopy(declared)
         else:
-            out[str(status)] = {"description": SUCCESS[status],
-                                "content": {JSON: {"schema": _schema(declared, schemas_, answer=True)}}}
+            out[str(status)] = {
+                "description": SUCCESS[status],
+                "content": {JSON: {"schema": _schema(declared, schemas_, answer=True)}},
+            }
     for status in sorted({*doc.errors, *EVERY_ROUTE_ERRORS}):
         out[str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
     return out
@@ -234,8 +249,10 @@ def _document(app: Any) -> dict[str, Any]:
     components: dict[str, Schema] = {}
     paths: dict[str, dict[str, Any]] = {}
     # Request bodies first: the guideline's description completes CampaignIn's.
-    bodies = [None if doc.body is None else {media: _schema(declared, components, answer=False)
-                                             for media, declared in doc.body.items()} for doc in docs]
+    bodies = [
+        None if doc.body is None else {media: _schema(declared, components, answer=False) for media, declared in doc.body.items()}
+        for doc in docs
+    ]
     _guideline_schemas(components)
     for name in ("Error", "GatewayError"):
         _schema(getattr(schemas, name), components, answer=True)
@@ -244,19 +261,27 @@ def _document(app: Any) -> dict[str, Any]:
     tags = list({doc.tag.name: {"name": doc.tag.name, "description": doc.tag.description} for doc in docs}.values())
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": "Vetrina", "version": API_VERSION, "description": DESCRIPTION,
-                 "summary": "Visual-merchandising compliance: shop-window photos judged against a campaign's guideline"},
+        "info": {
+            "title": "Vetrina",
+            "version": API_VERSION,
+            "description": DESCRIPTION,
+            "summary": "Visual-merchandising compliance: shop-window photos judged against a campaign's guideline",
+        },
         "servers": [{"url": "/"}],
         "tags": tags,
         "security": [{"bearerAuth": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearerAuth": {
-                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "In AWS a Cognito ID token; locally a token minted by `python -m chalicelib.devtools.cli token` "
-                               "(claims of Cognito's shape: cognito:groups is the role, custom:stores and "
-                               "custom:regions the scope).",
-            }},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "In AWS a Cognito ID token; locally a token minted by `python -m chalicelib.devtools.cli token` "
+                    "(claims of Cognito's shape: cognito:groups is the role, custom:stores and "
+                    "custom:regions the scope).",
+                }
+            },
             "schemas": dict(sorted(components.items())),
             "responses": {name: _error_response(status) for status, (name, _) in ERROR_RESPONSES.items()},
         },

@@ -12,6 +12,7 @@ from chalicelib.wiring import services
 pages = http.Resource(__name__)
 route = http.Routes(pages, http.Tag("pages", "The pages and this document (no sign-in)"))
 
+
 def security_headers() -> dict[str, str]:
     """The pages' headers: no inline script or style runs (the pages have none: their scripts are
     files under /static/), no other site frames them, no type sniffing, no full URL in Referer.
@@ -21,11 +22,17 @@ def security_headers() -> dict[str, str]:
     settings = services().settings
     parts = urlsplit(settings.public_url)
     links = "https://*.amazonaws.com" if settings.backend == "aws" else f"{parts.scheme}://{parts.netloc}"
-    policy = ("default-src 'self'; script-src 'self'; style-src 'self'; "
-              f"img-src 'self' data: blob: {links}; connect-src 'self' {links}; form-action 'self'; "
-              "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-    return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "strict-origin-when-cross-origin", "X-Frame-Options": "DENY"}
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob: {links}; connect-src 'self' {links}; form-action 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+    }
 
 
 HTML_PAGE = {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}
@@ -57,16 +64,25 @@ def hq_stores_page() -> Response:
     return static_file("stores.html")
 
 
-@route("/hq/campaigns/{campaign_id}", "GET", PUBLIC, summary="HQ's campaign set-up page (a new id starts a new campaign)",
-       response={200: HTML_PAGE})
+@route(
+    "/hq/campaigns/{campaign_id}",
+    "GET",
+    PUBLIC,
+    summary="HQ's campaign set-up page (a new id starts a new campaign)",
+    response={200: HTML_PAGE},
+)
 def hq_campaign_page(campaign_id: str) -> Response:
     return static_file("campaign.html")
 
 
-@route("/static/{name}", "GET", PUBLIC, summary="A file of the pages (HTML, JS, CSS, SVG, PNG, JSON)",
-       response={200: {"description": "the file",
-                       "content": {media: {"schema": {"type": "string"}} for media in PAGE_FILE_TYPES}}},
-       errors=(404,))
+@route(
+    "/static/{name}",
+    "GET",
+    PUBLIC,
+    summary="A file of the pages (HTML, JS, CSS, SVG, PNG, JSON)",
+    response={200: {"description": "the file", "content": {media: {"schema": {"type": "string"}} for media in PAGE_FILE_TYPES}}},
+    errors=(404,),
+)
 def static_file(name: str) -> Response:
     from chalicelib.web.assets import asset
 
@@ -74,8 +90,9 @@ def static_file(name: str) -> Response:
     if found is None:
         return http.error(404, "not_found", f"there is no page asset {name!r}")
     body, content_type = found
-    return Response(body=body, status_code=200,
-                    headers={"Content-Type": content_type, "Cache-Control": "no-cache", **security_headers()})
+    return Response(
+        body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": "no-cache", **security_headers()}
+    )
 
 
 @route("/openapi.json", "GET", PUBLIC, summary="This document", response={200: schemas.ApiDescription})

@@ -13,16 +13,28 @@ from chalicelib.core.vocabulary import OUTCOME_STATES
 EXAMPLE_SUBMISSION_ID = "sub_01JD3Q9V6KX4M2N8P5R7S0T1W2"
 
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
-    "campaign_id": {"schema": {"type": "string", "pattern": CLIENT_ID_PATTERN}, "description": "chosen by HQ",
-                    "example": "autumn-2026"},
-    "submission_id": {"schema": {"type": "string", "pattern": SUBMISSION_ID.pattern}, "description": "chosen by the service",
-                      "example": EXAMPLE_SUBMISSION_ID},
+    "campaign_id": {
+        "schema": {"type": "string", "pattern": CLIENT_ID_PATTERN},
+        "description": "chosen by HQ",
+        "example": "autumn-2026",
+    },
+    "submission_id": {
+        "schema": {"type": "string", "pattern": SUBMISSION_ID.pattern},
+        "description": "chosen by the service",
+        "example": EXAMPLE_SUBMISSION_ID,
+    },
     "version": {"schema": {"type": "integer", "minimum": 1}, "description": "a guideline version of the campaign", "example": 1},
     "store_id": {"schema": {"type": "string"}, "example": "S001"},
-    "export_id": {"schema": {"type": "string", "pattern": r"^exp_[0-9A-HJKMNP-TV-Z]{26}$"},
-                  "description": "chosen by the service", "example": "exp_01JD3Q9V6KX4M2N8P5R7S0T1W2"},
-    "name": {"schema": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.(html|js|css|svg|png|json)$"},
-             "description": "a file of the pages", "example": "gallery.js"},
+    "export_id": {
+        "schema": {"type": "string", "pattern": r"^exp_[0-9A-HJKMNP-TV-Z]{26}$"},
+        "description": "chosen by the service",
+        "example": "exp_01JD3Q9V6KX4M2N8P5R7S0T1W2",
+    },
+    "name": {
+        "schema": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.(html|js|css|svg|png|json)$"},
+        "description": "a file of the pages",
+        "example": "gallery.js",
+    },
 }
 
 DATE = {"type": "string", "format": "date"}

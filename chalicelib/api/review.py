@@ -17,50 +17,92 @@ reviews = http.Resource(__name__)
 route = http.Routes(reviews, REVIEW)
 
 
-@route("/campaigns/{campaign_id}/submissions", "GET", "submissions:review",
-       summary="The gallery: a campaign's submissions, newest first", query=(REGION, *paged(50, MAX_PAGE)),
-       response={200: schemas.Gallery}, errors=(400, *AUTH, 404),
-       description="A merchandiser sees its own regions, one at a time (?region= when it has several).")
+@route(
+    "/campaigns/{campaign_id}/submissions",
+    "GET",
+    "submissions:review",
+    summary="The gallery: a campaign's submissions, newest first",
+    query=(REGION, *paged(50, MAX_PAGE)),
+    response={200: schemas.Gallery},
+    errors=(400, *AUTH, 404),
+    description="A merchandiser sees its own regions, one at a time (?region= when it has several).",
+)
 def gallery(caller, campaign_id: str, query) -> Response:
     return http.respond(services().review.gallery(caller, campaign_id, region=query["region"], **query.page()))
 
 
-@route("/campaigns/{campaign_id}/windows", "GET", "submissions:review",
-       summary="The gallery by store: one tile per store, its latest finished photo; needs a person first",
-       query=(STATE, REGION, STORE_ID, *paged(50, MAX_PAGE)), response={200: schemas.Windows}, errors=(400, *AUTH, 404),
-       description="Filtered by the server over every page (state, region, store: index and key queries). Without "
-                   "?state= the stores come in the order review, fail, retake, pass, missing. A merchandiser sees its own "
-                   "regions, one at a time.")
+@route(
+    "/campaigns/{campaign_id}/windows",
+    "GET",
+    "submissions:review",
+    summary="The gallery by store: one tile per store, its latest finished photo; needs a person first",
+    query=(STATE, REGION, STORE_ID, *paged(50, MAX_PAGE)),
+    response={200: schemas.Windows},
+    errors=(400, *AUTH, 404),
+    description="Filtered by the server over every page (state, region, store: index and key queries). Without "
+    "?state= the stores come in the order review, fail, retake, pass, missing. A merchandiser sees its own "
+    "regions, one at a time.",
+)
 def windows(caller, campaign_id: str, query) -> Response:
-    return http.respond(services().review.windows(caller, campaign_id, state=query["state"], region=query["region"],
-                                                  store_id=query["store_id"], **query.page()))
+    return http.respond(
+        services().review.windows(
+            caller, campaign_id, state=query["state"], region=query["region"], store_id=query["store_id"], **query.page()
+        )
+    )
 
 
-@route("/submissions/{submission_id}/review", "POST", "submissions:review",
-       summary="Decide on a submission: approve, reject or ask for a retake", body=DecisionIn,
-       response={200: schemas.Review}, errors=(400, *AUTH, 404, 409),
-       description="409 while the photo is still being analysed. The store is told (review.decided).",
-       example={"decision": "approve", "comment": "Well done."})
+@route(
+    "/submissions/{submission_id}/review",
+    "POST",
+    "submissions:review",
+    summary="Decide on a submission: approve, reject or ask for a retake",
+    body=DecisionIn,
+    response={200: schemas.Review},
+    errors=(400, *AUTH, 404, 409),
+    description="409 while the photo is still being analysed. The store is told (review.decided).",
+    example={"decision": "approve", "comment": "Well done."},
+)
 def review_submission(caller, submission_id: str) -> Response:
     return http.respond(services().review.decide(caller, submission_id, route.json_body()))
 
 
-@route("/submissions/{submission_id}/overrides", "POST", "submissions:review",
-       summary="Override a rule's status: a label for calibration", body=OverrideIn, response={201: schemas.Override},
-       errors=(400, *AUTH, 404, 409), example={"rule_id": "photo-sharp", "status": "pass", "comment": "sharp enough"})
+@route(
+    "/submissions/{submission_id}/overrides",
+    "POST",
+    "submissions:review",
+    summary="Override a rule's status: a label for calibration",
+    body=OverrideIn,
+    response={201: schemas.Override},
+    errors=(400, *AUTH, 404, 409),
+    example={"rule_id": "photo-sharp", "status": "pass", "comment": "sharp enough"},
+)
 def override_rule(caller, submission_id: str) -> Response:
     return http.respond(services().review.override(caller, submission_id, route.json_body()), 201)
 
 
-@route("/submissions/{submission_id}/comments", "POST", "submissions:review", summary="Comment on a submission",
-       body=CommentIn, response={201: schemas.AuditEvent}, errors=(400, *AUTH, 404),
-       example={"text": "The poster is a little low."})
+@route(
+    "/submissions/{submission_id}/comments",
+    "POST",
+    "submissions:review",
+    summary="Comment on a submission",
+    body=CommentIn,
+    response={201: schemas.AuditEvent},
+    errors=(400, *AUTH, 404),
+    example={"text": "The poster is a little low."},
+)
 def comment_submission(caller, submission_id: str) -> Response:
     return http.respond(services().review.comment(caller, submission_id, route.json_body()), 201)
 
 
-@route("/submissions/{submission_id}/feature", "POST", "submissions:review",
-       summary="Put an analysed window in the showcase, or take it out", body=FeatureIn, response={200: schemas.Featured},
-       errors=(400, *AUTH, 404, 409), example={"featured": True})
+@route(
+    "/submissions/{submission_id}/feature",
+    "POST",
+    "submissions:review",
+    summary="Put an analysed window in the showcase, or take it out",
+    body=FeatureIn,
+    response={200: schemas.Featured},
+    errors=(400, *AUTH, 404, 409),
+    example={"featured": True},
+)
 def feature_submission(caller, submission_id: str) -> Response:
     return http.respond(services().review.feature(caller, submission_id, route.json_body()))

@@ -203,8 +203,7 @@ class RuleResult(BaseModel):
     threshold: Threshold | None
     confidence: float
     message: str
-    evidence: list[dict[str, Any]] = Field(
-        description="boxes, quads, zones, colour cells in the normalised image's pixels")
+    evidence: list[dict[str, Any]] = Field(description="boxes, quads, zones, colour cells in the normalised image's pixels")
     weight: float = absent()
     retake: bool = absent()
 
@@ -261,7 +260,8 @@ class Submission(BaseModel):
     previous_submission_id: str = absent("a retake: the photo it replaces")
     retaken_by: str = absent("the retake that replaces this photo")
     images: dict[str, Link] = Field(
-        description="links by name: original (once uploaded), normalised, thumbnail, overlay (once analysed)")
+        description="links by name: original (once uploaded), normalised, thumbnail, overlay (once analysed)"
+    )
 
 
 class AuditEvent(BaseModel):

@@ -79,8 +79,11 @@ class Caller:
             raise Forbidden(f"{self.describe()} may not act for store {store_id!r}", code="out_of_scope")
 
     def describe(self) -> str:
-        scope = {"store": f"store(s) {', '.join(sorted(self.stores)) or 'none'}",
-                 "merchandiser": f"region(s) {', '.join(sorted(self.regions)) or 'none'}", "hq": "the whole network"}[self.role]
+        scope = {
+            "store": f"store(s) {', '.join(sorted(self.stores)) or 'none'}",
+            "merchandiser": f"region(s) {', '.join(sorted(self.regions)) or 'none'}",
+            "hq": "the whole network",
+        }[self.role]
         return f"{self.username} ({self.role}, {scope})"
 
 
@@ -128,23 +131,34 @@ def request_claims(request: Any, settings: Settings) -> dict[str, Any]:
     header = (request.headers or {}).get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' (python -m chalicelib.devtools.cli token mints one)")
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>' (python -m chalicelib.devtools.cli token mints one)"
+        )
     return verify(token.strip(), settings)
 
 
 def verify(token: str, settings: Settings) -> dict[str, Any]:
     try:
-        return jwt.decode(token, local_key(settings), algorithms=["HS256"], issuer=ISSUER,
-                          options={"require": ["exp", "cognito:groups"]})
+        return jwt.decode(
+            token, local_key(settings), algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "cognito:groups"]}
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the token has expired: sign in again (mint a new token)", code="token_expired") from None
     except jwt.PyJWTError:
-        raise Unauthorized("the token is not valid here (tampered, or signed with another key): sign in again",
-                           code="invalid_token") from None
+        raise Unauthorized(
+            "the token is not valid here (tampered, or signed with another key): sign in again", code="invalid_token"
+        ) from None
 
 
-def mint(settings: Settings, role: str, *, username: str | None = None, stores: tuple[str, ...] = (),
-         regions: tuple[str, ...] = (), hours: float = DEFAULT_TOKEN_HOURS) -> str:
+def mint(
+    settings: Settings,
+    role: str,
+    *,
+    username: str | None = None,
+    stores: tuple[str, ...] = (),
+    regions: tuple[str, ...] = (),
+    hours: float = DEFAULT_TOKEN_HOURS,
+) -> str:
     """A local token, with the claims a Cognito ID token of that user would carry."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now_iso() -> str:
@@ -24,4 +24,4 @@ def iso_week(day: str) -> str:
 def local_instant(day: date, zone: str, end_of_day: bool) -> str:
     """The first (or last) moment of a day in a store's timezone, as a UTC instant."""
     moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()

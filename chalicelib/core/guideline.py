@@ -14,7 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from chalicelib.core.ids import CLIENT_ID_PATTERN
-from chalicelib.core.validation import describe, problems as field_problems
+from chalicelib.core.validation import describe
+from chalicelib.core.validation import problems as field_problems
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -60,7 +61,7 @@ class PhotoQualityParameters(_Strict):
     uncertain_margin: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _apply_defaults(self) -> "PhotoQualityParameters":
+    def _apply_defaults(self) -> PhotoQualityParameters:
         defaults = QUALITY_DEFAULTS[self.check]
         if self.min is None and self.max is None:
             object.__setattr__(self, "min", defaults.get("min"))
@@ -99,12 +100,14 @@ class Zone(_Strict):
     def _from_name(cls, value: Any) -> Any:
         if isinstance(value, str):
             if value not in NAMED_ZONES:
-                raise ValueError(f"unknown zone {value!r}; use one of {', '.join(NAMED_ZONES)} or {{'box': [left, top, right, bottom]}}")
+                raise ValueError(
+                    f"unknown zone {value!r}; use one of {', '.join(NAMED_ZONES)} or {{'box': [left, top, right, bottom]}}"
+                )
             return {"name": value, "box": NAMED_ZONES[value]}
         return value
 
     @model_validator(mode="after")
-    def _check_box(self) -> "Zone":
+    def _check_box(self) -> Zone:
         left, top, right, bottom = self.box
         if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
             raise ValueError("box must be [left, top, right, bottom] with 0 <= left < right <= 1 and 0 <= top < bottom <= 1")
@@ -154,7 +157,7 @@ class ObjectsParameters(_Strict):
     min_confidence: Share | None = None
 
     @model_validator(mode="after")
-    def _counts(self) -> "ObjectsParameters":
+    def _counts(self) -> ObjectsParameters:
         if self.max_count is not None and self.max_count < self.min_count:
             raise ValueError(f"max_count ({self.max_count}) is below min_count ({self.min_count})")
         return self
@@ -201,8 +204,12 @@ class LightingParameters(_Strict):
 LANGUAGES = ("it", "en")
 Language = Literal["it", "en"]
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 500}
-_LOCALISED = {"type": "object", "properties": {lang: _TEXT for lang in LANGUAGES}, "additionalProperties": False,
-              "minProperties": 1}
+_LOCALISED = {
+    "type": "object",
+    "properties": {lang: _TEXT for lang in LANGUAGES},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
 Text = Annotated[str, Field(min_length=1, max_length=500), WithJsonSchema({"anyOf": [_TEXT, _LOCALISED]})]
 Translations = dict[Language, Annotated[str, Field(min_length=1, max_length=500)]]
 

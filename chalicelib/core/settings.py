@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 MB = 1024 * 1024
 
@@ -61,7 +62,7 @@ class Settings:
     sweep_interval: int = 60  # local worker; in AWS the schedule's rate (infra)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         backend = backend_of(env)
         port = env.get("PORT", "8000")
@@ -86,11 +87,15 @@ class Settings:
             sweep_interval=int(env.get("VETRINA_SWEEP_INTERVAL", "60")),
         )
         if backend == "aws":
-            missing = [name for name, value in (
-                ("VETRINA_BUCKET", settings.bucket),
-                ("VETRINA_TABLE", settings.table),
-                ("VETRINA_TOPIC_ARN", settings.topic_arn),
-            ) if not value]
+            missing = [
+                name
+                for name, value in (
+                    ("VETRINA_BUCKET", settings.bucket),
+                    ("VETRINA_TABLE", settings.table),
+                    ("VETRINA_TOPIC_ARN", settings.topic_arn),
+                )
+                if not value
+            ]
             if missing:
                 raise ConfigurationError(f"VETRINA_BACKEND=aws needs {', '.join(missing)} in the stage's environment")
         return settings

@@ -1,10 +1,10 @@
 """Command line: ``python -m chalicelib.devtools.cli COMMAND``.
 
-  serve     run the API, the pages and the analysis worker on the local backend (``make run``)
-  token     mint a sign-in token for the local backend (a store, a merchandiser or HQ)
-  check     analyse one photo against a guideline file: the rule table and the overlay
-  eval      analyse a labelled folder: per-rule precision, recall, F1, confusion, latency
-  redrive   move the analysis dead letters back to the queue, after a fix
+serve     run the API, the pages and the analysis worker on the local backend (``make run``)
+token     mint a sign-in token for the local backend (a store, a merchandiser or HQ)
+check     analyse one photo against a guideline file: the rule table and the overlay
+eval      analyse a labelled folder: per-rule precision, recall, F1, confusion, latency
+redrive   move the analysis dead letters back to the queue, after a fix
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from typing import Any
 
 def serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("VETRINA_BACKEND", "local")
+    from chalicelib.core.auth import mint
     from chalicelib.devtools import demo
     from chalicelib.local.server import LocalService
-
-    from chalicelib.core.auth import mint
 
     service = LocalService(args.host, args.port)
     settings = service.services.settings
@@ -34,19 +33,27 @@ def serve(args: argparse.Namespace) -> int:
         return mint(settings, role, **scope)
 
     if not args.no_demo:
+
         def seed_demo() -> None:
             try:
                 if demo.seed(service.url, data_dir / "demo-photos", sign_in):
-                    print(f"Seeded the demo campaign {demo.CAMPAIGN_ID}; its photos are in {data_dir / 'demo-photos'}", flush=True)
+                    print(
+                        f"Seeded the demo campaign {demo.CAMPAIGN_ID}; its photos are in {data_dir / 'demo-photos'}", flush=True
+                    )
             except Exception:
                 logging.getLogger(__name__).exception("seeding the demo failed; the service runs without it")
 
         threading.Thread(target=seed_demo, daemon=True).start()
     print(f"Vetrina on {service.url} — data in {data_dir.resolve()} (Ctrl+C stops)", flush=True)
-    print("Sign in by opening one of these links (valid 12 hours; `python -m chalicelib.devtools.cli token` mints more):", flush=True)
-    for label, page, role, scope in (("store S001", "/", "store", {"stores": ("S001",)}),
-                                     ("merchandiser, region north", "/gallery", "merchandiser", {"regions": ("north",)}),
-                                     ("HQ", "/gallery", "hq", {})):
+    print(
+        "Sign in by opening one of these links (valid 12 hours; `python -m chalicelib.devtools.cli token` mints more):",
+        flush=True,
+    )
+    for label, page, role, scope in (
+        ("store S001", "/", "store", {"stores": ("S001",)}),
+        ("merchandiser, region north", "/gallery", "merchandiser", {"regions": ("north",)}),
+        ("HQ", "/gallery", "hq", {}),
+    ):
         print(f"  {label:28} {service.url}{page}#token={sign_in(role, **scope)}", flush=True)
     try:
         service.serve_forever()
@@ -61,8 +68,16 @@ def token(args: argparse.Namespace) -> int:
     from chalicelib.core.settings import Settings
 
     try:
-        print(mint(Settings.from_env(), args.role, username=args.name, stores=tuple(args.store), regions=tuple(args.region),
-                   hours=args.hours))
+        print(
+            mint(
+                Settings.from_env(),
+                args.role,
+                username=args.name,
+                stores=tuple(args.store),
+                regions=tuple(args.region),
+                hours=args.hours,
+            )
+        )
     except ValueError as err:
         print(f"cannot mint the token: {err}", file=sys.stderr)
         return 2
@@ -95,7 +110,9 @@ def evaluate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("python_multipart").setLevel(logging.WARNING)  # it logs every form part
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.devtools.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m chalicelib.devtools.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="run the service locally (embedded backend)")

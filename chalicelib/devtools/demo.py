@@ -8,8 +8,9 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -32,51 +33,121 @@ REFERENCE = "reference.jpg"
 GUIDELINE: dict[str, Any] = {
     "name": "Autumn 2026 window",
     "rules": [
-        {"id": "photo-sharp", "type": "photo_quality", "weight": 1,
-         "message": {"en": "The photo is blurry. Hold the phone still, tap the window to focus and take it again.",
-                     "it": "La foto è sfocata. Tieni fermo il telefono, tocca la vetrina per mettere a fuoco e scatta di nuovo."},
-         "parameters": {"check": "sharpness"}},
-        {"id": "photo-exposure", "type": "photo_quality", "weight": 1,
-         "message": {"en": "The photo is too dark or too bright. Turn on the window lights and avoid shooting into the sun.",
-                     "it": "La foto è troppo scura o troppo chiara. Accendi le luci della vetrina ed evita di scattare controsole."},
-         "parameters": {"check": "exposure"}},
-        {"id": "photo-clipping", "type": "photo_quality", "weight": 1,
-         "message": {"en": "Parts of the photo are burnt out by glare. Step to the side to avoid reflections.",
-                     "it": "Parti della foto sono bruciate dai riflessi. Spostati di lato per evitarli."},
-         "parameters": {"check": "clipping"}},
-        {"id": "photo-resolution", "type": "photo_quality", "weight": 1,
-         "message": {"en": "The photo is too small. Use the phone's main camera, not a screenshot.",
-                     "it": "La foto è troppo piccola. Usa la fotocamera principale del telefono, non uno screenshot."},
-         "parameters": {"check": "resolution"}},
-        {"id": "photo-level", "type": "photo_quality", "weight": 1,
-         "message": {"en": "The photo is tilted. Hold the phone upright, facing the window.",
-                     "it": "La foto è storta. Tieni il telefono dritto, di fronte alla vetrina."},
-         "parameters": {"check": "tilt"}},
-        {"id": "poster", "type": "artwork_present", "weight": 3,
-         "message": {"en": "The Warm Layers poster is missing. Put it up in the window, fully visible.",
-                     "it": "Manca il poster Warm Layers. Esponilo in vetrina, tutto visibile."},
-         "parameters": {"artwork": POSTER, "min_share": 0.01, "min_visible": 0.6}},
-        {"id": "promo-text", "type": "text", "weight": 2,
-         "message": {"en": "The poster must show the promotion: Warm Layers, -30%.",
-                     "it": "Il poster deve mostrare la promozione: Warm Layers, -30%."},
-         "parameters": {"phrases": ["Warm Layers", "-30%"], "artwork": POSTER}},
-        {"id": "nobody-in-front", "type": "objects", "weight": 1,
-         "message": {"en": "Someone is in front of the window. Take the photo when nobody blocks it.",
-                     "it": "C'è qualcuno davanti alla vetrina. Scatta quando nessuno la copre."},
-         "parameters": {"label": "person", "min_count": 0, "max_count": 0}},
-        {"id": "brand-colours", "type": "palette", "weight": 1,
-         "message": {"en": "The brand colours (navy and red) are not visible enough.",
-                     "it": "I colori del marchio (blu e rosso) non si vedono abbastanza."},
-         "parameters": {"colours": [{"name": "navy", "hex": "#12346E", "min_share": 0.01},
-                                    {"name": "red", "hex": "#E64632", "min_share": 0.001}]}},
-        {"id": "like-reference", "type": "reference_similarity", "weight": 1,
-         "message": {"en": "The window does not look like the reference photo. Compare it with the guideline.",
-                     "it": "La vetrina non somiglia alla foto di riferimento. Confrontala con le linee guida."},
-         "parameters": {"references": [REFERENCE]}},
-        {"id": "window-lit", "type": "lighting", "weight": 1,
-         "message": {"en": "The window is not lit. Switch on the window lights.",
-                     "it": "La vetrina non è illuminata. Accendi le luci della vetrina."},
-         "parameters": {}},
+        {
+            "id": "photo-sharp",
+            "type": "photo_quality",
+            "weight": 1,
+            "message": {
+                "en": "The photo is blurry. Hold the phone still, tap the window to focus and take it again.",
+                "it": "La foto è sfocata. Tieni fermo il telefono, tocca la vetrina per mettere a fuoco e scatta di nuovo.",
+            },
+            "parameters": {"check": "sharpness"},
+        },
+        {
+            "id": "photo-exposure",
+            "type": "photo_quality",
+            "weight": 1,
+            "message": {
+                "en": "The photo is too dark or too bright. Turn on the window lights and avoid shooting into the sun.",
+                "it": "La foto è troppo scura o troppo chiara. Accendi le luci della vetrina ed evita di scattare controsole.",
+            },
+            "parameters": {"check": "exposure"},
+        },
+        {
+            "id": "photo-clipping",
+            "type": "photo_quality",
+            "weight": 1,
+            "message": {
+                "en": "Parts of the photo are burnt out by glare. Step to the side to avoid reflections.",
+                "it": "Parti della foto sono bruciate dai riflessi. Spostati di lato per evitarli.",
+            },
+            "parameters": {"check": "clipping"},
+        },
+        {
+            "id": "photo-resolution",
+            "type": "photo_quality",
+            "weight": 1,
+            "message": {
+                "en": "The photo is too small. Use the phone's main camera, not a screenshot.",
+                "it": "La foto è troppo piccola. Usa la fotocamera principale del telefono, non uno screenshot.",
+            },
+            "parameters": {"check": "resolution"},
+        },
+        {
+            "id": "photo-level",
+            "type": "photo_quality",
+            "weight": 1,
+            "message": {
+                "en": "The photo is tilted. Hold the phone upright, facing the window.",
+                "it": "La foto è storta. Tieni il telefono dritto, di fronte alla vetrina.",
+            },
+            "parameters": {"check": "tilt"},
+        },
+        {
+            "id": "poster",
+            "type": "artwork_present",
+            "weight": 3,
+            "message": {
+                "en": "The Warm Layers poster is missing. Put it up in the window, fully visible.",
+                "it": "Manca il poster Warm Layers. Esponilo in vetrina, tutto visibile.",
+            },
+            "parameters": {"artwork": POSTER, "min_share": 0.01, "min_visible": 0.6},
+        },
+        {
+            "id": "promo-text",
+            "type": "text",
+            "weight": 2,
+            "message": {
+                "en": "The poster must show the promotion: Warm Layers, -30%.",
+                "it": "Il poster deve mostrare la promozione: Warm Layers, -30%.",
+            },
+            "parameters": {"phrases": ["Warm Layers", "-30%"], "artwork": POSTER},
+        },
+        {
+            "id": "nobody-in-front",
+            "type": "objects",
+            "weight": 1,
+            "message": {
+                "en": "Someone is in front of the window. Take the photo when nobody blocks it.",
+                "it": "C'è qualcuno davanti alla vetrina. Scatta quando nessuno la copre.",
+            },
+            "parameters": {"label": "person", "min_count": 0, "max_count": 0},
+        },
+        {
+            "id": "brand-colours",
+            "type": "palette",
+            "weight": 1,
+            "message": {
+                "en": "The brand colours (navy and red) are not visible enough.",
+                "it": "I colori del marchio (blu e rosso) non si vedono abbastanza.",
+            },
+            "parameters": {
+                "colours": [
+                    {"name": "navy", "hex": "#12346E", "min_share": 0.01},
+                    {"name": "red", "hex": "#E64632", "min_share": 0.001},
+                ]
+            },
+        },
+        {
+            "id": "like-reference",
+            "type": "reference_similarity",
+            "weight": 1,
+            "message": {
+                "en": "The window does not look like the reference photo. Compare it with the guideline.",
+                "it": "La vetrina non somiglia alla foto di riferimento. Confrontala con le linee guida.",
+            },
+            "parameters": {"references": [REFERENCE]},
+        },
+        {
+            "id": "window-lit",
+            "type": "lighting",
+            "weight": 1,
+            "message": {
+                "en": "The window is not lit. Switch on the window lights.",
+                "it": "La vetrina non è illuminata. Accendi le luci della vetrina.",
+            },
+            "parameters": {},
+        },
     ],
 }
 
@@ -109,7 +180,9 @@ def _scene(artworks: dict[str, bytes], present: list[str], distractors: tuple, d
     from chalicelib.devtools import scenes
 
     # The demo's shop: the first seed whose backdrop is a shop window rather than a photograph.
-    seed = next(s for s in range(1, 200) if scenes.window_scene(s, artworks, [], size=(320, 240)).labels["backdrop"] == "synthetic")
+    seed = next(
+        s for s in range(1, 200) if scenes.window_scene(s, artworks, [], size=(320, 240)).labels["backdrop"] == "synthetic"
+    )
     return scenes.window_scene(seed, artworks, present, distractors, defects, size)
 
 
@@ -171,7 +244,9 @@ def seed(base_url: str, photo_folder: Path, sign_in: Callable[..., str]) -> bool
     pack = pack_files()
     for name, data in pack.items():
         content_type = "image/png" if name.endswith(".png") else "image/jpeg"
-        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/pack", hq, {"name": name, "content_type": content_type})
+        status, created = _call(
+            "POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/pack", hq, {"name": name, "content_type": content_type}
+        )
         if status != 201 or upload(created["upload"], data, name) not in (200, 201, 204):
             raise RuntimeError(f"could not upload the demo pack file {name}: {status} {created}")
         (photo_folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -180,8 +255,12 @@ def seed(base_url: str, photo_folder: Path, sign_in: Callable[..., str]) -> bool
     if status != 200:
         raise RuntimeError(f"could not publish the demo campaign: {status} {body}")
     for path, store in write_photos(photo_folder, pack):
-        status, created = _call("POST", f"{base_url}/campaigns/{CAMPAIGN_ID}/submissions", sign_in("store", stores=(store,)),
-                                {"store_id": store, "content_type": "image/jpeg"})
+        status, created = _call(
+            "POST",
+            f"{base_url}/campaigns/{CAMPAIGN_ID}/submissions",
+            sign_in("store", stores=(store,)),
+            {"store_id": store, "content_type": "image/jpeg"},
+        )
         if status != 201:
             raise RuntimeError(f"could not create a demo submission: {status} {created}")
         upload_status = upload(created["upload"], path.read_bytes(), path.name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -154,7 +155,7 @@ def window(
     canvas = _facade(rng, width, height)
     scene = ObjectScene(canvas)
     figures = ["person"] * people + ["mannequin"] * mannequins
-    order = rng.permutation(len(figures)) if figures else []
+    order: Any = rng.permutation(len(figures)) if figures else []
     fig_h = int(figure_height * height * float(rng.uniform(0.92, 1.08)))
     x = int((GLASS[0] + float(rng.uniform(0.01, 0.04))) * width)
     for i, index in enumerate(order):

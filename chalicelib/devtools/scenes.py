@@ -65,8 +65,18 @@ TEMPLATES: dict[str, dict[str, Any]] = {
 _PICTURE_SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field", "retina")
 _BACKDROP_SOURCES = ("coffee", "chelsea", "astronaut", "rocket", "camera", "immunohistochemistry")
 HEADLINES = (
-    "Summer Sale", "New Season", "Back to School", "Winter Warmers", "Flash Deals", "Spring Looks",
-    "Gift Ideas", "Autumn Edit", "Weekend Only", "Fresh Arrivals", "Last Chance", "Best Sellers",
+    "Summer Sale",
+    "New Season",
+    "Back to School",
+    "Winter Warmers",
+    "Flash Deals",
+    "Spring Looks",
+    "Gift Ideas",
+    "Autumn Edit",
+    "Weekend Only",
+    "Fresh Arrivals",
+    "Last Chance",
+    "Best Sellers",
 )
 PRICES = ("-30%", "-50%", "9.99", "19.90", "2 for 1", "from 5.00", "-20%", "49.00")
 
@@ -113,7 +123,9 @@ def _picture(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     crop_w = int(sw * rng.uniform(0.55, 0.9))
     crop_h = min(sh, int(crop_w * height / width))
     x0, y0 = int(rng.integers(0, sw - crop_w + 1)), int(rng.integers(0, sh - crop_h + 1))
-    pic = cv2.resize(np.ascontiguousarray(src[y0 : y0 + crop_h, x0 : x0 + crop_w]), (width, height), interpolation=cv2.INTER_CUBIC)
+    pic = cv2.resize(
+        np.ascontiguousarray(src[y0 : y0 + crop_h, x0 : x0 + crop_w]), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     for _ in range(int(rng.integers(2, 5))):
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))
         centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
@@ -257,8 +269,15 @@ def _occlude(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> n
     colour = tuple(int(v) for v in rng.integers(20, 200, 3))
     head_r = int(body_w * 0.28)
     cv2.circle(mask, (int(cx), int(y_min + ph * 0.15)), head_r, 255, -1, cv2.LINE_AA)
-    body = np.array([[cx - body_w / 2, y_min + ph * 0.3], [cx + body_w / 2, y_min + ph * 0.3],
-                     [cx + body_w * 0.4, h], [cx - body_w * 0.4, h]], np.int32)
+    body = np.array(
+        [
+            [cx - body_w / 2, y_min + ph * 0.3],
+            [cx + body_w / 2, y_min + ph * 0.3],
+            [cx + body_w * 0.4, h],
+            [cx - body_w * 0.4, h],
+        ],
+        np.int32,
+    )
     cv2.fillPoly(mask, [body], 255, cv2.LINE_AA)
     shade = np.linspace(0.7, 1.1, w)[None, :, None]
     figure = np.clip(np.array(colour, float) * shade, 0, 255).astype(np.uint8)
@@ -285,8 +304,17 @@ def _person(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> np
     cv2.ellipse(mask, (int(cx), int(top + head_r)), (int(head_r * 0.85), int(head_r)), 0, 0, 360, 255, -1, cv2.LINE_AA)
     neck = top + 2 * head_r
     shoulders = neck + head_r * 0.4
-    torso = np.array([[cx - head_r * 0.4, neck], [cx + head_r * 0.4, neck], [cx + body_w / 2, shoulders],
-                      [cx + body_w * 0.42, h], [cx - body_w * 0.42, h], [cx - body_w / 2, shoulders]], np.int32)
+    torso = np.array(
+        [
+            [cx - head_r * 0.4, neck],
+            [cx + head_r * 0.4, neck],
+            [cx + body_w / 2, shoulders],
+            [cx + body_w * 0.42, h],
+            [cx - body_w * 0.42, h],
+            [cx - body_w / 2, shoulders],
+        ],
+        np.int32,
+    )
     cv2.fillPoly(mask, [torso], 255, cv2.LINE_AA)
     source = _skimage_photo(_CLOTHES_SOURCES[int(rng.integers(len(_CLOTHES_SOURCES)))])
     sh, sw = source.shape[:2]
@@ -317,7 +345,11 @@ def _reflect(photo: np.ndarray, rng: np.random.Generator) -> None:
 
 def _glare(photo: np.ndarray, rng: np.random.Generator, near: np.ndarray | None) -> None:
     h, w = photo.shape[:2]
-    centre = near.mean(axis=0) + rng.uniform(-0.3, 0.3, 2) * np.ptp(near, axis=0) if near is not None else rng.uniform(0, 1, 2) * [w, h]
+    centre = (
+        near.mean(axis=0) + rng.uniform(-0.3, 0.3, 2) * np.ptp(near, axis=0)
+        if near is not None
+        else rng.uniform(0, 1, 2) * [w, h]
+    )
     small = np.zeros((h // 8, w // 8), np.float32)
     radius = rng.uniform(0.05, 0.09) * w / 8
     cv2.circle(small, (int(centre[0] / 8), int(centre[1] / 8)), int(radius), 1.0, -1)
@@ -422,8 +454,13 @@ def campaign_pack() -> dict[str, bytes]:
 @functools.cache
 def _distractor_posters() -> tuple[bytes, ...]:
     """Posters that are not in the pack, most of them of the pack's own templates."""
-    specs = [("Flash Deals", "-50%", "brand-a"), ("Gift Ideas", "9.99", "brand-a"), ("Autumn Edit", "49.00", "brand-b"),
-             ("Weekend Only", "-20%", "brand-a"), ("Fresh Arrivals", "from 5.00", "brand-b")]
+    specs = [
+        ("Flash Deals", "-50%", "brand-a"),
+        ("Gift Ideas", "9.99", "brand-a"),
+        ("Autumn Edit", "49.00", "brand-b"),
+        ("Weekend Only", "-20%", "brand-a"),
+        ("Fresh Arrivals", "from 5.00", "brand-b"),
+    ]
     return tuple(poster(f"other-{i}.png", head, price, 100 + i, tpl) for i, (head, price, tpl) in enumerate(specs))
 
 

@@ -112,7 +112,12 @@ def _progress(done: int, total: int, started: float, err: TextIO) -> None:
     rate = done / (time.perf_counter() - started) if done else 0.0
     eta = (total - done) / rate if rate else 0.0
     end = "\n" if done == total else "\r"
-    print(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.1f} photo/s  eta {eta:.0f}s", end=end, file=err, flush=True)
+    print(
+        f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {rate:.1f} photo/s  eta {eta:.0f}s",
+        end=end,
+        file=err,
+        flush=True,
+    )
 
 
 def evaluate_folder(folder: Path, guideline_path: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> dict[str, Any]:
@@ -145,15 +150,25 @@ def evaluate_folder(folder: Path, guideline_path: Path, out: TextIO = sys.stdout
 
     report: dict[str, Any] = {"photos": len(labels), "rejected": rejected, "rules": {}}
     print(f"{len(labels)} photos, {rejected} rejected by intake", file=out)
-    print(f"{'rule':24} {'n':>4} {'precision':>9} {'recall':>6} {'F1':>6} {'acc':>6} {'p50 ms':>7}   confusion (expected→predicted)", file=out)
+    print(
+        f"{'rule':24} {'n':>4} {'precision':>9} {'recall':>6} {'F1':>6} {'acc':>6} {'p50 ms':>7}   confusion (expected→predicted)",
+        file=out,
+    )
     for rule in guideline.rules:
         if rule.id not in scores:
             continue
         m = scores[rule.id].metrics()
         p50 = statistics.median(rule_latencies[rule.id]) if rule_latencies[rule.id] else 0.0
         confusion = ", ".join(f"{e}→{p}: {n}" for (e, p), n in sorted(scores[rule.id].confusion.items()))
-        print(f"{rule.id:24} {m['n']:>4} {m['precision']:>9.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {m['accuracy']:>6.2f} {p50:>7.0f}   {confusion}", file=out)
-        report["rules"][rule.id] = {**m, "p50_ms": p50, "confusion": {f"{e}->{p}": n for (e, p), n in scores[rule.id].confusion.items()}}
+        print(
+            f"{rule.id:24} {m['n']:>4} {m['precision']:>9.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {m['accuracy']:>6.2f} {p50:>7.0f}   {confusion}",
+            file=out,
+        )
+        report["rules"][rule.id] = {
+            **m,
+            "p50_ms": p50,
+            "confusion": {f"{e}->{p}": n for (e, p), n in scores[rule.id].confusion.items()},
+        }
     if latencies:
         ordered = sorted(latencies)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]

@@ -22,23 +22,35 @@ from chalicelib.wiring import services
 log = logging.getLogger(__name__)
 
 local_stand_ins = http.Resource(__name__)
-route = http.Routes(local_stand_ins, http.Tag(
-    "local", "The local backend's stand-ins for S3's upload and download endpoints (signed, no sign-in)"))
+route = http.Routes(
+    local_stand_ins,
+    http.Tag("local", "The local backend's stand-ins for S3's upload and download endpoints (signed, no sign-in)"),
+)
 
 EXAMPLE_SIGNATURE = "9c1e4f0a" * 8
 FORM = "multipart/form-data"
 # A signed link always carries all three parts.
 LINK_PARTS = (
-    Param("key", {"type": "string"}, "part of the signed link", required=True,
-          example=layout.derived_key(EXAMPLE_SUBMISSION_ID, "thumbnail.jpg")),
+    Param(
+        "key",
+        {"type": "string"},
+        "part of the signed link",
+        required=True,
+        example=layout.derived_key(EXAMPLE_SUBMISSION_ID, "thumbnail.jpg"),
+    ),
     Param("expires", {"type": "string"}, "part of the signed link (unix time)", required=True, example="1795600000"),
     Param("signature", {"type": "string"}, "part of the signed link", required=True, example=EXAMPLE_SIGNATURE),
 )
 UPLOAD_FORM = {
-    "type": "object", "required": ["key", "Content-Type", "policy", "x-vetrina-signature", "file"],
-    "properties": {"key": {"type": "string"}, "Content-Type": {"type": "string"}, "policy": {"type": "string"},
-                   "x-vetrina-signature": {"type": "string"},
-                   "file": {"type": "string", "format": "binary", "description": "the photo, the last field"}},
+    "type": "object",
+    "required": ["key", "Content-Type", "policy", "x-vetrina-signature", "file"],
+    "properties": {
+        "key": {"type": "string"},
+        "Content-Type": {"type": "string"},
+        "policy": {"type": "string"},
+        "x-vetrina-signature": {"type": "string"},
+        "file": {"type": "string", "format": "binary", "description": "the photo, the last field"},
+    },
 }
 
 
@@ -49,16 +61,28 @@ def _local_blobs() -> LocalBlobStore:
     return blobs
 
 
-@route("/local/uploads", "POST", PUBLIC, summary="Local backend: the form upload of a presigned POST, as S3 takes it",
-       content_types=[FORM], body={FORM: UPLOAD_FORM},
-       response={204: {"description": "stored; Location names the key", "headers": {"Location": {"schema": {"type": "string"}}}}},
-       errors=(400, 403, 404, 409),
-       description="Send the fields the upload link came with, unchanged, then the file. The signed policy fixes the key, "
-                   "content type, size and expiry (403 when a field does not match it). A link uploads once: 409 "
-                   "already_uploaded when its photo was received already.",
-       examples={FORM: {"key": layout.upload_key(EXAMPLE_SUBMISSION_ID), "Content-Type": "image/jpeg",
-                        "policy": "eyJleHBpcmF0aW9uIjogIjIwMjYtMTEtMjVUMTA6MDA6MDBaIn0=",
-                        "x-vetrina-signature": EXAMPLE_SIGNATURE, "file": "(the photo)"}})
+@route(
+    "/local/uploads",
+    "POST",
+    PUBLIC,
+    summary="Local backend: the form upload of a presigned POST, as S3 takes it",
+    content_types=[FORM],
+    body={FORM: UPLOAD_FORM},
+    response={204: {"description": "stored; Location names the key", "headers": {"Location": {"schema": {"type": "string"}}}}},
+    errors=(400, 403, 404, 409),
+    description="Send the fields the upload link came with, unchanged, then the file. The signed policy fixes the key, "
+    "content type, size and expiry (403 when a field does not match it). A link uploads once: 409 "
+    "already_uploaded when its photo was received already.",
+    examples={
+        FORM: {
+            "key": layout.upload_key(EXAMPLE_SUBMISSION_ID),
+            "Content-Type": "image/jpeg",
+            "policy": "eyJleHBpcmF0aW9uIjogIjIwMjYtMTEtMjVUMTA6MDA6MDBaIn0=",
+            "x-vetrina-signature": EXAMPLE_SIGNATURE,
+            "file": "(the photo)",
+        }
+    },
+)
 def upload() -> Response:
     request = route.request
     return receive_upload(request.headers.get("content-type", ""), request.raw_body or b"")
@@ -81,12 +105,22 @@ def receive_upload(content_type: str, body: bytes | BinaryIO, length: int | None
     return Response(body="", status_code=204, headers={"Location": key})
 
 
-@route("/local/blobs", "GET", PUBLIC, summary="Local backend: a file behind a short-lived signed link", query=LINK_PARTS,
-       response={200: {"description": "the file, with its content type",
-                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
-       errors=(403, 404),
-       description="403 when the signature does not match or the link has expired; 404 when the file is not there "
-                   "(or in AWS, where links point at S3).")
+@route(
+    "/local/blobs",
+    "GET",
+    PUBLIC,
+    summary="Local backend: a file behind a short-lived signed link",
+    query=LINK_PARTS,
+    response={
+        200: {
+            "description": "the file, with its content type",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    errors=(403, 404),
+    description="403 when the signature does not match or the link has expired; 404 when the file is not there "
+    "(or in AWS, where links point at S3).",
+)
 def download(query: Any) -> Response:
     blobs = _local_blobs()
     try:
@@ -96,8 +130,11 @@ def download(query: Any) -> Response:
         return http.error(403, "link_refused", str(err))
     except BlobNotFound:
         return http.error(404, "not_found", "the file is not there (yet)")
-    headers: dict[str, str | list[str]] = {"Content-Type": content_type, "Cache-Control": "private, max-age=300",
-                                           "X-Content-Type-Options": "nosniff"}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": content_type,
+        "Cache-Control": "private, max-age=300",
+        "X-Content-Type-Options": "nosniff",
+    }
     if str((route.request.query_params or {}).get("key", "")).startswith(layout.UPLOAD_PREFIX):
         # An original is whatever bytes were sent (HTML named .jpg, a JPEG with a ZIP tail): downloaded, never rendered.
         headers["Content-Disposition"] = "attachment"

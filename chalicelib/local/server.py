@@ -51,8 +51,11 @@ class GuardedHandler(ChaliceRequestHandler):
         upload = self.command == "POST" and urlsplit(self.path).path == UPLOAD_PATH
         limit = self.upload_limit if upload else JSON_LIMIT
         if length > limit:
-            return self._refuse(413, "body_too_large" if not upload else "file_too_large",
-                                f"the body is {length / 2**20:.1f} MB; this route takes at most {limit / 2**20:.1f} MB")
+            return self._refuse(
+                413,
+                "body_too_large" if not upload else "file_too_large",
+                f"the body is {length / 2**20:.1f} MB; this route takes at most {limit / 2**20:.1f} MB",
+            )
         if upload:
             return self._stream_upload(length)
         return ChaliceRequestHandler._generic_handle(self)
@@ -76,8 +79,10 @@ class GuardedHandler(ChaliceRequestHandler):
 
 
 _BUSY_BODY = b'{"error": {"code": "busy", "message": "the server is busy: try again in a couple of seconds"}}'
-BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        b"Retry-After: 2\r\nContent-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY)
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    b"Retry-After: 2\r\nContent-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY
+)
 
 
 class BoundedServer(ThreadedHTTPServer):
@@ -128,8 +133,14 @@ class LocalService:
             CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
             app_module.app.__class__ = CustomLocalChalice
         handler = type("Handler", (GuardedHandler,), {"upload_limit": self._upload_limit()})
-        self._server = LocalDevServer(app_module.app, config, host, port, handler_cls=handler,
-                                      server_cls=functools.partial(BoundedServer, max_threads=max_threads))
+        self._server = LocalDevServer(
+            app_module.app,
+            config,
+            host,
+            port,
+            handler_cls=handler,
+            server_cls=functools.partial(BoundedServer, max_threads=max_threads),
+        )
         self.host, self.port = self._server.server.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         # Links the service hands out point at the port actually bound (port 0 picks a free
@@ -141,12 +152,18 @@ class LocalService:
         self.services: Services = services()
         if self.services.settings.backend != "local":
             raise RuntimeError("the local server runs the local backend only: unset VETRINA_BACKEND")
-        self.worker = LocalWorker(self.services.queue, worker_for(self.services), recovery=self.services.recovery,
-                                  sweep_interval=self.services.settings.sweep_interval)
+        self.worker = LocalWorker(
+            self.services.queue,
+            worker_for(self.services),
+            recovery=self.services.recovery,
+            sweep_interval=self.services.settings.sweep_interval,
+        )
         # Automatic reminders a set time before each store's deadline (0 hours: none).
-        self.reminders = ReminderTimer(self.services.reminders.remind_due,
-                                       float(os.environ.get("VETRINA_REMINDER_LEAD_HOURS", "24")),
-                                       float(os.environ.get("VETRINA_REMINDER_EVERY_SECONDS", "600")))
+        self.reminders = ReminderTimer(
+            self.services.reminders.remind_due,
+            float(os.environ.get("VETRINA_REMINDER_LEAD_HOURS", "24")),
+            float(os.environ.get("VETRINA_REMINDER_EVERY_SECONDS", "600")),
+        )
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -155,7 +172,7 @@ class LocalService:
 
         return Settings.from_env().max_upload_bytes + FORM_OVERHEAD
 
-    def start(self) -> "LocalService":
+    def start(self) -> LocalService:
         self.worker.start()
         self.reminders.start()
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="vetrina-http", daemon=True)
@@ -180,7 +197,7 @@ class LocalService:
             os.environ.pop("VETRINA_PUBLIC_URL", None)
         services.cache_clear()
 
-    def __enter__(self) -> "LocalService":
+    def __enter__(self) -> LocalService:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

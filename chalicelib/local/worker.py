@@ -32,8 +32,14 @@ class Recoverer(Protocol):
 
 
 class LocalWorker:
-    def __init__(self, queue: WorkQueue, processor: MessageHandler, poll_interval: float = 0.25,
-                 recovery: Recoverer | None = None, sweep_interval: float = 60.0):
+    def __init__(
+        self,
+        queue: WorkQueue,
+        processor: MessageHandler,
+        poll_interval: float = 0.25,
+        recovery: Recoverer | None = None,
+        sweep_interval: float = 60.0,
+    ):
         self._queue = queue
         self._processor = processor
         self._poll_interval = poll_interval

@@ -57,7 +57,7 @@ class TargetsIn(BaseModel):
         return sorted(set(values))
 
     @model_validator(mode="after")
-    def _some(self) -> "TargetsIn":
+    def _some(self) -> TargetsIn:
         if not (self.regions or self.clusters or self.stores):
             raise ValueError("name at least one region, cluster or store")
         return self
@@ -73,7 +73,7 @@ class CampaignIn(BaseModel):
     guideline: dict[str, Any]
 
     @model_validator(mode="after")
-    def _dates(self) -> "CampaignIn":
+    def _dates(self) -> CampaignIn:
         if self.deadline < self.start_date:
             raise ValueError(f"deadline ({self.deadline}) is before start_date ({self.start_date})")
         return self
@@ -102,8 +102,10 @@ def load_campaign(records: RecordStore, campaign_id: str) -> dict[str, Any]:
     check_campaign_id(campaign_id)
     item = records.get(*campaign_key(campaign_id))
     if item is None:
-        raise NotFound(f"campaign {campaign_id!r} does not exist: check the id, or create it with PUT /campaigns/{campaign_id}",
-                       code="campaign_not_found")
+        raise NotFound(
+            f"campaign {campaign_id!r} does not exist: check the id, or create it with PUT /campaigns/{campaign_id}",
+            code="campaign_not_found",
+        )
     return item
 
 
@@ -178,11 +180,15 @@ class Campaigns:
 
     def _check_edit(self, previous: dict[str, Any], campaign: CampaignIn, targets: dict[str, list[str]]) -> None:
         if previous["status"] == "closed":
-            raise Conflict(f"campaign {previous['campaign_id']!r} is closed: create a new campaign instead", code="campaign_closed")
+            raise Conflict(
+                f"campaign {previous['campaign_id']!r} is closed: create a new campaign instead", code="campaign_closed"
+            )
         if previous["status"] == "published":
             dropped = {k: sorted(set(previous["targets"][k]) - set(targets[k])) for k in targets}
             if any(dropped.values()):
-                raise Conflict(f"a published campaign's targets can only grow; these would be dropped: {dropped}", code="targets_shrink")
+                raise Conflict(
+                    f"a published campaign's targets can only grow; these would be dropped: {dropped}", code="targets_shrink"
+                )
             if campaign.start_date.isoformat() != previous["start_date"] or campaign.deadline.isoformat() != previous["deadline"]:
                 raise Conflict("the dates of a published campaign are fixed (stores plan by them)", code="dates_fixed")
 
@@ -202,8 +208,11 @@ class Campaigns:
                 raise Conflict(f"campaign {campaign_id!r} is closed", code="campaign_closed")
             pack = {**item.get("pack", {}), request.name: {"key": key, "content_type": request.content_type}}
             try:
-                self._records.update(*campaign_key(campaign_id), set={"pack": pack, "updated_at": clock.now_iso()},
-                                     condition=eq("updated_at", item["updated_at"]))
+                self._records.update(
+                    *campaign_key(campaign_id),
+                    set={"pack": pack, "updated_at": clock.now_iso()},
+                    condition=eq("updated_at", item["updated_at"]),
+                )
                 break
             except ConditionFailed:
                 continue
@@ -222,19 +231,30 @@ class Campaigns:
         if item["status"] == "closed":
             raise Conflict(f"campaign {campaign_id!r} is closed", code="campaign_closed")
         guideline = self.guideline(item)
-        missing = [name for name in guideline.pack_files()
-                   if name not in item.get("pack", {}) or not self._blobs.exists(item["pack"][name]["key"])]
+        missing = [
+            name
+            for name in guideline.pack_files()
+            if name not in item.get("pack", {}) or not self._blobs.exists(item["pack"][name]["key"])
+        ]
         if missing:
-            raise InvalidInput(f"the guideline pack lacks {', '.join(missing)}: upload each with POST /campaigns/{campaign_id}/pack, "
-                               "then publish again", code="pack_incomplete", status=422)
+            raise InvalidInput(
+                f"the guideline pack lacks {', '.join(missing)}: upload each with POST /campaigns/{campaign_id}/pack, "
+                "then publish again",
+                code="pack_incomplete",
+                status=422,
+            )
         targets = item["targets"]
         stores, unknown = self._stores.matching(targets["regions"], targets["clusters"], targets["stores"])
         if unknown:
-            raise InvalidInput(f"these stores are not in the store list: {', '.join(unknown[:20])}; import them with PUT /stores first",
-                               code="unknown_stores", status=422)
+            raise InvalidInput(
+                f"these stores are not in the store list: {', '.join(unknown[:20])}; import them with PUT /stores first",
+                code="unknown_stores",
+                status=422,
+            )
         if not stores:
-            raise InvalidInput("the targets match no store: check the regions and clusters against GET /stores",
-                               code="no_stores", status=422)
+            raise InvalidInput(
+                "the targets match no store: check the regions and clusters against GET /stores", code="no_stores", status=422
+            )
         existing = self._target_ids(campaign_id)
         new = [self._target(item, store) for store in stores if store["store_id"] not in existing]
         self._counters.add_targets(item, new)
@@ -242,33 +262,54 @@ class Campaigns:
         now = clock.now_iso()
         # The regions its stores are in: whom a merchandiser's scope shows the campaign to.
         regions = sorted(set(item.get("target_regions", [])) | {store["region"] for store in stores})
-        self._records.update(*campaign_key(campaign_id), set={"status": "published", "target_count": total, "updated_at": now,
-                                                               "published_at": item.get("published_at", now),
-                                                               "target_regions": regions})
-        return {"campaign_id": campaign_id, "status": "published", "target_count": total, "new_targets": len(new),
-                "guideline_version": item["guideline_version"]}
+        self._records.update(
+            *campaign_key(campaign_id),
+            set={
+                "status": "published",
+                "target_count": total,
+                "updated_at": now,
+                "published_at": item.get("published_at", now),
+                "target_regions": regions,
+            },
+        )
+        return {
+            "campaign_id": campaign_id,
+            "status": "published",
+            "target_count": total,
+            "new_targets": len(new),
+            "guideline_version": item["guideline_version"],
+        }
 
     def close(self, campaign_id: str) -> dict[str, Any]:
         item = self.load(campaign_id)
         if item["status"] == "draft":
             raise Conflict(f"campaign {campaign_id!r} was never published: edit or publish it instead", code="campaign_draft")
         if item["status"] != "closed":
-            self._records.update(*campaign_key(campaign_id), set={"status": "closed", "closed_at": clock.now_iso(), "updated_at": clock.now_iso()})
+            self._records.update(
+                *campaign_key(campaign_id), set={"status": "closed", "closed_at": clock.now_iso(), "updated_at": clock.now_iso()}
+            )
         return {"campaign_id": campaign_id, "status": "closed"}
 
     def _target(self, campaign: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
         campaign_id, store_id, region = campaign["campaign_id"], store["store_id"], store["region"]
         pk, sk = target_key(campaign_id, store_id)
         return {
-            "pk": pk, "sk": sk,
+            "pk": pk,
+            "sk": sk,
             **layout.target_state_index(campaign_id, "missing", region, store_id),
             **layout.store_campaigns_index(store_id, campaign["start_date"], campaign_id),
-            "campaign_id": campaign_id, "store_id": store_id, "store_name": store["name"], "region": region,
-            "cluster": store.get("cluster", ""), "timezone": store["timezone"],
-            "start_date": campaign["start_date"], "week": clock.iso_week(campaign["start_date"]),
+            "campaign_id": campaign_id,
+            "store_id": store_id,
+            "store_name": store["name"],
+            "region": region,
+            "cluster": store.get("cluster", ""),
+            "timezone": store["timezone"],
+            "start_date": campaign["start_date"],
+            "week": clock.iso_week(campaign["start_date"]),
             "starts_at": clock.local_instant(date.fromisoformat(campaign["start_date"]), store["timezone"], end_of_day=False),
             "deadline_at": clock.local_instant(date.fromisoformat(campaign["deadline"]), store["timezone"], end_of_day=True),
-            "state": "missing", "version": 0,
+            "state": "missing",
+            "version": 0,
         }
 
     def _target_ids(self, campaign_id: str) -> set[str]:
@@ -297,8 +338,9 @@ class Campaigns:
         check_campaign_id(campaign_id)
         item = self._records.get(*campaign_key(campaign_id))
         if item is None or not self._in_scope(caller, item):
-            raise NotFound(f"campaign {campaign_id!r} does not exist, or is not one of yours: check the id",
-                           code="campaign_not_found")
+            raise NotFound(
+                f"campaign {campaign_id!r} does not exist, or is not one of yours: check the id", code="campaign_not_found"
+            )
         return item
 
     def _in_scope(self, caller: Caller, item: dict[str, Any]) -> bool:
@@ -310,8 +352,10 @@ class Campaigns:
 
     def get(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
         item = self.visible(caller, campaign_id)
-        links = {name: self._blobs.presigned_get(entry["key"], self._settings.link_expires_in)
-                 for name, entry in item.get("pack", {}).items()}
+        links = {
+            name: self._blobs.presigned_get(entry["key"], self._settings.link_expires_in)
+            for name, entry in item.get("pack", {}).items()
+        }
         out = {**self._public(item), "pack_links": links}
         if caller.role == "store":  # the store's own start and deadline, in its timezone
             out["schedule"] = {s: _schedule(t) for s in sorted(caller.stores) if (t := self.target(campaign_id, s))}
@@ -323,10 +367,22 @@ class Campaigns:
 
     def versions(self, caller: Caller, campaign_id: str, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         self.visible(caller, campaign_id)
-        page = query_page(self._records, campaign_key(campaign_id)[0], sk_prefix=layout.GUIDELINE_PREFIX, limit=limit,
-                          maximum=MAX_LIST, cursor=cursor, descending=True)
-        return {"versions": [{"version": v["version"], "created_at": v["created_at"], "rules": len(v["guideline"]["rules"])}
-                             for v in page.items], "cursor": page.cursor}
+        page = query_page(
+            self._records,
+            campaign_key(campaign_id)[0],
+            sk_prefix=layout.GUIDELINE_PREFIX,
+            limit=limit,
+            maximum=MAX_LIST,
+            cursor=cursor,
+            descending=True,
+        )
+        return {
+            "versions": [
+                {"version": v["version"], "created_at": v["created_at"], "rules": len(v["guideline"]["rules"])}
+                for v in page.items
+            ],
+            "cursor": page.cursor,
+        }
 
     def version(self, caller: Caller, campaign_id: str, version: str) -> dict[str, Any]:
         self.visible(caller, campaign_id)
@@ -341,8 +397,9 @@ class Campaigns:
         """Newest first; a store lists the published campaigns it is in (through its targets),
         one store at a time (``store_id`` names it when the user acts for several)."""
         if caller.role != "store":
-            page = query_page(self._records, layout.CAMPAIGNS, index="gsi1", limit=limit, maximum=MAX_LIST, cursor=cursor,
-                              descending=True)
+            page = query_page(
+                self._records, layout.CAMPAIGNS, index="gsi1", limit=limit, maximum=MAX_LIST, cursor=cursor, descending=True
+            )
             # A merchandiser's page holds the campaigns of its scope only (a page may come out short).
             shown = [i for i in page.items if caller.role == "hq" or (i["status"] != "draft" and _reaches(i, caller.regions))]
             return {"campaigns": [_summary(i) for i in shown], "cursor": page.cursor}
@@ -351,8 +408,15 @@ class Campaigns:
                 raise InvalidInput("you act for several stores: name one with ?store_id=", code="store_required")
             store_id = next(iter(caller.stores))
         caller.require_store(store_id, None)
-        page = query_page(self._records, layout.store_campaigns_partition(store_id), index="gsi2", limit=limit,
-                          maximum=MAX_LIST, cursor=cursor, descending=True)
+        page = query_page(
+            self._records,
+            layout.store_campaigns_partition(store_id),
+            index="gsi2",
+            limit=limit,
+            maximum=MAX_LIST,
+            cursor=cursor,
+            descending=True,
+        )
         campaigns = []
         for target in page.items:
             item = self._records.get(*campaign_key(target["campaign_id"]))

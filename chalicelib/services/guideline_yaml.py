@@ -53,11 +53,17 @@ def check_yaml(body: Any) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         problem = " ".join(p for p in (getattr(err, "problem", None), getattr(err, "context", None)) if p) or str(err)
-        return {"valid": False, "guideline": None,
-                "problems": [{"path": "", "message": f"not valid YAML: {problem}", "line": mark.line + 1 if mark else None}]}
+        return {
+            "valid": False,
+            "guideline": None,
+            "problems": [{"path": "", "message": f"not valid YAML: {problem}", "line": mark.line + 1 if mark else None}],
+        }
     try:
         guideline = parse_guideline(document).to_document()
     except GuidelineError as err:
-        return {"valid": False, "guideline": None,
-                "problems": [{"path": path, "message": message, "line": _line_of(root, path)} for path, message in err.problems]}
+        return {
+            "valid": False,
+            "guideline": None,
+            "problems": [{"path": path, "message": message, "line": _line_of(root, path)} for path, message in err.problems],
+        }
     return {"valid": True, "guideline": guideline, "problems": []}

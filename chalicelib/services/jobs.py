@@ -12,23 +12,24 @@ import csv
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Caller
-from chalicelib.services.campaigns import Campaigns, check_campaign_id
-from chalicelib.services.reminders import Reminders
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import new_export_id
 from chalicelib.core.settings import Settings
-from chalicelib.storage.notifications import object_created_event
-from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, WorkQueue, eq
+from chalicelib.core.validation import parse_model
+from chalicelib.services.campaigns import Campaigns, check_campaign_id
+from chalicelib.services.reminders import Reminders
 from chalicelib.storage import layout
 from chalicelib.storage.layout import submission_key
-from chalicelib.core.validation import parse_model
+from chalicelib.storage.notifications import object_created_event
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, WorkQueue, eq
 
 RERUN_PAGE = 100
 EXPORT_PAGE = 500
@@ -42,16 +43,52 @@ class ExportIn(BaseModel):
     campaign_id: str
 
 
-RESULT_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "status", "verdict", "score", "guideline_version",
-                  "review_state", "reviewed_by", "created_at", "analyzed_at", "failed_rules"]
-LABEL_COLUMNS = ["submission_id", "campaign_id", "store_id", "region", "photo_key", "normalised_key", "guideline_version",
-                 "rule_id", "rule_type", "value", "model_status", "reviewer_status", "overridden", "labelled_by", "labelled_at",
-                 "photo_version", "photo_sha256"]
+RESULT_COLUMNS = [
+    "submission_id",
+    "campaign_id",
+    "store_id",
+    "region",
+    "status",
+    "verdict",
+    "score",
+    "guideline_version",
+    "review_state",
+    "reviewed_by",
+    "created_at",
+    "analyzed_at",
+    "failed_rules",
+]
+LABEL_COLUMNS = [
+    "submission_id",
+    "campaign_id",
+    "store_id",
+    "region",
+    "photo_key",
+    "normalised_key",
+    "guideline_version",
+    "rule_id",
+    "rule_type",
+    "value",
+    "model_status",
+    "reviewer_status",
+    "overridden",
+    "labelled_by",
+    "labelled_at",
+    "photo_version",
+    "photo_sha256",
+]
 
 
 class Jobs:
-    def __init__(self, records: RecordStore, blobs: BlobStore, queue: WorkQueue, campaigns: Campaigns, settings: Settings,
-                 reminders: Reminders | None = None):
+    def __init__(
+        self,
+        records: RecordStore,
+        blobs: BlobStore,
+        queue: WorkQueue,
+        campaigns: Campaigns,
+        settings: Settings,
+        reminders: Reminders | None = None,
+    ):
         self._records = records
         self._blobs = blobs
         self._queue = queue
@@ -76,9 +113,18 @@ class Jobs:
         self._campaigns.load(request.campaign_id)
         export_id = new_export_id()
         pk, sk = layout.export_key(export_id)
-        self._records.put({"pk": pk, "sk": sk, "export_id": export_id, "kind": request.kind,
-                           "campaign_id": request.campaign_id, "status": "queued", "requested_by": caller.username,
-                           "created_at": clock.now_iso()})
+        self._records.put(
+            {
+                "pk": pk,
+                "sk": sk,
+                "export_id": export_id,
+                "kind": request.kind,
+                "campaign_id": request.campaign_id,
+                "status": "queued",
+                "requested_by": caller.username,
+                "created_at": clock.now_iso(),
+            }
+        )
         self._queue.send(json.dumps({"job": "export", "export_id": export_id}))
         return {"export_id": export_id, "status": "queued", "kind": request.kind, "campaign_id": request.campaign_id}
 
@@ -90,8 +136,11 @@ class Jobs:
         if item["status"] == "failed":
             out.update(reason=item.get("reason", ""), finished_at=item["finished_at"])
         if item["status"] == "done":
-            out.update(rows=item["rows"], finished_at=item["finished_at"],
-                       download=self._blobs.presigned_get(item["key"], self._settings.link_expires_in))
+            out.update(
+                rows=item["rows"],
+                finished_at=item["finished_at"],
+                download=self._blobs.presigned_get(item["key"], self._settings.link_expires_in),
+            )
         return out
 
     # --- running (worker) -------------------------------------------------------------------------
@@ -108,8 +157,13 @@ class Jobs:
 
     def _rerun_page(self, message: dict[str, Any]) -> str:
         campaign_id, version = message["campaign_id"], message["version"]
-        page = self._records.query(layout.campaign_submissions_partition(campaign_id), index="gsi1", sk_prefix=layout.SUBMISSION_PREFIX, limit=RERUN_PAGE,
-                                   cursor=message["cursor"])
+        page = self._records.query(
+            layout.campaign_submissions_partition(campaign_id),
+            index="gsi1",
+            sk_prefix=layout.SUBMISSION_PREFIX,
+            limit=RERUN_PAGE,
+            cursor=message["cursor"],
+        )
         queued = 0
         for item in page.items:
             if item["status"] != "done" or item.get("guideline_version") == version:
@@ -118,8 +172,11 @@ class Jobs:
             pending_pk, pending_sk = layout.pending_key(time.time(), item["submission_id"])
             self._records.put({"pk": pending_pk, "sk": pending_sk, "submission_id": item["submission_id"]})
             try:  # only a finished photo goes back to the queue; its current result stays until the new one
-                self._records.update(*submission_key(item["submission_id"]), set={"status": "queued", "updated_at": clock.now_iso()},
-                                     condition=eq("status", "done"))
+                self._records.update(
+                    *submission_key(item["submission_id"]),
+                    set={"status": "queued", "updated_at": clock.now_iso()},
+                    condition=eq("status", "done"),
+                )
             except ConditionFailed:
                 continue
             self._queue.send(object_created_event(BUCKET_PLACEHOLDER, item["upload_key"], 0))
@@ -145,15 +202,21 @@ class Jobs:
                     writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
                     count += 1
             self._blobs.put_file(key, path, "text/csv")
-        self._records.update(*layout.export_key(export_id), set={"status": "done", "key": key, "rows": count,
-                                                                    "finished_at": clock.now_iso()})
+        self._records.update(
+            *layout.export_key(export_id), set={"status": "done", "key": key, "rows": count, "finished_at": clock.now_iso()}
+        )
         return f"export: {count} row(s)"
 
     def _submissions(self, campaign_id: str) -> Iterator[dict[str, Any]]:
         cursor = None
         while True:
-            page = self._records.query(layout.campaign_submissions_partition(campaign_id), index="gsi1", sk_prefix=layout.SUBMISSION_PREFIX, limit=EXPORT_PAGE,
-                                       cursor=cursor)
+            page = self._records.query(
+                layout.campaign_submissions_partition(campaign_id),
+                index="gsi1",
+                sk_prefix=layout.SUBMISSION_PREFIX,
+                limit=EXPORT_PAGE,
+                cursor=cursor,
+            )
             yield from page.items
             if not (cursor := page.cursor):
                 return
@@ -163,12 +226,27 @@ class Jobs:
             result = item.get("result") or {}
             review = item.get("review") or {}
             overrides = item.get("overrides") or {}
-            failed = [r["id"] for r in result.get("rules", []) if overrides.get(r["id"], {}).get("reviewer", r["status"]) == "fail"]
+            failed = [
+                r["id"] for r in result.get("rules", []) if overrides.get(r["id"], {}).get("reviewer", r["status"]) == "fail"
+            ]
             yield {
-                **{k: item.get(k, "") for k in ("submission_id", "campaign_id", "store_id", "region", "status", "guideline_version",
-                                                 "created_at", "analyzed_at")},
-                "verdict": result.get("verdict", ""), "score": result.get("score", ""),
-                "review_state": review.get("state", "pending"), "reviewed_by": review.get("by", ""),
+                **{
+                    k: item.get(k, "")
+                    for k in (
+                        "submission_id",
+                        "campaign_id",
+                        "store_id",
+                        "region",
+                        "status",
+                        "guideline_version",
+                        "created_at",
+                        "analyzed_at",
+                    )
+                },
+                "verdict": result.get("verdict", ""),
+                "score": result.get("score", ""),
+                "review_state": review.get("state", "pending"),
+                "reviewed_by": review.get("by", ""),
                 "failed_rules": " ".join(failed),
             }
 
@@ -181,17 +259,28 @@ class Jobs:
                 continue
             for rule in (item.get("result") or {}).get("rules", []):
                 override = overrides.get(rule["id"])
-                reviewer = override["reviewer"] if override else (rule["status"] if review and rule["status"] in ("pass", "fail") else None)
+                reviewer = (
+                    override["reviewer"]
+                    if override
+                    else (rule["status"] if review and rule["status"] in ("pass", "fail") else None)
+                )
                 if reviewer is None:
                     continue
                 yield {
                     **{k: item.get(k, "") for k in ("submission_id", "campaign_id", "store_id", "region", "guideline_version")},
-                    "photo_key": item["upload_key"], "normalised_key": (item.get("derived") or {}).get("normalised", ""),
-                    "rule_id": rule["id"], "rule_type": rule["type"], "value": rule.get("value", ""),
-                    "model_status": rule["status"], "reviewer_status": reviewer, "overridden": bool(override and reviewer != rule["status"]),
-                    "labelled_by": (override or review).get("by", ""), "labelled_at": (override or review).get("at", ""),
+                    "photo_key": item["upload_key"],
+                    "normalised_key": (item.get("derived") or {}).get("normalised", ""),
+                    "rule_id": rule["id"],
+                    "rule_type": rule["type"],
+                    "value": rule.get("value", ""),
+                    "model_status": rule["status"],
+                    "reviewer_status": reviewer,
+                    "overridden": bool(override and reviewer != rule["status"]),
+                    "labelled_by": (override or review).get("by", ""),
+                    "labelled_at": (override or review).get("at", ""),
                     # the judged bytes: the key's version (AWS, versioned bucket) and their sha256
-                    "photo_version": item.get("photo_version") or "", "photo_sha256": item.get("photo_sha256", ""),
+                    "photo_version": item.get("photo_version") or "",
+                    "photo_sha256": item.get("photo_sha256", ""),
                 }
 
 

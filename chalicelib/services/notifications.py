@@ -26,11 +26,11 @@ class Notifications:
         """Newest first, every store's (HQ) or one store's (?store_id=); a store or merchandiser
         reads its own store's only."""
         if self._feed is None:
-            raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API",
-                           code="not_found")
+            raise NotFound("in AWS the events go to the SNS topic's subscribers (email, push), not to this API", code="not_found")
         if caller.role != "hq" and (store_id is None or not caller.may_see(store_id, self._region(store_id))):
-            raise Forbidden(f"{caller.describe()} reads the notifications of its own store(s): add ?store_id=",
-                            code="out_of_scope")
+            raise Forbidden(
+                f"{caller.describe()} reads the notifications of its own store(s): add ?store_id=", code="out_of_scope"
+            )
         try:
             page = self._feed.recent(store_id=store_id, limit=PAGE_SIZE, cursor=cursor)
         except ValueError as err:

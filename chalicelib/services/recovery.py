@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_PAGE = 200
 SWEEP_BUDGET = 5_000  # markers looked at per run (past the ones still waiting): a run stays short
-STOPPED_REASON = ("The photo could not be analysed: the analysis stopped on every attempt. HQ has been told; "
-                  "you can also send the photo again.")
+STOPPED_REASON = (
+    "The photo could not be analysed: the analysis stopped on every attempt. HQ has been told; you can also send the photo again."
+)
 EXPIRED_REASON = "No photo was uploaded before the upload link expired: start a new photo."
 
 
@@ -52,15 +53,30 @@ def publish_finished(events: EventPublisher | None, item: dict[str, Any]) -> Non
     """``analysis.finished`` for a submission in its final status (the processor's payload)."""
     if events is None:
         return
-    events.publish("analysis.finished", {
-        "submission_id": item["submission_id"], "campaign_id": item["campaign_id"], "store_id": item["store_id"],
-        "status": item["status"], "verdict": (item.get("result") or {}).get("verdict"), "reason": item.get("reason"),
-    })
+    events.publish(
+        "analysis.finished",
+        {
+            "submission_id": item["submission_id"],
+            "campaign_id": item["campaign_id"],
+            "store_id": item["store_id"],
+            "status": item["status"],
+            "verdict": (item.get("result") or {}).get("verdict"),
+            "reason": item.get("reason"),
+        },
+    )
 
 
 class Recovery:
-    def __init__(self, records: RecordStore, blobs: BlobStore, queue: WorkQueue, events: EventPublisher,
-                 counters: Counters, settings: Settings, bucket: str):
+    def __init__(
+        self,
+        records: RecordStore,
+        blobs: BlobStore,
+        queue: WorkQueue,
+        events: EventPublisher,
+        counters: Counters,
+        settings: Settings,
+        bucket: str,
+    ):
         self._records = records
         self._blobs = blobs
         self._queue = queue
@@ -93,9 +109,11 @@ class Recovery:
         if not (isinstance(job, dict) and job.get("job") == "export" and isinstance(job.get("export_id"), str)):
             return "ignored"
         try:
-            self._records.update(*layout.export_key(job["export_id"]),
-                                 set={"status": "failed", "reason": EXPORT_FAILED_REASON, "finished_at": clock.now_iso()},
-                                 condition=eq("status", "queued"))
+            self._records.update(
+                *layout.export_key(job["export_id"]),
+                set={"status": "failed", "reason": EXPORT_FAILED_REASON, "finished_at": clock.now_iso()},
+                condition=eq("status", "queued"),
+            )
         except ConditionFailed:
             return "final"
         return "failed"
@@ -106,9 +124,15 @@ class Recovery:
         at = clock.now_iso()
         try:
             stopped = self._records.update(
-                pk, sk,
-                set={"status": "error", "reason_code": "analysis_stopped", "reason": STOPPED_REASON, "updated_at": at,
-                     "analyzed_at": at},
+                pk,
+                sk,
+                set={
+                    "status": "error",
+                    "reason_code": "analysis_stopped",
+                    "reason": STOPPED_REASON,
+                    "updated_at": at,
+                    "analyzed_at": at,
+                },
                 remove=("lease_token", "lease_until"),
                 condition=one_of("status", ("awaiting_upload", "queued")) | (eq("status", "analyzing") & lt("lease_until", now)),
             )
@@ -176,8 +200,11 @@ class Recovery:
         """Send the upload's notification again (a duplicate is harmless: the processor claims once)."""
         if item["status"] == "awaiting_upload":
             try:
-                self._records.update(*layout.submission_key(item["submission_id"]), set={"status": "queued", "updated_at": clock.now_iso()},
-                                     condition=eq("status", "awaiting_upload"))
+                self._records.update(
+                    *layout.submission_key(item["submission_id"]),
+                    set={"status": "queued", "updated_at": clock.now_iso()},
+                    condition=eq("status", "awaiting_upload"),
+                )
             except ConditionFailed:
                 pass
         self._queue.send(object_created_event(self._bucket, item["upload_key"], 0))
@@ -189,7 +216,12 @@ class Recovery:
         try:
             self._records.update(
                 *layout.submission_key(item["submission_id"]),
-                set={"status": "expired", "reason_code": "upload_expired", "reason": EXPIRED_REASON, "updated_at": clock.now_iso()},
+                set={
+                    "status": "expired",
+                    "reason_code": "upload_expired",
+                    "reason": EXPIRED_REASON,
+                    "updated_at": clock.now_iso(),
+                },
                 remove=layout.INDEX_ATTRIBUTES,  # out of the gallery's listings
                 condition=eq("status", "awaiting_upload"),
             )

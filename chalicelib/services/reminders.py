@@ -48,8 +48,10 @@ class Reminders:
         request = parse_model(ReminderIn, body)
         campaign = load_campaign(self._records, campaign_id)
         if campaign["status"] != "published":
-            raise Conflict(f"campaign {campaign_id!r} is {campaign['status']}: only a published campaign's stores are reminded",
-                           code=f"campaign_{campaign['status']}")
+            raise Conflict(
+                f"campaign {campaign_id!r} is {campaign['status']}: only a published campaign's stores are reminded",
+                code=f"campaign_{campaign['status']}",
+            )
         sent, skipped = [], []
         for store_id in dict.fromkeys(request.store_ids):  # each once, in the order given
             target = self._records.get(*target_key(campaign_id, store_id))
@@ -61,11 +63,18 @@ class Reminders:
                 continue
             at = clock.now_iso()
             # The event first: a reminder recorded but never sent would hide a store that was not told.
-            self._events.publish("reminder.sent", {
-                "campaign_id": campaign_id, "campaign_name": campaign["name"], "store_id": store_id,
-                "deadline_at": target["deadline_at"], "state": target["state"], "by": caller.username,
-                "message": request.message,
-            })
+            self._events.publish(
+                "reminder.sent",
+                {
+                    "campaign_id": campaign_id,
+                    "campaign_name": campaign["name"],
+                    "store_id": store_id,
+                    "deadline_at": target["deadline_at"],
+                    "state": target["state"],
+                    "by": caller.username,
+                    "message": request.message,
+                },
+            )
             self._mark(target, at)
             sent.append({"store_id": store_id, "reminded_at": at})
         return {"campaign_id": campaign_id, "sent": sent, "skipped": skipped}
@@ -84,7 +93,9 @@ class Reminders:
             for campaign in page.items:
                 # Deadlines are the end of a local day: a day either side covers every timezone.
                 last_day = datetime.fromisoformat(campaign["deadline"]).date()
-                if campaign["status"] != "published" or not now.date() - timedelta(days=1) <= last_day <= horizon.date() + timedelta(days=1):
+                if campaign["status"] != "published" or not now.date() - timedelta(
+                    days=1
+                ) <= last_day <= horizon.date() + timedelta(days=1):
                     continue
                 sent += self._remind_campaign(campaign, now, horizon)
             if not (cursor := page.cursor):
@@ -95,16 +106,25 @@ class Reminders:
         for state in NOT_IN:
             cursor = None
             while True:
-                page = self._records.query(layout.target_state_partition(campaign["campaign_id"], state), index="gsi1",
-                                           limit=500, cursor=cursor)
+                page = self._records.query(
+                    layout.target_state_partition(campaign["campaign_id"], state), index="gsi1", limit=500, cursor=cursor
+                )
                 for target in page.items:
                     deadline = datetime.fromisoformat(target["deadline_at"])
                     if not now < deadline <= horizon or target.get("auto_reminded_for") == target["deadline_at"]:
                         continue
-                    self._events.publish("reminder.sent", {
-                        "campaign_id": campaign["campaign_id"], "campaign_name": campaign["name"], "store_id": target["store_id"],
-                        "deadline_at": target["deadline_at"], "state": target["state"], "by": AUTOMATIC, "message": "",
-                    })
+                    self._events.publish(
+                        "reminder.sent",
+                        {
+                            "campaign_id": campaign["campaign_id"],
+                            "campaign_name": campaign["name"],
+                            "store_id": target["store_id"],
+                            "deadline_at": target["deadline_at"],
+                            "state": target["state"],
+                            "by": AUTOMATIC,
+                            "message": "",
+                        },
+                    )
                     self._mark(target, clock.now_iso(), automatic=True)
                     sent += 1
                 if not (cursor := page.cursor):

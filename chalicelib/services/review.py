@@ -14,18 +14,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core import clock
-from chalicelib.core.vocabulary import NEEDS_A_PERSON_FIRST, OUTCOME_STATES, REVIEW_DECISIONS
-from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.core.auth import Caller, Forbidden
-from chalicelib.services.campaigns import Campaigns
 from chalicelib.core.errors import Conflict, InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
-from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
+from chalicelib.core.validation import parse_model
+from chalicelib.core.vocabulary import NEEDS_A_PERSON_FIRST, OUTCOME_STATES, REVIEW_DECISIONS
+from chalicelib.services.analytics import Analytics, Counters
+from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.paging import check_limit, query_page
 from chalicelib.services.submissions import Submissions
 from chalicelib.storage import layout
 from chalicelib.storage.layout import submission_key
-from chalicelib.core.validation import parse_model
+from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
 
 MAX_PAGE = 100
 
@@ -53,8 +53,6 @@ class FeatureIn(_In):
     featured: bool = True
 
 
-
-
 class Review:
     def __init__(
         self,
@@ -77,8 +75,9 @@ class Review:
 
     # --- the gallery ---------------------------------------------------------------------------
 
-    def gallery(self, caller: Caller, campaign_id: str, region: str | None = None, limit: int = 50,
-                cursor: str | None = None) -> dict[str, Any]:
+    def gallery(
+        self, caller: Caller, campaign_id: str, region: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> dict[str, Any]:
         """A campaign's submissions (or a region's), newest first, a page at a time, with
         thumbnail links. A merchandiser sees its regions only: one region at a time."""
         self._campaigns.load(campaign_id)
@@ -86,17 +85,42 @@ class Review:
         if caller.role != "hq":
             region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
             if region is None or region not in caller.regions:
-                raise Forbidden(f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope")
+                raise Forbidden(
+                    f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope"
+                )
         if region:
-            page = query_page(self._records, layout.region_submissions_partition(campaign_id, region), index="gsi2",
-                              limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
+            page = query_page(
+                self._records,
+                layout.region_submissions_partition(campaign_id, region),
+                index="gsi2",
+                limit=limit,
+                maximum=MAX_PAGE,
+                cursor=cursor,
+                descending=True,
+            )
         else:
-            page = query_page(self._records, layout.campaign_submissions_partition(campaign_id), index="gsi1",
-                              sk_prefix=layout.SUBMISSION_PREFIX, limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
+            page = query_page(
+                self._records,
+                layout.campaign_submissions_partition(campaign_id),
+                index="gsi1",
+                sk_prefix=layout.SUBMISSION_PREFIX,
+                limit=limit,
+                maximum=MAX_PAGE,
+                cursor=cursor,
+                descending=True,
+            )
         return {"submissions": [self._card(item) for item in page.items], "cursor": page.cursor}
 
-    def windows(self, caller: Caller, campaign_id: str, state: str | None = None, region: str | None = None,
-                store_id: str | None = None, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+    def windows(
+        self,
+        caller: Caller,
+        campaign_id: str,
+        state: str | None = None,
+        region: str | None = None,
+        store_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
         """One tile per store of the campaign: its latest finished photo (reviews included), read
         from the store's target record. Filtered by the server over every page, through the index
         of targets by state (then region) or the target's own key; what a person must look at
@@ -108,12 +132,14 @@ class Review:
         if caller.role != "hq":
             region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
             if region is None or region not in caller.regions:
-                raise Forbidden(f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope")
+                raise Forbidden(
+                    f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope"
+                )
         if store_id:
             target = self._records.get(*layout.target_key(campaign_id, store_id))
             keep = target is not None and (not region or target["region"] == region) and (not state or target["state"] == state)
-            rows = self._outcomes.rows([target]) if keep else []
-            page = {"stores": rows, "cursor": None}
+            rows = self._outcomes.rows([target]) if target is not None and keep else []
+            page: dict[str, Any] = {"stores": rows, "cursor": None}
         else:
             page = self._outcomes.targets(campaign_id, (state,) if state else NEEDS_A_PERSON_FIRST, region, limit, cursor)
         return {"windows": [self._window(row) for row in page["stores"]], "cursor": page["cursor"]}
@@ -121,7 +147,9 @@ class Review:
     def _window(self, row: dict[str, Any]) -> dict[str, Any]:
         # A finished photo has its thumbnail unless it was refused (then the store must retake it).
         photo = row["submission_id"] if row["state"] != "retake" or row["score"] is not None else None
-        thumbnail = self._blobs.presigned_get(layout.derived_key(photo, "thumbnail.jpg"), self._link_expires_in) if photo else None
+        thumbnail = (
+            self._blobs.presigned_get(layout.derived_key(photo, "thumbnail.jpg"), self._link_expires_in) if photo else None
+        )
         fields = ("store_id", "store_name", "region", "state", "submission_id", "submitted_at", "score", "failed_rules")
         return {**{k: row[k] for k in fields}, "thumbnail": thumbnail}
 
@@ -138,7 +166,9 @@ class Review:
             "failed_rules": [r["id"] for r in result.get("rules", []) if r["status"] == "fail"],
             "review_status": item.get("review", {}).get("state", "pending"),
             "created_at": item["created_at"],
-            "thumbnail": self._blobs.presigned_get(derived["thumbnail"], self._link_expires_in) if "thumbnail" in derived else None,
+            "thumbnail": self._blobs.presigned_get(derived["thumbnail"], self._link_expires_in)
+            if "thumbnail" in derived
+            else None,
         }
 
     # --- decisions, overrides, comments ----------------------------------------------------------
@@ -148,14 +178,25 @@ class Review:
         item = self._submissions.visible(caller, submission_id)
         if item["status"] not in ("done", "rejected", "error"):
             raise Conflict(f"submission {submission_id} is {item['status']}: review it once its analysis has finished")
-        review = {"state": REVIEW_DECISIONS[request.decision], "by": caller.username, "at": clock.now_iso(), "comment": request.comment}
+        review = {
+            "state": REVIEW_DECISIONS[request.decision],
+            "by": caller.username,
+            "at": clock.now_iso(),
+            "comment": request.comment,
+        }
         self._counters.record(self._update(item, {"review": review}))
         self._audit(submission_id, caller.username, f"review:{request.decision}", {"comment": request.comment})
         # The store is told, whatever the decision: a rejection or a retake says what to fix.
-        self._events.publish("review.decided", {
-            "submission_id": submission_id, "campaign_id": item["campaign_id"], "store_id": item["store_id"],
-            "decision": request.decision, "comment": request.comment,
-        })
+        self._events.publish(
+            "review.decided",
+            {
+                "submission_id": submission_id,
+                "campaign_id": item["campaign_id"],
+                "store_id": item["store_id"],
+                "decision": request.decision,
+                "comment": request.comment,
+            },
+        )
         return review
 
     def override(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
@@ -164,7 +205,9 @@ class Review:
         rules = {r["id"]: r for r in (item.get("result") or {}).get("rules", [])}
         if request.rule_id not in rules:
             known = ", ".join(rules) or "none: the photo has no result yet"
-            raise InvalidInput(f"rule {request.rule_id!r} is not in this submission's result; its rules: {known}", code="unknown_rule")
+            raise InvalidInput(
+                f"rule {request.rule_id!r} is not in this submission's result; its rules: {known}", code="unknown_rule"
+            )
         label = {
             "model": rules[request.rule_id]["status"],
             "reviewer": request.status,
@@ -175,7 +218,12 @@ class Review:
         }
         overrides = {**item.get("overrides", {}), request.rule_id: label}
         self._counters.record(self._update(item, {"overrides": overrides}))
-        self._audit(submission_id, caller.username, "override", {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status})
+        self._audit(
+            submission_id,
+            caller.username,
+            "override",
+            {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status},
+        )
         return {"rule_id": request.rule_id, **label}
 
     def comment(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
@@ -195,9 +243,18 @@ class Review:
         featured_at = clock.now_iso() if request.featured else None
         if featured_at:
             pk, sk = layout.showcase_key(featured_at, submission_id)
-            self._records.put({"pk": pk, "sk": sk, "submission_id": submission_id,
-                               "campaign_id": item["campaign_id"], "store_id": item["store_id"], "by": caller.username,
-                               "featured_at": featured_at, "normalised_key": (item.get("derived") or {}).get("normalised")})
+            self._records.put(
+                {
+                    "pk": pk,
+                    "sk": sk,
+                    "submission_id": submission_id,
+                    "campaign_id": item["campaign_id"],
+                    "store_id": item["store_id"],
+                    "by": caller.username,
+                    "featured_at": featured_at,
+                    "normalised_key": (item.get("derived") or {}).get("normalised"),
+                }
+            )
         self._update(item, {"featured_at": featured_at})
         self._audit(submission_id, caller.username, "feature" if request.featured else "unfeature", {})
         return {"submission_id": submission_id, "featured": request.featured}
@@ -206,8 +263,12 @@ class Review:
         """The featured windows of the whole network, most recently featured first."""
         page = query_page(self._records, layout.SHOWCASE, limit=limit, maximum=MAX_PAGE, cursor=cursor, descending=True)
         windows = [
-            {**{k: e[k] for k in ("submission_id", "campaign_id", "store_id", "featured_at")},
-             "image": self._blobs.presigned_get(e["normalised_key"], self._link_expires_in) if e.get("normalised_key") else None}
+            {
+                **{k: e[k] for k in ("submission_id", "campaign_id", "store_id", "featured_at")},
+                "image": self._blobs.presigned_get(e["normalised_key"], self._link_expires_in)
+                if e.get("normalised_key")
+                else None,
+            }
             for e in page.items
         ]
         return {"windows": windows, "cursor": page.cursor}
@@ -223,8 +284,11 @@ class Review:
     def _update(self, item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Write review state only over the version we read (two reviewers at once: one retries)."""
         try:
-            return self._records.update(*submission_key(item["submission_id"]), set={**changes, "updated_at": clock.now_iso()},
-                                 condition=eq("updated_at", item["updated_at"]))
+            return self._records.update(
+                *submission_key(item["submission_id"]),
+                set={**changes, "updated_at": clock.now_iso()},
+                condition=eq("updated_at", item["updated_at"]),
+            )
         except ConditionFailed:
             raise Conflict("the submission changed while you were reviewing it: reload it and try again") from None
 

@@ -6,11 +6,11 @@ listed by id, by region (index gsi1) or by cluster (index gsi2): campaigns targe
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import json
 import re
-import builtins
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,14 +84,17 @@ class Stores:
                 found.extend(problems(err, f"stores[{index}]"))
         if found:
             raise InvalidInput(describe(found[:20]), code="invalid_stores")
-        self._records.put_many([
-            {
-                "pk": layout.store_key(store.store_id)[0], "sk": layout.store_key(store.store_id)[1],
-                **layout.store_index(store.store_id, store.region, store.cluster),
-                **store.model_dump(),
-            }
-            for store in stores
-        ])
+        self._records.put_many(
+            [
+                {
+                    "pk": layout.store_key(store.store_id)[0],
+                    "sk": layout.store_key(store.store_id)[1],
+                    **layout.store_index(store.store_id, store.region, store.cluster),
+                    **store.model_dump(),
+                }
+                for store in stores
+            ]
+        )
         return {"imported": len(stores)}
 
     def get(self, store_id: str) -> dict[str, Any] | None:
@@ -106,19 +109,26 @@ class Stores:
         if caller.role != "hq":
             region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
             if region is None or region not in caller.regions:
-                raise Forbidden(f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope")
+                raise Forbidden(
+                    f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope"
+                )
         if region:
-            page = query_page(self._records, layout.region_partition(region), index="gsi1", limit=limit, maximum=MAX_PAGE, cursor=cursor)
+            page = query_page(
+                self._records, layout.region_partition(region), index="gsi1", limit=limit, maximum=MAX_PAGE, cursor=cursor
+            )
         else:
             page = query_page(self._records, layout.STORES, limit=limit, maximum=MAX_PAGE, cursor=cursor)
         return {"stores": [_public(i) for i in page.items], "cursor": page.cursor}
 
-    def matching(self, regions: Sequence[str], clusters: Sequence[str],
-                 store_ids: Sequence[str]) -> tuple[builtins.list[dict[str, Any]], builtins.list[str]]:
+    def matching(
+        self, regions: Sequence[str], clusters: Sequence[str], store_ids: Sequence[str]
+    ) -> tuple[builtins.list[dict[str, Any]], builtins.list[str]]:
         """Every store in the regions, the clusters or the list (each once), and the listed ids
         that are not in the store list."""
         found: dict[str, dict[str, Any]] = {}
-        for index, partition in [("gsi1", layout.region_partition(r)) for r in regions] + [("gsi2", layout.cluster_partition(c)) for c in clusters]:
+        for index, partition in [("gsi1", layout.region_partition(r)) for r in regions] + [
+            ("gsi2", layout.cluster_partition(c)) for c in clusters
+        ]:
             cursor = None
             while True:
                 page = self._records.query(partition, index=index, limit=500, cursor=cursor)

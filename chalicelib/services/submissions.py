@@ -56,9 +56,15 @@ class Submissions:
         """A retake: a new submission for the same campaign and store, linked both ways."""
         previous = self.visible(caller, submission_id)
         request = parse_model(RetakeIn, body)
-        created = self.create(caller, previous["campaign_id"], {"store_id": previous["store_id"], "content_type": request.content_type},
-                              previous_submission_id=submission_id)
-        self._records.update(*layout.submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": clock.now_iso()})
+        created = self.create(
+            caller,
+            previous["campaign_id"],
+            {"store_id": previous["store_id"], "content_type": request.content_type},
+            previous_submission_id=submission_id,
+        )
+        self._records.update(
+            *layout.submission_key(submission_id), set={"retaken_by": created["submission_id"], "updated_at": clock.now_iso()}
+        )
         return created
 
     def create(self, caller: Caller, campaign_id: str, body: Any, previous_submission_id: str | None = None) -> dict[str, Any]:
@@ -68,8 +74,10 @@ class Submissions:
             caller.require_store(request.store_id, None)
         campaign = self._campaigns.visible(caller, campaign_id)
         if campaign["status"] != "published":
-            raise Conflict(f"campaign {campaign_id!r} is {campaign['status']}: photos are taken while it is published",
-                           code=f"campaign_{campaign['status']}")
+            raise Conflict(
+                f"campaign {campaign_id!r} is {campaign['status']}: photos are taken while it is published",
+                code=f"campaign_{campaign['status']}",
+            )
         content_type = _upload_type(request.content_type)
         target = self._started_target(caller, campaign, request.store_id)
         item = self._new_item(campaign, target, request.store_id, content_type, previous_submission_id)
@@ -99,12 +107,21 @@ class Submissions:
             )
         caller.require_store(store_id, target["region"])
         if clock.now() < datetime.fromisoformat(target["starts_at"]):
-            raise Conflict(f"campaign {campaign_id!r} starts on {campaign['start_date']} in your store's timezone "
-                           f"({target['timezone']}): set up the window and photograph it from then", code="campaign_not_started")
+            raise Conflict(
+                f"campaign {campaign_id!r} starts on {campaign['start_date']} in your store's timezone "
+                f"({target['timezone']}): set up the window and photograph it from then",
+                code="campaign_not_started",
+            )
         return target
 
-    def _new_item(self, campaign: dict[str, Any], target: dict[str, Any], store_id: str, content_type: str,
-                  previous_submission_id: str | None) -> dict[str, Any]:
+    def _new_item(
+        self,
+        campaign: dict[str, Any],
+        target: dict[str, Any],
+        store_id: str,
+        content_type: str,
+        previous_submission_id: str | None,
+    ) -> dict[str, Any]:
         campaign_id = campaign["campaign_id"]
         submission_id = new_submission_id()
         created_epoch = time.time()
@@ -137,7 +154,9 @@ class Submissions:
 
     def load(self, submission_id: str) -> dict[str, Any]:
         if not is_submission_id(submission_id):
-            raise NotFound(f"submission {submission_id!r} does not exist: submission ids look like sub_01J…", code="submission_not_found")
+            raise NotFound(
+                f"submission {submission_id!r} does not exist: submission ids look like sub_01J…", code="submission_not_found"
+            )
         item = self._records.get(*layout.submission_key(submission_id))
         if item is None:
             raise NotFound(f"submission {submission_id!r} does not exist", code="submission_not_found")
@@ -155,7 +174,10 @@ class Submissions:
         if item["status"] == "awaiting_upload" and self._blobs.exists(item["upload_key"]):
             # The photo arrived but the analyzer has not picked it up yet.
             item = self.mark_queued(submission_id) or item
-        out = {k: item[k] for k in ("submission_id", "campaign_id", "store_id", "status", "created_at", "updated_at", "guideline_version")}
+        out = {
+            k: item[k]
+            for k in ("submission_id", "campaign_id", "store_id", "status", "created_at", "updated_at", "guideline_version")
+        }
         if item["status"] in ("rejected", "error", "expired"):
             out["reason"] = item.get("reason", "")
             out["reason_code"] = item.get("reason_code", "")
@@ -186,8 +208,9 @@ class Submissions:
         expires = self._settings.link_expires_in
         links: dict[str, str] = {}
         if item["status"] not in ("awaiting_upload", "expired"):
-            links["original"] = self._blobs.presigned_get(item["upload_key"], expires, version_id=item.get("photo_version"),
-                                                          attachment=True)
+            links["original"] = self._blobs.presigned_get(
+                item["upload_key"], expires, version_id=item.get("photo_version"), attachment=True
+            )
         for name, key in (item.get("derived") or {}).items():
             links[name] = self._blobs.presigned_get(key, expires)
         return links

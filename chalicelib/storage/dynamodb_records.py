@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from chalicelib.storage.layout import INDEXES, TABLE_KEY_SCHEMA
 from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
+
 def _to_dynamo(value: Any) -> Any:
     """DynamoDB takes Decimal, not float."""
     if isinstance(value, float):
@@ -76,8 +77,11 @@ def _update_params(op: UpdateOp, remove: tuple[str, ...] = ()) -> dict[str, Any]
     values.update({f":d{i}": _to_dynamo(v) for i, v in enumerate(op.add.values())})
     removes = [placeholder(k) for k in remove]
     clauses = [f"{verb} " + ", ".join(parts) for verb, parts in (("SET", sets), ("ADD", adds), ("REMOVE", removes)) if parts]
-    params: dict[str, Any] = {"Key": {"pk": op.pk, "sk": op.sk}, "UpdateExpression": " ".join(clauses),
-                              "ExpressionAttributeNames": names}
+    params: dict[str, Any] = {
+        "Key": {"pk": op.pk, "sk": op.sk},
+        "UpdateExpression": " ".join(clauses),
+        "ExpressionAttributeNames": names,
+    }
     condition = op.condition
     if not op.upsert:
         must_exist = Cond("exists", "pk")
@@ -96,8 +100,10 @@ def _add_condition(params: dict[str, Any], condition: Cond) -> None:
     params["ConditionExpression"] = built.condition_expression
     params["ExpressionAttributeNames"] = {**params.get("ExpressionAttributeNames", {}), **built.attribute_name_placeholders}
     if built.attribute_value_placeholders:
-        params["ExpressionAttributeValues"] = {**params.get("ExpressionAttributeValues", {}),
-                                               **built.attribute_value_placeholders}
+        params["ExpressionAttributeValues"] = {
+            **params.get("ExpressionAttributeValues", {}),
+            **built.attribute_value_placeholders,
+        }
 
 
 class DynamoRecordStore:
@@ -105,7 +111,7 @@ class DynamoRecordStore:
         self._table = table  # a boto3 Table resource
 
     @classmethod
-    def create_table(cls, dynamodb_resource: Any, name: str) -> "DynamoRecordStore":
+    def create_table(cls, dynamodb_resource: Any, name: str) -> DynamoRecordStore:
         """Create the table (for the emulator in tests; in AWS the infrastructure creates it)."""
         table = dynamodb_resource.create_table(TableName=name, **TABLE_KEY_SCHEMA)
         table.wait_until_exists()

@@ -223,8 +223,12 @@ def aggregate_scope(pk: str, sk: str) -> str:
 def aggregate_keys(campaign_id: str, region: str, week: str) -> list[Key]:
     """The counters one result of a campaign adds to: the campaign, its region, the week network-wide
     and the week in the region."""
-    return [(campaign_aggregates_partition(campaign_id), ALL), (campaign_aggregates_partition(campaign_id), region_sk(region)),
-            (WEEKS_ALL, week), (weeks_partition(region), week)]
+    return [
+        (campaign_aggregates_partition(campaign_id), ALL),
+        (campaign_aggregates_partition(campaign_id), region_sk(region)),
+        (WEEKS_ALL, week),
+        (weeks_partition(region), week),
+    ]
 
 
 # --- jobs and events -------------------------------------------------------------------------------
@@ -264,7 +268,7 @@ def upload_key(submission_id: str) -> str:
 
 
 def submission_id_from_upload_key(key: str) -> str | None:
-    return key[len(UPLOAD_PREFIX):] if key.startswith(UPLOAD_PREFIX) else None
+    return key[len(UPLOAD_PREFIX) :] if key.startswith(UPLOAD_PREFIX) else None
 
 
 def derived_key(submission_id: str, name: str) -> str:

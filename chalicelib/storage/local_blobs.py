@@ -14,8 +14,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 from urllib.parse import urlencode
 
 from chalicelib.core import keyfile
@@ -132,18 +133,23 @@ class LocalBlobStore:
             except SignatureError as err:
                 raise UploadError(403, "upload_refused", str(err)) from None
             if file is None:
-                raise UploadError(400, "missing_file", "the form has no 'file' field: add the photo as the last field, named 'file'")
+                raise UploadError(
+                    400, "missing_file", "the form has no 'file' field: add the photo as the last field, named 'file'"
+                )
             size = file.seek(0, io.SEEK_END)
             file.seek(0)
             if size > policy.max_bytes:
-                raise UploadError(400, "file_too_large", f"the file is {size / 2**20:.1f} MB; the limit is {policy.max_bytes / 2**20:.0f} MB")
+                raise UploadError(
+                    400, "file_too_large", f"the file is {size / 2**20:.1f} MB; the limit is {policy.max_bytes / 2**20:.0f} MB"
+                )
             if size < policy.min_bytes:
                 raise UploadError(400, "file_empty", "the file is empty: choose the photo again")
             # An upload link counts once: the photo that is judged stays the photo that was sent (a
             # form posted again, even before its policy expires, must not replace it).
             if not self._create(self._path(policy.key), file):
-                raise UploadError(409, "already_uploaded",
-                                  "this photo was received already: to send another one, start a new photo (a retake)")
+                raise UploadError(
+                    409, "already_uploaded", "this photo was received already: to send another one, start a new photo (a retake)"
+                )
         finally:
             if file is not None:
                 file.close()

@@ -11,13 +11,17 @@ from urllib.parse import quote_plus, unquote_plus
 
 
 def object_created_event(bucket: str, key: str, size: int) -> str:
-    return json.dumps({
-        "Records": [{
-            "eventSource": "aws:s3",
-            "eventName": "ObjectCreated:Post",
-            "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key), "size": size}},
-        }]
-    })
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventSource": "aws:s3",
+                    "eventName": "ObjectCreated:Post",
+                    "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key), "size": size}},
+                }
+            ]
+        }
+    )
 
 
 def created_keys(body: str) -> list[str]:

@@ -76,12 +76,12 @@ class Cond:
     op: str
     field: str = ""
     value: Any = None
-    parts: tuple["Cond", ...] = ()
+    parts: tuple[Cond, ...] = ()
 
-    def __and__(self, other: "Cond") -> "Cond":
+    def __and__(self, other: Cond) -> Cond:
         return Cond("and", parts=(self, other))
 
-    def __or__(self, other: "Cond") -> "Cond":
+    def __or__(self, other: Cond) -> Cond:
         return Cond("or", parts=(self, other))
 
     def holds_for(self, item: dict[str, Any] | None) -> bool:
@@ -132,8 +132,6 @@ def absent(field: str) -> Cond:
 class Page:
     items: list[dict[str, Any]]
     cursor: str | None  # opaque; pass back to get the next page, None at the end
-
-
 
 
 @dataclass(frozen=True)

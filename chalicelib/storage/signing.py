@@ -13,18 +13,18 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class SignatureError(ValueError):
     """A URL or upload whose signature, expiry or policy does not hold; the message says which."""
 
 
-
 def _matches(expected: str, given: str) -> bool:
     """Constant-time comparison that also takes a signature of any characters (compare_digest
     refuses non-ASCII text)."""
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
 
 def _sign(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
@@ -60,7 +60,7 @@ class UploadPolicy:
 
 def sign_policy(key: bytes, policy: UploadPolicy) -> dict[str, str]:
     """Form fields for a POST upload, shaped like S3's: the policy plus its signature."""
-    expiration = datetime.fromtimestamp(policy.expires_at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expiration = datetime.fromtimestamp(policy.expires_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     document = {
         "expiration": expiration,
         "conditions": [
@@ -87,7 +87,7 @@ def verify_policy(key: bytes, fields: dict[str, str]) -> UploadPolicy:
     if not _matches(_sign(key, encoded), signature):
         raise SignatureError("the upload policy's signature does not match: do not change the fields you were given")
     document = json.loads(base64.b64decode(encoded))
-    expires_at = datetime.strptime(document["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    expires_at = datetime.strptime(document["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
     if expires_at < time.time():
         raise SignatureError("the upload link has expired: ask for a new submission")
     conditions = document["conditions"]

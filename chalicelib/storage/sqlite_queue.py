@@ -63,7 +63,9 @@ class SQLiteWorkQueue:
             for msg_id, body, count in rows:
                 if redrive_to_dlq and count >= self.max_receives:
                     # As SQS does: a message delivered max_receives times moves to the DLQ.
-                    db.execute("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ? WHERE id = ?", (self._dlq, now, msg_id))
+                    db.execute(
+                        "UPDATE messages SET queue = ?, receive_count = 0, visible_at = ? WHERE id = ?", (self._dlq, now, msg_id)
+                    )
                     continue
                 if len(received) == max_messages:
                     break

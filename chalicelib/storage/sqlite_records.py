@@ -10,9 +10,10 @@ import base64
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from chalicelib.storage.layout import INDEXES
 from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
@@ -32,8 +33,7 @@ CREATE TABLE IF NOT EXISTS records (
 # Added after the first release: a data folder made before gets the columns on open.
 _ADDED_COLUMNS = ("gsi2pk", "gsi2sk")
 _INDEXES = "".join(
-    f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n"
-    for name in INDEXES
+    f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n" for name in INDEXES
 )
 
 
@@ -93,8 +93,15 @@ class SQLiteRecordStore:
     def _write(db: sqlite3.Connection, item: dict[str, Any]) -> None:
         db.execute(
             "INSERT OR REPLACE INTO records (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, item) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item["pk"], item["sk"], item.get("gsi1pk"), item.get("gsi1sk"), item.get("gsi2pk"), item.get("gsi2sk"),
-             json.dumps(item)),
+            (
+                item["pk"],
+                item["sk"],
+                item.get("gsi1pk"),
+                item.get("gsi1sk"),
+                item.get("gsi2pk"),
+                item.get("gsi2sk"),
+                json.dumps(item),
+            ),
         )
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ class SQSWorkQueue:
         return self._sqs.get_queue_url(QueueName=dead_letter_queue_name(self._name))["QueueUrl"]
 
     @classmethod
-    def create_queues(cls, sqs_client: Any, name: str, visibility_timeout: int, max_receives: int) -> "SQSWorkQueue":
+    def create_queues(cls, sqs_client: Any, name: str, visibility_timeout: int, max_receives: int) -> SQSWorkQueue:
         """Create the queue and its DLQ (for the emulator in tests; in AWS the infrastructure does)."""
         dlq_url = sqs_client.create_queue(
             QueueName=dead_letter_queue_name(name), Attributes={"VisibilityTimeout": str(visibility_timeout)}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.core.guideline import OBJECT_DETECTOR, PERSON_DETECTOR, Guideline, Rule
-from chalicelib.vision import embedding, ocr
-from chalicelib.vision import overlay
+from chalicelib.vision import embedding, ocr, overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
 from chalicelib.vision.context import Pack, PhotoContext
 from chalicelib.vision.evidence import Note
@@ -72,13 +72,19 @@ def _unjudged(rule: Rule, status: str, message: str, detail: str | None = None) 
 def _judge(rule: Rule, context: PhotoContext) -> RuleResult:
     evaluate = CHECKS.get(rule.type_name)
     if evaluate is None:
-        return _unjudged(rule, "error", "This rule could not be checked; a person will look at it.",
-                         f"Rule type {rule.type_name!r} is not supported by this analyser.")
+        return _unjudged(
+            rule,
+            "error",
+            "This rule could not be checked; a person will look at it.",
+            f"Rule type {rule.type_name!r} is not supported by this analyser.",
+        )
     try:
         return evaluate(rule, context)
     except Exception as exc:  # noqa: BLE001 - one broken check must not sink the others
         log.exception("rule %s (%s) failed", rule.id, rule.type_name)
-        return _unjudged(rule, "error", "This rule could not be checked; a person will look at it.", f"{type(exc).__name__}: {exc}")
+        return _unjudged(
+            rule, "error", "This rule could not be checked; a person will look at it.", f"{type(exc).__name__}: {exc}"
+        )
 
 
 def judge_rules(guideline: Guideline, context: PhotoContext, gate: bool = True) -> tuple[list[RuleResult], dict[str, float]]:

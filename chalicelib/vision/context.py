@@ -5,8 +5,9 @@ serves the artwork rule, the text rule that reads it and the overlay)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class PhotoContext:
         self._models = models
         self._memo: dict[str, Any] = {} if _memo is None else _memo
 
-    def for_guideline(self, pack: Pack, artworks: tuple[str, ...]) -> "PhotoContext":
+    def for_guideline(self, pack: Pack, artworks: tuple[str, ...]) -> PhotoContext:
         """The same photo judged against another guideline (an evaluation of many guidelines):
         work that depends on the photo alone is shared, work that depends on the guideline is
         keyed by what it depends on (``artworks``, and the pack files by their content)."""

@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 
 from chalicelib.vision.context import PhotoContext
-from chalicelib.vision.resample import shrink
 from chalicelib.vision.inference import ModelError, Models
+from chalicelib.vision.resample import shrink
 
 YOLO_FAMILIES = ("yolov8", "yolov5")
 BLAZEPOSE = "blazepose"
@@ -60,6 +60,12 @@ class Detection:
     def centre(self) -> tuple[float, float]:
         x, y, w, h = self.box
         return x + w / 2, y + h / 2
+
+
+def _box(values: Any) -> tuple[float, float, float, float]:
+    """(x, y, w, h) as plain floats, from any four numbers (a numpy row, a list)."""
+    x, y, w, h = (float(v) for v in values)
+    return x, y, w, h
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def family(spec: dict[str, Any]) -> str:
         return declared
     raise ModelError(
         f"model {spec.get('name')!r} is not a detector this service can run: its manifest entry needs "
-        f"\"detector\": one of {', '.join((*YOLO_FAMILIES, BLAZEPOSE, SSD))}"
+        f'"detector": one of {", ".join((*YOLO_FAMILIES, BLAZEPOSE, SSD))}'
     )
 
 
@@ -175,13 +181,15 @@ def _detect_yolo(models: Models, name: str, rgb: np.ndarray, kind: str) -> list[
     if keep.size == 0:
         return []
     cxcywh, scores, classes = cxcywh[keep], scores[keep], classes[keep]
-    corners = fit.to_image(np.concatenate([cxcywh[:, :2] - cxcywh[:, 2:] / 2, cxcywh[:, :2] + cxcywh[:, 2:] / 2], axis=1).reshape(-1, 2))
+    corners = fit.to_image(
+        np.concatenate([cxcywh[:, :2] - cxcywh[:, 2:] / 2, cxcywh[:, :2] + cxcywh[:, 2:] / 2], axis=1).reshape(-1, 2)
+    )
     corners = corners.reshape(-1, 4)
     height, width = rgb.shape[:2]
     boxes = _clip_boxes(np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1), width, height)
     iou = float(spec.get("postprocess", {}).get("nms_iou", DEFAULT_NMS_IOU))
     return [
-        Detection(names[int(classes[i])], float(scores[i]), tuple(float(v) for v in boxes[i]))
+        Detection(names[int(classes[i])], float(scores[i]), _box(boxes[i]))
         for i in _class_wise_nms(boxes, scores, classes, iou)
         if boxes[i, 2] > 0 and boxes[i, 3] > 0
     ]
@@ -206,8 +214,8 @@ def _detect_person_blazepose(models: Models, name: str, rgb: np.ndarray) -> list
         return []
     face_corners = fit.to_image(faces[keep].reshape(-1, 2) * side).reshape(-1, 4)
     face_boxes = np.concatenate([face_corners[:, :2], face_corners[:, 2:] - face_corners[:, :2]], axis=1)
-    chosen = cv2.dnn.NMSBoxes(face_boxes.tolist(), scores[keep].tolist(), 0.0, PERSON_NMS_IOU)
-    chosen = np.asarray(chosen, int).reshape(-1)
+    kept = cv2.dnn.NMSBoxes(face_boxes.tolist(), scores[keep].tolist(), 0.0, PERSON_NMS_IOU)
+    chosen = np.asarray(kept, int).reshape(-1)
 
     # The body: a square on the mid-hip keypoint, its half side the radius of the body circle.
     points = fit.to_image(keypoints[keep[chosen]] * side)
@@ -217,8 +225,12 @@ def _detect_person_blazepose(models: Models, name: str, rgb: np.ndarray) -> list
     bodies = _clip_boxes(bodies, width, height)
     detections = []
     for row, index in enumerate(chosen):
-        box = bodies[row] if bodies[row, 2] > 0 and bodies[row, 3] > 0 else _clip_boxes(face_boxes[index : index + 1], width, height)[0]
-        detections.append(Detection("person", float(scores[keep[index]]), tuple(float(v) for v in box)))
+        box = (
+            bodies[row]
+            if bodies[row, 2] > 0 and bodies[row, 3] > 0
+            else _clip_boxes(face_boxes[index : index + 1], width, height)[0]
+        )
+        detections.append(Detection("person", float(scores[keep[index]]), _box(box)))
     return sorted(detections, key=lambda d: -d.score)
 
 
@@ -236,7 +248,13 @@ def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np
     spec = models.spec(name)
     side = _input_side(spec)
     session = models.session(name)
-    outputs = dict(zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)}), strict=True))
+    outputs = dict(
+        zip(
+            (o.name for o in session.get_outputs()),
+            session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)}),
+            strict=True,
+        )
+    )
     boxes, scores = outputs["boxes"][0], outputs["scores"][0]
     anchor, cls = np.nonzero(scores >= SSD_SCORE_FLOOR)
     values = scores[anchor, cls]
@@ -252,7 +270,7 @@ def _ssd_detections(names: list[str], boxes: np.ndarray, scores: np.ndarray, cla
     if len(scores) == 0:
         return []
     return [
-        Detection(names[int(classes[i])], float(scores[i]), tuple(float(v) for v in boxes[i]))
+        Detection(names[int(classes[i])], float(scores[i]), _box(boxes[i]))
         for i in _class_wise_nms(boxes, scores, classes, SSD_NMS_IOU)
         if boxes[i, 2] > 1 and boxes[i, 3] > 1 and names[int(classes[i])]
     ]

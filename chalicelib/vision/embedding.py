@@ -20,9 +20,9 @@ from collections import OrderedDict
 import numpy as np
 
 from chalicelib.vision.context import PhotoContext, digest
-from chalicelib.vision.resample import shrink
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import intake
+from chalicelib.vision.resample import shrink
 
 EMBEDDING_MODEL = "embed_efficientnet_lite0"
 INPUT_SIDE = 224

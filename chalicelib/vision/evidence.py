@@ -122,8 +122,14 @@ class ColourCells:
         object.__setattr__(self, "cells", _tuples(self.cells))
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "hex": self.hex, "name": self.name, "share": self.share,
-                "min_share": self.min_share, "cells": [list(c) for c in self.cells]}
+        return {
+            "kind": self.kind,
+            "hex": self.hex,
+            "name": self.name,
+            "share": self.share,
+            "min_share": self.min_share,
+            "cells": [list(c) for c in self.cells],
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ColourCells:

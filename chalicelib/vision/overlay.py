@@ -39,7 +39,7 @@ _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/d
 
 
 @functools.lru_cache(maxsize=8)
-def _font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for folder in _FONT_DIRS:
         path = folder / _FONT_FILES[0 if bold else 1]
         if path.is_file():
@@ -56,7 +56,9 @@ def _dashed_rectangle(draw: ImageDraw.ImageDraw, box: Sequence[float], colour: t
         steps = max(1, int(length // (2 * dash)))
         for i in range(steps):
             a, b = (2 * i) / (2 * steps), (2 * i + 1) / (2 * steps)
-            draw.line([(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)], fill=colour, width=width)
+            draw.line(
+                [(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)], fill=colour, width=width
+            )
 
 
 def _tag(draw: ImageDraw.ImageDraw, at: tuple[float, float], number: int, colour: tuple, size: int) -> None:
@@ -68,7 +70,9 @@ def _tag(draw: ImageDraw.ImageDraw, at: tuple[float, float], number: int, colour
     draw.text((x, y), str(number), fill=(255, 255, 255), font=_font(size, bold=True), anchor="mm")
 
 
-def _draw_evidence(draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, scale: float, width: int) -> tuple[float, float] | None:
+def _draw_evidence(
+    draw: ImageDraw.ImageDraw, item: Evidence, colour: tuple, scale: float, width: int
+) -> tuple[float, float] | None:
     """Draw one evidence item; return where its number tag goes (None if nothing was drawn)."""
     if isinstance(item, ZoneBox):
         x, y, w, h = (v * scale for v in item.box)

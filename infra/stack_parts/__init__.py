@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
-
 from stages import Stage
 
-LOG_RETENTION = {7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-                 90: logs.RetentionDays.THREE_MONTHS, 365: logs.RetentionDays.ONE_YEAR}
+LOG_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
 
 
 def data_removal(stage: Stage) -> cdk.RemovalPolicy:

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam, aws_s3 as s3, aws_s3_notifications as s3n, aws_sqs as sqs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from stages import Stage
 
 from chalicelib.storage.layout import BLOB_PREFIXES, UPLOAD_PREFIX
 from stack_parts import data_removal
-from stages import Stage
 
 
 def bucket_name(stack: cdk.Stack) -> str:
@@ -20,30 +23,44 @@ def bucket_name(stack: cdk.Stack) -> str:
 class PhotoBucket:
     def __init__(self, stack: cdk.Stack, *, stage: Stage, upload_origins: list[str], notify: sqs.IQueue) -> None:
         self.bucket = s3.Bucket(
-            stack, "Photos", bucket_name=bucket_name(stack),
+            stack,
+            "Photos",
+            bucket_name=bucket_name(stack),
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True, minimum_tls_version=1.2,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             # The judged photo stays the judged photo: a form posted again within its policy's life
             # adds a version; the submission records the version it judged, links serve that one.
             versioned=True,
             lifecycle_rules=[
-                s3.LifecycleRule(id="abort-incomplete-multipart-uploads",
-                                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
-                s3.LifecycleRule(id="expire-incoming", prefix=UPLOAD_PREFIX,
-                                 expiration=cdk.Duration.days(stage.incoming_retention_days),
-                                 noncurrent_version_expiration=cdk.Duration.days(stage.incoming_retention_days)),
+                s3.LifecycleRule(
+                    id="abort-incomplete-multipart-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)
+                ),
+                s3.LifecycleRule(
+                    id="expire-incoming",
+                    prefix=UPLOAD_PREFIX,
+                    expiration=cdk.Duration.days(stage.incoming_retention_days),
+                    noncurrent_version_expiration=cdk.Duration.days(stage.incoming_retention_days),
+                ),
                 # derived images and exports are rewritten (re-runs): their old versions go soon
-                *(s3.LifecycleRule(id=f"expire-old-{prefix.strip('/')}", prefix=prefix,
-                                   noncurrent_version_expiration=cdk.Duration.days(7))
-                  for prefix in BLOB_PREFIXES if prefix != UPLOAD_PREFIX),
+                *(
+                    s3.LifecycleRule(
+                        id=f"expire-old-{prefix.strip('/')}", prefix=prefix, noncurrent_version_expiration=cdk.Duration.days(7)
+                    )
+                    for prefix in BLOB_PREFIXES
+                    if prefix != UPLOAD_PREFIX
+                ),
             ],
-            cors=[s3.CorsRule(
-                allowed_methods=[s3.HttpMethods.POST],
-                allowed_origins=upload_origins,
-                allowed_headers=["*"], max_age=3000,
-            )],
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST],
+                    allowed_origins=upload_origins,
+                    allowed_headers=["*"],
+                    max_age=3000,
+                )
+            ],
             removal_policy=data_removal(stage),
         )
         self.bucket.add_event_notification(
@@ -55,11 +72,20 @@ class PhotoBucket:
         blob prefixes), and ListBucket."""
         unknown = set(read + write) - set(BLOB_PREFIXES)
         assert not unknown, f"not a blob prefix of chalicelib/storage/layout.py: {sorted(unknown)}"
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ReadObjects", actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in read]))
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="WriteObjects", actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in write]))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadObjects",
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[self.bucket.arn_for_objects(f"{p}*") for p in read],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteObjects", actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{p}*") for p in write]
+            )
+        )
         # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing key, and the blob store
         # could not tell "not uploaded yet" (exists(), BlobNotFound) from a denial.
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="TellMissingKeys", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="TellMissingKeys", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
+        )

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from stages import Stage
 
 from stack_parts import data_removal
-from stages import Stage
 
 
 class EventsTopic:
     def __init__(self, stack: cdk.Stack, *, stage: Stage) -> None:
         self.topic = sns.Topic(
-            stack, "Events", topic_name=f"{stack.stack_name}-events", enforce_ssl=True,
+            stack,
+            "Events",
+            topic_name=f"{stack.stack_name}-events",
+            enforce_ssl=True,
             master_key=kms.Alias.from_alias_name(stack, "SnsManagedKey", "alias/aws/sns"),
         )
         self.topic.apply_removal_policy(data_removal(stage))
 
     def grant_publish(self, role: iam.IRole) -> None:
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="PublishEvents", actions=["sns:Publish"], resources=[self.topic.topic_arn]))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="PublishEvents", actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        )

@@ -34,10 +34,13 @@ def test_every_line_carries_the_submission_id_and_outcomes_are_metrics(svc, lamb
         raise IntakeRejected("not_an_image", "The file is not a photo.")
 
     UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=reject).handle_message(
-        object_created_event("b", key, 11))
+        object_created_event("b", key, 11)
+    )
     lines = lambda_output()
     logs = [line for line in lines if "_aws" not in line]
-    metrics = {name: line for line in lines if "_aws" in line for name in [line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"]]}
+    metrics = {
+        name: line for line in lines if "_aws" in line for name in [line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"]]
+    }
     assert logs and all(line["submission_id"] == created["submission_id"] for line in logs)
     assert metrics["Analyses"]["Outcome"] == "rejected" and metrics["Analyses"]["Analyses"] == 1
     assert metrics["Rejections"]["Reason"] == "not_an_image"

@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from chalicelib.local.worker import LocalWorker
 from chalicelib.analyzer.processing import UploadProcessor
+from chalicelib.local.worker import LocalWorker
+from chalicelib.storage import layout
 from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
 from chalicelib.storage.sqs_queue import SQSWorkQueue
 from chalicelib.vision.intake import IntakeRejected
-from chalicelib.storage import layout
 from tests.support.helpers import hq_caller, seed_campaign
 
 
@@ -68,8 +68,10 @@ def test_a_photo_is_analysed_once_and_a_duplicate_is_a_no_op(svc, uploaded):
 
 def test_a_duplicate_while_another_worker_holds_the_claim_does_nothing(svc, uploaded):
     submission_id, key = uploaded
-    svc.records.update(*layout.submission_key(submission_id),
-                       set={"status": "analyzing", "lease_token": "other", "lease_until": time.time() + 60})
+    svc.records.update(
+        *layout.submission_key(submission_id),
+        set={"status": "analyzing", "lease_token": "other", "lease_until": time.time() + 60},
+    )
     analyse = CountingAnalyse()
     assert processor(svc, analyse).process(key) == "duplicate"
     assert analyse.calls == 0

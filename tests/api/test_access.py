@@ -17,9 +17,13 @@ PHOTO = {"content_type": "image/jpeg"}
 
 
 class FixedAnalysis:
-    result = {"verdict": "fail", "score": 0.5, "rules": [
-        {"id": "sharp", "type": "photo_quality", "status": "fail", "value": 10.0, "threshold": {"min": 100.0}},
-    ]}
+    result = {
+        "verdict": "fail",
+        "score": 0.5,
+        "rules": [
+            {"id": "sharp", "type": "photo_quality", "status": "fail", "value": 10.0, "threshold": {"min": 100.0}},
+        ],
+    }
     normalised_jpeg = thumbnail_jpeg = overlay_jpeg = b"\xff\xd8jpeg"
 
 
@@ -28,7 +32,9 @@ def tampered() -> dict[str, str]:
     real = token("store", stores=("S001",))
     header, _, signature = real.split(".")
     claims = jwt.decode(real, options={"verify_signature": False})
-    forged = jwt.encode({**claims, "custom:stores": "S001,S003"}, "a key that is not the service key, 32+ bytes", algorithm="HS256").split(".")[1]
+    forged = jwt.encode(
+        {**claims, "custom:stores": "S001,S003"}, "a key that is not the service key, 32+ bytes", algorithm="HS256"
+    ).split(".")[1]
     return {"Authorization": f"Bearer {header}.{forged}.{signature}"}
 
 
@@ -53,8 +59,9 @@ def world(client, svc):
     client.send_json("PUT", "/stores", store_rows(("S001", "S002"), "north") + store_rows(("S003",), "south"))
     client.send_json("PUT", "/campaigns/c1", {**campaign_body(), "targets": {"regions": ["north", "south"]}})
     client.post("/campaigns/c1/publish")
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(),
-                                counters=svc.counters)
+    processor = UploadProcessor(
+        svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(), counters=svc.counters
+    )
     ids = {}
     for store in ("S001", "S003"):
         created = client.send_json("POST", "/campaigns/c1/submissions", {"store_id": store, **PHOTO}).json_body
@@ -116,17 +123,16 @@ def test_the_store_list_is_for_merchandisers_of_the_region_and_hq(client, world)
 
 
 def test_a_store_submits_for_itself_only(client, world):
-    expect(client, "POST", "/campaigns/c1/submissions", {"store_id": "S001", **PHOTO},
-           {**every(403), "store S001": 201, "hq": 201})
+    expect(
+        client, "POST", "/campaigns/c1/submissions", {"store_id": "S001", **PHOTO}, {**every(403), "store S001": 201, "hq": 201}
+    )
     expect(client, "POST", "/campaigns/c1/submissions", {"store_id": "S002", **PHOTO}, {**every(403), "hq": 201})
 
 
 def test_a_submission_is_seen_by_its_store_its_regions_merchandiser_and_hq(client, world):
     s001 = world["S001"]
-    expect(client, "GET", f"/submissions/{s001}", None,
-           {**every(200), "store S003": 404, "merchandiser south": 404})
-    expect(client, "GET", f"/submissions/{s001}/history", None,
-           {**every(200), "store S003": 404, "merchandiser south": 404})
+    expect(client, "GET", f"/submissions/{s001}", None, {**every(200), "store S003": 404, "merchandiser south": 404})
+    expect(client, "GET", f"/submissions/{s001}/history", None, {**every(200), "store S003": 404, "merchandiser south": 404})
     expect(client, "POST", f"/submissions/{s001}/retake", {}, {**every(403), "store S001": 201, "store S003": 404, "hq": 201})
 
 
@@ -134,15 +140,33 @@ def test_review_is_for_the_regions_merchandiser_and_hq(client, world):
     s001 = world["S001"]
     by_region = {**every(403), "merchandiser south": 404}
     expect(client, "POST", f"/submissions/{s001}/comments", {"text": "Nice"}, {**by_region, "merchandiser north": 201, "hq": 201})
-    expect(client, "POST", f"/submissions/{s001}/overrides", {"rule_id": "sharp", "status": "pass"},
-           {**by_region, "merchandiser north": 201, "hq": 201})
-    expect(client, "POST", f"/submissions/{s001}/review", {"decision": "approve"}, {**by_region, "merchandiser north": 200, "hq": 200})
-    expect(client, "POST", f"/submissions/{s001}/feature", {"featured": True}, {**by_region, "merchandiser north": 200, "hq": 200})
+    expect(
+        client,
+        "POST",
+        f"/submissions/{s001}/overrides",
+        {"rule_id": "sharp", "status": "pass"},
+        {**by_region, "merchandiser north": 201, "hq": 201},
+    )
+    expect(
+        client,
+        "POST",
+        f"/submissions/{s001}/review",
+        {"decision": "approve"},
+        {**by_region, "merchandiser north": 200, "hq": 200},
+    )
+    expect(
+        client, "POST", f"/submissions/{s001}/feature", {"featured": True}, {**by_region, "merchandiser north": 200, "hq": 200}
+    )
 
 
 def test_the_gallery_shows_a_merchandiser_its_own_regions(client, world):
-    expect(client, "GET", "/campaigns/c1/submissions", None, {**every(403), "merchandiser north": 200, "merchandiser south": 200,
-                                                              "hq": 200})
+    expect(
+        client,
+        "GET",
+        "/campaigns/c1/submissions",
+        None,
+        {**every(403), "merchandiser north": 200, "merchandiser south": 200, "hq": 200},
+    )
     expect(client, "GET", "/campaigns/c1/submissions?region=south", None, {**every(403), "merchandiser south": 200, "hq": 200})
     north = client.as_("merchandiser", regions=("north",)).get("/campaigns/c1/submissions").json_body["submissions"]
     assert [c["store_id"] for c in north] == ["S001"]
@@ -152,8 +176,13 @@ def test_the_gallery_shows_a_merchandiser_its_own_regions(client, world):
 def test_notifications_are_read_by_their_store(client, world, backend):
     if backend == "aws":
         pytest.skip("in AWS the events go to the SNS topic's subscribers; the route answers 404 to everyone")
-    expect(client, "GET", "/notifications?store_id=S003", None,
-           {**every(403), "store S003": 200, "merchandiser south": 200, "hq": 200})
+    expect(
+        client,
+        "GET",
+        "/notifications?store_id=S003",
+        None,
+        {**every(403), "store S003": 200, "merchandiser south": 200, "hq": 200},
+    )
 
 
 def test_in_aws_notifications_are_the_topics_not_the_apis(client, backend):
@@ -162,12 +191,20 @@ def test_in_aws_notifications_are_the_topics_not_the_apis(client, backend):
     response = client.get("/notifications")
     assert response.status_code == 404, response.json_body
     assert response.json_body["error"] == {
-        "code": "not_found", "message": "in AWS the events go to the SNS topic's subscribers (email, push), not to this API"}
+        "code": "not_found",
+        "message": "in AWS the events go to the SNS topic's subscribers (email, push), not to this API",
+    }
 
 
 def test_compliance_and_exports_are_for_hq(client, world):
-    for path in ("/compliance/campaigns/c1", "/compliance/campaigns/c1/stores", "/compliance/campaigns/c1/missing",
-                 "/compliance/trends", "/compliance/stores/S001", "/compliance/agreement"):
+    for path in (
+        "/compliance/campaigns/c1",
+        "/compliance/campaigns/c1/stores",
+        "/compliance/campaigns/c1/missing",
+        "/compliance/trends",
+        "/compliance/stores/S001",
+        "/compliance/agreement",
+    ):
         expect(client, "GET", path, None, only_hq(200))
     expect(client, "POST", "/exports", {"kind": "results", "campaign_id": "c1"}, only_hq(202))
 
@@ -215,7 +252,17 @@ def test_a_campaign_published_to_a_region_takes_photos_from_that_regions_stores_
 def test_cognito_claims_as_api_gateway_renders_them():
     from chalicelib.core.auth import caller_from_claims
 
-    caller = caller_from_claims({"cognito:username": "3f1c-uuid", "email": "giulia@brand.example",
-                                 "cognito:groups": "[merchandiser]", "custom:regions": "north,centre"})
-    assert (caller.username, caller.role, caller.regions) == ("giulia@brand.example", "merchandiser", frozenset({"north", "centre"}))
+    caller = caller_from_claims(
+        {
+            "cognito:username": "3f1c-uuid",
+            "email": "giulia@brand.example",
+            "cognito:groups": "[merchandiser]",
+            "custom:regions": "north,centre",
+        }
+    )
+    assert (caller.username, caller.role, caller.regions) == (
+        "giulia@brand.example",
+        "merchandiser",
+        frozenset({"north", "centre"}),
+    )
     assert caller_from_claims({"cognito:groups": "store hq", "custom:stores": "S001"}).role == "hq"

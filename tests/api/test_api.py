@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from chalicelib.storage import layout
 
+from chalicelib.storage import layout
 from tests.support.helpers import campaign_body, publish_campaign, store_rows
 
 JSON = {"Content-Type": "application/json"}
@@ -78,7 +78,9 @@ def test_deeply_nested_json_is_a_400(client):
 
 def test_unknown_campaign(client):
     assert_error(client.http.get("/campaigns/nope"), 404, "campaign_not_found", ["nope"])
-    assert_error(post(client, "/campaigns/nope/submissions", {"store_id": "S001", "content_type": "image/jpeg"}), 404, "campaign_not_found")
+    assert_error(
+        post(client, "/campaigns/nope/submissions", {"store_id": "S001", "content_type": "image/jpeg"}), 404, "campaign_not_found"
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,8 +169,9 @@ def test_publishing_checks_the_stores_and_the_pack(client):
     assert put(client, "/campaigns/c2", {**campaign_body(), "targets": {"regions": ["nowhere"]}}).status_code == 201
     assert_error(client.http.post("/campaigns/c2/publish"), 422, "no_stores")
     with_poster = campaign_body(("S001",))
-    with_poster["guideline"]["rules"].append({"id": "poster", "type": "artwork_present", "message": "Hang the poster.",
-                                              "parameters": {"artwork": "poster.png"}})
+    with_poster["guideline"]["rules"].append(
+        {"id": "poster", "type": "artwork_present", "message": "Hang the poster.", "parameters": {"artwork": "poster.png"}}
+    )
     assert put(client, "/campaigns/c3", with_poster).status_code == 201
     assert_error(client.http.post("/campaigns/c3/publish"), 422, "pack_incomplete", ["poster.png"])
 
@@ -183,8 +186,14 @@ def test_a_published_campaign_keeps_its_dates_and_targets_only_grow(client):
 
 
 def test_deadlines_are_kept_in_each_stores_timezone(client, svc):
-    put(client, "/stores", [{"store_id": "ROM", "name": "Roma", "region": "eu", "timezone": "Europe/Rome"},
-                            {"store_id": "NYC", "name": "New York", "region": "us", "timezone": "America/New_York"}])
+    put(
+        client,
+        "/stores",
+        [
+            {"store_id": "ROM", "name": "Roma", "region": "eu", "timezone": "Europe/Rome"},
+            {"store_id": "NYC", "name": "New York", "region": "us", "timezone": "America/New_York"},
+        ],
+    )
     put(client, "/campaigns/c1", {**campaign_body(("ROM", "NYC")), "deadline": "2099-06-30"})
     client.http.post("/campaigns/c1/publish")
     rome = svc.campaigns.target("c1", "ROM")
@@ -198,8 +207,11 @@ def test_deadlines_are_kept_in_each_stores_timezone(client, svc):
 
 def test_a_campaign_not_started_in_the_stores_timezone_takes_no_photos(client):
     publish_campaign(client, "later", body={**campaign_body(), "start_date": "2099-01-01", "deadline": "2099-01-08"})
-    error = assert_error(post(client, "/campaigns/later/submissions", {"store_id": "S001", "content_type": "image/jpeg"}),
-                         409, "campaign_not_started")
+    error = assert_error(
+        post(client, "/campaigns/later/submissions", {"store_id": "S001", "content_type": "image/jpeg"}),
+        409,
+        "campaign_not_started",
+    )
     assert "Europe/Rome" in error["message"]
 
 

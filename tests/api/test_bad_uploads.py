@@ -4,9 +4,9 @@ backends: stored as S3 would store it (the emulator checks no policy), analysed,
 
 import pytest
 
-from tests.support import bad_files
 from chalicelib.analyzer.processing import processor_for
 from chalicelib.storage.notifications import object_created_event
+from tests.support import bad_files
 from tests.support.helpers import hq_caller, seed_campaign
 
 

@@ -9,12 +9,12 @@ import io
 
 import pytest
 
+from chalicelib.analyzer.processing import UploadProcessor
+from chalicelib.analyzer.worker import Worker
 from chalicelib.services.analytics.outcomes import counters
 from chalicelib.services.analytics.thresholds import MIN_LABELS, agreement_of, suggest_threshold
-from chalicelib.analyzer.processing import UploadProcessor
-from chalicelib.storage.notifications import object_created_event
-from chalicelib.analyzer.worker import Worker
 from chalicelib.storage import layout
+from chalicelib.storage.notifications import object_created_event
 from tests.support.helpers import campaign_body, store_rows
 
 
@@ -22,9 +22,13 @@ class Analysis:
     """What the analyzer would say; ``verdicts`` maps a store to its verdict and sharpness."""
 
     def __init__(self, verdict: str, sharpness: float):
-        self.result = {"verdict": verdict, "score": 1.0 if verdict == "pass" else 0.0, "rules": [
-            {"id": "sharp", "type": "photo_quality", "status": verdict, "value": sharpness, "threshold": {"min": 100.0}},
-        ]}
+        self.result = {
+            "verdict": verdict,
+            "score": 1.0 if verdict == "pass" else 0.0,
+            "rules": [
+                {"id": "sharp", "type": "photo_quality", "status": verdict, "value": sharpness, "threshold": {"min": 100.0}},
+            ],
+        }
         self.normalised_jpeg = self.thumbnail_jpeg = self.overlay_jpeg = b"\xff\xd8jpeg"
 
 
@@ -43,8 +47,14 @@ def photographer(svc):
     sent = {}
 
     def send(store: str, verdict: str = "pass", sharpness: float = 150.0) -> str:
-        processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
-                                    analyse=lambda *_: Analysis(verdict, sharpness))
+        processor = UploadProcessor(
+            svc.records,
+            svc.blobs,
+            svc.campaigns,
+            svc.settings,
+            counters=svc.counters,
+            analyse=lambda *_: Analysis(verdict, sharpness),
+        )
         created = svc.submissions.create(_hq(), "c1", {"store_id": store, "content_type": "image/jpeg"})
         key = created["upload"]["fields"]["key"]
         svc.blobs.put(key, b"\xff\xd8photo", "image/jpeg")
@@ -65,8 +75,14 @@ def _hq():
 
 def drain(svc, verdict="pass", sharpness=150.0) -> list[str]:
     """Run the worker over the queue until it is empty (jobs and the photos they queue)."""
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
-                                analyse=lambda *_: Analysis(verdict, sharpness))
+    processor = UploadProcessor(
+        svc.records,
+        svc.blobs,
+        svc.campaigns,
+        svc.settings,
+        counters=svc.counters,
+        analyse=lambda *_: Analysis(verdict, sharpness),
+    )
     worker, outcomes = Worker(processor, svc.jobs), []
     for _ in range(50):
         messages = svc.queue.receive(max_messages=1)
@@ -96,8 +112,9 @@ def test_rates_by_campaign_region_and_rule(hq, photographer):
 def test_a_message_delivered_twice_counts_once(hq, svc, photographer):
     submission_id = photographer("S001", "pass")
     before = hq.get("/compliance/campaigns/c1").json_body
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters,
-                                analyse=lambda *_: Analysis("pass", 150.0))
+    processor = UploadProcessor(
+        svc.records, svc.blobs, svc.campaigns, svc.settings, counters=svc.counters, analyse=lambda *_: Analysis("pass", 150.0)
+    )
     assert processor.handle_message(photographer.messages[submission_id]) == ["duplicate"]
     svc.counters.record(svc.submissions.load(submission_id))
     assert hq.get("/compliance/campaigns/c1").json_body == before
@@ -167,8 +184,13 @@ def test_a_threshold_is_suggested_from_enough_labels():
     assert suggestion["agreement_at_current"] == 0.625  # 60, 70 and 90 are failed by the current bound
     assert suggest_threshold(histogram, {"min": 1.0, "max": 2.0})["suggested"] is None
     # The same through the counters an outcome adds.
-    outcome = {"state": "fail", "on_time": True, "score": 0.0, "rules": {"sharp": "pass"},
-               "labels": {"sharp": {"model": "fail", "reviewer": "pass", "overridden": True, "bin": "70"}}}
+    outcome = {
+        "state": "fail",
+        "on_time": True,
+        "score": 0.0,
+        "rules": {"sharp": "pass"},
+        "labels": {"sharp": {"model": "fail", "reviewer": "pass", "overridden": True, "bin": "70"}},
+    }
     counts = counters(outcome)
     assert counts["override:sharp"] == 1 and counts["hist:sharp:70:pass"] == 1
     [rule] = agreement_of(counts, {"sharp": {"min": 100.0}})
@@ -194,7 +216,7 @@ def test_a_rerun_judges_the_campaigns_photos_by_the_new_guideline(hq, svc, photo
 def test_exports_of_results_and_labels(hq, svc, photographer):
     ids = [photographer("S001", "pass"), photographer("S003", "fail", sharpness=40.0)]
     # A reviewer whose name a spreadsheet would run as a formula.
-    hostile = hq.as_("hq", username="=HYPERLINK(\"http://x\",\"y\")")
+    hostile = hq.as_("hq", username='=HYPERLINK("http://x","y")')
     hostile.send_json("POST", f"/submissions/{ids[1]}/overrides", {"rule_id": "sharp", "status": "pass"})
     started = [hq.send_json("POST", "/exports", {"kind": kind, "campaign_id": "c1"}).json_body for kind in ("results", "labels")]
     assert hq.get(f"/exports/{started[0]['export_id']}").json_body["status"] == "queued"
@@ -204,7 +226,9 @@ def test_exports_of_results_and_labels(hq, svc, photographer):
     rows = list(csv.DictReader(io.StringIO(svc.blobs.get(layout.export_blob_key(results["export_id"])).decode())))
     assert {r["store_id"]: r["verdict"] for r in rows} == {"S001": "pass", "S003": "fail"}
     [label] = csv.DictReader(io.StringIO(svc.blobs.get(layout.export_blob_key(labels["export_id"])).decode()))
-    assert label["photo_key"] == layout.upload_key(ids[1]) and label["model_status"] == "fail" and label["reviewer_status"] == "pass"
-    assert label["labelled_by"] == "'=HYPERLINK(\"http://x\",\"y\")", "a text cell that starts a formula is shown as text"
+    assert (
+        label["photo_key"] == layout.upload_key(ids[1]) and label["model_status"] == "fail" and label["reviewer_status"] == "pass"
+    )
+    assert label["labelled_by"] == '\'=HYPERLINK("http://x","y")', "a text cell that starts a formula is shown as text"
     assert hq.send_json("POST", "/exports", {"kind": "everything", "campaign_id": "c1"}).status_code == 400
     assert hq.get("/exports/exp_nope").status_code == 404

@@ -42,8 +42,12 @@ def test_reminders_reach_the_missing_stores_once_each_and_show_when(hq, photogra
     assert stores["S002"]["state"] == "fail" and stores["S002"]["reminded_at"] == body["sent"][0]["reminded_at"]
     assert hq.get("/compliance/campaigns/c1").json_body["overall"]["states"]["fail"] == 1
     assert hq.send_json("POST", "/compliance/campaigns/c1/reminders", {"store_ids": []}).status_code == 400
-    assert hq.as_("merchandiser", regions=("north",)).send_json(
-        "POST", "/compliance/campaigns/c1/reminders", {"store_ids": ["S002"]}).status_code == 403
+    assert (
+        hq.as_("merchandiser", regions=("north",))
+        .send_json("POST", "/compliance/campaigns/c1/reminders", {"store_ids": ["S002"]})
+        .status_code
+        == 403
+    )
 
 
 def test_a_draft_campaigns_stores_are_not_reminded(hq):  # noqa: F811
@@ -76,7 +80,9 @@ def test_the_guideline_check_points_at_the_line(client):
     broken = client.send_json("POST", "/guidelines/check", {"yaml": "rules:\n  - id: [a\n"}).json_body
     assert not broken["valid"] and broken["problems"][0]["message"].startswith("not valid YAML") and broken["problems"][0]["line"]
     assert client.send_json("POST", "/guidelines/check", {"text": GOOD}).status_code == 400
-    assert client.as_("merchandiser", regions=("north",)).send_json("POST", "/guidelines/check", {"yaml": GOOD}).status_code == 403
+    assert (
+        client.as_("merchandiser", regions=("north",)).send_json("POST", "/guidelines/check", {"yaml": GOOD}).status_code == 403
+    )
 
 
 def test_the_hq_pages_are_served(client):

@@ -45,8 +45,9 @@ def app_routes() -> dict[tuple[str, str], object]:
 
 
 def operations(doc: dict) -> dict[tuple[str, str], dict]:
-    return {(method.upper(), path): op for path, item in doc["paths"].items()
-            for method, op in item.items() if method in HTTP_METHODS}
+    return {
+        (method.upper(), path): op for path, item in doc["paths"].items() for method, op in item.items() if method in HTTP_METHODS
+    }
 
 
 # --- the declarations ---------------------------------------------------------------------------------
@@ -103,8 +104,12 @@ def test_reading_an_undeclared_query_parameter_is_a_mistake_not_a_silent_none():
 def test_page_sizes_are_the_services_maxima():
     from chalicelib.services import analytics, campaigns, review, stores
 
-    maxima = {(method, path): param.schema["maximum"] for (method, path), handler in app_routes().items()
-              for param in handler.doc.query if param.name == "limit"}
+    maxima = {
+        (method, path): param.schema["maximum"]
+        for (method, path), handler in app_routes().items()
+        for param in handler.doc.query
+        if param.name == "limit"
+    }
     assert maxima[("GET", "/campaigns")] == campaigns.MAX_LIST
     assert maxima[("GET", "/stores")] == stores.MAX_PAGE
     assert maxima[("GET", "/showcase")] == review.MAX_PAGE
@@ -201,8 +206,10 @@ def test_the_examples_in_the_document_are_valid():
 
 def test_the_document_module_stays_light():
     """The API function imports it: nothing of the image stack may come with it."""
-    code = ("import sys, chalicelib.api.openapi as o; from app import app; o.document(app); "
-            "print(sorted(m for m in ('cv2', 'numpy', 'onnxruntime', 'PIL', 'pillow_heif') if m in sys.modules))")
+    code = (
+        "import sys, chalicelib.api.openapi as o; from app import app; o.document(app); "
+        "print(sorted(m for m in ('cv2', 'numpy', 'onnxruntime', 'PIL', 'pillow_heif') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -271,16 +278,27 @@ def seeded(server, hq_headers) -> dict[str, str]:
     stores = ("S001", "S002", "S003")
     call("PUT", "/stores", 200, json=store_rows(stores, "north") + store_rows(("S101",), "south"))
     today = date.today()
-    campaign = {**body_example("PUT", "/campaigns/{campaign_id}"),
-                "start_date": (today - timedelta(days=7)).isoformat(), "deadline": (today + timedelta(days=30)).isoformat()}
+    campaign = {
+        **body_example("PUT", "/campaigns/{campaign_id}"),
+        "start_date": (today - timedelta(days=7)).isoformat(),
+        "deadline": (today + timedelta(days=30)).isoformat(),
+    }
     for campaign_id in (EXAMPLE_CAMPAIGN, CAMPAIGN_TO_CLOSE):
         call("PUT", f"/campaigns/{campaign_id}", 201, json=campaign)
         call("POST", f"/campaigns/{campaign_id}/publish", 200)
-    created = call("POST", f"/campaigns/{EXAMPLE_CAMPAIGN}/submissions", 201,
-                   json=body_example("POST", "/campaigns/{campaign_id}/submissions"))
+    created = call(
+        "POST",
+        f"/campaigns/{EXAMPLE_CAMPAIGN}/submissions",
+        201,
+        json=body_example("POST", "/campaigns/{campaign_id}/submissions"),
+    )
     photo = to_jpeg(window_photo(seed=7), exif_orientation=1)
-    upload = requests.post(created["upload"]["url"], data=created["upload"]["fields"],
-                           files={"file": ("window.jpg", photo, "image/jpeg")}, timeout=60)
+    upload = requests.post(
+        created["upload"]["url"],
+        data=created["upload"]["fields"],
+        files={"file": ("window.jpg", photo, "image/jpeg")},
+        timeout=60,
+    )
     assert upload.status_code == 204, upload.text
     done = _wait(f"{url}/submissions/{created['submission_id']}", headers, lambda b: b["status"] in ("done", "rejected", "error"))
     assert done["status"] == "done", done
@@ -290,9 +308,13 @@ def seeded(server, hq_headers) -> dict[str, str]:
     export = call("POST", "/exports", 202, json=body_example("POST", "/exports"))
     _wait(f"{url}/exports/{export['export_id']}", headers, lambda b: b["status"] == "done")
     link = urlsplit(done["images"]["thumbnail"])
-    return {EXAMPLE_SUBMISSION: created["submission_id"], EXAMPLE_EXPORT: export["export_id"],
-            "waiting": waiting["submission_id"], "upload_fields": to_upload["upload"]["fields"],
-            "link": dict(parse_qsl(link.query))}
+    return {
+        EXAMPLE_SUBMISSION: created["submission_id"],
+        EXAMPLE_EXPORT: export["export_id"],
+        "waiting": waiting["submission_id"],
+        "upload_fields": to_upload["upload"]["fields"],
+        "link": dict(parse_qsl(link.query)),
+    }
 
 
 def body_example(method: str, path: str):
@@ -308,14 +330,16 @@ def test_the_server_serves_the_document(server):
 def _load_schema():
     import schemathesis
 
-    config = schemathesis.Config.from_dict({
-        "seed": 20261125,
-        "request-timeout": 30,
-        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        # Methods a route does not have are answered 405, except TRACE: the local development
-        # server (Python's http.server) answers it 501 itself, before the app; not the service's.
-        "phases": {"coverage": {"unexpected-methods": ["get", "put", "post", "delete", "patch", "options"]}},
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 20261125,
+            "request-timeout": 30,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+            # Methods a route does not have are answered 405, except TRACE: the local development
+            # server (Python's http.server) answers it 501 itself, before the app; not the service's.
+            "phases": {"coverage": {"unexpected-methods": ["get", "put", "post", "delete", "patch", "options"]}},
+        }
+    )
     return schemathesis.openapi.from_dict(document(), config=config)
 
 
@@ -360,8 +384,13 @@ def test_the_service_answers_as_documented(case, server, hq_headers, seeded):
     response = case.call_and_validate(
         base_url=server.url,
         headers=hq_headers,
-        checks=[not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
-                response_headers_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+        ],
     )
     SEEN.setdefault(case.operation.label, set()).add((case.method.upper(), response.status_code))
 
@@ -388,21 +417,26 @@ def _bad_request(name: str, server, hq_headers, seeded) -> requests.Response:
         return requests.get(f"{url}/local/blobs", params={**seeded["link"], "signature": "é"}, timeout=10)
     if name in ("stores cursor", "missing cursor"):
         route = name.split()[0]
-        return requests.get(f"{url}/compliance/campaigns/{EXAMPLE_CAMPAIGN}/{route}", params={"cursor": "²."},
-                            headers=hq_headers, timeout=10)
+        return requests.get(
+            f"{url}/compliance/campaigns/{EXAMPLE_CAMPAIGN}/{route}", params={"cursor": "²."}, headers=hq_headers, timeout=10
+        )
     content_type = "text/csv" if name == "CSV not UTF-8" else "application/json"
-    return requests.put(f"{url}/stores", data=b"\xff\xfe store_id", headers={**hq_headers, "Content-Type": content_type},
-                        timeout=10)
+    return requests.put(
+        f"{url}/stores", data=b"\xff\xfe store_id", headers={**hq_headers, "Content-Type": content_type}, timeout=10
+    )
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("upload signature", 403),
-    ("link signature", 403),
-    ("stores cursor", 400),
-    ("missing cursor", 400),
-    ("CSV not UTF-8", 400),
-    ("JSON not UTF-8", 400),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("upload signature", 403),
+        ("link signature", 403),
+        ("stores cursor", 400),
+        ("missing cursor", 400),
+        ("CSV not UTF-8", 400),
+        ("JSON not UTF-8", 400),
+    ],
+)
 def test_bad_input_is_refused_not_a_server_error(name, expected, server, hq_headers, seeded):
     """The 5xx the schemathesis run once found, kept as regressions."""
     response = _bad_request(name, server, hq_headers, seeded)

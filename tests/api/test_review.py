@@ -6,18 +6,22 @@ import json
 import pytest
 
 from chalicelib.analyzer.processing import UploadProcessor
-from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage import layout
+from chalicelib.storage.notifications import object_created_event
 from tests.support.helpers import hq_caller, publish_campaign
 
 JSON = {"Content-Type": "application/json"}
 
 
 class FixedAnalysis:
-    result = {"verdict": "fail", "score": 0.5, "rules": [
-        {"id": "sharp", "type": "photo_quality", "status": "pass", "value": 35.0},
-        {"id": "poster", "type": "artwork_present", "status": "fail", "value": 0.0},
-    ]}
+    result = {
+        "verdict": "fail",
+        "score": 0.5,
+        "rules": [
+            {"id": "sharp", "type": "photo_quality", "status": "pass", "value": 35.0},
+            {"id": "poster", "type": "artwork_present", "status": "fail", "value": 0.0},
+        ],
+    }
     normalised_jpeg = thumbnail_jpeg = overlay_jpeg = b"\xff\xd8jpeg"
 
 
@@ -25,8 +29,15 @@ class FixedAnalysis:
 def analysed(svc, client):
     """Three analysed submissions of one campaign: their ids, oldest first."""
     publish_campaign(client, "c1", stores=("S001", "S002", "S003"))
-    processor = UploadProcessor(svc.records, svc.blobs, svc.campaigns, svc.settings, analyse=lambda *_: FixedAnalysis(),
-                                events=svc.events, counters=svc.counters)
+    processor = UploadProcessor(
+        svc.records,
+        svc.blobs,
+        svc.campaigns,
+        svc.settings,
+        analyse=lambda *_: FixedAnalysis(),
+        events=svc.events,
+        counters=svc.counters,
+    )
     ids = []
     for store in ("S001", "S002", "S003"):
         created = svc.submissions.create(hq_caller(), "c1", {"store_id": store, "content_type": "image/jpeg"})
@@ -69,8 +80,11 @@ def test_a_decision_is_kept_with_who_and_when(client, giulia, analysed):
 
 def test_an_override_is_a_label_model_said_reviewer_said(client, analysed):
     sid = analysed[1]
-    response = post(client, f"/submissions/{sid}/overrides", {"rule_id": "poster", "status": "pass",
-                                                              "comment": "The poster is there, behind glare."})
+    response = post(
+        client,
+        f"/submissions/{sid}/overrides",
+        {"rule_id": "poster", "status": "pass", "comment": "The poster is there, behind glare."},
+    )
     assert response.status_code == 201
     overrides = client.http.get(f"/submissions/{sid}").json_body["overrides"]
     assert overrides["poster"]["model"] == "fail" and overrides["poster"]["reviewer"] == "pass"

@@ -22,15 +22,20 @@ def answer(client, path):
 
 def test_a_hidden_campaign_answers_as_a_missing_one(client):
     world(client)
-    callers = {"store S003": client.as_("store", stores=("S003",)),
-               "merchandiser south": client.as_("merchandiser", regions=("south",))}
+    callers = {
+        "store S003": client.as_("store", stores=("S003",)),
+        "merchandiser south": client.as_("merchandiser", regions=("south",)),
+    }
     for name, caller in callers.items():
         status, missing = answer(caller, "/campaigns/no-such-campaign")
         assert status == 404, name
         for hidden in ("c-north", "c-draft"):
             status, body = answer(caller, f"/campaigns/{hidden}")
             assert status == 404, (name, hidden)
-            assert body["error"] == {**missing["error"], "message": missing["error"]["message"].replace("no-such-campaign", hidden)}
+            assert body["error"] == {
+                **missing["error"],
+                "message": missing["error"]["message"].replace("no-such-campaign", hidden),
+            }
         assert answer(caller, "/campaigns/c-south")[0] == 200, name
 
 

@@ -17,7 +17,13 @@ def test_import_csv_then_list_by_region(client):
     assert response.status_code == 200 and response.json_body == {"imported": 3}
     north = client.http.get("/stores?region=north").json_body["stores"]
     assert [s["store_id"] for s in north] == ["S001", "S003"]
-    assert north[0] == {"store_id": "S001", "name": "Milano Duomo", "region": "north", "cluster": "flagship", "timezone": "Europe/Rome"}
+    assert north[0] == {
+        "store_id": "S001",
+        "name": "Milano Duomo",
+        "region": "north",
+        "cluster": "flagship",
+        "timezone": "Europe/Rome",
+    }
     assert len(client.http.get("/stores").json_body["stores"]) == 3
 
 
@@ -29,7 +35,10 @@ def test_import_json_updates_a_store(client):
 
 
 def test_bad_rows_name_the_row_and_field_and_nothing_is_written(client):
-    rows = [{"store_id": "S001", "name": "ok", "region": "north"}, {"store_id": "S 2", "name": "x", "region": "north", "timezone": "Mars/Olympus"}]
+    rows = [
+        {"store_id": "S001", "name": "ok", "region": "north"},
+        {"store_id": "S 2", "name": "x", "region": "north", "timezone": "Mars/Olympus"},
+    ]
     response = client.http.put("/stores", headers={"Content-Type": "application/json"}, body=json.dumps(rows))
     assert response.status_code == 400
     message = response.json_body["error"]["message"]

@@ -14,16 +14,23 @@ from pathlib import Path
 import pytest
 import requests
 
-from chalicelib.local.server import LocalService
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from chalicelib.local.server import LocalService
 from tests.support.helpers import campaign_body, http_session, token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # As the machine's notes say: without the background-networking switches Chromium keeps trying
 # hosts this closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Every control must have an accessible name: a <label>, aria-label, or its own text.
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea, button')]
@@ -105,19 +112,24 @@ def sign_in(page, server, path: str, role: str, **scope) -> None:
 # The tests' own probes (wait_for_function with a string, injected markup) are what the pages' CSP
 # forbids: their contexts bypass it; test_the_pages_work_under_their_csp runs the pages with it.
 def phone(browser, locale: str = "en-GB", bypass_csp: bool = True):
-    return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale=locale,
-                               timezone_id="Europe/Rome", bypass_csp=bypass_csp)
+    return browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        locale=locale,
+        timezone_id="Europe/Rome",
+        bypass_csp=bypass_csp,
+    )
 
 
 def desktop(browser, locale: str = "en-GB"):
-    return browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale, timezone_id="Europe/Rome",
-                               bypass_csp=True)
+    return browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale, timezone_id="Europe/Rome", bypass_csp=True)
 
 
 def submit_photo(server, store: str, seed: int = 5, campaign: str = "autumn") -> str:
     """A store's photo through the API and the signed upload link, analysed; its id."""
-    created = http_session("store", stores=(store,)).post(f"{server.url}/campaigns/{campaign}/submissions",
-                                                          json={"store_id": store, "content_type": "image/jpeg"}, timeout=10)
+    created = http_session("store", stores=(store,)).post(
+        f"{server.url}/campaigns/{campaign}/submissions", json={"store_id": store, "content_type": "image/jpeg"}, timeout=10
+    )
     assert created.status_code == 201, created.text
     upload = created.json()["upload"]
     photo = to_jpeg(window_photo(seed=seed, size=(1600, 1200)))
@@ -315,9 +327,12 @@ def test_a_merchandisers_gallery_shows_its_region(browser, server):
     shot(page, "gallery-hq")
 
     # A refusal from the server is a message on the page, not a broken page.
-    page.route("**/campaigns/autumn/submissions?*", lambda route: route.fulfill(
-        status=403, content_type="application/json",
-        body='{"error": {"code": "out_of_scope", "message": "not your region"}}'))
+    page.route(
+        "**/campaigns/autumn/submissions?*",
+        lambda route: route.fulfill(
+            status=403, content_type="application/json", body='{"error": {"code": "out_of_scope", "message": "not your region"}}'
+        ),
+    )
     page.select_option("#f-region", "centre")
     page.wait_for_selector("#gallery-state >> text=Your account may not do this: this is outside your stores or regions")
 
@@ -409,7 +424,7 @@ def test_a_store_retakes_a_blurry_photo_and_the_retake_is_linked(browser, server
     shot(page, "store-retake")
     assert page.inner_text("#verdict-badge") == "Please take the photo again"
     assert page.locator("#verdict-score").is_hidden()  # no score on a photo that could not be judged
-    assert page.inner_text("#verdict-rules li") .endswith("The photo is blurry: hold the phone still.")
+    assert page.inner_text("#verdict-rules li").endswith("The photo is blurry: hold the phone still.")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Take a new photo").click()
     chooser.value.set_files(str(sharp))
@@ -440,8 +455,10 @@ def publish_with_pack(server, campaign_id: str = "warm", stores=("S001", "S002")
 
     guideline = copy.deepcopy(demo.GUIDELINE)
     poster = next(r for r in guideline["rules"] if r["id"] == "poster")
-    poster["instruction"] = {"it": "Esponi il poster Warm Layers in alto, ben visibile.",
-                             "en": "Put up the Warm Layers poster high in the window, fully visible."}
+    poster["instruction"] = {
+        "it": "Esponi il poster Warm Layers in alto, ben visibile.",
+        "en": "Put up the Warm Layers poster high in the window, fully visible.",
+    }
     hq = http_session("hq")
     assert hq.put(f"{server.url}/stores", json=STORES, timeout=10).status_code == 200
     body = {**campaign_body(stores), "name": "Warm Layers", "guideline": guideline}
@@ -547,8 +564,9 @@ def test_an_offline_upload_waits_survives_a_closed_tab_and_completes_online(brow
     context.set_offline(False)
     again = context.new_page()
     again.goto(server.url + "/")
-    again.wait_for_function("document.querySelector('#queue-box').hidden && !document.querySelector('#verdict-badge').hidden",
-                            timeout=60000)
+    again.wait_for_function(
+        "document.querySelector('#queue-box').hidden && !document.querySelector('#verdict-badge').hidden", timeout=60000
+    )
     assert len(gallery_cards(server)) == 2
 
 
@@ -567,20 +585,25 @@ def test_a_12_mp_photo_on_2_mbit_is_checked_in_under_10_s_upright(browser, serve
 
     # Made smaller on the phone, upright: a landscape photo the camera marked "rotate 90°" is sent
     # as a portrait JPEG of long side 2560.
-    rotated = to_jpeg(window_photo(seed=3, size=(1600, 1200)) , exif_orientation=6)
-    size = page.evaluate("""async (b64) => {
+    rotated = to_jpeg(window_photo(seed=3, size=(1600, 1200)), exif_orientation=6)
+    size = page.evaluate(
+        """async (b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const { blob, type } = await uploads.shrink(new File([bytes], "r.jpg", { type: "image/jpeg" }));
       const bitmap = await createImageBitmap(blob, { imageOrientation: "none" });
       return [bitmap.width, bitmap.height, type];
-    }""", base64.b64encode(rotated).decode())
+    }""",
+        base64.b64encode(rotated).decode(),
+    )
     assert size[0] < size[1] and size[2] == "image/jpeg", size
 
     # 2 Mbit/s up, 10 Mbit/s down, 60 ms: a 12 MP camera JPEG, from the tap to the verdict.
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 60, "uploadThroughput": 2_000_000 / 8,
-                                                  "downloadThroughput": 10_000_000 / 8})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 60, "uploadThroughput": 2_000_000 / 8, "downloadThroughput": 10_000_000 / 8},
+    )
     page.set_input_files("#photo", str(photo))
     started = time.monotonic()
     page.get_by_role("button", name="Send photo").click()
@@ -599,8 +622,17 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
     asked = merchandiser.post(f"{server.url}/submissions/{first}/review", json={"decision": "retake", "comment": ""}, timeout=10)
     assert asked.status_code == 200, asked.text
     page = phone(browser).new_page()
-    older = {"notifications": [{"type": "review.decided", "at": "2026-11-02T09:30:00+00:00",
-                                "payload": {"submission_id": first, "decision": "approve", "comment": "Bella vetrina"}}], "cursor": None}
+    older = {
+        "notifications": [
+            {
+                "type": "review.decided",
+                "at": "2026-11-02T09:30:00+00:00",
+                "payload": {"submission_id": first, "decision": "approve", "comment": "Bella vetrina"},
+            }
+        ],
+        "cursor": None,
+    }
+
     # The second page comes from the server's cursor; here it is made up, to hold the test to one page of 50.
     def second_page(route):
         if "cursor=" in route.request.url:
@@ -610,6 +642,7 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
             body = response.json()
             body["cursor"] = "next-page"
             route.fulfill(response=response, body=json.dumps(body))
+
     page.route("**/notifications?*", second_page)
     sign_in(page, server, "/", "store", stores=("S001",))
     page.wait_for_selector("#news-list li time")

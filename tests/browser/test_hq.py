@@ -30,10 +30,19 @@ def seed_labels() -> None:
     from chalicelib.storage import layout
     from chalicelib.wiring import services
 
-    add = {"hist:sharp:22:fail": 5, "hist:sharp:25:pass": 10, "hist:sharp:26:pass": 5, "hist:sharp:30:pass": 5,
-           "agree:sharp:fail:fail": 5, "agree:sharp:fail:pass": 15, "agree:sharp:pass:pass": 5, "override:sharp": 15}
-    services().records.update(layout.campaign_aggregates_partition("autumn"), layout.ALL, add=add,
-                              set={"threshold:sharp": {"min": 27.0}}, upsert=True)
+    add = {
+        "hist:sharp:22:fail": 5,
+        "hist:sharp:25:pass": 10,
+        "hist:sharp:26:pass": 5,
+        "hist:sharp:30:pass": 5,
+        "agree:sharp:fail:fail": 5,
+        "agree:sharp:fail:pass": 15,
+        "agree:sharp:pass:pass": 5,
+        "override:sharp": 15,
+    }
+    services().records.update(
+        layout.campaign_aggregates_partition("autumn"), layout.ALL, add=add, set={"threshold:sharp": {"min": 27.0}}, upsert=True
+    )
 
 
 def test_the_dashboard(browser, server):  # noqa: F811
@@ -109,8 +118,12 @@ def test_the_dashboard(browser, server):  # noqa: F811
     shot(page, "dashboard-after")
 
     # A failure reads as words.
-    page.route("**/compliance/campaigns/autumn/rules", lambda route: route.fulfill(
-        status=404, content_type="application/json", body='{"error": {"code": "campaign_not_found", "message": "gone"}}'))
+    page.route(
+        "**/compliance/campaigns/autumn/rules",
+        lambda route: route.fulfill(
+            status=404, content_type="application/json", body='{"error": {"code": "campaign_not_found", "message": "gone"}}'
+        ),
+    )
     page.reload()
     page.wait_for_selector("#state >> text=Could not load: gone")
 
@@ -121,7 +134,9 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
     page.wait_for_selector("#board:not([hidden])")
     assert page.inner_text("h1") == "Conformità"
     assert "Mai" in page.inner_text("#missing")
-    wide = page.evaluate("[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 391 && !(e.parentElement && e.parentElement.closest('.scroll'))).map((e) => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 391 && !(e.parentElement && e.parentElement.closest('.scroll'))).map((e) => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide  # the tables scroll, not the page
     check_page(page)
     shot(page, "dashboard-phone-it")
@@ -129,10 +144,14 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
     assert page.inner_text("h1") == "Compliance"
     # Empty states: no campaign yet, no store yet.
     empty = desktop(browser).new_page()
-    empty.route("**/campaigns?limit=100", lambda route: route.fulfill(
-        status=200, content_type="application/json", body='{"campaigns": [], "cursor": null}'))
-    empty.route("**/stores?limit=500", lambda route: route.fulfill(
-        status=200, content_type="application/json", body='{"stores": [], "cursor": null}'))
+    empty.route(
+        "**/campaigns?limit=100",
+        lambda route: route.fulfill(status=200, content_type="application/json", body='{"campaigns": [], "cursor": null}'),
+    )
+    empty.route(
+        "**/stores?limit=500",
+        lambda route: route.fulfill(status=200, content_type="application/json", body='{"stores": [], "cursor": null}'),
+    )
     sign_in(empty, server, "/hq", "hq")
     empty.wait_for_selector("#state >> text=No campaigns yet")
     assert empty.locator("#board").is_hidden()
@@ -147,8 +166,10 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
 
 
 BAD_CSV = "store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\nS011,,south,,Mars/Olympus\n"
-GOOD_CSV = ("store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\n"
-            "S011,Bari Sparano,south,,Europe/Rome\nS012,Torino Roma,north,flagship,Europe/Rome\n")
+GOOD_CSV = (
+    "store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\n"
+    "S011,Bari Sparano,south,,Europe/Rome\nS012,Torino Roma,north,flagship,Europe/Rome\n"
+)
 
 
 def test_the_store_list(browser, server, tmp_path):  # noqa: F811
@@ -226,8 +247,12 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     assert page.locator("#gutter .bad").inner_text() == "7"
     page.locator("#problems button").first.click()
     assert page.evaluate("document.activeElement.id") == "yaml"
-    assert page.evaluate("(() => { const a = document.getElementById('yaml'); return a.value.slice(a.selectionStart, a.selectionEnd); })()") \
+    assert (
+        page.evaluate(
+            "(() => { const a = document.getElementById('yaml'); return a.value.slice(a.selectionStart, a.selectionEnd); })()"
+        )
         == "    parameters: {check: sharpness, min: -3}"
+    )
     check_page(page)
     shot(page, "campaign-errors")
     page.fill("#yaml", GUIDELINE_WITH_POSTER.replace("min: -3", "min: 27"))

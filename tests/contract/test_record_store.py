@@ -115,11 +115,13 @@ def test_upsert_creates_counters_then_adds(svc):
 
 def test_transaction_applies_all_writes(svc):
     svc.records.put(item("TX", "OUT", version=1))
-    svc.records.transact([
-        PutOp(item("TX", "OUT", version=2), condition=eq("version", 1)),
-        UpdateOp("TX", "COUNT", add={"n": 1}, upsert=True),
-        UpdateOp("TX", "COUNT2", add={"n": 5}, set={"s": "a"}, upsert=True),
-    ])
+    svc.records.transact(
+        [
+            PutOp(item("TX", "OUT", version=2), condition=eq("version", 1)),
+            UpdateOp("TX", "COUNT", add={"n": 1}, upsert=True),
+            UpdateOp("TX", "COUNT2", add={"n": 5}, set={"s": "a"}, upsert=True),
+        ]
+    )
     assert svc.records.get("TX", "OUT")["version"] == 2
     assert svc.records.get("TX", "COUNT")["n"] == 1
     assert svc.records.get("TX", "COUNT2") == item("TX", "COUNT2", n=5, s="a")
@@ -128,10 +130,12 @@ def test_transaction_applies_all_writes(svc):
 def test_transaction_with_a_failed_condition_writes_nothing(svc):
     svc.records.put(item("TY", "OUT", version=1))
     with pytest.raises(ConditionFailed):
-        svc.records.transact([
-            UpdateOp("TY", "COUNT", add={"n": 1}, upsert=True),
-            PutOp(item("TY", "OUT", version=3), condition=eq("version", 2)),
-        ])
+        svc.records.transact(
+            [
+                UpdateOp("TY", "COUNT", add={"n": 1}, upsert=True),
+                PutOp(item("TY", "OUT", version=3), condition=eq("version", 2)),
+            ]
+        )
     assert svc.records.get("TY", "COUNT") is None
     assert svc.records.get("TY", "OUT")["version"] == 1
     with pytest.raises(ConditionFailed):

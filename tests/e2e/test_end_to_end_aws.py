@@ -11,8 +11,8 @@ import requests
 from chalice.test import Client
 
 from app import app
-from chalicelib.storage.notifications import created_keys
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from chalicelib.storage.notifications import created_keys
 from chalicelib.wiring import services
 from tests.support.helpers import TEST_STAGE, ApiClient, create_aws_resources, publish_campaign
 
@@ -44,17 +44,19 @@ def lambda_sqs_event(queue_url, message):
     """The event Lambda's SQS event source mapping builds from a received message."""
     arn = boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return {
-        "Records": [{
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message["Attributes"],
-            "messageAttributes": {},
-            "md5OfBody": message["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": arn,
-            "awsRegion": "eu-west-1",
-        }]
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "eu-west-1",
+            }
+        ]
     }
 
 
@@ -64,10 +66,14 @@ def test_presigned_post_to_s3_notification_to_sqs_to_handler_to_api(aws_env):
         client = ApiClient(chalice_client)
         publish_campaign(client, "autumn")
         store = client.as_("store", stores=("S002",))
-        created = store.send_json("POST", "/campaigns/autumn/submissions", {"store_id": "S002", "content_type": "image/jpeg"}).json_body
+        created = store.send_json(
+            "POST", "/campaigns/autumn/submissions", {"store_id": "S002", "content_type": "image/jpeg"}
+        ).json_body
 
         post = created["upload"]
-        uploaded = requests.post(post["url"], data=post["fields"], files={"file": ("window.jpg", photo, "image/jpeg")}, timeout=30)
+        uploaded = requests.post(
+            post["url"], data=post["fields"], files={"file": ("window.jpg", photo, "image/jpeg")}, timeout=30
+        )
         assert uploaded.status_code == 204, uploaded.text
 
         queue_url, message = receive_notification(aws_env["VETRINA_QUEUE_NAME"])

@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 
-from chalicelib.local.server import LocalService
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from chalicelib.local.server import LocalService
 from chalicelib.storage import layout
 from tests.support.helpers import fresh_services, http_session, publish_over_http
 
@@ -35,8 +35,9 @@ def wait_for(url, statuses, timeout=30):
 
 
 def new_submission(server, store="S001", content_type="image/jpeg"):
-    response = http_session("store", stores=(store,)).post(f"{server.url}/campaigns/autumn/submissions",
-                                                           json={"store_id": store, "content_type": content_type}, timeout=10)
+    response = http_session("store", stores=(store,)).post(
+        f"{server.url}/campaigns/autumn/submissions", json={"store_id": store, "content_type": content_type}, timeout=10
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -111,7 +112,10 @@ def test_the_local_upload_enforces_the_policy(server, campaign, phone_photo):
     no_file = requests.post(created["upload"]["url"], data=created["upload"]["fields"], files={"other": ("x", b"x")}, timeout=10)
     assert no_file.status_code == 400 and no_file.json()["error"]["code"] == "missing_file"
     # Nothing was stored by the refused uploads.
-    assert http_session().get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"] == "awaiting_upload"
+    assert (
+        http_session().get(f"{server.url}/submissions/{created['submission_id']}", timeout=10).json()["status"]
+        == "awaiting_upload"
+    )
 
 
 def test_an_expired_upload_link_is_refused(local_env, monkeypatch, phone_photo):

@@ -30,8 +30,9 @@ def built(tmp_path_factory):
     if not (_wheels_cached() or package_index_reachable()):
         pytest.skip("the package index is unreachable and the wheel cache is empty: cannot build the artifacts")
     out = tmp_path_factory.mktemp("artifacts")
-    proc = subprocess.run([sys.executable, str(BUILD), "--arch", "x86_64", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(BUILD), "--arch", "x86_64", "--out", str(out)], capture_output=True, text=True, timeout=600
+    )
     if proc.returncode not in (0, 1):
         pytest.fail(f"build_artifacts.py crashed:\n{proc.stderr[-4000:]}")
     return out, proc
@@ -84,15 +85,27 @@ def test_api_zip_serves_a_route_in_fresh_python312(built, tmp_path):
     with zipfile.ZipFile(out / "x86_64" / "api.zip") as z:
         z.extractall(folder)
     event = {
-        "resource": "/campaigns", "path": "/campaigns", "httpMethod": "GET",
+        "resource": "/campaigns",
+        "path": "/campaigns",
+        "httpMethod": "GET",
         "headers": {"Accept": "application/json", "Host": "example.execute-api.eu-west-1.amazonaws.com"},
-        "multiValueHeaders": {}, "queryStringParameters": {"limit": "5"},
-        "multiValueQueryStringParameters": {"limit": ["5"]}, "pathParameters": None, "stageVariables": None,
+        "multiValueHeaders": {},
+        "queryStringParameters": {"limit": "5"},
+        "multiValueQueryStringParameters": {"limit": ["5"]},
+        "pathParameters": None,
+        "stageVariables": None,
         # as API Gateway hands it over once its Cognito authorizer has verified an HQ user's ID token
-        "requestContext": {"resourcePath": "/campaigns", "httpMethod": "GET", "path": "/api/campaigns",
-                           "stage": "api", "requestId": "test", "identity": {"sourceIp": "127.0.0.1"},
-                           "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}}},
-        "body": None, "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/campaigns",
+            "httpMethod": "GET",
+            "path": "/api/campaigns",
+            "stage": "api",
+            "requestId": "test",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}},
+        },
+        "body": None,
+        "isBase64Encoded": False,
     }
     code = (
         "import sys, json, time\n"
@@ -106,8 +119,9 @@ def test_api_zip_serves_a_route_in_fresh_python312(built, tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "VETRINA_"))}
     env.update(PYENV_VERSION="3.12.1", VETRINA_BACKEND="local", VETRINA_AUTH="cognito", VETRINA_DATA_DIR=str(tmp_path / "data"))
-    proc = subprocess.run([*py, "-I", "-S", "-c", code, json.dumps(event)], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [*py, "-I", "-S", "-c", code, json.dumps(event)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     response = result["response"]

@@ -27,13 +27,41 @@ HEAVY = ("numpy", "cv2", "onnxruntime", "PIL", "pillow_heif", "rapidfuzz")
 DATA_SERVICES = ("s3", "dynamodb", "sqs", "sns", "kms")
 # Routes anyone may call (app.py: PUBLIC): the pages, their assets, the API's description and the
 # local backend's signed-link stand-ins. Every other route needs a Cognito ID token.
-PUBLIC_PATHS = {"/", "/gallery", "/review", "/static/{name}", "/openapi.json", "/local/uploads", "/local/blobs",
-                "/hq", "/hq/stores", "/hq/campaigns/{campaign_id}"}  # HQ's pages sign in in the browser
-DATA_ENV = {"VETRINA_BACKEND", "VETRINA_AUTH", "VETRINA_BUCKET", "VETRINA_TABLE", "VETRINA_QUEUE_NAME",
-            "VETRINA_TOPIC_ARN", "VETRINA_LEASE_SECONDS", "VETRINA_MAX_ATTEMPTS", "VETRINA_USER_POOL_ID",
-            "VETRINA_USER_POOL_CLIENT_ID", "VETRINA_USER_POOL_DOMAIN"}
-RECORDS_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-                   "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
+PUBLIC_PATHS = {
+    "/",
+    "/gallery",
+    "/review",
+    "/static/{name}",
+    "/openapi.json",
+    "/local/uploads",
+    "/local/blobs",
+    "/hq",
+    "/hq/stores",
+    "/hq/campaigns/{campaign_id}",
+}  # HQ's pages sign in in the browser
+DATA_ENV = {
+    "VETRINA_BACKEND",
+    "VETRINA_AUTH",
+    "VETRINA_BUCKET",
+    "VETRINA_TABLE",
+    "VETRINA_QUEUE_NAME",
+    "VETRINA_TOPIC_ARN",
+    "VETRINA_LEASE_SECONDS",
+    "VETRINA_MAX_ATTEMPTS",
+    "VETRINA_USER_POOL_ID",
+    "VETRINA_USER_POOL_CLIENT_ID",
+    "VETRINA_USER_POOL_DOMAIN",
+}
+RECORDS_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+}
 
 
 def _wheels_available() -> bool:
@@ -90,8 +118,9 @@ def queues(template: dict[str, Any]) -> tuple[str, str]:
 
 
 def analyzer(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    images = {k: f for k, f in of_type(template, "AWS::Lambda::Function").items()
-              if f["Properties"].get("PackageType") == "Image"}
+    images = {
+        k: f for k, f in of_type(template, "AWS::Lambda::Function").items() if f["Properties"].get("PackageType") == "Image"
+    }
     assert len(images) == 1, sorted(images)
     return next(iter(images.items()))
 
@@ -99,8 +128,13 @@ def analyzer(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def names(template: dict[str, Any]) -> dict[str, str]:
     """Logical id → a readable name for the data resources (bucket, table, queue, dlq, topic)."""
     main, dead = queues(template)
-    found = {main: "queue", dead: "dlq", one(template, "AWS::S3::Bucket")[0]: "bucket",
-             one(template, "AWS::DynamoDB::Table")[0]: "table", one(template, "AWS::SNS::Topic")[0]: "topic"}
+    found = {
+        main: "queue",
+        dead: "dlq",
+        one(template, "AWS::S3::Bucket")[0]: "bucket",
+        one(template, "AWS::DynamoDB::Table")[0]: "table",
+        one(template, "AWS::SNS::Topic")[0]: "topic",
+    }
     return found
 
 
@@ -181,13 +215,20 @@ def test_bucket_is_private_encrypted_and_tls_only(template):
     logical, bucket = one(template, "AWS::S3::Bucket")
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rules and all(r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms") for r in rules)
     _, policy = one(template, "AWS::S3::BucketPolicy")
     assert policy["Properties"]["Bucket"] == {"Ref": logical}
-    denials = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
-               if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
+    denials = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
     assert denials, "no statement denies requests without TLS"
     named = names(template)
     covered = {render(r, named) for s in denials for r in as_list(s["Resource"])}
@@ -207,8 +248,9 @@ def test_bucket_lifecycle_and_cors(template):
     assert cors["AllowedMethods"] == ["POST"]
     assert "*" not in cors["AllowedOrigins"]
     # the pages' origin: the API's own URL (the pages are served by the Chalice API)
-    assert any('{"Ref": "RestAPI"}' in json.dumps(origin) and "https://" in json.dumps(origin)
-               for origin in cors["AllowedOrigins"]), cors
+    assert any(
+        '{"Ref": "RestAPI"}' in json.dumps(origin) and "https://" in json.dumps(origin) for origin in cors["AllowedOrigins"]
+    ), cors
 
 
 def test_uploads_under_incoming_notify_the_analysis_queue(template):
@@ -222,11 +264,15 @@ def test_uploads_under_incoming_notify_the_analysis_queue(template):
     assert config["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": UPLOAD_PREFIX}]
     assert config["QueueArn"] == {"Fn::GetAtt": [main, "Arn"]}
     # the queue lets S3 send from this bucket only
-    policies = [p["Properties"]["PolicyDocument"]["Statement"] for p in of_type(template, "AWS::SQS::QueuePolicy").values()
-                if {"Ref": main} in p["Properties"]["Queues"]]
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in of_type(template, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": main} in p["Properties"]["Queues"]
+    ]
     s3_sends = [s for doc in policies for s in doc if s.get("Principal") == {"Service": "s3.amazonaws.com"}]
-    assert s3_sends and all(s["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": [bucket_logical, "Arn"]}
-                            for s in s3_sends)
+    assert s3_sends and all(
+        s["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": [bucket_logical, "Arn"]} for s in s3_sends
+    )
 
 
 def test_queues_encrypted_with_dead_letter_queue_and_alarm(template):
@@ -255,7 +301,8 @@ def test_table_matches_the_record_store_schema_with_pitr_and_encryption(template
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
     assert sorted(props["AttributeDefinitions"], key=lambda d: d["AttributeName"]) == sorted(
-        TABLE_KEY_SCHEMA["AttributeDefinitions"], key=lambda d: d["AttributeName"])
+        TABLE_KEY_SCHEMA["AttributeDefinitions"], key=lambda d: d["AttributeName"]
+    )
     indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
     expected = {i["IndexName"]: i for i in TABLE_KEY_SCHEMA["GlobalSecondaryIndexes"]}
     assert "gsi1" in expected and set(indexes) == set(expected)
@@ -276,11 +323,14 @@ def test_user_pool_admin_created_users_groups_and_scope_attributes(template):
     pool_logical, pool = one(template, "AWS::Cognito::UserPool")
     props = pool["Properties"]
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
-    custom = {a["Name"]: a for a in props["Schema"]
-              if a.get("AttributeDataType") == "String" and a["Name"] in ("stores", "regions")}
+    custom = {
+        a["Name"]: a for a in props["Schema"] if a.get("AttributeDataType") == "String" and a["Name"] in ("stores", "regions")
+    }
     assert set(custom) == {"stores", "regions"} and all(a["Mutable"] is True for a in custom.values())
-    groups = {g["Properties"]["GroupName"]: g["Properties"]["UserPoolId"]
-              for g in of_type(template, "AWS::Cognito::UserPoolGroup").values()}
+    groups = {
+        g["Properties"]["GroupName"]: g["Properties"]["UserPoolId"]
+        for g in of_type(template, "AWS::Cognito::UserPoolGroup").values()
+    }
     assert groups == {name: {"Ref": pool_logical} for name in ("store", "merchandiser", "hq")}
     _, client = one(template, "AWS::Cognito::UserPoolClient")
     props = client["Properties"]
@@ -318,14 +368,19 @@ def test_api_role_is_least_privilege(template):
     handler = template["Resources"]["APIHandler"]
     role = handler["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {(a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
-                for a in ("s3:GetObject", "s3:GetObjectVersion")}
+    expected = {
+        (a, f"bucket/{p}*")
+        for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+        for a in ("s3:GetObject", "s3:GetObjectVersion")
+    }
     expected |= {("s3:PutObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {("sqs:SendMessage", "queue"), ("sqs:GetQueueUrl", "queue"), ("sns:Publish", "topic")}
     # the dead-letter queue's consumer (app.stop_dead_letters) runs with this role
-    expected |= {(f"sqs:{a}", "dlq") for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes")}
+    expected |= {
+        (f"sqs:{a}", "dlq") for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes")
+    }
     assert grants == expected, sorted(grants ^ expected)
     assert set(named.values()) >= {"bucket", "table", "queue", "topic"}
 
@@ -334,13 +389,23 @@ def test_analyzer_role_is_least_privilege(template):
     logical, function = analyzer(template)
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
-    expected = {(a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX)
-                for a in ("s3:GetObject", "s3:GetObjectVersion")}
+    expected = {
+        (a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX) for a in ("s3:GetObject", "s3:GetObjectVersion")
+    }
     expected |= {("s3:PutObject", f"bucket/{p}*") for p in (DERIVED_PREFIX, EXPORT_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
-    expected |= {(f"sqs:{a}", "queue") for a in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
-                                                 "GetQueueAttributes", "GetQueueUrl", "SendMessage")}
+    expected |= {
+        (f"sqs:{a}", "queue")
+        for a in (
+            "ReceiveMessage",
+            "DeleteMessage",
+            "ChangeMessageVisibility",
+            "GetQueueAttributes",
+            "GetQueueUrl",
+            "SendMessage",
+        )
+    }
     expected |= {("sns:Publish", "topic")}
     assert grants == expected, sorted(grants ^ expected)
 
@@ -378,8 +443,12 @@ def test_api_function_is_chalice_on_python312_with_the_stack_environment(templat
     # the REST API invokes it by its name (no reference to the function: see infra/chalice_api.py)
     body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     assert "APIHandler" not in json.dumps(body)
-    uris = {json.dumps(op["x-amazon-apigateway-integration"]["uri"]) for methods in body["paths"].values()
-            for op in methods.values() if isinstance(op, dict) and "x-amazon-apigateway-integration" in op}
+    uris = {
+        json.dumps(op["x-amazon-apigateway-integration"]["uri"])
+        for methods in body["paths"].values()
+        for op in methods.values()
+        if isinstance(op, dict) and "x-amazon-apigateway-integration" in op
+    }
     assert len(uris) == 1 and f":function:{props['FunctionName']}/invocations" in uris.pop()
     assert (out / f"asset.{props['CodeUri']['Key']}").is_file()
     env = props["Environment"]["Variables"]
@@ -394,7 +463,11 @@ def test_api_function_is_chalice_on_python312_with_the_stack_environment(templat
     assert env["VETRINA_USER_POOL_ID"] == {"Ref": one(template, "AWS::Cognito::UserPool")[0]}
     assert env["VETRINA_USER_POOL_CLIENT_ID"] == {"Ref": one(template, "AWS::Cognito::UserPoolClient")[0]}
     assert (env["VETRINA_BACKEND"], env["VETRINA_AUTH"], env["VETRINA_LEASE_SECONDS"], env["VETRINA_MAX_ATTEMPTS"]) == (
-        "aws", "cognito", "90", "3")
+        "aws",
+        "cognito",
+        "90",
+        "3",
+    )
     _, image = analyzer(template)
     image_env = image["Properties"]["Environment"]["Variables"]
     assert {k: image_env[k] for k in DATA_ENV} == {k: env[k] for k in DATA_ENV}
@@ -465,9 +538,13 @@ def test_an_hourly_rule_queues_the_automatic_reminders(template):
     assert json.loads(target["Input"]) == {"job": "reminders", "lead_hours": 24}
     policies = [p["Properties"] for p in of_type(template, "AWS::SQS::QueuePolicy").values()]
     # Only this rule may send to the queue through EventBridge.
-    assert any(s.get("Principal") == {"Service": "events.amazonaws.com"} and "sqs:SendMessage" in s["Action"]
-               and s["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_logical, "Arn"]}}}
-               for p in policies for s in p["PolicyDocument"]["Statement"])
+    assert any(
+        s.get("Principal") == {"Service": "events.amazonaws.com"}
+        and "sqs:SendMessage" in s["Action"]
+        and s["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_logical, "Arn"]}}}
+        for p in policies
+        for s in p["PolicyDocument"]["Statement"]
+    )
 
 
 def test_prod_retains_data_and_dev_does_not(templates):
@@ -484,11 +561,16 @@ def test_prod_retains_data_and_dev_does_not(templates):
 # The logical ids of the retained resources, as deployed: CloudFormation replaces a resource whose
 # logical id changes, which would leave prod's data outside the stack (infra/stack_parts/__init__.py).
 RETAINED_LOGICAL_IDS = {
-    "PhotosB9552D0D": "AWS::S3::Bucket", "Records091F6ECA": "AWS::DynamoDB::Table",
-    "Users0A0EEA89": "AWS::Cognito::UserPool", "AnalysisQueue251119DF": "AWS::SQS::Queue",
-    "AnalysisDLQC7CDEB4B": "AWS::SQS::Queue", "EventsD32975C2": "AWS::SNS::Topic",
-    "ApiLogs3D05D88B": "AWS::Logs::LogGroup", "AnalyzerLogs0390F2AA": "AWS::Logs::LogGroup",
-    "StopDeadLettersLogsACB92FE3": "AWS::Logs::LogGroup", "SweepLogsD6C54147": "AWS::Logs::LogGroup",
+    "PhotosB9552D0D": "AWS::S3::Bucket",
+    "Records091F6ECA": "AWS::DynamoDB::Table",
+    "Users0A0EEA89": "AWS::Cognito::UserPool",
+    "AnalysisQueue251119DF": "AWS::SQS::Queue",
+    "AnalysisDLQC7CDEB4B": "AWS::SQS::Queue",
+    "EventsD32975C2": "AWS::SNS::Topic",
+    "ApiLogs3D05D88B": "AWS::Logs::LogGroup",
+    "AnalyzerLogs0390F2AA": "AWS::Logs::LogGroup",
+    "StopDeadLettersLogsACB92FE3": "AWS::Logs::LogGroup",
+    "SweepLogsD6C54147": "AWS::Logs::LogGroup",
 }
 
 
@@ -520,25 +602,40 @@ def test_api_asset_is_the_python312_staging_without_the_image_stack(templates, s
     if py is None:
         pytest.skip("python3.12 (PYENV_VERSION=3.12.1) is not available")
     event = {
-        "resource": "/campaigns", "path": "/campaigns", "httpMethod": "GET",
-        "headers": {"Accept": "application/json"}, "multiValueHeaders": {}, "queryStringParameters": None,
-        "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None,
-        "requestContext": {"resourcePath": "/campaigns", "httpMethod": "GET", "path": "/api/campaigns", "stage": "api",
-                           "requestId": "test", "identity": {"sourceIp": "127.0.0.1"},
-                           "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}}},
-        "body": None, "isBase64Encoded": False,
+        "resource": "/campaigns",
+        "path": "/campaigns",
+        "httpMethod": "GET",
+        "headers": {"Accept": "application/json"},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/campaigns",
+            "httpMethod": "GET",
+            "path": "/api/campaigns",
+            "stage": "api",
+            "requestId": "test",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}},
+        },
+        "body": None,
+        "isBase64Encoded": False,
     }
-    code = ("import sys, json\n"
-            f"sys.path.insert(0, {str(tmp_path / 'api')!r})\n"
-            "import app\n"
-            "response = app.app(json.loads(sys.argv[1]), None)\n"
-            "print(json.dumps({'status': response['statusCode'], 'heavy': [m for m in sys.modules if m in "
-            f"{HEAVY!r}]}}))\n")
+    code = (
+        "import sys, json\n"
+        f"sys.path.insert(0, {str(tmp_path / 'api')!r})\n"
+        "import app\n"
+        "response = app.app(json.loads(sys.argv[1]), None)\n"
+        "print(json.dumps({'status': response['statusCode'], 'heavy': [m for m in sys.modules if m in "
+        f"{HEAVY!r}]}}))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "VETRINA_"))}
-    env.update(PYENV_VERSION="3.12.1", VETRINA_BACKEND="local", VETRINA_AUTH="cognito",
-               VETRINA_DATA_DIR=str(tmp_path / "data"))
-    proc = subprocess.run([*py, "-I", "-S", "-c", code, json.dumps(event)], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=120)
+    env.update(PYENV_VERSION="3.12.1", VETRINA_BACKEND="local", VETRINA_AUTH="cognito", VETRINA_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.run(
+        [*py, "-I", "-S", "-c", code, json.dumps(event)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"status": 200, "heavy": []}
 
@@ -601,16 +698,30 @@ def test_image_build_step_stages_the_analyzer_without_chalice_installed(synth, t
     # notification (sent when a bucket notification is configured) builds the worker, which checks
     # the models it uses, and reports no photo.
     test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"})
-    sqs_event = {"Records": [{"messageId": "1", "receiptHandle": "r", "body": test_event, "attributes": {},
-                              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                              "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:vetrina-dev-analysis",
-                              "awsRegion": "eu-west-1"}]}
-    code = ("import sys, json\n"
-            f"sys.path.insert(0, {str(task_root)!r})\n"
-            "import app, cv2, numpy, onnxruntime, PIL.Image, pillow_heif, rapidfuzz\n"
-            "app.analyze(json.loads(sys.argv[1]), None)\n"
-            "print('ok')\n")
+    sqs_event = {
+        "Records": [
+            {
+                "messageId": "1",
+                "receiptHandle": "r",
+                "body": test_event,
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:vetrina-dev-analysis",
+                "awsRegion": "eu-west-1",
+            }
+        ]
+    }
+    code = (
+        "import sys, json\n"
+        f"sys.path.insert(0, {str(task_root)!r})\n"
+        "import app, cv2, numpy, onnxruntime, PIL.Image, pillow_heif, rapidfuzz\n"
+        "app.analyze(json.loads(sys.argv[1]), None)\n"
+        "print('ok')\n"
+    )
     env.update(VETRINA_BACKEND="local", VETRINA_DATA_DIR=str(tmp_path / "data"))
-    smoke = subprocess.run([*py, "-I", "-S", "-c", code, json.dumps(sqs_event)], capture_output=True, text=True,
-                           env=env, cwd=tmp_path, timeout=120)
+    smoke = subprocess.run(
+        [*py, "-I", "-S", "-c", code, json.dumps(sqs_event)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert smoke.returncode == 0 and smoke.stdout.strip().splitlines()[-1] == "ok", smoke.stderr[-3000:]

@@ -46,8 +46,12 @@ class Faulty:
     """A proxy that runs ``fault(name, args, kwargs)`` before each call of the wrapped object's
     methods (``after(...)`` once it returned); either raises to inject a failure (or a death)."""
 
-    def __init__(self, target: Any, fault: Callable[[str, tuple, dict], None] = lambda *a: None,
-                 after: Callable[[str, tuple, dict], None] = lambda *a: None):
+    def __init__(
+        self,
+        target: Any,
+        fault: Callable[[str, tuple, dict], None] = lambda *a: None,
+        after: Callable[[str, tuple, dict], None] = lambda *a: None,
+    ):
         self._target = target
         self._fault = fault
         self._after = after
@@ -80,8 +84,15 @@ def nth_call(n: int, methods: tuple[str, ...], error: BaseException) -> Callable
 
 
 def processor(svc: Services, *, records=None, blobs=None, counters=None, analyse=passing, **settings) -> UploadProcessor:
-    return UploadProcessor(records or svc.records, blobs or svc.blobs, svc.campaigns, replace(svc.settings, **settings),
-                           analyse=analyse, events=svc.events, counters=counters or svc.counters)
+    return UploadProcessor(
+        records or svc.records,
+        blobs or svc.blobs,
+        svc.campaigns,
+        replace(svc.settings, **settings),
+        analyse=analyse,
+        events=svc.events,
+        counters=counters or svc.counters,
+    )
 
 
 def upload(svc: Services, campaign_id: str, store_id: str, data: bytes) -> tuple[str, str]:
@@ -97,8 +108,9 @@ def seeded(svc: Services, stores=("S001", "S002", "S003")) -> str:
     return "c1"
 
 
-def drain(svc: Services, handle: Callable[[str], Any], *, timeout: float = 30.0, sweep_now: float | None = None,
-          settle: float = 1.6) -> None:
+def drain(
+    svc: Services, handle: Callable[[str], Any], *, timeout: float = 30.0, sweep_now: float | None = None, settle: float = 1.6
+) -> None:
     """Deliver every message (the queue's visibility timeout brings failed ones back), end the dead
     letters, and sweep (as the schedule would, ``sweep_now`` seconds on), until nothing has moved
     for ``settle`` seconds (longer than the visibility timeout of the ``fast`` fixture)."""
@@ -131,8 +143,13 @@ def drain(svc: Services, handle: Callable[[str], Any], *, timeout: float = 30.0,
 def submissions_of(svc: Services, campaign_id: str) -> list[dict[str, Any]]:
     items, cursor = [], None
     while True:
-        page = svc.records.query(layout.campaign_submissions_partition(campaign_id), index="gsi1",
-                                 sk_prefix=layout.SUBMISSION_PREFIX, limit=100, cursor=cursor)
+        page = svc.records.query(
+            layout.campaign_submissions_partition(campaign_id),
+            index="gsi1",
+            sk_prefix=layout.SUBMISSION_PREFIX,
+            limit=100,
+            cursor=cursor,
+        )
         items += page.items
         if not page.cursor:
             return items
@@ -144,7 +161,9 @@ def recount(svc: Services, campaign_id: str) -> dict[str, float]:
     targets = svc.records.query(f"CAMPAIGN#{campaign_id}", sk_prefix=layout.TARGET_PREFIX, limit=1000).items
     newest: dict[str, dict[str, Any]] = {}
     for item in submissions_of(svc, campaign_id):
-        if item["status"] in FINAL and (item["store_id"] not in newest or item["created_at"] > newest[item["store_id"]]["created_at"]):
+        if item["status"] in FINAL and (
+            item["store_id"] not in newest or item["created_at"] > newest[item["store_id"]]["created_at"]
+        ):
             newest[item["store_id"]] = item
     total: dict[str, float] = defaultdict(float)
     for target in targets:
@@ -158,8 +177,11 @@ def recount(svc: Services, campaign_id: str) -> dict[str, float]:
 def counted(svc: Services, campaign_id: str) -> dict[str, float]:
     item = svc.records.get(layout.campaign_aggregates_partition(campaign_id), layout.ALL) or {}
     numbers = {k: v for k, v in item.items() if not isinstance(v, (bool, str, dict, list)) and v is not None}
-    return {k: round(float(v), 6) for k, v in numbers.items()
-            if (":" in k or k in ("targeted", "submitted", "on_time", "score_sum", "scored")) and v}
+    return {
+        k: round(float(v), 6)
+        for k, v in numbers.items()
+        if (":" in k or k in ("targeted", "submitted", "on_time", "score_sum", "scored")) and v
+    }
 
 
 def assert_invariants(svc: Services, campaign_id: str, accepted: list[str]) -> None:

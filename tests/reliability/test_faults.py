@@ -6,6 +6,7 @@ and HQ's counters equal a recount (harness.assert_invariants)."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -51,6 +52,7 @@ def run_faulty_once(svc, handle) -> None:
 def _kill_after_claim(svc):
     def dying(photo, guideline, pack):
         raise Killed("after claim")
+
     return processor(svc, analyse=dying, lease_seconds=LEASE)
 
 
@@ -58,6 +60,7 @@ def _kill_after_derived_images(svc):
     def after(name, args, kwargs):
         if name == "put" and str(args[0]).endswith("overlay.jpg"):
             raise Killed("after derived images")
+
     return processor(svc, blobs=Faulty(svc.blobs, after=after), lease_seconds=LEASE)
 
 
@@ -65,16 +68,22 @@ def _kill_before_result_write(svc):
     def fault(name, args, kwargs):
         if name == "update" and (kwargs.get("set") or {}).get("status") in ("done", "rejected"):
             raise Killed("before the result write")
+
     return processor(svc, records=Faulty(svc.records, fault), lease_seconds=LEASE)
 
 
 def _kill_before_counters(svc):
-    return processor(svc, counters=Faulty(svc.counters, nth_call(1, ("record",), Killed("before the counters"))),
-                     lease_seconds=LEASE)
+    return processor(
+        svc, counters=Faulty(svc.counters, nth_call(1, ("record",), Killed("before the counters"))), lease_seconds=LEASE
+    )
 
 
-KILLS = {"after_claim": _kill_after_claim, "after_derived_images": _kill_after_derived_images,
-         "before_result_write": _kill_before_result_write, "before_counters": _kill_before_counters}
+KILLS = {
+    "after_claim": _kill_after_claim,
+    "after_derived_images": _kill_after_derived_images,
+    "before_result_write": _kill_before_result_write,
+    "before_counters": _kill_before_counters,
+}
 
 
 @pytest.mark.parametrize("step", [pytest.param(step, marks=() if step == "before_counters" else MORE) for step in KILLS])
@@ -124,8 +133,9 @@ def test_a_dead_letter_waits_for_a_live_lease(fast):
     [(submission_id, key)] = photos(svc, campaign, n=1)
     import time
 
-    svc.records.update(*layout.submission_key(submission_id),
-                       set={"status": "analyzing", "lease_token": "live", "lease_until": time.time() + 60})
+    svc.records.update(
+        *layout.submission_key(submission_id), set={"status": "analyzing", "lease_token": "live", "lease_until": time.time() + 60}
+    )
     with pytest.raises(StillAnalysing):
         svc.recovery.dead_letter(object_created_event("b", key, 0))
     assert svc.submissions.load(submission_id)["status"] == "analyzing"
@@ -137,7 +147,7 @@ def test_a_dead_export_job_ends_its_export_as_failed(fast):
     svc = fast
     campaign = seeded(svc)
     started = svc.jobs.start_export(hq_caller(), {"kind": "results", "campaign_id": campaign})
-    body = '{"job": "export", "export_id": "%s"}' % started["export_id"]
+    body = json.dumps({"job": "export", "export_id": started["export_id"]})
     assert svc.recovery.dead_letter(body) == ["failed"]
     export = svc.jobs.export(started["export_id"])
     assert export["status"] == "failed" and "start it again" in export["reason"] and export["finished_at"]

@@ -36,15 +36,19 @@ def raw_request(service, head: str, timeout: float = 5.0) -> bytes:
 
 def test_an_upload_larger_than_the_policy_is_refused_before_its_body_is_read(service):
     started = time.perf_counter()
-    answer = raw_request(service, "POST /local/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                                  f"Content-Length: {512 * 2**20}\r\n\r\n")
+    answer = raw_request(
+        service,
+        "POST /local/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {512 * 2**20}\r\n\r\n",
+    )
     assert answer.startswith(b"HTTP/1.1 413") and b'"file_too_large"' in answer
     assert time.perf_counter() - started < 1.0  # answered at once: nothing of the 512 MB was awaited
 
 
 def test_a_json_body_over_the_cap_is_refused_unread(service):
-    answer = raw_request(service, "PUT /stores HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                  f"Content-Length: {64 * 2**20}\r\n\r\n")
+    answer = raw_request(
+        service, f"PUT /stores HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {64 * 2**20}\r\n\r\n"
+    )
     assert answer.startswith(b"HTTP/1.1 413") and b'"body_too_large"' in answer
 
 

@@ -34,7 +34,7 @@ def truncated_jpeg() -> bytes:
 
 
 def text_named_jpg() -> bytes:
-    return "Window photo, 3rd floor\nnothing to see here\n".encode() * 20
+    return b"Window photo, 3rd floor\nnothing to see here\n" * 20
 
 
 def png_bomb() -> bytes:

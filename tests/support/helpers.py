@@ -7,9 +7,8 @@ import tempfile
 from pathlib import Path
 
 from chalicelib.core.settings import Settings
-from chalicelib.wiring import Services, build_services
 from chalicelib.storage import layout
-
+from chalicelib.wiring import Services, build_services
 
 # Chalice's test client applies a stage's environment_variables; this stage has none, so the
 # tests' own environment (the backend under test) stands.
@@ -33,11 +32,13 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
     s3.put_bucket_notification_configuration(
         Bucket=name,
         NotificationConfiguration={
-            "QueueConfigurations": [{
-                "QueueArn": queue_arn,
-                "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": layout.UPLOAD_PREFIX}]}},
-            }]
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": layout.UPLOAD_PREFIX}]}},
+                }
+            ]
         },
     )
     # S3 announces a new notification configuration with a test event; drop it.
@@ -70,8 +71,18 @@ def quality_guideline() -> dict:
     return {
         "name": "Autumn window",
         "rules": [
-            {"id": "sharp", "type": "photo_quality", "message": "The photo is blurry: hold the phone still.", "parameters": {"check": "sharpness"}},
-            {"id": "exposed", "type": "photo_quality", "message": "The photo is too dark or too bright.", "parameters": {"check": "exposure"}},
+            {
+                "id": "sharp",
+                "type": "photo_quality",
+                "message": "The photo is blurry: hold the phone still.",
+                "parameters": {"check": "sharpness"},
+            },
+            {
+                "id": "exposed",
+                "type": "photo_quality",
+                "message": "The photo is too dark or too bright.",
+                "parameters": {"check": "exposure"},
+            },
             {"id": "level", "type": "photo_quality", "message": "Hold the phone straight.", "parameters": {"check": "tilt"}},
         ],
     }
@@ -114,13 +125,13 @@ class ApiClient:
         self.headers = bearer("hq") if headers is None else headers
 
     @property
-    def http(self) -> "ApiClient":
+    def http(self) -> ApiClient:
         return self
 
-    def as_(self, role: str, stores=(), regions=(), **options) -> "ApiClient":
+    def as_(self, role: str, stores=(), regions=(), **options) -> ApiClient:
         return ApiClient(self._client, bearer(role, stores, regions, **options))
 
-    def anonymous(self) -> "ApiClient":
+    def anonymous(self) -> ApiClient:
         return ApiClient(self._client, {})
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None, body=b""):
@@ -140,7 +151,9 @@ class ApiClient:
         return self.request(method, path, headers={"Content-Type": "application/json"}, body=raw)
 
 
-def publish_campaign(client: ApiClient, campaign_id: str, stores=("S001", "S002"), region="north", body: dict | None = None) -> dict:
+def publish_campaign(
+    client: ApiClient, campaign_id: str, stores=("S001", "S002"), region="north", body: dict | None = None
+) -> dict:
     """Import the stores, create the campaign for them and publish it (as HQ)."""
     assert client.send_json("PUT", "/stores", store_rows(stores, region)).status_code == 200
     created = client.send_json("PUT", f"/campaigns/{campaign_id}", body or campaign_body(stores))
@@ -161,7 +174,9 @@ def hq_caller():
     return Caller(username="hq-tests", role="hq")
 
 
-def seed_campaign(svc: Services, campaign_id: str = "c1", stores=("S001", "S002"), region="north", body: dict | None = None) -> dict:
+def seed_campaign(
+    svc: Services, campaign_id: str = "c1", stores=("S001", "S002"), region="north", body: dict | None = None
+) -> dict:
     """The store list, a campaign for those stores, published: through the services, as HQ."""
     svc.stores.import_list(json.dumps(store_rows(stores, region)), "application/json")
     svc.campaigns.put(campaign_id, body or campaign_body(stores))
@@ -177,7 +192,9 @@ def http_session(role: str = "hq", stores=(), regions=(), **options):
     return session
 
 
-def publish_over_http(url: str, campaign_id: str = "autumn", stores=("S001", "S002"), region="north", body: dict | None = None) -> None:
+def publish_over_http(
+    url: str, campaign_id: str = "autumn", stores=("S001", "S002"), region="north", body: dict | None = None
+) -> None:
     """The store list, a campaign for those stores, published, through a real HTTP server (as HQ)."""
     hq = http_session()
     assert hq.put(f"{url}/stores", json=store_rows(stores, region), timeout=10).status_code == 200
@@ -194,8 +211,9 @@ def python312() -> list[str] | None:
 
     env = {**os.environ, "PYENV_VERSION": "3.12.1"}
     try:
-        out = subprocess.run(["python3.12", "-c", "import sys; print(sys.version_info[:2])"], env=env,
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            ["python3.12", "-c", "import sys; print(sys.version_info[:2])"], env=env, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return ["python3.12"] if out.returncode == 0 and "(3, 12)" in out.stdout else None
@@ -207,8 +225,9 @@ def package_index_reachable() -> bool:
     import sys
 
     try:
-        probe = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "pydantic"],
-                               capture_output=True, text=True, timeout=30)
+        probe = subprocess.run(
+            [sys.executable, "-m", "pip", "index", "versions", "pydantic"], capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         return False
     return probe.returncode == 0

@@ -27,5 +27,6 @@ def test_blueprints_register_on_a_second_app_with_that_stages_authorizer(monkeyp
         authorizer = app.routes["/campaigns"]["GET"].authorizer
         assert authorizer.name == "vetrina-users"
         assert authorizer.to_swagger()["x-amazon-apigateway-authorizer"]["providerARNs"] == [
-            "arn:aws:cognito-idp:eu-west-1:000000000000:userpool/cognito-pool"]
+            "arn:aws:cognito-idp:eu-west-1:000000000000:userpool/cognito-pool"
+        ]
         assert app.routes["/openapi.json"]["GET"].authorizer is None

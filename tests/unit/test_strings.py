@@ -26,7 +26,7 @@ def tables() -> dict[str, dict[str, int]]:
     bounds = sorted(starts.items(), key=lambda kv: kv[1])
     out = {}
     for i, (lang, start) in enumerate(bounds):
-        body = source[start:(bounds[i + 1][1] if i + 1 < len(bounds) else end)]
+        body = source[start : (bounds[i + 1][1] if i + 1 < len(bounds) else end)]
         keys: dict[str, int] = {}
         for key in KEY.findall(body):
             keys[key] = keys.get(key, 0) + 1
@@ -67,18 +67,21 @@ def test_the_checker_finds_an_untranslated_key(tmp_path, monkeypatch):
         test_every_key_is_in_both_languages_once()
 
 
-@pytest.mark.parametrize("prefix, words", [
-    ("verdict.", VERDICTS),
-    ("rule.", RULE_STATUSES),
-    ("review.", REVIEW_STATES),
-    ("store.state.", OUTCOME_STATES),
-    ("gallery.state.", OUTCOME_STATES),
-    ("check.", QUALITY_CHECKS),
-    ("do.", QUALITY_CHECKS),
-    ("pass.", tuple(RULE_TYPES)),
-    ("reason.", tuple(_REASONS)),
-    ("status.", ("rejected", "error")),
-])
+@pytest.mark.parametrize(
+    "prefix, words",
+    [
+        ("verdict.", VERDICTS),
+        ("rule.", RULE_STATUSES),
+        ("review.", REVIEW_STATES),
+        ("store.state.", OUTCOME_STATES),
+        ("gallery.state.", OUTCOME_STATES),
+        ("check.", QUALITY_CHECKS),
+        ("do.", QUALITY_CHECKS),
+        ("pass.", tuple(RULE_TYPES)),
+        ("reason.", tuple(_REASONS)),
+        ("status.", ("rejected", "error")),
+    ],
+)
 def test_the_apis_words_have_page_strings(prefix, words):
     keys = tables()
     for lang in ("en", "it"):

@@ -94,10 +94,19 @@ def test_a_photo_of_something_else_is_a_retake_but_every_rule_still_reports(monk
         return RuleResult(rule.id, rule.type_name, "fail", 0.1, None, 0.9, rule.message, weight=rule.weight, retake=True)
 
     monkeypatch.setitem(analysis.CHECKS, "reference_similarity", wrong_subject)
-    guideline = parse_guideline({"rules": [
-        {"id": "like-reference", "type": "reference_similarity", "message": "Not the window.", "parameters": {"references": ["r.jpg"]}},
-        {"id": "lit", "type": "lighting", "message": "Dark.", "parameters": {}},
-    ]})
+    guideline = parse_guideline(
+        {
+            "rules": [
+                {
+                    "id": "like-reference",
+                    "type": "reference_similarity",
+                    "message": "Not the window.",
+                    "parameters": {"references": ["r.jpg"]},
+                },
+                {"id": "lit", "type": "lighting", "message": "Dark.", "parameters": {}},
+            ]
+        }
+    )
     result = analyse(sharp_jpeg, guideline).result
     assert result["verdict"] == "retake"
     assert [r["status"] for r in result["rules"]] == ["fail", "pass"]

@@ -29,7 +29,9 @@ def _pack():
 
 
 @functools.cache
-def _scene(seed: int, present: tuple[str, ...], distractors: tuple[str, ...] = (), defects: tuple[str, ...] = (), **placement) -> scenes.Scene:
+def _scene(
+    seed: int, present: tuple[str, ...], distractors: tuple[str, ...] = (), defects: tuple[str, ...] = (), **placement
+) -> scenes.Scene:
     others = [scenes.poster(f"d-{d}", d, "-10%", seed, template) for d, template in distractors]
     return scenes.window_scene(seed, _pack(), list(present), others, defects, **placement)
 
@@ -50,7 +52,12 @@ def _corner_error(match: artwork.ArtworkMatch, truth: np.ndarray) -> float:
 
 def _rule(**parameters):
     zone = parameters.pop("zone", None)
-    rule = {"id": "poster", "type": "artwork_present", "message": "Please put up the Summer Sale poster.", "parameters": {"artwork": SUMMER, **parameters}}
+    rule = {
+        "id": "poster",
+        "type": "artwork_present",
+        "message": "Please put up the Summer Sale poster.",
+        "parameters": {"artwork": SUMMER, **parameters},
+    }
     if zone:
         rule["zone"] = zone
     return parse_guideline({"rules": [rule]}).rules[0]

@@ -43,12 +43,20 @@ def _photo(index: int) -> bytes:
 
 @functools.cache
 def _guideline(artwork: str) -> Guideline:
-    return parse_guideline({"rules": [
-        {"id": "sharp", "type": "photo_quality", "message": "Blurry.", "parameters": {"check": "sharpness"}},
-        {"id": "poster", "type": "artwork_present", "message": "Put up the poster.", "parameters": {"artwork": artwork}},
-        {"id": "promo", "type": "text", "message": "Show the promotion.",
-         "parameters": {"phrases": [HEADLINES[artwork]], "artwork": artwork}},
-    ]})
+    return parse_guideline(
+        {
+            "rules": [
+                {"id": "sharp", "type": "photo_quality", "message": "Blurry.", "parameters": {"check": "sharpness"}},
+                {"id": "poster", "type": "artwork_present", "message": "Put up the poster.", "parameters": {"artwork": artwork}},
+                {
+                    "id": "promo",
+                    "type": "text",
+                    "message": "Show the promotion.",
+                    "parameters": {"phrases": [HEADLINES[artwork]], "artwork": artwork},
+                },
+            ]
+        }
+    )
 
 
 def _outcome(photo: int, artwork: str) -> list[tuple[str, str, float | None]]:
@@ -87,12 +95,13 @@ def test_shuffled_orders_and_a_fresh_process_agree_exactly():
 
     # A fresh interpreter that has analysed nothing before, in another order again.
     child = (
-        "import json, sys; sys.path[:0] = [{root!r}, {tests!r}]\n"
+        f"import json, sys; sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]\n"
         "import test_determinism as t\n"
         "print(json.dumps(t._outcomes([tuple(p) for p in json.loads(sys.argv[1])])))"
-    ).format(root=str(ROOT), tests=str(Path(__file__).parent))
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", child, json.dumps(pairs[::-1])], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", child, json.dumps(pairs[::-1])], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == _as_json(reference)

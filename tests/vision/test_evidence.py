@@ -36,14 +36,24 @@ STORED: list[tuple[dict[str, typing.Any], Evidence]] = [
         Lines(((0, 10, 600, 94), (5, 300, 610, 385)), "dominant lines, 8.0 degrees off level"),
     ),
     (
-        {"kind": "colour", "hex": "#12346E", "name": "navy", "share": 0.0612, "min_share": 0.01,
-         "cells": [[0, 0, 64, 48], [64, 0, 64, 48]]},
+        {
+            "kind": "colour",
+            "hex": "#12346E",
+            "name": "navy",
+            "share": 0.0612,
+            "min_share": 0.01,
+            "cells": [[0, 0, 64, 48], [64, 0, 64, 48]],
+        },
         ColourCells("#12346E", "navy", 0.0612, 0.01, ((0, 0, 64, 48), (64, 0, 64, 48))),
     ),
-    ({"kind": "colour", "hex": "#8E44AD", "name": "purple", "share": 0.0, "min_share": 0.02, "cells": []},
-     ColourCells("#8E44AD", "purple", 0.0, 0.02, ())),
-    ({"kind": "note", "text": "Window luminance 141.2, surroundings 88.0 (0-255): ratio 1.60."},
-     Note("Window luminance 141.2, surroundings 88.0 (0-255): ratio 1.60.")),
+    (
+        {"kind": "colour", "hex": "#8E44AD", "name": "purple", "share": 0.0, "min_share": 0.02, "cells": []},
+        ColourCells("#8E44AD", "purple", 0.0, 0.02, ()),
+    ),
+    (
+        {"kind": "note", "text": "Window luminance 141.2, surroundings 88.0 (0-255): ratio 1.60."},
+        Note("Window luminance 141.2, surroundings 88.0 (0-255): ratio 1.60."),
+    ),
 ]
 
 
@@ -77,11 +87,16 @@ def test_a_kind_nobody_makes_is_refused():
 
 
 STORED_RULE = {
-    "id": "brand-colours", "type": "palette", "status": "uncertain", "value": 0.0112,
-    "threshold": {"min": 0.01, "uncertain_margin": 0.005}, "confidence": 0.12,
+    "id": "brand-colours",
+    "type": "palette",
+    "status": "uncertain",
+    "value": 0.0112,
+    "threshold": {"min": 0.01, "uncertain_margin": 0.005},
+    "confidence": 0.12,
     "message": "The brand colours are not visible enough.",
     "evidence": [stored for stored, item in STORED if isinstance(item, (ZoneBox, ColourCells))],
-    "weight": 1.0, "retake": False,
+    "weight": 1.0,
+    "retake": False,
 }
 
 
@@ -97,7 +112,18 @@ def test_an_analysis_result_is_stored_as_before(sharp_jpeg, make_guideline):
     stored = outcome.result
     assert list(stored) == ["verdict", "score", "rules", "photo", "warnings", "timings_ms"]
     assert list(stored["timings_ms"]) == ["intake", "rules", "overlay", "total"]
-    assert list(stored["rules"][0]) == ["id", "type", "status", "value", "threshold", "confidence", "message", "evidence", "weight", "retake"]
+    assert list(stored["rules"][0]) == [
+        "id",
+        "type",
+        "status",
+        "value",
+        "threshold",
+        "confidence",
+        "message",
+        "evidence",
+        "weight",
+        "retake",
+    ]
     assert {item["kind"] for rule in stored["rules"] for item in rule["evidence"]} >= {"box", "lines"}
     assert isinstance(outcome.outcome, AnalysisResult)
     # Read back from storage, with what the processor adds, it is the same result.

@@ -13,8 +13,6 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from tests.support import bad_files
-from tests.support.bad_files import SMALL, encoded, small_jpeg
 from chalicelib.devtools import synthetic
 from chalicelib.vision.intake import (
     MAX_UPLOAD_BYTES,
@@ -24,6 +22,8 @@ from chalicelib.vision.intake import (
     intake,
     sniff_format,
 )
+from tests.support import bad_files
+from tests.support.bad_files import SMALL, encoded, small_jpeg
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -46,15 +46,21 @@ def _constant(name: str, value: np.ndarray):
 
 def build_yolo(kind: str) -> onnx.ModelProto:
     cells = SIDE // STRIDE
-    centres = (np.arange(cells, dtype=np.float32) * STRIDE + STRIDE / 2)
+    centres = np.arange(cells, dtype=np.float32) * STRIDE + STRIDE / 2
     cx = np.broadcast_to(centres[None, :], (cells, cells)).reshape(1, 1, cells, cells)
     cy = np.broadcast_to(centres[:, None], (cells, cells)).reshape(1, 1, cells, cells)
     size = np.full((1, 1, cells, cells), WINDOW, np.float32)
     nodes = [
-        _constant("cx", cx), _constant("cy", cy), _constant("wh", size),
-        _constant("k", np.float32(10.0)), _constant("bright_at", np.float32(0.6)), _constant("red_at", np.float32(0.6)),
+        _constant("cx", cx),
+        _constant("cy", cy),
+        _constant("wh", size),
+        _constant("k", np.float32(10.0)),
+        _constant("bright_at", np.float32(0.6)),
+        _constant("red_at", np.float32(0.6)),
         _constant("half", np.float32(0.5)),
-        helper.make_node("AveragePool", ["images"], ["pooled"], kernel_shape=[WINDOW, WINDOW], strides=[STRIDE, STRIDE], pads=[8, 8, 8, 8]),
+        helper.make_node(
+            "AveragePool", ["images"], ["pooled"], kernel_shape=[WINDOW, WINDOW], strides=[STRIDE, STRIDE], pads=[8, 8, 8, 8]
+        ),
         helper.make_node("Split", ["pooled"], ["r", "g", "b"], axis=1, num_outputs=3),
         helper.make_node("Sum", ["r", "g", "b"], ["sum"]),
         _constant("third", np.float32(1 / 3)),
@@ -71,7 +77,9 @@ def build_yolo(kind: str) -> onnx.ModelProto:
             helper.make_node("Mul", ["poster_x", "k"], ["poster_k"]),
             helper.make_node("Sigmoid", ["poster_k"], ["poster"]),
             helper.make_node("Concat", ["cx", "cy", "wh", "wh", "lamp", "poster"], ["grid"], axis=1),
-            helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(np.array([1, 4 + len(LABELS), -1], np.int64), "shape")),
+            helper.make_node(
+                "Constant", [], ["shape"], value=numpy_helper.from_array(np.array([1, 4 + len(LABELS), -1], np.int64), "shape")
+            ),
             helper.make_node("Reshape", ["grid", "shape"], ["output0"]),
         ]
         out_shape = [1, 4 + len(LABELS), cells * cells]
@@ -90,7 +98,9 @@ def build_yolo(kind: str) -> onnx.ModelProto:
             helper.make_node("Neg", ["green_k"], ["not_green_k"]),
             helper.make_node("Sigmoid", ["not_green_k"], ["poster"]),
             helper.make_node("Concat", ["cx", "cy", "wh", "wh", "objectness", "lamp", "poster"], ["grid"], axis=1),
-            helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(np.array([1, 5 + len(LABELS), -1], np.int64), "shape")),
+            helper.make_node(
+                "Constant", [], ["shape"], value=numpy_helper.from_array(np.array([1, 5 + len(LABELS), -1], np.int64), "shape")
+            ),
             helper.make_node("Reshape", ["grid", "shape"], ["rows_t"]),
             helper.make_node("Transpose", ["rows_t"], ["output0"], perm=[0, 2, 1]),
         ]
@@ -115,13 +125,25 @@ def retailer_models(tmp_path_factory) -> Models:
     for kind in ("yolov8", "yolov5"):
         data = build_yolo(kind).SerializeToString()
         (folder / f"shop_{kind}.onnx").write_bytes(data)
-        entries.append({
-            "name": f"shop_{kind}", "file": f"shop_{kind}.onnx", "sha256": hashlib.sha256(data).hexdigest(),
-            "task": "object-detection", "detector": kind,
-            "input": {"name": "images", "shape": [1, 3, SIDE, SIDE], "size": SIDE, "layout": "NCHW", "colour": "RGB",
-                      "normalisation": "pixel / 255", "resize": "letterbox, grey 114 border"},
-            "labels": LABELS,
-        })
+        entries.append(
+            {
+                "name": f"shop_{kind}",
+                "file": f"shop_{kind}.onnx",
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "task": "object-detection",
+                "detector": kind,
+                "input": {
+                    "name": "images",
+                    "shape": [1, 3, SIDE, SIDE],
+                    "size": SIDE,
+                    "layout": "NCHW",
+                    "colour": "RGB",
+                    "normalisation": "pixel / 255",
+                    "resize": "letterbox, grey 114 border",
+                },
+                "labels": LABELS,
+            }
+        )
     (folder / "manifest.json").write_text(json.dumps({"schema": 1, "models": entries}))
     return Models(folder=folder, threads=1)
 
@@ -132,8 +154,12 @@ def context_of(rgb: np.ndarray, models: Models | None = None) -> PhotoContext:
 
 
 def objects_rule(label, model, zone=None, **parameters):
-    rule = {"id": "count", "type": "objects", "message": "The window does not have the right number of them.",
-            "parameters": {"model": model, "label": label, **parameters}}
+    rule = {
+        "id": "count",
+        "type": "objects",
+        "message": "The window does not have the right number of them.",
+        "parameters": {"model": model, "label": label, **parameters},
+    }
     if zone is not None:
         rule["zone"] = zone
     return parse_guideline({"rules": [rule]}).rules[0]
@@ -228,6 +254,7 @@ def test_the_retailer_manifest_can_extend_the_project_models(retailer_models):
 
 
 # --- the mediapipe person detector ---------------------------------------------------------------
+
 
 @functools.cache
 def project_models() -> Models:

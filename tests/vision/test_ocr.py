@@ -19,10 +19,22 @@ from chalicelib.vision.inference import Models
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansCondensed-Bold.ttf")
 PHRASES = (
-    "SALDI DI FINE STAGIONE", "Nuova collezione", "Sconti fino al 50%", "Prezzo 29,90",
-    "Offerta valida fino al 31 marzo", "NEW ARRIVALS", "Summer Sale", "Solo online",
-    "Tutto a 9.99", "Collezione Primavera Estate", "Black Friday", "Made in Italy",
-    "Free shipping over 50", "Limited edition", "Promo 3x2", "Ingresso libero",
+    "SALDI DI FINE STAGIONE",
+    "Nuova collezione",
+    "Sconti fino al 50%",
+    "Prezzo 29,90",
+    "Offerta valida fino al 31 marzo",
+    "NEW ARRIVALS",
+    "Summer Sale",
+    "Solo online",
+    "Tutto a 9.99",
+    "Collezione Primavera Estate",
+    "Black Friday",
+    "Made in Italy",
+    "Free shipping over 50",
+    "Limited edition",
+    "Promo 3x2",
+    "Ingresso libero",
 )
 
 
@@ -119,7 +131,10 @@ def test_lines_have_quads_words_and_confidence_in_image_coordinates(readings):
         # Words lie inside the line, left to right.
         lefts = [w.quad[:, 0].min() for w in line.words]
         assert lefts == sorted(lefts)
-        assert all(line.quad[:, 0].min() - 2 <= w.quad[:, 0].min() and w.quad[:, 0].max() <= line.quad[:, 0].max() + 2 for w in line.words)
+        assert all(
+            line.quad[:, 0].min() - 2 <= w.quad[:, 0].min() and w.quad[:, 0].max() <= line.quad[:, 0].max() + 2
+            for w in line.words
+        )
 
 
 def test_word_boxes_follow_the_words():

@@ -107,8 +107,9 @@ def test_a_result_with_every_kind_renders(working):
 def test_only_numbered_marks_are_drawn_no_legend(working):
     """Nothing but the marks: a rule without drawable evidence leaves the photo as it was."""
     plain = np.full((240, 320, 3), 128, np.uint8)
-    only_a_note = AnalysisResult("fail", 0.0, (_rule("fail", (Note("no lights"),)),), PhotoFacts("jpeg", 320, 240, 0.08),
-                                 (), Timings(1.0, {}))
+    only_a_note = AnalysisResult(
+        "fail", 0.0, (_rule("fail", (Note("no lights"),)),), PhotoFacts("jpeg", 320, 240, 0.08), (), Timings(1.0, {})
+    )
     picture = np.asarray(Image.open(io.BytesIO(overlay.render(plain, only_a_note))).convert("L")).astype(int)
     assert picture.shape == (960, 1280) and abs(picture - 128).max() <= 3  # JPEG noise only
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 
+import cv2
 import numpy as np
 import pytest
-import cv2
 
 from chalicelib.core.guideline import parse_guideline
 from chalicelib.devtools import synthetic

@@ -12,8 +12,8 @@ import pytest
 import skimage.data
 
 from chalicelib.core.guideline import parse_guideline
-from chalicelib.vision import embedding
 from chalicelib.devtools import synthetic
+from chalicelib.vision import embedding
 from chalicelib.vision.checks import similarity
 from chalicelib.vision.context import DictPack, PhotoContext
 from chalicelib.vision.evidence import Note, Quad
@@ -136,7 +136,9 @@ def test_another_arrangement_is_the_same_window_dressed_otherwise():
     assert np.abs(default[250:450].astype(int) - other[250:450]).mean() > 20  # the display
 
 
-def hand_reshot(seed: int, *, rotate=0.0, zoom=1.0, perspective=0.0, gain=1.0, noise=0.0, arrangement=0, rng_seed=0) -> np.ndarray:
+def hand_reshot(
+    seed: int, *, rotate=0.0, zoom=1.0, perspective=0.0, gain=1.0, noise=0.0, arrangement=0, rng_seed=0
+) -> np.ndarray:
     """The window (or the same window dressed otherwise) photographed again by a person."""
     rng = np.random.default_rng(rng_seed)
     rgb = synthetic.window_photo(seed, size=SIZE, noise_sigma=0, arrangement=arrangement)
@@ -207,9 +209,18 @@ def test_another_window_fails(seed):
 def test_a_zoned_rule_judges_only_the_cells_of_its_zone():
     # Arrangement 2 moves the poster and the mannequins, and leaves the sign band above alone.
     moved = hand_reshot(1, arrangement=2, **RESHOOTS["all at once"])
-    rule = parse_guideline({"rules": [{
-        "id": "sign", "type": "reference_similarity", "zone": "upper_third", "message": "The sign is not as in the reference.",
-        "parameters": {"references": [reference_name(1)]},
-    }]}).rules[0]
+    rule = parse_guideline(
+        {
+            "rules": [
+                {
+                    "id": "sign",
+                    "type": "reference_similarity",
+                    "zone": "upper_third",
+                    "message": "The sign is not as in the reference.",
+                    "parameters": {"references": [reference_name(1)]},
+                }
+            ]
+        }
+    ).rules[0]
     assert similarity.evaluate(rule, context_of(moved, pack_of((1,)))).status == "pass"
     assert judged_against(1, moved).status == "fail"

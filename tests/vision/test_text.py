@@ -39,7 +39,12 @@ def context(rgb: np.ndarray) -> PhotoContext:
 
 def rule(*phrases: str, **parameters) -> TextRule:
     zone = parameters.pop("zone", None)
-    document = {"id": "text-1", "type": "text", "message": "Put up the campaign text.", "parameters": {"phrases": list(phrases), **parameters}}
+    document = {
+        "id": "text-1",
+        "type": "text",
+        "message": "Put up the campaign text.",
+        "parameters": {"phrases": list(phrases), **parameters},
+    }
     if zone is not None:
         document["zone"] = zone
     return TextRule.model_validate(document)
@@ -128,7 +133,10 @@ def test_required_phrase_missing_fails_with_the_rule_message():
     assert result.message == "Put up the campaign text."
     assert any(isinstance(e, Note) and e.text.startswith('not found: "Nuova collezione primavera"') for e in result.evidence)
     # "any": one of them is enough.
-    assert text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera", match="any"), context(window()[0])).status == "pass"
+    assert (
+        text.evaluate(rule("Saldi di fine stagione", "Nuova collezione primavera", match="any"), context(window()[0])).status
+        == "pass"
+    )
 
 
 def test_forbidden_phrase_detected_and_absent():
@@ -181,7 +189,8 @@ def poster_in_photo():
 
     poster, boxes = render(
         [("NUOVA", (60, 120), 110), ("COLLEZIONE", (50, 280), 76), ("Offerta valida fino al 31/3", (40, 700), 26)],
-        size=(600, 800), background=(250, 246, 236),
+        size=(600, 800),
+        background=(250, 246, 236),
     )
     photo = cv2.resize(data.coffee(), (2048, 1536))
     corners = np.float32([[700, 260], [1260, 330], [1240, 1120], [720, 1200]])
@@ -257,7 +266,8 @@ def person_in_front():
 
     poster, _ = render(
         [("NUOVA", (60, 120), 110), ("COLLEZIONE", (50, 280), 76), ("Offerta valida fino al 31/3", (40, 700), 26)],
-        size=(600, 800), background=(250, 246, 236),
+        size=(600, 800),
+        background=(250, 246, 236),
     )
     photo, match, _ = poster_in_photo()
     photo = photo.copy()
@@ -268,7 +278,7 @@ def person_in_front():
     clothes = cv2.resize(data.astronaut(), photo.shape[1::-1])
     photo[mask > 0] = clothes[mask > 0]
     grid = np.zeros((16, 16), np.float32)
-    grid[:, round(16 * 360 / 600):] = 1.0
+    grid[:, round(16 * 360 / 600) :] = 1.0
     encoded = cv2.imencode(".png", np.ascontiguousarray(poster[:, :, ::-1]))[1].tobytes()
     return photo, HiddenArtworkMatch(match.quad, match.homography, match.artwork_size, grid), encoded
 
@@ -325,7 +335,9 @@ def _person_scene(present: str, seed: int):
     from chalicelib.vision.intake import intake
 
     pack = scenes.campaign_pack()
-    scene = scenes.window_scene(seed, pack, [present], (), ("person",), size=(2000, 1500), heights=(0.55, 0.62), centres=(0.5, 0.55))
+    scene = scenes.window_scene(
+        seed, pack, [present], (), ("person",), size=(2000, 1500), heights=(0.55, 0.62), centres=(0.5, 0.55)
+    )
     return intake(scene.jpeg), pack
 
 
@@ -381,7 +393,9 @@ def test_a_sister_poster_behind_a_person_does_not_pass_for_the_artwork(monkeypat
     assert sister is not None and sister.hidden is not None and (sister.hidden >= 0.5).any()
     claimed = HiddenArtworkMatch(sister.quad, sister.homography, sister.artwork_size, sister.hidden)
     find, _ = _fake_find(claimed)
-    monkeypatch.setattr("chalicelib.vision.checks.artwork.find", lambda context, name: claimed if name == "new-season.png" else None)
+    monkeypatch.setattr(
+        "chalicelib.vision.checks.artwork.find", lambda context, name: claimed if name == "new-season.png" else None
+    )
     assert find  # the helper only imports the module
     ctx = _scene_context(image, pack)
     result = text.evaluate(rule("New Season", artwork="new-season.png"), ctx)

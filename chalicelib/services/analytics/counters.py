@@ -43,14 +43,16 @@ class Counters:
         week = clock.iso_week(campaign["start_date"])
         for region, members in sorted(by_region.items()):
             for start in range(0, len(members), TARGETS_PER_TRANSACTION):
-                chunk = members[start:start + TARGETS_PER_TRANSACTION]
+                chunk = members[start : start + TARGETS_PER_TRANSACTION]
                 delta: dict[str, float] = {"targeted": len(chunk), "state:missing": len(chunk)}
                 ops: list[PutOp | UpdateOp] = [PutOp(t, condition=absent("pk")) for t in chunk]
                 ops += self._aggregate_ops(campaign["campaign_id"], region, week, delta, {})
                 try:
                     self._records.transact(ops)
                 except ConditionFailed:
-                    raise Conflict("the campaign is being published by another request: wait a moment and publish again") from None
+                    raise Conflict(
+                        "the campaign is being published by another request: wait a moment and publish again"
+                    ) from None
 
     def record(self, submission: dict[str, Any]) -> None:
         """Bring the store's outcome (and the aggregates) up to date with this submission."""
@@ -70,7 +72,9 @@ class Counters:
             new_target = {
                 **target,
                 **layout.target_state_index(target["campaign_id"], outcome["state"], target["region"], target["store_id"]),
-                "outcome": outcome, "state": outcome["state"], "version": target["version"] + 1,
+                "outcome": outcome,
+                "state": outcome["state"],
+                "version": target["version"] + 1,
             }
             ops: list[PutOp | UpdateOp] = [PutOp(new_target, condition=eq("version", target["version"]))]
             ops += self._aggregate_ops(target["campaign_id"], target["region"], target["week"], delta, outcome["thresholds"])
@@ -82,8 +86,9 @@ class Counters:
         # Raised, not swallowed: the message comes back, and the processor's duplicate path records again.
         raise Conflict(f"could not record the outcome of {submission['submission_id']} after {RECORD_TRIES} tries")
 
-    def _aggregate_ops(self, campaign_id: str, region: str, week: str, delta: dict[str, float],
-                       thresholds: dict[str, Any]) -> list[UpdateOp]:
+    def _aggregate_ops(
+        self, campaign_id: str, region: str, week: str, delta: dict[str, float], thresholds: dict[str, Any]
+    ) -> list[UpdateOp]:
         if not delta:
             return []
         ops = []
@@ -97,4 +102,3 @@ class Counters:
             known = {f"threshold:{rule_id}": t for rule_id, t in thresholds.items()} if overall else {}
             ops.append(UpdateOp(pk, sk, add=add, set={**labels, **known}, upsert=True))
         return ops
-

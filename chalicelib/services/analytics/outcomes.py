@@ -10,8 +10,9 @@ the reviewers' labels. Counters are flat ``name -> number`` maps, summed into th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from chalicelib.core.vocabulary import OUTCOME_STATES
 
@@ -50,7 +51,12 @@ def outcome_of(submission: dict[str, Any], target: dict[str, Any]) -> dict[str, 
         # A reviewer who decided without overriding a judged rule agrees with the model on it.
         label = reviewer or (model if reviewed and model in ("pass", "fail") else None)
         if label:
-            labels[rule_id] = {"model": model, "reviewer": label, "overridden": label != model, "bin": value_bin(rule.get("value"))}
+            labels[rule_id] = {
+                "model": model,
+                "reviewer": label,
+                "overridden": label != model,
+                "bin": value_bin(rule.get("value")),
+            }
     created = datetime.fromisoformat(submission["created_at"])
     return {
         "submission_id": submission["submission_id"],
@@ -118,8 +124,13 @@ def rule_rates(counts: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for rule_id, statuses in sorted(per_rule.items()):
         judged = statuses.get("pass", 0) + statuses.get("fail", 0)
-        out.append({"rule_id": rule_id, "statuses": dict(statuses),
-                    "pass_rate": round(statuses.get("pass", 0) / judged, 4) if judged else None})
+        out.append(
+            {
+                "rule_id": rule_id,
+                "statuses": dict(statuses),
+                "pass_rate": round(statuses.get("pass", 0) / judged, 4) if judged else None,
+            }
+        )
     return out
 
 

@@ -31,7 +31,10 @@ class Analytics:
         aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
         overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
         return {
-            "campaign_id": campaign_id, "name": item["name"], "status": item["status"], "deadline": item["deadline"],
+            "campaign_id": campaign_id,
+            "name": item["name"],
+            "status": item["status"],
+            "deadline": item["deadline"],
             "guideline_version": item["guideline_version"],
             "overall": rates(overall),
             "regions": [{"region": layout.region_of_sk(a["sk"]), **rates(a)} for a in aggregates if a["sk"] != layout.ALL],
@@ -44,32 +47,53 @@ class Analytics:
         load_campaign(self._records, campaign_id)
         aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
         overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
-        by_region = {layout.region_of_sk(a["sk"]): {r["rule_id"]: r for r in rule_rates(a)}
-                     for a in aggregates if a["sk"] != layout.ALL}
+        by_region = {
+            layout.region_of_sk(a["sk"]): {r["rule_id"]: r for r in rule_rates(a)} for a in aggregates if a["sk"] != layout.ALL
+        }
         rules = []
         for rule in rule_rates(overall):
             rule_id, statuses = rule["rule_id"], rule["statuses"]
             judged = statuses.get("pass", 0) + statuses.get("fail", 0)
-            regions = [{"region": region, "pass_rate": rows[rule_id]["pass_rate"],
-                        "judged": rows[rule_id]["statuses"].get("pass", 0) + rows[rule_id]["statuses"].get("fail", 0),
-                        "failed": rows[rule_id]["statuses"].get("fail", 0)}
-                       for region, rows in sorted(by_region.items()) if rule_id in rows]
+            regions = [
+                {
+                    "region": region,
+                    "pass_rate": rows[rule_id]["pass_rate"],
+                    "judged": rows[rule_id]["statuses"].get("pass", 0) + rows[rule_id]["statuses"].get("fail", 0),
+                    "failed": rows[rule_id]["statuses"].get("fail", 0),
+                }
+                for region, rows in sorted(by_region.items())
+                if rule_id in rows
+            ]
             known = [r["pass_rate"] for r in regions if r["pass_rate"] is not None]
             p = rule["pass_rate"]
-            rules.append({
-                "rule_id": rule_id, "pass_rate": p, "judged": judged, "failed": statuses.get("fail", 0),
-                "regions": regions,
-                "lowest": min(known) if known else None, "highest": max(known) if known else None,
-                "region_spread": round(max(known) - min(known), 4) if known else None,
-                # a store passes (1) or fails (0): the standard deviation of that across judged stores
-                "store_spread": round((p * (1 - p)) ** 0.5, 4) if p is not None else None,
-            })
-        rules.sort(key=lambda r: (r["region_spread"] is None, -(r["region_spread"] or 0), r["pass_rate"] is None,
-                                  r["pass_rate"] or 0, r["rule_id"]))
+            rules.append(
+                {
+                    "rule_id": rule_id,
+                    "pass_rate": p,
+                    "judged": judged,
+                    "failed": statuses.get("fail", 0),
+                    "regions": regions,
+                    "lowest": min(known) if known else None,
+                    "highest": max(known) if known else None,
+                    "region_spread": round(max(known) - min(known), 4) if known else None,
+                    # a store passes (1) or fails (0): the standard deviation of that across judged stores
+                    "store_spread": round((p * (1 - p)) ** 0.5, 4) if p is not None else None,
+                }
+            )
+        rules.sort(
+            key=lambda r: (
+                r["region_spread"] is None,
+                -(r["region_spread"] or 0),
+                r["pass_rate"] is None,
+                r["pass_rate"] or 0,
+                r["rule_id"],
+            )
+        )
         return {"campaign_id": campaign_id, "rules": rules}
 
-    def stores(self, campaign_id: str, state: str | None = None, region: str | None = None,
-               limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+    def stores(
+        self, campaign_id: str, state: str | None = None, region: str | None = None, limit: int = 100, cursor: str | None = None
+    ) -> dict[str, Any]:
         """The campaign's stores with their outcome, by state (all states, one after the other)."""
         if state is not None and state not in OUTCOME_STATES:
             raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
@@ -83,8 +107,9 @@ class Analytics:
             row["past_deadline"] = datetime.fromisoformat(row["deadline_at"]) < now
         return page
 
-    def targets(self, campaign_id: str, states: tuple[str, ...], region: str | None = None, limit: int = 100,
-                cursor: str | None = None) -> dict[str, Any]:
+    def targets(
+        self, campaign_id: str, states: tuple[str, ...], region: str | None = None, limit: int = 100, cursor: str | None = None
+    ) -> dict[str, Any]:
         """The campaign's stores in these states, one state after the other (index queries only)."""
         return self._targets(campaign_id, states, region, limit, cursor)
 
@@ -92,8 +117,9 @@ class Analytics:
     def rows(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [_store_row(t) for t in targets]
 
-    def _targets(self, campaign_id: str, states: tuple[str, ...], region: str | None, limit: int,
-                 cursor: str | None) -> dict[str, Any]:
+    def _targets(
+        self, campaign_id: str, states: tuple[str, ...], region: str | None, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
         load_campaign(self._records, campaign_id)
         check_limit(limit, MAX_PAGE)
         position, inner = 0, None
@@ -105,8 +131,13 @@ class Analytics:
         rows: list[dict[str, Any]] = []
         while position < len(states) and len(rows) < limit:
             try:
-                page = self._records.query(layout.target_state_partition(campaign_id, states[position]), index="gsi1",
-                                           sk_prefix=f"{region}#" if region else "", limit=limit - len(rows), cursor=inner)
+                page = self._records.query(
+                    layout.target_state_partition(campaign_id, states[position]),
+                    index="gsi1",
+                    sk_prefix=f"{region}#" if region else "",
+                    limit=limit - len(rows),
+                    cursor=inner,
+                )
             except ValueError as err:
                 raise bad_cursor(str(err)) from None
             rows += [_store_row(t) for t in page.items]
@@ -120,8 +151,11 @@ class Analytics:
     def trends(self, region: str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
         """Rates by week of campaign start, network-wide or for a region."""
         weeks = self._weeks(region, date_from, date_to)
-        return {"region": region, "weeks": [{"week": w["sk"], **rates(w), "rules": rule_rates(w)} for w in weeks],
-                "total": rates(summed(weeks))}
+        return {
+            "region": region,
+            "weeks": [{"week": w["sk"], **rates(w), "rules": rule_rates(w)} for w in weeks],
+            "total": rates(summed(weeks)),
+        }
 
     def store(self, store_id: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
         """A store's outcome in every campaign it was in (by campaign start), and its rates."""
@@ -135,7 +169,9 @@ class Analytics:
         counts = summed(counters(t.get("outcome")) | {"targeted": 1} for t in rows)
         return {"store_id": store_id, "campaigns": [_store_row(t) for t in rows], "total": rates(counts)}
 
-    def agreement(self, campaign_id: str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+    def agreement(
+        self, campaign_id: str | None = None, date_from: str | None = None, date_to: str | None = None
+    ) -> dict[str, Any]:
         """Reviewer–model agreement per rule, for a campaign or the campaigns that started in a range."""
         if campaign_id:
             load_campaign(self._records, campaign_id)
@@ -156,8 +192,6 @@ class Analytics:
             weeks += [w for w in page.items if first_week <= w["sk"] <= last_week]
             if not (cursor := page.cursor):
                 return weeks
-
-
 
 
 def _store_row(target: dict[str, Any]) -> dict[str, Any]:
@@ -182,4 +216,3 @@ def _date_range(date_from: str | None, date_to: str | None) -> tuple[str, str]:
     if first > last:
         raise InvalidInput(f"from ({first}) is after to ({last})")
     return first, last
-

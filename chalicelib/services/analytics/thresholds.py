@@ -27,9 +27,14 @@ def suggest_threshold(histogram: dict[float, dict[str, int]], threshold: dict[st
         return sum(c.get("pass", 0) if passes(v) else c.get("fail", 0) for v, c in histogram.items())
 
     best = max(sorted(histogram), key=lambda cut: (agreement(cut), -abs(cut - (current or 0))))
-    return {"bound": bound, "current": current, "suggested": best, "labelled": labelled,
-            "agreement_at_current": round(agreement(current) / labelled, 4) if current is not None else None,
-            "agreement_at_suggested": round(agreement(best) / labelled, 4)}
+    return {
+        "bound": bound,
+        "current": current,
+        "suggested": best,
+        "labelled": labelled,
+        "agreement_at_current": round(agreement(current) / labelled, 4) if current is not None else None,
+        "agreement_at_suggested": round(agreement(best) / labelled, 4),
+    }
 
 
 def agreement_of(counts: dict[str, float], thresholds: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,14 +60,16 @@ def agreement_of(counts: dict[str, float], thresholds: dict[str, Any]) -> list[d
         caught = pairs.get(("fail", "fail"), 0)
         flagged = caught + pairs.get(("fail", "pass"), 0)
         failures = sum(n for (model, reviewer), n in pairs.items() if reviewer == "fail")
-        out.append({
-            "rule_id": rule_id,
-            "labelled": labelled,
-            "overridden": overrides.get(rule_id, 0),
-            "override_rate": round(overrides.get(rule_id, 0) / labelled, 4) if labelled else None,
-            "precision": round(caught / flagged, 4) if flagged else None,
-            "recall": round(caught / failures, 4) if failures else None,
-            "confusion": [{"model": m, "reviewer": r, "count": n} for (m, r), n in sorted(pairs.items())],
-            "threshold": suggest_threshold(histograms.get(rule_id, {}), thresholds.get(rule_id)),
-        })
+        out.append(
+            {
+                "rule_id": rule_id,
+                "labelled": labelled,
+                "overridden": overrides.get(rule_id, 0),
+                "override_rate": round(overrides.get(rule_id, 0) / labelled, 4) if labelled else None,
+                "precision": round(caught / flagged, 4) if flagged else None,
+                "recall": round(caught / failures, 4) if failures else None,
+                "confusion": [{"model": m, "reviewer": r, "count": n} for (m, r), n in sorted(pairs.items())],
+                "threshold": suggest_threshold(histograms.get(rule_id, {}), thresholds.get(rule_id)),
+            }
+        )
     return out

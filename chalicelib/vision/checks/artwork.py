@@ -47,6 +47,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from chalicelib.core.guideline import ArtworkRule
+from chalicelib.core.vocabulary import RuleStatus
 from chalicelib.vision.context import PhotoContext, digest
 from chalicelib.vision.evidence import Evidence, Note, Quad, ZoneBox
 from chalicelib.vision.verdict import RuleResult, Threshold
@@ -174,7 +175,9 @@ def _resize_long(img: np.ndarray, long_side: int) -> np.ndarray:
 def _cell_stats(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of the VERIFY_GRID: zero-mean values flattened, and their std."""
     h, w = grey.shape
-    blocks = grey[: h - h % VERIFY_GRID, : w - w % VERIFY_GRID].reshape(VERIFY_GRID, h // VERIFY_GRID, VERIFY_GRID, w // VERIFY_GRID)
+    blocks = grey[: h - h % VERIFY_GRID, : w - w % VERIFY_GRID].reshape(
+        VERIFY_GRID, h // VERIFY_GRID, VERIFY_GRID, w // VERIFY_GRID
+    )
     cells = blocks.transpose(0, 2, 1, 3).reshape(VERIFY_GRID, VERIFY_GRID, -1)
     centred = cells - cells.mean(axis=2, keepdims=True)
     return centred, centred.std(axis=2)
@@ -207,7 +210,10 @@ def _verify_size(size: tuple[int, int]) -> tuple[int, int]:
     w, h = size
     factor = VERIFY_LONG_SIDE / max(w, h)
     # Whole cells: a multiple of the grid on both sides.
-    return (max(VERIFY_GRID, round(w * factor / VERIFY_GRID) * VERIFY_GRID), max(VERIFY_GRID, round(h * factor / VERIFY_GRID) * VERIFY_GRID))
+    return (
+        max(VERIFY_GRID, round(w * factor / VERIFY_GRID) * VERIFY_GRID),
+        max(VERIFY_GRID, round(h * factor / VERIFY_GRID) * VERIFY_GRID),
+    )
 
 
 def _verify_frame(grey: np.ndarray) -> np.ndarray:
@@ -301,7 +307,9 @@ def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.
     vh, vw = art.verify.shape
     to_artwork = np.diag([art.size[0] / vw, art.size[1] / vh, 1.0])
     verify_to_photo = homography @ to_artwork
-    seen = cv2.warpPerspective(photo.grey, verify_to_photo, (vw, vh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP).astype(np.float32)
+    seen = cv2.warpPerspective(photo.grey, verify_to_photo, (vw, vh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP).astype(
+        np.float32
+    )
     inside = cv2.warpPerspective(
         np.full(photo.grey.shape, 255, np.uint8), verify_to_photo, (vw, vh), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
     )
@@ -421,7 +429,11 @@ def _seeded() -> None:
 
 
 def _match_one(
-    name: str, art: _ArtworkFeatures, photo: _PhotoFeatures, working_size: tuple[int, int], identity: Callable[[], np.ndarray | None]
+    name: str,
+    art: _ArtworkFeatures,
+    photo: _PhotoFeatures,
+    working_size: tuple[int, int],
+    identity: Callable[[], np.ndarray | None],
 ) -> _Candidate | None:
     if art.descriptors is None or photo.index is None or len(photo.points) < MIN_INLIERS or len(art.points) < MIN_INLIERS:
         return None
@@ -650,9 +662,16 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
     if match is not None:
         evidence.append(Quad(tuple((round(float(x), 1), round(float(y), 1)) for x, y in match.quad), params.artwork))
 
-    def result(status: str, value: float, confidence: float, note: str, passed_message: str) -> RuleResult:
-        return RuleResult.judged(rule, status, value, threshold, round(confidence, 3),  # type: ignore[arg-type]
-                                 evidence + [Note(note)], passed=passed_message)
+    def result(status: RuleStatus, value: float, confidence: float, note: str, passed_message: str) -> RuleResult:
+        return RuleResult.judged(
+            rule,
+            status,
+            value,
+            threshold,
+            round(confidence, 3),
+            evidence + [Note(note)],
+            passed=passed_message,
+        )
 
     if params.mode == "forbidden":
         if match is None:
@@ -666,7 +685,11 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
         return result("fail", visible, match.score, f"{params.artwork} found outside the zone {rule.zone.name or 'box'}.", "")
     if match.share < params.min_share:
         return result(
-            "fail", visible, match.score, f"{params.artwork} too small: {match.share:.1%} of the photo, {params.min_share:.1%} needed.", ""
+            "fail",
+            visible,
+            match.score,
+            f"{params.artwork} too small: {match.share:.1%} of the photo, {params.min_share:.1%} needed.",
+            "",
         )
     status, confidence = threshold.judge(visible)
     notes = {
@@ -674,4 +697,10 @@ def evaluate(rule: ArtworkRule, context: PhotoContext) -> RuleResult:
         "uncertain": f"{params.artwork} found but partly hidden: {visible:.0%} visible.",
         "fail": f"{params.artwork} mostly hidden: {visible:.0%} visible, {params.min_visible:.0%} needed.",
     }
-    return result(status, visible, min(confidence, match.score) if status == "pass" else confidence, notes[status], "The campaign artwork is in the window.")
+    return result(
+        status,
+        visible,
+        min(confidence, match.score) if status == "pass" else confidence,
+        notes[status],
+        "The campaign artwork is in the window.",
+    )

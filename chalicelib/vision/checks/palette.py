@@ -157,7 +157,9 @@ def _cells(mask: np.ndarray, zone: tuple[int, int, int, int]) -> list[list[int]]
     return cells
 
 
-def measure(rgb: np.ndarray, colours: list[BrandColour], max_delta_e: float, white_balance: str) -> list[tuple[float, np.ndarray]]:
+def measure(
+    rgb: np.ndarray, colours: list[BrandColour], max_delta_e: float, white_balance: str
+) -> list[tuple[float, np.ndarray]]:
     """(share of pixels, match mask) of each brand colour in an RGB uint8 image.
 
     CIEDE2000 is costly per pixel, so it is computed once per colour bin present in the image
@@ -166,7 +168,11 @@ def measure(rgb: np.ndarray, colours: list[BrandColour], max_delta_e: float, whi
     small = _analysis_image(rgb)
     gains = illuminant_gains(SRGB_TO_LINEAR[small]) if white_balance == "grey_edge" else None
     shift = 8 - QUANT_BITS
-    codes = ((small[..., 0] >> shift).astype(np.int32) << (2 * QUANT_BITS)) | ((small[..., 1] >> shift).astype(np.int32) << QUANT_BITS) | (small[..., 2] >> shift)
+    codes = (
+        ((small[..., 0] >> shift).astype(np.int32) << (2 * QUANT_BITS))
+        | ((small[..., 1] >> shift).astype(np.int32) << QUANT_BITS)
+        | (small[..., 2] >> shift)
+    )
     present = np.flatnonzero(np.bincount(codes.ravel(), minlength=1 << (3 * QUANT_BITS)))
     present_lab = _bin_lab(gains)[present]
     out = []
@@ -185,7 +191,9 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     measured = measure(context.rgb[y : y + h, x : x + w], list(params.colours), params.max_delta_e, params.white_balance)
 
     # The colour furthest below its own minimum decides the rule.
-    ratios = [share / colour.min_share if colour.min_share > 0 else float("inf") for colour, (share, _) in zip(params.colours, measured)]
+    ratios = [
+        share / colour.min_share if colour.min_share > 0 else float("inf") for colour, (share, _) in zip(params.colours, measured)
+    ]
     worst = int(np.argmin(ratios))
     value = round(measured[worst][0], 4)
     threshold = Threshold(min=params.colours[worst].min_share, uncertain_margin=params.uncertain_margin)
@@ -195,5 +203,7 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     if rule.zone is not None:
         evidence.append(ZoneBox(zone))
     for colour, (share, mask) in zip(params.colours, measured):
-        evidence.append(ColourCells(colour.hex.upper(), colour.name, round(share, 4), colour.min_share, tuple(map(tuple, _cells(mask, zone)))))
+        evidence.append(
+            ColourCells(colour.hex.upper(), colour.name, round(share, 4), colour.min_share, tuple(map(tuple, _cells(mask, zone))))
+        )
     return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed="The brand colours are in the window.")

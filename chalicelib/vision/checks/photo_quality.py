@@ -243,7 +243,7 @@ def evaluate(rule: PhotoQualityRule, context: PhotoContext) -> RuleResult:
 
 
 def _exposure_problem(measures: QualityMeasures) -> str | None:
-    """"dark" or "bright" when the photo's exposure, judged by the default bounds, explains a
+    """ "dark" or "bright" when the photo's exposure, judged by the default bounds, explains a
     sharpness that does not pass: it fails them, or it is in their uncertain band and no edge
     stood out of the noise at all. Else None."""
     bounds = QUALITY_DEFAULTS["exposure"]
@@ -267,7 +267,14 @@ def judge(rule: PhotoQualityRule, measures: QualityMeasures) -> RuleResult:
         # Edges lost in the dark or in blown highlights say nothing about focus: one reason to
         # retake (the exposure rule's), not a second, wrong one.
         note = f"Not judged: the photo is too {exposure_problem} to judge its sharpness."
-        return RuleResult.judged(rule, "skipped", value, threshold, 0.0, [Note(note)],
-                                 passed=note, message=note)
-    return RuleResult.judged(rule, status, value, threshold, confidence, evidence,
-                             passed=_PASS_MESSAGES[params.check].format(value=value), retake=status == "fail")
+        return RuleResult.judged(rule, "skipped", value, threshold, 0.0, [Note(note)], passed=note, message=note)
+    return RuleResult.judged(
+        rule,
+        status,
+        value,
+        threshold,
+        confidence,
+        evidence,
+        passed=_PASS_MESSAGES[params.check].format(value=value),
+        retake=status == "fail",
+    )

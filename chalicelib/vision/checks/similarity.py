@@ -24,6 +24,7 @@ it the photo is not of a shop window at all (the floor, a selfie, a cat), a reta
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -131,7 +132,9 @@ def _descend(photo: np.ndarray, reference: np.ndarray, levels) -> tuple[np.ndarr
         level_photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
         try:
             if motion == cv2.MOTION_AFFINE:
-                correlation, affine = cv2.findTransformECC(level_ref, level_photo, warp[:2].copy(), motion, _ECC_CRITERIA, None, 5)
+                correlation, affine = cv2.findTransformECC(
+                    level_ref, level_photo, warp[:2].copy(), motion, _ECC_CRITERIA, None, 5
+                )
                 warp = np.vstack([affine, [0.0, 0.0, 1.0]]).astype(np.float32)
             else:
                 correlation, warp = cv2.findTransformECC(level_ref, level_photo, warp, motion, _ECC_CRITERIA, None, 5)
@@ -158,7 +161,9 @@ def _cell_slices(shape: tuple[int, int]) -> list[tuple[int, int, slice, slice]]:
     ]
 
 
-def compare(photo_rgb: np.ndarray, reference: np.ndarray, zone_box: tuple[float, float, float, float] | None = None) -> LayoutMatch:
+def compare(
+    photo_rgb: np.ndarray, reference: np.ndarray, zone_box: tuple[float, float, float, float] | None = None
+) -> LayoutMatch:
     """How much of the reference's layout the photo shows where the reference shows it.
 
     ``zone_box`` (left, top, right, bottom shares) limits the judged cells to those whose centre
@@ -176,7 +181,9 @@ def compare(photo_rgb: np.ndarray, reference: np.ndarray, zone_box: tuple[float,
     if inside.mean() < 0.5:
         return LayoutMatch(0.0, aligned, warp, (), 0)
     # The exposure and contrast of a re-shoot are not the window's: match them to the reference.
-    seen = (seen - seen[inside].mean()) * (reference[inside].std() / max(float(seen[inside].std()), 1e-3)) + reference[inside].mean()
+    seen = (seen - seen[inside].mean()) * (reference[inside].std() / max(float(seen[inside].std()), 1e-3)) + reference[
+        inside
+    ].mean()
 
     agree, disagreeing = 0, []
     for row, col, rows, cols in _cell_slices(reference.shape):
@@ -207,7 +214,9 @@ def _cell_quads(match: LayoutMatch, reference_shape: tuple[int, int], working_si
     quads = []
     for cell in match.disagreeing[:MAX_EVIDENCE_CELLS]:
         rows, cols = slices[cell]
-        corners = np.array([[cols.start, rows.start], [cols.stop, rows.start], [cols.stop, rows.stop], [cols.start, rows.stop]], np.float32)
+        corners = np.array(
+            [[cols.start, rows.start], [cols.stop, rows.start], [cols.stop, rows.stop], [cols.start, rows.stop]], np.float32
+        )
         points = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), to_working @ match.warp.astype(np.float64)).reshape(-1, 2)
         quads.append(Quad(tuple((round(float(x)), round(float(y))) for x, y in points), label="not as in the reference"))
     return quads
@@ -225,7 +234,7 @@ def evaluate(rule: SimilarityRule, context: PhotoContext) -> RuleResult:
         data = context.pack.read(name)
         layouts[name] = reference_layout(data)
         layout = layouts[name]
-        matches[name] = context.shared(f"similarity:{name}:{zone_box}", lambda layout=layout: compare(context.rgb, layout, zone_box))
+        matches[name] = context.shared(f"similarity:{name}:{zone_box}", functools.partial(compare, context.rgb, layout, zone_box))
         appearance[name] = embedding.similarity(photo, embedding.reference_embedding(context.models, data))
     best_name = max(matches, key=lambda name: (matches[name].share, appearance[name]))
     best = matches[best_name]
@@ -248,5 +257,14 @@ def evaluate(rule: SimilarityRule, context: PhotoContext) -> RuleResult:
         evidence.extend(_cell_quads(best, layouts[best_name].shape, context.size))
     if rule.zone is not None:
         evidence.insert(0, ZoneBox(context.zone_pixels(rule.zone)))
-    return RuleResult.judged(rule, status, value, threshold, confidence, evidence, passed=PASS_MESSAGE,
-                             message=WRONG_SUBJECT_MESSAGE if wrong_subject else None, retake=wrong_subject)
+    return RuleResult.judged(
+        rule,
+        status,
+        value,
+        threshold,
+        confidence,
+        evidence,
+        passed=PASS_MESSAGE,
+        message=WRONG_SUBJECT_MESSAGE if wrong_subject else None,
+        retake=wrong_subject,
+    )

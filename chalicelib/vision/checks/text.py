@@ -131,7 +131,9 @@ def _mapped(lines: Sequence[ocr.TextLine], to_working: Callable[[np.ndarray], np
         return to_working(quad).astype(np.float32)
 
     return tuple(
-        ocr.TextLine(line.text, line.confidence, move(line.quad), tuple(ocr.Word(w.text, w.confidence, move(w.quad)) for w in line.words))
+        ocr.TextLine(
+            line.text, line.confidence, move(line.quad), tuple(ocr.Word(w.text, w.confidence, move(w.quad)) for w in line.words)
+        )
         for line in lines
     )
 
@@ -145,7 +147,9 @@ def _read_zone(context: PhotoContext, rule: TextRule) -> Reading:
         region = None
         if rule.zone is not None:
             region = ZoneBox((x, y, w, h), f"zone {rule.zone.name or 'read'}")
-        return Reading(_mapped(lines, lambda q: q + offset), f"zone {rule.zone.name or ''}".strip() if rule.zone else "photo", region)
+        return Reading(
+            _mapped(lines, lambda q: q + offset), f"zone {rule.zone.name or ''}".strip() if rule.zone else "photo", region
+        )
 
     return context.shared(f"text:ocr:zone:{x},{y},{w},{h}", compute)
 
@@ -340,8 +344,11 @@ def _read_artwork(context: PhotoContext, name: str) -> Reading | None:
         to_artwork = np.diag([art_w / width, art_h / height, 1.0])
         to_working = np.asarray(match.homography, np.float64) @ to_artwork
         rectified = cv2.warpPerspective(
-            np.ascontiguousarray(context.rgb), to_working, (width, height),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
+            np.ascontiguousarray(context.rgb),
+            to_working,
+            (width, height),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
         )
         lines = ocr.read_text(rectified, context.models)
 
@@ -460,7 +467,9 @@ def _in_view(context: PhotoContext, reading: Reading, match: PhraseMatch, notes:
     partial = best_match(in_view, view.keyed)
     if partial.similarity <= match.similarity:
         return match
-    notes.append(Note(f"\u201c{match.phrase}\u201d partly hidden on the artwork: judged on \u201c{' '.join(in_view.split())}\u201d"))
+    notes.append(
+        Note(f"\u201c{match.phrase}\u201d partly hidden on the artwork: judged on \u201c{' '.join(in_view.split())}\u201d")
+    )
     return PhraseMatch(match.phrase, partial.similarity, partial.words)
 
 
@@ -495,7 +504,7 @@ def evaluate(rule: TextRule, context: PhotoContext) -> RuleResult:
             evidence.extend(_word_evidence(match))
         elif params.mode == "required":
             closest = " ".join(w.text for w in match.words) or "nothing"
-            notes.append(Note(f"not found: \"{match.phrase}\" (closest: \"{closest}\", {match.similarity:.2f})"))
+            notes.append(Note(f'not found: "{match.phrase}" (closest: "{closest}", {match.similarity:.2f})'))
     evidence.extend(notes)
     evidence.append(Note(_excerpt(reading)))
 
