@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 
+from chalicelib.core.guideline import QUALITY_DEFAULTS
 from tests.browser.test_browser import browser, check_page, desktop, phone, server, sign_in, submit_photo  # noqa: F401
 from tests.support.helpers import http_session
 
@@ -98,7 +99,9 @@ def test_the_dashboard(browser, server):  # noqa: F811
 
     page.get_by_role("button", name="Apply the suggested threshold of sharp").click()
     page.wait_for_selector("#confirm[open]")
-    assert "sharp: min 27 → 25" in page.inner_text("#confirm-changes")
+    # The confirmation names the guideline's own bound (the default, written out) and the suggestion.
+    default = QUALITY_DEFAULTS["sharpness"]["min"]
+    assert f"sharp: min {default:g} → 25" in page.inner_text("#confirm-changes")
     assert "version 2" in page.inner_text("#confirm-text")
     page.screenshot(path=str(SCREENSHOTS / "hq-apply-threshold.png"))
     page.get_by_role("button", name="Save the new version").click()
@@ -125,7 +128,8 @@ def test_the_dashboard(browser, server):  # noqa: F811
         ),
     )
     page.reload()
-    page.wait_for_selector("#state >> text=Could not load: gone")
+    # An error in words: the page's own for the error's code (the server's message otherwise).
+    page.wait_for_selector("#state >> text=Could not load: This campaign does not exist")
 
 
 def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server):  # noqa: F811
