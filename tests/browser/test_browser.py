@@ -178,6 +178,7 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     assert "token" not in store.url
     assert store.text_content("#who") == "store-S001 · Store"
     assert store.inner_text("#store-one") == "Store S001"
+    store.wait_for_selector("#campaign-info >> text=Deadline")  # filled after the campaign's own call
     assert "Deadline: 8 November 2099 at 23:59" in store.inner_text("#campaign-info")
     assert "No photo sent yet" in store.inner_text("#campaign-info")
     store.set_input_files("#photo", str(photo))
