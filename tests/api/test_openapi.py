@@ -370,6 +370,7 @@ def point_at_seeded_data(case, seeded: dict[str, str]) -> None:
 SEEN: dict[str, set[tuple[str, int]]] = {}  # operation -> (method sent, status answered)
 
 
+@pytest.mark.e2e  # a running server driven by generated requests (~10 s)
 @schema.parametrize()
 def test_the_service_answers_as_documented(case, server, hq_headers, seeded):
     from schemathesis.checks import not_a_server_error

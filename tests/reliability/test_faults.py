@@ -25,7 +25,8 @@ from tests.reliability.harness import (
 )
 
 LEASE = 0.5
-# The quick loop runs one case of each fault locally; the other cases (and every AWS variant) are e2e.
+# Fault injection waits out leases and timeouts: the suite runs in `make test` (e2e); the quick loop
+# keeps the dead-letter, live-lease and worker cases.
 MORE = pytest.mark.e2e
 
 
@@ -86,7 +87,8 @@ KILLS = {
 }
 
 
-@pytest.mark.parametrize("step", [pytest.param(step, marks=() if step == "before_counters" else MORE) for step in KILLS])
+@MORE
+@pytest.mark.parametrize("step", KILLS)
 def test_a_worker_killed_at_each_step_is_recovered(fast, step):
     svc = fast
     campaign = seeded(svc)
@@ -97,6 +99,7 @@ def test_a_worker_killed_at_each_step_is_recovered(fast, step):
     assert_invariants(svc, campaign, [sid for sid, _ in uploads])
 
 
+@MORE
 def test_killed_on_every_attempt_ends_as_error_through_the_dead_letters(fast):
     svc = fast
     campaign = seeded(svc)
@@ -155,7 +158,8 @@ def test_a_dead_export_job_ends_its_export_as_failed(fast):
     assert svc.recovery.dead_letter('{"job": "rerun", "campaign_id": "x"}') == ["ignored"]
 
 
-@pytest.mark.parametrize("n", [pytest.param(1, marks=MORE), 2, pytest.param(3, marks=MORE)])
+@MORE
+@pytest.mark.parametrize("n", [1, 2, 3])
 def test_the_queue_failing_on_the_nth_send_loses_nothing(fast, n):
     """The notification of the nth upload never reaches the queue (the insert failed, or S3's
     notification was lost): the sweep queues the stored photo again."""
@@ -171,7 +175,8 @@ def test_the_queue_failing_on_the_nth_send_loses_nothing(fast, n):
     assert_invariants(svc, campaign, [sid for sid, _ in uploads])
 
 
-@pytest.mark.parametrize("n", [pytest.param(n, marks=() if n == 4 else MORE) for n in (1, 2, 4, 6, 9)])
+@MORE
+@pytest.mark.parametrize("n", [1, 2, 4, 6, 9])
 def test_the_record_store_failing_on_the_nth_call_loses_nothing(fast, n):
     svc = fast
     campaign = seeded(svc)
@@ -182,6 +187,7 @@ def test_the_record_store_failing_on_the_nth_call_loses_nothing(fast, n):
     assert_invariants(svc, campaign, [sid for sid, _ in uploads])
 
 
+@MORE
 def test_duplicated_and_reordered_notifications_count_once(fast):
     svc = fast
     campaign = seeded(svc)
@@ -196,6 +202,7 @@ def test_duplicated_and_reordered_notifications_count_once(fast):
     assert outcome["submission_id"] == uploads[3][0]
 
 
+@MORE
 def test_an_upload_whose_link_was_never_used_expires_uncounted(fast):
     svc = fast
     campaign = seeded(svc)
@@ -217,6 +224,7 @@ def test_an_upload_whose_link_was_never_used_expires_uncounted(fast):
     assert svc.records.query(layout.PENDING, limit=10).items == []
 
 
+@MORE
 def test_a_reused_upload_form_does_not_replace_the_judged_photo(fast, backend):
     """In AWS the bucket is versioned: the version judged is recorded, and the original link and the
     re-run read that version, whatever was written over the key since (locally the store refuses)."""

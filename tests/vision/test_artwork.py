@@ -241,6 +241,7 @@ def test_a_missing_pack_file_raises():
         artwork.evaluate(_rule(), context)
 
 
+@pytest.mark.e2e  # a whole labelled set through the finder (~15 s)
 def test_accuracy_floor_on_the_labelled_set():
     tp = fp = fn = 0
     errors = []

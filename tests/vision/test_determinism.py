@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from chalicelib.core.guideline import Guideline, parse_guideline
 from chalicelib.devtools import scenes
 from chalicelib.vision.analysis import analyse
@@ -84,6 +86,7 @@ def test_one_poster_then_the_other_then_the_first_again():
     assert [_outcome(0, SUMMER) for _ in range(3)] == [first] * 3
 
 
+@pytest.mark.e2e  # a fresh interpreter loads the models (~14 s)
 def test_shuffled_orders_and_a_fresh_process_agree_exactly():
     pairs = _all_pairs()
     reference = _outcomes(pairs)
