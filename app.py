@@ -1,5 +1,6 @@
 """Vetrina's Chalice app: the API's routes (a blueprint per resource, in chalicelib.api; each route
-names its permission and its description there) and the analysis worker's event handler.
+names its permission and its description there) and the event handlers: the analysis worker, the
+dead-letter consumer and the sweep.
 
 Who may call what is decided in chalicelib.core.auth (roles) and the services (scope).
 """
