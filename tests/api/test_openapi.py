@@ -321,6 +321,7 @@ def body_example(method: str, path: str):
     return operations(document())[(method, path)]["requestBody"]["content"]["application/json"]["example"]
 
 
+@pytest.mark.e2e  # a running server
 def test_the_server_serves_the_document(server):
     response = requests.get(f"{server.url}/openapi.json", timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
@@ -396,6 +397,7 @@ def test_the_service_answers_as_documented(case, server, hq_headers, seeded):
     SEEN.setdefault(case.operation.label, set()).add((case.method.upper(), response.status_code))
 
 
+@pytest.mark.e2e  # reads what the schemathesis run saw
 def test_every_operation_was_answered_with_success_at_least_once():
     """The examples reach the seeded data: every operation's success answer was checked too."""
     if len(SEEN) < len(app_routes()):
@@ -427,6 +429,7 @@ def _bad_request(name: str, server, hq_headers, seeded) -> requests.Response:
     )
 
 
+@pytest.mark.e2e  # a running server, seeded through the real upload path
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

@@ -10,7 +10,7 @@ from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
 from chalicelib.storage.sqs_queue import SQSWorkQueue
 
 # SQS takes whole seconds; the local queue any fraction, so its variants wait less.
-VISIBILITY = {"local": 0.3, "aws": 1}
+VISIBILITY = {"local": 0.2, "aws": 1}
 MAX_RECEIVES = 2
 
 
@@ -27,7 +27,7 @@ def queue(backend, tmp_path, request):
 @pytest.fixture
 def wait_out(backend):
     """Sleep past the queue's visibility timeout."""
-    return lambda: time.sleep(VISIBILITY[backend] + 0.3)
+    return lambda: time.sleep(VISIBILITY[backend] + 0.2)
 
 
 def receive_within(queue, seconds, dead=False):
