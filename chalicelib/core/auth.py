@@ -78,6 +78,16 @@ class Caller:
         if not self.may_see(store_id, region):
             raise Forbidden(f"{self.describe()} may not act for store {store_id!r}", code="out_of_scope")
 
+    def listing_region(self, region: str | None, refusal: str) -> str | None:
+        """The region a listing reads: HQ's choice (None: every region); anyone else lists one of its
+        own regions at a time, the one asked for or its only one (``refusal`` says what to add)."""
+        if self.role == "hq":
+            return region
+        region = region or (next(iter(self.regions)) if len(self.regions) == 1 else None)
+        if region is None or region not in self.regions:
+            raise Forbidden(f"{self.describe()} {refusal}", code="out_of_scope")
+        return region
+
     def describe(self) -> str:
         scope = {
             "store": f"store(s) {', '.join(sorted(self.stores)) or 'none'}",

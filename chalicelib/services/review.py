@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core import clock
-from chalicelib.core.auth import Caller, Forbidden
+from chalicelib.core.auth import Caller
 from chalicelib.core.errors import Conflict, InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import parse_model
@@ -82,12 +82,7 @@ class Review:
         thumbnail links. A merchandiser sees its regions only: one region at a time."""
         self._campaigns.load(campaign_id)
         check_limit(limit, MAX_PAGE)
-        if caller.role != "hq":
-            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
-            if region is None or region not in caller.regions:
-                raise Forbidden(
-                    f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope"
-                )
+        region = caller.listing_region(region, "reviews its own regions: add ?region= with one of them")
         if region:
             page = query_page(
                 self._records,
@@ -129,12 +124,7 @@ class Review:
         check_limit(limit, MAX_PAGE)
         if state is not None and state not in OUTCOME_STATES:
             raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
-        if caller.role != "hq":
-            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
-            if region is None or region not in caller.regions:
-                raise Forbidden(
-                    f"{caller.describe()} reviews its own regions: add ?region= with one of them", code="out_of_scope"
-                )
+        region = caller.listing_region(region, "reviews its own regions: add ?region= with one of them")
         if store_id:
             target = self._records.get(*layout.target_key(campaign_id, store_id))
             keep = target is not None and (not region or target["region"] == region) and (not state or target["state"] == state)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.core.auth import Caller, Forbidden
+from chalicelib.core.auth import Caller
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import describe, problems
@@ -106,12 +106,7 @@ class Stores:
         check_limit(limit, MAX_PAGE)
         if region is not None and not _ID.match(region):
             raise InvalidInput(f"region {region!r} is not a valid region id")
-        if caller.role != "hq":
-            region = region or (next(iter(caller.regions)) if len(caller.regions) == 1 else None)
-            if region is None or region not in caller.regions:
-                raise Forbidden(
-                    f"{caller.describe()} may list the stores of its own regions only: add ?region=", code="out_of_scope"
-                )
+        region = caller.listing_region(region, "may list the stores of its own regions only: add ?region=")
         if region:
             page = query_page(
                 self._records, layout.region_partition(region), index="gsi1", limit=limit, maximum=MAX_PAGE, cursor=cursor

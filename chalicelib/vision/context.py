@@ -5,7 +5,9 @@ serves the artwork rule, the text rule that reads it and the overlay)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -62,6 +64,30 @@ class FolderPack:
 def digest(data: bytes) -> str:
     """A content key for per-process caches of pack files (decoded images, features)."""
     return hashlib.sha256(data).hexdigest()
+
+
+class FrozenCache:
+    """A per-process, thread-safe LRU of read-only arrays computed from pack files: a warm analyzer
+    computes each once, and no analysis can change what the next photo is compared with."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            cached = self._items.get(key)
+            if cached is not None:
+                self._items.move_to_end(key)
+                return cached
+        value = compute()  # outside the lock: two threads may both compute; the result is the same
+        value.setflags(write=False)
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _with_digest(data: bytes) -> tuple[bytes, str]:

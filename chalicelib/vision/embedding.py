@@ -14,12 +14,9 @@ costs 5 model runs, over the 40 ms budget); see tests/vision/test_similarity.py.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 
-from chalicelib.vision.context import PhotoContext, digest
+from chalicelib.vision.context import FrozenCache, PhotoContext, digest
 from chalicelib.vision.inference import Models
 from chalicelib.vision.intake import intake
 from chalicelib.vision.resample import shrink
@@ -28,10 +25,8 @@ EMBEDDING_MODEL = "embed_efficientnet_lite0"
 INPUT_SIDE = 224
 # (left, right) shares of the photo's width for each view; every view keeps the full height.
 VIEWS: tuple[tuple[float, float], ...] = ((0.0, 0.6), (0.4, 1.0))
-_REFERENCE_CACHE_SIZE = 64  # reference photos of the campaigns a warm Lambda sees in a row
-
-_reference_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_reference_lock = threading.Lock()
+# reference photos of the campaigns a warm Lambda sees in a row
+_reference_embeddings = FrozenCache(64)
 
 
 def _normalisation(models: Models, model: str) -> tuple[float, float, float]:
@@ -68,19 +63,7 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def reference_embedding(models: Models, data: bytes, model: str = EMBEDDING_MODEL) -> np.ndarray:
     """Embedding of a pack's reference photo (encoded bytes), cached per process by content."""
-    key = (model, digest(data))
-    with _reference_lock:
-        cached = _reference_cache.get(key)
-        if cached is not None:
-            _reference_cache.move_to_end(key)
-            return cached
-    vector = embed(models, intake(data).working, model)
-    vector.setflags(write=False)
-    with _reference_lock:
-        _reference_cache[key] = vector
-        while len(_reference_cache) > _REFERENCE_CACHE_SIZE:
-            _reference_cache.popitem(last=False)
-    return vector
+    return _reference_embeddings.get((model, digest(data)), lambda: embed(models, intake(data).working, model))
 
 
 def photo_embedding(context: PhotoContext, model: str = EMBEDDING_MODEL) -> np.ndarray:

@@ -3,7 +3,7 @@ a poison file ends as error with its reason and lands in the dead-letter queue. 
 
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
@@ -14,15 +14,7 @@ from chalicelib.storage.notifications import object_created_event
 from chalicelib.storage.sqlite_queue import SQLiteWorkQueue
 from chalicelib.storage.sqs_queue import SQSWorkQueue
 from chalicelib.vision.intake import IntakeRejected
-from tests.support.helpers import hq_caller, seed_campaign
-
-
-@dataclass
-class FakeAnalysis:
-    result: dict
-    normalised_jpeg: bytes = b"normalised"
-    thumbnail_jpeg: bytes = b"thumb"
-    overlay_jpeg: bytes = b"overlay"
+from tests.support.helpers import FakeAnalysis, hq_caller, seed_campaign
 
 
 class CountingAnalyse:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import package_index_reachable, python312
+from tests.support.helpers import api_gateway_event, package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "infra" / "build_artifacts.py"
@@ -84,29 +84,7 @@ def test_api_zip_serves_a_route_in_fresh_python312(built, tmp_path):
     folder = tmp_path / "api"
     with zipfile.ZipFile(out / "x86_64" / "api.zip") as z:
         z.extractall(folder)
-    event = {
-        "resource": "/campaigns",
-        "path": "/campaigns",
-        "httpMethod": "GET",
-        "headers": {"Accept": "application/json", "Host": "example.execute-api.eu-west-1.amazonaws.com"},
-        "multiValueHeaders": {},
-        "queryStringParameters": {"limit": "5"},
-        "multiValueQueryStringParameters": {"limit": ["5"]},
-        "pathParameters": None,
-        "stageVariables": None,
-        # as API Gateway hands it over once its Cognito authorizer has verified an HQ user's ID token
-        "requestContext": {
-            "resourcePath": "/campaigns",
-            "httpMethod": "GET",
-            "path": "/api/campaigns",
-            "stage": "api",
-            "requestId": "test",
-            "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    event = api_gateway_event("/campaigns", {"limit": "5"})
     code = (
         "import sys, json, time\n"
         f"sys.path.insert(0, {str(folder)!r})\n"

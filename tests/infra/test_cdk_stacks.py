@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TABLE_KEY_SCHEMA, UPLOAD_PREFIX
-from tests.support.helpers import package_index_reachable, python312
+from tests.support.helpers import api_gateway_event, package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "infra" / "check.py"
@@ -601,28 +601,7 @@ def test_api_asset_is_the_python312_staging_without_the_image_stack(templates, s
     py = python312()
     if py is None:
         pytest.skip("python3.12 (PYENV_VERSION=3.12.1) is not available")
-    event = {
-        "resource": "/campaigns",
-        "path": "/campaigns",
-        "httpMethod": "GET",
-        "headers": {"Accept": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/campaigns",
-            "httpMethod": "GET",
-            "path": "/api/campaigns",
-            "stage": "api",
-            "requestId": "test",
-            "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    event = api_gateway_event("/campaigns")
     code = (
         "import sys, json\n"
         f"sys.path.insert(0, {str(tmp_path / 'api')!r})\n"

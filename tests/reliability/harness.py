@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.analyzer.processing import UploadProcessor
@@ -20,21 +20,13 @@ from chalicelib.services.analytics.outcomes import outcome_of
 from chalicelib.storage import layout
 from chalicelib.storage.ports import BlobNotFound
 from chalicelib.wiring import Services
-from tests.support.helpers import hq_caller, seed_campaign
+from tests.support.helpers import FakeAnalysis, hq_caller, seed_campaign
 
 FINAL = ("done", "rejected", "error")
 
 
 class Killed(BaseException):
     """The process died here (kill -9, a Lambda timeout): nothing after it runs, no except Exception sees it."""
-
-
-@dataclass
-class FakeAnalysis:
-    result: dict
-    normalised_jpeg: bytes = b"normalised"
-    thumbnail_jpeg: bytes = b"thumb"
-    overlay_jpeg: bytes = b"overlay"
 
 
 def passing(photo, guideline, pack) -> FakeAnalysis:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.core.settings import Settings
@@ -231,3 +232,41 @@ def package_index_reachable() -> bool:
     except subprocess.TimeoutExpired:
         return False
     return probe.returncode == 0
+
+
+@dataclass
+class FakeAnalysis:
+    """What the processor stores of an analysis, without the image stack (tests of the analyzer's
+    delivery guarantees)."""
+
+    result: dict
+    normalised_jpeg: bytes = b"normalised"
+    thumbnail_jpeg: bytes = b"thumb"
+    overlay_jpeg: bytes = b"overlay"
+
+
+def api_gateway_event(path: str = "/campaigns", query: dict[str, str] | None = None) -> dict:
+    """A GET as API Gateway hands it to the API function once its Cognito authorizer has verified an
+    HQ user's ID token (the artifact and stack tests call the packaged app with it)."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"Accept": "application/json", "Host": "example.execute-api.eu-west-1.amazonaws.com"},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "path": f"/api{path}",
+            "stage": "api",
+            "requestId": "test",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"claims": {"cognito:username": "hq-1", "cognito:groups": "hq"}},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }

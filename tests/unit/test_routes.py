@@ -2,10 +2,21 @@
 infrastructure's packaging imports app.py afresh for each stack, and each registration takes the
 stage's Cognito authorizer for the signed-in routes only."""
 
+import pytest
 from chalice import Chalice
 
 from chalicelib.api.campaigns import campaigns
 from chalicelib.api.pages import pages
+
+
+@pytest.fixture(autouse=True)
+def served_app_kept():
+    """A blueprint answers through the app it was registered on last: after registering these on
+    other apps, point them back at the one the other tests serve."""
+    kept = {blueprint: blueprint._current_app for blueprint in (campaigns, pages)}
+    yield
+    for blueprint, app in kept.items():
+        blueprint._current_app = app
 
 
 def _app(monkeypatch, auth: str) -> Chalice:

@@ -25,8 +25,6 @@ it the photo is not of a shop window at all (the floor, a selfie, a cat), a reta
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
@@ -34,7 +32,7 @@ import numpy as np
 
 from chalicelib.core.guideline import SimilarityRule
 from chalicelib.vision import embedding
-from chalicelib.vision.context import PhotoContext, digest
+from chalicelib.vision.context import FrozenCache, PhotoContext, digest
 from chalicelib.vision.evidence import Evidence, Note, Quad, ZoneBox
 from chalicelib.vision.intake import intake
 from chalicelib.vision.verdict import RuleResult, Threshold
@@ -62,10 +60,7 @@ _ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-4)
 # A hand-held re-shoot moves no corner of the frame by more than this share of its long side.
 MAX_CORNER_SHIFT = 0.25
 MAX_EVIDENCE_CELLS = 8
-_REFERENCE_CACHE_SIZE = 64
-
-_reference_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-_reference_lock = threading.Lock()
+_reference_layouts = FrozenCache(64)
 
 
 @dataclass(frozen=True)
@@ -95,20 +90,12 @@ def _layout(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def reference_layout(data: bytes) -> np.ndarray:
     """A reference photo (encoded bytes) at the layout scale, cached per process by content."""
-    key = digest(data)
-    with _reference_lock:
-        cached = _reference_cache.get(key)
-        if cached is not None:
-            _reference_cache.move_to_end(key)
-            return cached
-    working = intake(data).working
-    layout = _layout(working, _layout_size(working.shape))
-    layout.setflags(write=False)
-    with _reference_lock:
-        _reference_cache[key] = layout
-        while len(_reference_cache) > _REFERENCE_CACHE_SIZE:
-            _reference_cache.popitem(last=False)
-    return layout
+
+    def compute() -> np.ndarray:
+        working = intake(data).working
+        return _layout(working, _layout_size(working.shape))
+
+    return _reference_layouts.get(digest(data), compute)
 
 
 def _plausible(warp: np.ndarray, size: tuple[int, int]) -> bool:
