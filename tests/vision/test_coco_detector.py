@@ -163,6 +163,45 @@ def test_a_small_zone_gets_a_second_pass_that_finds_more():
     assert whole == [] and len(zoned) >= 1
 
 
+def test_the_figure_pass_finds_mannequins_the_stretched_photo_misses():
+    scene = object_scenes.window(1, mannequins=2)
+
+    def figures_in(found):
+        return [d for d in found if d.label == "person" and d.score >= 0.5]
+
+    assert figures_in(detection.detect(models(), OBJECT_DETECTOR, scene.rgb)) == []
+    found = figures_in(detection.detect_figures(models(), OBJECT_DETECTOR, scene.rgb))
+    assert len(found) == 2
+    for (_, (x, y, w, h)), box in zip(sorted(scene.objects), sorted(d.box for d in found), strict=True):
+        cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+        assert x <= cx < x + w and y <= cy < y + h
+    assert objects.evaluate(rule("mannequin", min_count=2), context_of(scene.rgb)).status == "pass"
+
+
+def test_one_figure_pass_per_photo_and_none_for_products(monkeypatch):
+    calls = []
+    letterboxed = detection._ssd_raw_letterboxed
+    monkeypatch.setattr(detection, "_ssd_raw_letterboxed", lambda *args: calls.append(1) or letterboxed(*args))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("cup", min_count=0), context)
+    assert calls == []
+    objects.evaluate(rule("person_or_mannequin", min_count=0), context)
+    objects.evaluate(rule("mannequin", min_count=0), context)
+    objects.evaluate(rule("person", min_count=0, max_count=0), context)
+    assert calls == [1]
+
+
+def test_a_head_without_skin_colour_is_a_mannequin_without_running_the_face_detector(monkeypatch):
+    def no_face_look(*args):
+        raise AssertionError("the face detector ran")
+
+    monkeypatch.setattr(figures, "_best_face", no_face_look)
+    rgb = np.full((600, 800, 3), 235, np.uint8)
+    rgb[100:400, 300:420] = (60, 58, 56)  # a black plastic figure on a white wall
+    (figure,) = figures.classify(models(), rgb, [detection.Detection("person", 0.8, (300, 100, 120, 300))])
+    assert figure.detection.label == "mannequin" and figure.reason.startswith("no skin colour around the head")
+
+
 # --- end to end -----------------------------------------------------------------------------------
 
 
