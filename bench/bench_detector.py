@@ -281,7 +281,7 @@ def _match(
     return tp, fp, fn
 
 
-def composed(n: int) -> dict:
+def composed(n: int, backdrop: bool = False) -> dict:
     import numpy as np
 
     from chalicelib.devtools import object_scenes
@@ -298,7 +298,9 @@ def composed(n: int) -> dict:
         people = min(people, 3 - mannequins)
         passers = int(rng.random() < 0.35)
         cups = int(rng.integers(0, 4))
-        scene = object_scenes.window(1000 + seed, people=people, mannequins=mannequins, passers_by=passers, cups=cups)
+        scene = object_scenes.window(
+            1000 + seed, people=people, mannequins=mannequins, passers_by=passers, cups=cups, backdrop=backdrop
+        )
         truth = list(scene.objects) + [
             ("person_or_mannequin", box) for name, box in scene.objects if name in ("person", "mannequin")
         ]
@@ -346,6 +348,7 @@ def main() -> None:
         "cup_sizes": cup_sizes(),
         "real_photos": real_photos(args.ultralytics_wheel),
         "composed_windows": composed(args.n),
+        "composed_windows_figures_on_their_backdrop": composed(args.n, backdrop=True),
     }
     text = json.dumps(report, indent=1)
     if args.json:

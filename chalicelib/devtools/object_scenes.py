@@ -3,9 +3,12 @@
 No photograph of a real mannequin ships in a package this project may use, so the windows are
 composed from real photographs that do (scikit-image's, public domain or CC0):
 
-- a **person**: the astronaut (``skimage.data.astronaut``, upper body, facing the camera);
+- a **person**: the astronaut (``skimage.data.astronaut``, upper body, facing the camera), cut
+  out of her studio backdrop along an outline traced by eye (``backdrop=True`` keeps the whole
+  rectangular photo, as the first version of these windows did);
 - a **mannequin**: the same figure with its skin turned into plastic (white, black or beige, with
-  smooth shading and no eyes or mouth: the face is closed over and re-shaded);
+  smooth shading and no eyes or mouth: the face is closed over and re-shaded): a dressed bust
+  form standing on the window's platform;
 - a **passer-by**: the person pasted large in front of the window, cut by the photo's bottom edge;
 - **products**: the cup of ``skimage.data.coffee`` on the window's shelf, small.
 
@@ -57,6 +60,26 @@ def _cup() -> np.ndarray:
     import skimage.data
 
     return np.ascontiguousarray(skimage.data.coffee()[40:330, 80:520])
+
+
+# The astronaut's outline in the crop of ``_astronaut`` (x, y pixels), traced by eye: the head
+# with its hair as an ellipse, the suit from the collar ring down to the photo's bottom edge.
+_HEAD = ((210, 100), (74, 86))
+_SUIT = (
+    (125, 150), (290, 150), (292, 205), (331, 262), (352, 312), (360, 350), (360, 512),
+    (0, 512), (5, 420), (12, 360), (22, 312), (45, 250), (81, 206), (103, 195),
+)  # fmt: skip
+
+
+@functools.cache
+def figure_alpha() -> np.ndarray:
+    """The astronaut without her studio backdrop: 1 on the figure, 0 on the flag and the wall,
+    softened over two pixels (float32, the crop's height and width)."""
+    height, width = _astronaut().shape[:2]
+    mask = np.zeros((height, width), np.uint8)
+    cv2.ellipse(mask, _HEAD[0], _HEAD[1], 0, 0, 360, 255, -1, cv2.LINE_AA)
+    cv2.fillPoly(mask, [np.array(_SUIT, np.int32)], 255, cv2.LINE_AA)
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 1.2)
 
 
 def _skin_mask(rgb: np.ndarray) -> np.ndarray:
@@ -112,14 +135,20 @@ def _frame(rgb: np.ndarray, width: int, height: int) -> None:
     cv2.rectangle(rgb, (gx0 - t, gy1), (gx1 + t, gy1 + 2 * t), (205, 205, 200), -1)  # sill
 
 
-def _paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int) -> tuple[int, int, int, int]:
-    """Paste ``patch`` with its top-left at (x, y), clipped to the canvas; the visible box."""
+def _paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> tuple[int, int, int, int]:
+    """Paste ``patch`` with its top-left at (x, y), clipped to the canvas, through ``alpha`` (the
+    patch's opacity, 0..1) if given; the visible box."""
     height, width = canvas.shape[:2]
     x0, y0 = max(0, x), max(0, y)
     x1, y1 = min(width, x + patch.shape[1]), min(height, y + patch.shape[0])
     if x1 <= x0 or y1 <= y0:
         return (x0, y0, 0, 0)
-    canvas[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+    part = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+    if alpha is None:
+        canvas[y0:y1, x0:x1] = part
+    else:
+        opacity = alpha[y0 - y : y1 - y, x0 - x : x1 - x, None]
+        canvas[y0:y1, x0:x1] = part * opacity + canvas[y0:y1, x0:x1] * (1 - opacity)
     return (x0, y0, x1 - x0, y1 - y0)
 
 
@@ -147,6 +176,7 @@ def window(
     size: tuple[int, int] = (1600, 1200),
     figure_height: float = 0.36,
     cup_height: float = 0.07,
+    backdrop: bool = False,
 ) -> ObjectScene:
     """A composed window; figures stand on the platform left to right (three fit), cups on the
     shelf at the top right, passers-by in front of the right half."""
@@ -167,7 +197,8 @@ def window(
             scene.notes[f"mannequin{i}"] = plastic
             patch = _scaled(mannequin_rgb(plastic), fig_h)
         y = int(PLATFORM * height) - patch.shape[0] + int(0.01 * height)
-        box = _paste(canvas, patch.astype(np.float32), x, y)
+        alpha = None if backdrop else _scaled(figure_alpha(), fig_h)
+        box = _paste(canvas, patch.astype(np.float32), x, y, alpha)
         scene.objects.append((kind, box))
         x += patch.shape[1] + int(float(rng.uniform(0.01, 0.04)) * width)
     shelf_y, sx0, sx1 = SHELF
@@ -184,7 +215,8 @@ def window(
     for _ in range(passers_by):
         patch = _scaled(_astronaut(), int(height * float(rng.uniform(0.85, 1.1))))
         x = int(rng.uniform(0.6, 0.8) * width)
-        box = _paste(canvas, patch.astype(np.float32), x, height - int(patch.shape[0] * float(rng.uniform(0.8, 0.95))))
+        y = height - int(patch.shape[0] * float(rng.uniform(0.8, 0.95)))
+        box = _paste(canvas, patch.astype(np.float32), x, y, None if backdrop else _scaled(figure_alpha(), patch.shape[0]))
         bx, by, bw, bh = box
         hidden = [o for o in scene.objects if bx <= o[1][0] + o[1][2] / 2 < bx + bw and by <= o[1][1] + o[1][3] / 2 < by + bh]
         scene.objects = [o for o in scene.objects if o not in hidden]

@@ -37,7 +37,7 @@ EDGE = 0.97  # a box reaching below this share of the photo's height is cut by t
 FRONT_HEIGHT = 0.7  # a figure this tall (share of the photo's height) stands in front of the glass
 FACE_SCORE = 0.6  # BlazePose face score that counts as a face
 SKIN_SHARE = 0.3  # share of the face box in the YCrCb skin range
-FACE_TEXTURE = 6.0  # grey-level spread of the face's band-pass (eyes, mouth); plastic is smoother
+FACE_TEXTURE = 14.0  # grey-level spread of the face box's band-pass (eyes, mouth); plastic is smoother (models/README.md)
 MAX_FACE_LOOKS = 6  # figures looked at closely per photo (the best-scoring ones); the rest are judged by cue 1 only
 HEAD_SKIN = 0.01  # share of skin-coloured pixels in the head crop below which no face is looked for
 

@@ -164,7 +164,7 @@ def test_a_small_zone_gets_a_second_pass_that_finds_more():
 
 
 def test_the_figure_pass_finds_mannequins_the_stretched_photo_misses():
-    scene = object_scenes.window(1, mannequins=2)
+    scene = object_scenes.window(23, mannequins=2)
 
     def figures_in(found):
         return [d for d in found if d.label == "person" and d.score >= 0.5]
