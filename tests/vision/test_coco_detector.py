@@ -245,3 +245,21 @@ def test_a_guideline_of_figures_and_products_end_to_end_with_boxes_in_the_overla
     labels = [e.get("label", "") for e in results["figures"]["evidence"] if e["kind"] == "box"]
     assert labels and all(label.startswith("person_or_mannequin ") for label in labels)
     assert len(analysis.overlay_jpeg) > 10_000
+
+
+def test_the_demo_window_shows_its_two_mannequins_and_no_person():
+    from chalicelib.devtools import demo
+
+    pack = demo.pack_files()
+    scene = demo._scene({demo.POSTER: pack[demo.POSTER]}, [demo.POSTER], (), (), (2400, 1800))
+    wanted = {"dressed-mannequins", "nobody-in-front"}
+    guideline = parse_guideline({"rules": [r for r in demo.GUIDELINE["rules"] if r["id"] in wanted]})
+    results = {r["id"]: r for r in analyse(scene.jpeg, guideline).result["rules"]}
+    assert results["dressed-mannequins"]["status"] == "pass" and results["dressed-mannequins"]["value"] == 2
+    assert results["nobody-in-front"]["status"] == "pass" and results["nobody-in-front"]["value"] == 0
+    truth = scene.labels["mannequins"]
+    boxes = [e["box"] for e in results["dressed-mannequins"]["evidence"] if e["kind"] == "box"]
+    assert len(boxes) == 2
+    for x, y, w, h in truth:  # each mannequin has a box centred on it (the photo is analysed at 2048 wide)
+        scale = 2048 / 2400
+        assert any(x <= (bx + bw / 2) / scale < x + w and y <= (by + bh / 2) / scale < y + h for bx, by, bw, bh in boxes)
