@@ -10,7 +10,9 @@ composed from real photographs that do (scikit-image's, public domain or CC0):
   smooth shading and no eyes or mouth: the face is closed over and re-shaded): a dressed bust
   form standing on the window's platform;
 - a **passer-by**: the person pasted large in front of the window, cut by the photo's bottom edge;
-- **products**: the cup of ``skimage.data.coffee`` on the window's shelf, small.
+- **products**: the cup of ``skimage.data.coffee`` on the window's shelf, small;
+- a **poster** (``poster=True``): a campaign artwork of chalicelib.devtools.scenes on the back
+  wall of the right pane, where a passer-by stands in front of it.
 
 A window is a drawn facade: wall, a framed glass pane with a lit interior and a platform,
 reflections on the glass over everything behind it, a pavement. Every pasted thing's box is in
@@ -29,6 +31,7 @@ import numpy as np
 GLASS = (0.06, 0.10, 0.94, 0.80)  # left, top, right, bottom of the glass, shares of the photo
 PLATFORM = 0.74  # the interior floor the figures stand on (share of the photo's height)
 SHELF = (0.30, 0.60, 0.90)  # y, x0, x1 of the shelf for products (shares), above the figures
+POSTER = (0.66, 0.36, 0.9, 0.72)  # left, top, right, bottom (shares) of the poster's place; it keeps its proportions
 PLASTICS = {"white": (236, 232, 226), "black": (58, 56, 55), "beige": (222, 180, 150)}
 
 
@@ -80,6 +83,13 @@ def figure_alpha() -> np.ndarray:
     cv2.ellipse(mask, _HEAD[0], _HEAD[1], 0, 0, 360, 255, -1, cv2.LINE_AA)
     cv2.fillPoly(mask, [np.array(_SUIT, np.int32)], 255, cv2.LINE_AA)
     return cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 1.2)
+
+
+@functools.cache
+def _poster() -> np.ndarray:
+    from chalicelib.devtools import scenes
+
+    return scenes.poster_rgb("Warm Layers", "-30%", 7, "brand-a")
 
 
 def _skin_mask(rgb: np.ndarray) -> np.ndarray:
@@ -177,9 +187,10 @@ def window(
     figure_height: float = 0.36,
     cup_height: float = 0.07,
     backdrop: bool = False,
+    poster: bool = False,
 ) -> ObjectScene:
     """A composed window; figures stand on the platform left to right (three fit), cups on the
-    shelf at the top right, passers-by in front of the right half."""
+    shelf at the top right, the poster under it, passers-by in front of the right half."""
     rng = np.random.default_rng(seed)
     width, height = size
     canvas = _facade(rng, width, height)
@@ -201,6 +212,10 @@ def window(
         box = _paste(canvas, patch.astype(np.float32), x, y, alpha)
         scene.objects.append((kind, box))
         x += patch.shape[1] + int(float(rng.uniform(0.01, 0.04)) * width)
+    if poster:  # a campaign poster on the back wall of the right pane, under the shelf
+        art = _scaled(_poster(), int((POSTER[3] - POSTER[1]) * height))
+        box = _paste(canvas, art.astype(np.float32), int(POSTER[0] * width), int(POSTER[1] * height))
+        scene.objects.append(("poster", box))
     shelf_y, sx0, sx1 = SHELF
     cv2.rectangle(
         canvas, (int(sx0 * width), int(shelf_y * height)), (int(sx1 * width), int((shelf_y + 0.012) * height)), (110, 84, 60), -1
@@ -218,7 +233,11 @@ def window(
         y = height - int(patch.shape[0] * float(rng.uniform(0.8, 0.95)))
         box = _paste(canvas, patch.astype(np.float32), x, y, None if backdrop else _scaled(figure_alpha(), patch.shape[0]))
         bx, by, bw, bh = box
-        hidden = [o for o in scene.objects if bx <= o[1][0] + o[1][2] / 2 < bx + bw and by <= o[1][1] + o[1][3] / 2 < by + bh]
+        hidden = [
+            o
+            for o in scene.objects
+            if o[0] != "poster" and bx <= o[1][0] + o[1][2] / 2 < bx + bw and by <= o[1][1] + o[1][3] / 2 < by + bh
+        ]
         scene.objects = [o for o in scene.objects if o not in hidden]
         scene.objects.append(("person", box))
         scene.notes["passer-by"] = "yes"
