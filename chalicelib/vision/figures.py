@@ -21,6 +21,7 @@ mannequins"); the figures there come from composed windows, not photographs of r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import cv2
@@ -133,8 +134,9 @@ def _best_face(models, crop: np.ndarray) -> tuple[float, tuple[float, float, flo
     )
 
 
-def classify(models, rgb: np.ndarray, detections: list[Detection]) -> list[Figure]:
-    """Each COCO ``person`` detection as a ``person`` or a ``mannequin``, best score first."""
+def classify(models, rgb: np.ndarray, detections: list[Detection], look=None) -> list[Figure]:
+    """Each COCO ``person`` detection as a ``person`` or a ``mannequin``, best score first.
+    ``look(box, compute)`` may stand between a figure and its face look (a per-photo cache)."""
     height, _ = rgb.shape[:2]
     figures: list[Figure] = []
     for rank, found in enumerate(d for d in detections if d.label == COCO_PERSON):
@@ -146,11 +148,13 @@ def classify(models, rgb: np.ndarray, detections: list[Detection]) -> list[Figur
         elif rank >= MAX_FACE_LOOKS:
             figures.append(Figure(replace(found, label=MANNEQUIN), "not looked at (too many figures)"))
         else:
-            living, why = _face_cues(models, rgb, found.box)
+            compute = functools.partial(_face_cues, models, rgb, found.box)
+            living, why = look(found.box, compute) if look is not None else compute()
             figures.append(Figure(replace(found, label=PERSON if living else MANNEQUIN), why))
     return figures
 
 
-def photo_figures(context, key: str, detections: list[Detection]) -> list[Figure]:
-    """The figures among ``detections`` (cached in the photo's context under ``key``)."""
-    return context.shared(f"figures:{key}", lambda: classify(context.models, context.rgb, detections))
+def photo_figures(context, detections: list[Detection]) -> list[Figure]:
+    """The figures among ``detections``; each box's face look is done once per photo, whichever
+    rules (zones, confidences) ask for it."""
+    return classify(context.models, context.rgb, detections, lambda box, compute: context.shared(f"face-look:{box}", compute))

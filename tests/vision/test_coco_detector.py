@@ -191,6 +191,18 @@ def test_one_figure_pass_per_photo_and_none_for_products(monkeypatch):
     assert calls == [1]
 
 
+def test_each_figure_is_looked_at_once_per_photo_whatever_the_rules(monkeypatch):
+    looked = []
+    face_cues = figures._face_cues
+    monkeypatch.setattr(figures, "_face_cues", lambda models, rgb, box: looked.append(box) or face_cues(models, rgb, box))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("mannequin", min_count=1), context)
+    first = len(looked)
+    objects.evaluate(rule("person", zone="left_half", min_count=0, max_count=0), context)
+    objects.evaluate(rule("person", min_count=0, max_count=0, min_confidence=0.6), context)
+    assert first == 2 and len(looked) == first  # the person and the mannequin; the passer-by is cut by the edge
+
+
 def test_a_head_without_skin_colour_is_a_mannequin_without_running_the_face_detector(monkeypatch):
     def no_face_look(*args):
         raise AssertionError("the face detector ran")

@@ -72,19 +72,19 @@ def _what_is_wrong(label: str, count: int, minimum: int, maximum: int | None, zo
 
 def _detections(
     rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int], figure: bool
-) -> tuple[str, list[detection.Detection]]:
-    """(cache key, detections) of the rule's model: whole photo, plus the zone pass if the zone is
+) -> list[detection.Detection]:
+    """The detections of the rule's model: whole photo, plus the zone pass if the zone is
     small, or else the figure pass for a figure label (one pass of each kind per photo)."""
     model = rule.parameters.model
     width, height = context.size
     small = zone[2] * zone[3] <= ZONE_PASS_SHARE * width * height
     if small and detection.family(context.models.spec(model)) == detection.SSD:
-        key = f"{model}:zone:{zone}"
-        return key, context.shared(f"detections:{key}", lambda: detection.detect_region(context.models, model, context.rgb, zone))
+        return context.shared(
+            f"detections:{model}:zone:{zone}", lambda: detection.detect_region(context.models, model, context.rgb, zone)
+        )
     if figure:
-        key = f"{model}:figures"
-        return key, context.shared(f"detections:{key}", lambda: detection.detect_figures(context.models, model, context.rgb))
-    return model, detection.photo_detections(context, model)
+        return context.shared(f"detections:{model}:figures", lambda: detection.detect_figures(context.models, model, context.rgb))
+    return detection.photo_detections(context, model)
 
 
 def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
@@ -101,11 +101,11 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
     kind = detection.family(context.models.spec(params.model))
     min_confidence = params.min_confidence if params.min_confidence is not None else DEFAULT_CONFIDENCE.get(kind, 0.75)
     zone = context.zone_pixels(rule.zone)
-    key, found_all = _detections(rule, context, zone, figure_label)
+    found_all = _detections(rule, context, zone, figure_label)
     candidates = [found for found in found_all if found.score >= min_confidence and _inside(found.centre, zone)]
     if figure_label and params.label != figures.FIGURE:
         people = [found for found in candidates if found.label == figures.COCO_PERSON]
-        labelled = [figure.detection for figure in figures.photo_figures(context, f"{key}:{min_confidence}:{zone}", people)]
+        labelled = [figure.detection for figure in figures.photo_figures(context, people)]
         counted = [found for found in labelled if found.label == params.label]
     else:
         counted = [
