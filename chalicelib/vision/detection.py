@@ -287,14 +287,20 @@ def _detect_ssd(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
     return _ssd_detections(labels(models, name), boxes, scores, classes)
 
 
-def detect_region(models: Models, name: str, rgb: np.ndarray, region: tuple[int, int, int, int]) -> list[Detection]:
+RawPass = tuple[np.ndarray, np.ndarray, np.ndarray]  # boxes x y w h in photo pixels, scores, class ids
+
+
+def detect_region(
+    models: Models, name: str, rgb: np.ndarray, region: tuple[int, int, int, int], whole: RawPass | None = None
+) -> list[Detection]:
     """The whole-photo detections merged with a second pass on ``region`` (x, y, w, h): a small
     zone fills the detector's input, so objects too small at full view are found. SSD only; the
-    other families return the whole-photo detections."""
+    other families return the whole-photo detections. ``whole``: the photo's SSD pass if it was
+    run already (``_ssd_raw``)."""
     if family(models.spec(name)) != SSD:
         return detect(models, name, rgb)
     x, y, w, h = region
-    full_boxes, full_scores, full_classes = _ssd_raw(models, name, rgb)
+    full_boxes, full_scores, full_classes = whole if whole is not None else _ssd_raw(models, name, rgb)
     crop_boxes, crop_scores, crop_classes = _ssd_raw(models, name, rgb[y : y + h, x : x + w])
     crop_boxes = crop_boxes + np.array([x, y, 0, 0], np.float32)
     return _ssd_detections(
@@ -328,16 +334,19 @@ def _ssd_raw_letterboxed(models: Models, name: str, rgb: np.ndarray) -> tuple[np
     return _clip_boxes(xywh, width, height), values, cls
 
 
-def detect_figures(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
+def detect_figures(models: Models, name: str, rgb: np.ndarray, whole: RawPass | None = None) -> list[Detection]:
     """The whole-photo detections with the ``person`` boxes of a second, proportions-kept pass
     merged in (SSD only, and only for a photo that is not square already; other families return
-    the whole-photo detections). Every other class is the whole pass's."""
+    the whole-photo detections). Every other class is the whole pass's. ``whole``: the photo's
+    SSD pass if it was run already."""
     height, width = rgb.shape[:2]
-    if family(models.spec(name)) != SSD or max(width, height) < FIGURE_PASS_ASPECT * min(width, height):
+    if family(models.spec(name)) != SSD:
         return detect(models, name, rgb)
     names = labels(models, name)
+    boxes, scores, classes = whole if whole is not None else _ssd_raw(models, name, rgb)
+    if max(width, height) < FIGURE_PASS_ASPECT * min(width, height):
+        return _ssd_detections(names, boxes, scores, classes)
     person = names.index("person") if "person" in names else -1
-    boxes, scores, classes = _ssd_raw(models, name, rgb)
     kept_boxes, kept_scores, kept_classes = _ssd_raw_letterboxed(models, name, rgb)
     keep = kept_classes == person
     return _ssd_detections(
@@ -358,6 +367,36 @@ def detect(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
     return _detect_yolo(models, name, rgb, kind)
 
 
+def _photo_ssd_pass(context: PhotoContext, name: str) -> RawPass:
+    """The SSD model's pass on the whole working image, once per photo: every rule's detections,
+    second passes included, start from it."""
+    return context.shared(f"ssd-pass:{name}", lambda: _ssd_raw(context.models, name, context.rgb))
+
+
 def photo_detections(context: PhotoContext, name: str) -> list[Detection]:
     """Detections of one model in the working image, computed once per photo."""
+    if family(context.models.spec(name)) == SSD:
+        return context.shared(
+            f"detections:{name}", lambda: _ssd_detections(labels(context.models, name), *_photo_ssd_pass(context, name))
+        )
     return context.shared(f"detections:{name}", lambda: detect(context.models, name, context.rgb))
+
+
+def photo_region_detections(context: PhotoContext, name: str, region: tuple[int, int, int, int]) -> list[Detection]:
+    """``detect_region`` on the working image, once per photo and region."""
+    if family(context.models.spec(name)) != SSD:
+        return photo_detections(context, name)
+    return context.shared(
+        f"detections:{name}:region:{region}",
+        lambda: detect_region(context.models, name, context.rgb, region, _photo_ssd_pass(context, name)),
+    )
+
+
+def photo_figure_detections(context: PhotoContext, name: str) -> list[Detection]:
+    """``detect_figures`` on the working image, once per photo."""
+    if family(context.models.spec(name)) != SSD:
+        return photo_detections(context, name)
+    return context.shared(
+        f"detections:{name}:figures",
+        lambda: detect_figures(context.models, name, context.rgb, _photo_ssd_pass(context, name)),
+    )

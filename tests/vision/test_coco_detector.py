@@ -191,6 +191,18 @@ def test_one_figure_pass_per_photo_and_none_for_products(monkeypatch):
     assert calls == [1]
 
 
+def test_the_whole_photo_pass_is_run_once_for_every_rule_and_second_pass(monkeypatch):
+    passes = []
+    ssd_raw = detection._ssd_raw
+    monkeypatch.setattr(detection, "_ssd_raw", lambda models, name, rgb: passes.append(rgb.shape) or ssd_raw(models, name, rgb))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("handbag", zone="lower_half", min_count=0), context)
+    objects.evaluate(rule("person_or_mannequin", min_count=2), context)
+    objects.evaluate(rule("person", zone={"box": [0.64, 0.34, 0.92, 0.74]}, min_count=0, max_count=0), context)
+    objects.evaluate(rule("cup", zone={"box": [0.64, 0.34, 0.92, 0.74]}, min_count=0), context)
+    assert passes == [(1200, 1600, 3), (480, 448, 3)]  # the photo, then the small zone's crop (once for two rules)
+
+
 def test_each_figure_is_looked_at_once_per_photo_whatever_the_rules(monkeypatch):
     looked = []
     face_cues = figures._face_cues

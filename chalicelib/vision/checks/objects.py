@@ -74,16 +74,15 @@ def _detections(
     rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int], figure: bool
 ) -> list[detection.Detection]:
     """The detections of the rule's model: whole photo, plus the zone pass if the zone is
-    small, or else the figure pass for a figure label (one pass of each kind per photo)."""
+    small, or else the figure pass for a figure label (the whole pass is run once per photo for all
+    of them, each second pass once)."""
     model = rule.parameters.model
     width, height = context.size
     small = zone[2] * zone[3] <= ZONE_PASS_SHARE * width * height
-    if small and detection.family(context.models.spec(model)) == detection.SSD:
-        return context.shared(
-            f"detections:{model}:zone:{zone}", lambda: detection.detect_region(context.models, model, context.rgb, zone)
-        )
+    if small:
+        return detection.photo_region_detections(context, model, zone)
     if figure:
-        return context.shared(f"detections:{model}:figures", lambda: detection.detect_figures(context.models, model, context.rgb))
+        return detection.photo_figure_detections(context, model)
     return detection.photo_detections(context, model)
 
 
