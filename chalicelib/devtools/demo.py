@@ -114,6 +114,16 @@ GUIDELINE: dict[str, Any] = {
             "parameters": {"label": "person", "min_count": 0, "max_count": 0},
         },
         {
+            "id": "dressed-mannequins",
+            "type": "objects",
+            "weight": 2,
+            "message": {
+                "en": "The window needs two dressed mannequins. Put them on the platform, fully visible.",
+                "it": "In vetrina servono due manichini vestiti. Mettili sulla pedana, ben visibili.",
+            },
+            "parameters": {"label": "person_or_mannequin", "min_count": 2},
+        },
+        {
             "id": "brand-colours",
             "type": "palette",
             "weight": 1,
@@ -159,6 +169,10 @@ CAMPAIGN: dict[str, Any] = {
     "guideline": GUIDELINE,
 }
 
+# The window's two dressed mannequins (bust forms: a white and a black plastic head) stand in the
+# middle of the platform, in front of the shop's own print: (centre x, feet y, plastic).
+MANNEQUINS = ((0.40, 0.76, "white"), (0.58, 0.76, "black"))
+
 # (file name, store, which posters are up, other brand posters, defects)
 PHOTOS = [
     ("window-poster.jpg", "S001", [POSTER], False, ()),
@@ -183,7 +197,7 @@ def _scene(artworks: dict[str, bytes], present: list[str], distractors: tuple, d
     seed = next(
         s for s in range(1, 200) if scenes.window_scene(s, artworks, [], size=(320, 240)).labels["backdrop"] == "synthetic"
     )
-    return scenes.window_scene(seed, artworks, present, distractors, defects, size)
+    return scenes.window_scene(seed, artworks, present, distractors, defects, size, mannequins=MANNEQUINS)
 
 
 def write_photos(folder: Path, pack: dict[str, bytes]) -> list[tuple[Path, str]]:

@@ -3,11 +3,16 @@
 No photograph of a real mannequin ships in a package this project may use, so the windows are
 composed from real photographs that do (scikit-image's, public domain or CC0):
 
-- a **person**: the astronaut (``skimage.data.astronaut``, upper body, facing the camera);
+- a **person**: the astronaut (``skimage.data.astronaut``, upper body, facing the camera), cut
+  out of her studio backdrop along an outline traced by eye (``backdrop=True`` keeps the whole
+  rectangular photo, as the first version of these windows did);
 - a **mannequin**: the same figure with its skin turned into plastic (white, black or beige, with
-  smooth shading and no eyes or mouth: the face is closed over and re-shaded);
+  smooth shading and no eyes or mouth: the face is closed over and re-shaded): a dressed bust
+  form standing on the window's platform;
 - a **passer-by**: the person pasted large in front of the window, cut by the photo's bottom edge;
-- **products**: the cup of ``skimage.data.coffee`` on the window's shelf, small.
+- **products**: the cup of ``skimage.data.coffee`` on the window's shelf, small;
+- a **poster** (``poster=True``): a campaign artwork of chalicelib.devtools.scenes on the back
+  wall of the right pane, where a passer-by stands in front of it.
 
 A window is a drawn facade: wall, a framed glass pane with a lit interior and a platform,
 reflections on the glass over everything behind it, a pavement. Every pasted thing's box is in
@@ -26,6 +31,7 @@ import numpy as np
 GLASS = (0.06, 0.10, 0.94, 0.80)  # left, top, right, bottom of the glass, shares of the photo
 PLATFORM = 0.74  # the interior floor the figures stand on (share of the photo's height)
 SHELF = (0.30, 0.60, 0.90)  # y, x0, x1 of the shelf for products (shares), above the figures
+POSTER = (0.66, 0.36, 0.9, 0.72)  # left, top, right, bottom (shares) of the poster's place; it keeps its proportions
 PLASTICS = {"white": (236, 232, 226), "black": (58, 56, 55), "beige": (222, 180, 150)}
 
 
@@ -57,6 +63,33 @@ def _cup() -> np.ndarray:
     import skimage.data
 
     return np.ascontiguousarray(skimage.data.coffee()[40:330, 80:520])
+
+
+# The astronaut's outline in the crop of ``_astronaut`` (x, y pixels), traced by eye: the head
+# with its hair as an ellipse, the suit from the collar ring down to the photo's bottom edge.
+_HEAD = ((210, 100), (74, 86))
+_SUIT = (
+    (125, 150), (290, 150), (292, 205), (331, 262), (352, 312), (360, 350), (360, 512),
+    (0, 512), (5, 420), (12, 360), (22, 312), (45, 250), (81, 206), (103, 195),
+)  # fmt: skip
+
+
+@functools.cache
+def figure_alpha() -> np.ndarray:
+    """The astronaut without her studio backdrop: 1 on the figure, 0 on the flag and the wall,
+    softened over two pixels (float32, the crop's height and width)."""
+    height, width = _astronaut().shape[:2]
+    mask = np.zeros((height, width), np.uint8)
+    cv2.ellipse(mask, _HEAD[0], _HEAD[1], 0, 0, 360, 255, -1, cv2.LINE_AA)
+    cv2.fillPoly(mask, [np.array(_SUIT, np.int32)], 255, cv2.LINE_AA)
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 1.2)
+
+
+@functools.cache
+def _poster() -> np.ndarray:
+    from chalicelib.devtools import scenes
+
+    return scenes.poster_rgb("Warm Layers", "-30%", 7, "brand-a")
 
 
 def _skin_mask(rgb: np.ndarray) -> np.ndarray:
@@ -112,14 +145,20 @@ def _frame(rgb: np.ndarray, width: int, height: int) -> None:
     cv2.rectangle(rgb, (gx0 - t, gy1), (gx1 + t, gy1 + 2 * t), (205, 205, 200), -1)  # sill
 
 
-def _paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int) -> tuple[int, int, int, int]:
-    """Paste ``patch`` with its top-left at (x, y), clipped to the canvas; the visible box."""
+def _paste(canvas: np.ndarray, patch: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> tuple[int, int, int, int]:
+    """Paste ``patch`` with its top-left at (x, y), clipped to the canvas, through ``alpha`` (the
+    patch's opacity, 0..1) if given; the visible box."""
     height, width = canvas.shape[:2]
     x0, y0 = max(0, x), max(0, y)
     x1, y1 = min(width, x + patch.shape[1]), min(height, y + patch.shape[0])
     if x1 <= x0 or y1 <= y0:
         return (x0, y0, 0, 0)
-    canvas[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+    part = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+    if alpha is None:
+        canvas[y0:y1, x0:x1] = part
+    else:
+        opacity = alpha[y0 - y : y1 - y, x0 - x : x1 - x, None]
+        canvas[y0:y1, x0:x1] = part * opacity + canvas[y0:y1, x0:x1] * (1 - opacity)
     return (x0, y0, x1 - x0, y1 - y0)
 
 
@@ -147,9 +186,11 @@ def window(
     size: tuple[int, int] = (1600, 1200),
     figure_height: float = 0.36,
     cup_height: float = 0.07,
+    backdrop: bool = False,
+    poster: bool = False,
 ) -> ObjectScene:
     """A composed window; figures stand on the platform left to right (three fit), cups on the
-    shelf at the top right, passers-by in front of the right half."""
+    shelf at the top right, the poster under it, passers-by in front of the right half."""
     rng = np.random.default_rng(seed)
     width, height = size
     canvas = _facade(rng, width, height)
@@ -167,9 +208,14 @@ def window(
             scene.notes[f"mannequin{i}"] = plastic
             patch = _scaled(mannequin_rgb(plastic), fig_h)
         y = int(PLATFORM * height) - patch.shape[0] + int(0.01 * height)
-        box = _paste(canvas, patch.astype(np.float32), x, y)
+        alpha = None if backdrop else _scaled(figure_alpha(), fig_h)
+        box = _paste(canvas, patch.astype(np.float32), x, y, alpha)
         scene.objects.append((kind, box))
         x += patch.shape[1] + int(float(rng.uniform(0.01, 0.04)) * width)
+    if poster:  # a campaign poster on the back wall of the right pane, under the shelf
+        art = _scaled(_poster(), int((POSTER[3] - POSTER[1]) * height))
+        box = _paste(canvas, art.astype(np.float32), int(POSTER[0] * width), int(POSTER[1] * height))
+        scene.objects.append(("poster", box))
     shelf_y, sx0, sx1 = SHELF
     cv2.rectangle(
         canvas, (int(sx0 * width), int(shelf_y * height)), (int(sx1 * width), int((shelf_y + 0.012) * height)), (110, 84, 60), -1
@@ -184,9 +230,14 @@ def window(
     for _ in range(passers_by):
         patch = _scaled(_astronaut(), int(height * float(rng.uniform(0.85, 1.1))))
         x = int(rng.uniform(0.6, 0.8) * width)
-        box = _paste(canvas, patch.astype(np.float32), x, height - int(patch.shape[0] * float(rng.uniform(0.8, 0.95))))
+        y = height - int(patch.shape[0] * float(rng.uniform(0.8, 0.95)))
+        box = _paste(canvas, patch.astype(np.float32), x, y, None if backdrop else _scaled(figure_alpha(), patch.shape[0]))
         bx, by, bw, bh = box
-        hidden = [o for o in scene.objects if bx <= o[1][0] + o[1][2] / 2 < bx + bw and by <= o[1][1] + o[1][3] / 2 < by + bh]
+        hidden = [
+            o
+            for o in scene.objects
+            if o[0] != "poster" and bx <= o[1][0] + o[1][2] / 2 < bx + bw and by <= o[1][1] + o[1][3] / 2 < by + bh
+        ]
         scene.objects = [o for o in scene.objects if o not in hidden]
         scene.objects.append(("person", box))
         scene.notes["passer-by"] = "yes"

@@ -327,6 +327,29 @@ def _person(photo: np.ndarray, rng: np.random.Generator, quad: np.ndarray) -> np
     return hidden
 
 
+def _stand_mannequin(photo: np.ndarray, cx: float, feet: float, plastic: str, tall: float) -> list[int]:
+    """A mannequin of chalicelib.devtools.object_scenes (the astronaut as a dressed bust form with
+    a plastic head, cut out of her backdrop) pasted with its bottom centre at (cx, feet), shares
+    of the photo; its box (x, y, w, h)."""
+    from chalicelib.devtools import object_scenes
+
+    h, w = photo.shape[:2]
+    scale = tall * h / object_scenes.mannequin_rgb(plastic).shape[0]
+
+    def scaled(image: np.ndarray) -> np.ndarray:
+        return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+    figure, alpha = scaled(object_scenes.mannequin_rgb(plastic)).astype(np.float32), scaled(object_scenes.figure_alpha())
+    fh, fw = figure.shape[:2]
+    x0, y0 = int(cx * w - fw / 2), int(feet * h - fh)
+    x1, y1 = min(w, x0 + fw), min(h, y0 + fh)
+    x0c, y0c = max(0, x0), max(0, y0)
+    opacity = alpha[y0c - y0 : y1 - y0, x0c - x0 : x1 - x0, None]
+    part = figure[y0c - y0 : y1 - y0, x0c - x0 : x1 - x0] * opacity + photo[y0c:y1, x0c:x1] * (1 - opacity)
+    photo[y0c:y1, x0c:x1] = np.clip(part, 0, 255).astype(np.uint8)
+    return [x0c, y0c, x1 - x0c, y1 - y0c]
+
+
 def _reflect(photo: np.ndarray, rng: np.random.Generator) -> None:
     """The street mirrored faintly in the glass, with bright diagonal streaks."""
     h, w = photo.shape[:2]
@@ -368,12 +391,17 @@ def window_scene(
     *,
     heights: tuple[float, float] = (0.32, 0.62),
     centres: tuple[float, float] = (0.35, 0.65),
+    mannequins: Sequence[tuple[float, float, str]] = (),
+    mannequin_height: float = 0.36,
 ) -> Scene:
     """A JPEG of a window showing the ``present`` artworks (and the distractor posters), labelled.
 
     At most three posters fit (left, centre, right); ``heights`` and ``centres`` (shares of the
     photo's height) place the present ones. The labels give every pack artwork's presence and
     the quads of the present ones in upright photo pixels (EXIF rotation undone).
+    ``mannequins`` stand behind the posters: (centre x, feet y) as shares of the photo and a
+    plastic (object_scenes.PLASTICS), ``mannequin_height`` of the photo's height tall; their
+    boxes are in the labels' "mannequins" (before any tilt or rotation).
     """
     unknown = set(defects) - set(DEFECTS)
     if unknown:
@@ -384,6 +412,7 @@ def window_scene(
     placed = [(name, decode_rgb(artworks[name])) for name in present] + [("", decode_rgb(d)) for d in distractors]
     if len(placed) > 3:
         raise ValueError("at most three posters fit in a window")
+    figures = [_stand_mannequin(photo, *placement, mannequin_height) for placement in mannequins]
     slots = [(0.04, 0.35), (0.36, 0.64), (0.65, 0.96)]
     order = rng.permutation(3)
     quads: dict[str, np.ndarray] = {}
@@ -434,6 +463,7 @@ def window_scene(
         "defects": list(defects),
         "distractors": len(distractors),
         "backdrop": backdrop,
+        "mannequins": figures,
     }
     return Scene(jpeg=synthetic.to_jpeg(photo, quality=88, exif_orientation=orientation), labels=labels)
 

@@ -13,6 +13,10 @@ Two families, named by the manifest entry:
   trained; outputs decoded ``boxes`` (normalised xmin, ymin, xmax, ymax) and ``scores`` per COCO
   id (``labels`` file, one name a line, an empty line an unused id). NMS is class-wise, here.
   ``detect_region`` runs it on a crop too: a second pass for small zones (small products far away).
+  ``detect_figures`` adds a second pass for ``person`` boxes with the photo's proportions kept
+  (letterboxed): a 4:3 photo stretched to the square narrows a standing figure by a quarter, and
+  mannequins, whose blank heads give the detector little, then mostly fall below the threshold
+  (measured in models/README.md, "People and mannequins").
 - The mediapipe BlazePose person detector (task "person-detection ..."): anchors are decoded in
   the graph; it finds a person through the face, and the body box is the circle its keypoints
   describe (see models/preprocessing_notes.md).
@@ -48,6 +52,8 @@ DEFAULT_NMS_IOU = 0.45
 PERSON_NMS_IOU = 0.3  # manifest: "IoU 0.3 on the face boxes"
 MAX_CANDIDATES = 3000  # highest-scoring boxes passed to NMS (bounds its cost on a noisy output)
 YOLO_PAD_VALUE = 114  # the letterbox grey of the YOLO training pipelines
+FIGURE_PAD_VALUE = 128  # the grey of the bands around a photo fitted into the square with its proportions kept
+FIGURE_PASS_ASPECT = 1.15  # a photo this much longer than wide (or wider than long) gets the figure pass
 
 
 @dataclass(frozen=True)
@@ -281,14 +287,20 @@ def _detect_ssd(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
     return _ssd_detections(labels(models, name), boxes, scores, classes)
 
 
-def detect_region(models: Models, name: str, rgb: np.ndarray, region: tuple[int, int, int, int]) -> list[Detection]:
+RawPass = tuple[np.ndarray, np.ndarray, np.ndarray]  # boxes x y w h in photo pixels, scores, class ids
+
+
+def detect_region(
+    models: Models, name: str, rgb: np.ndarray, region: tuple[int, int, int, int], whole: RawPass | None = None
+) -> list[Detection]:
     """The whole-photo detections merged with a second pass on ``region`` (x, y, w, h): a small
     zone fills the detector's input, so objects too small at full view are found. SSD only; the
-    other families return the whole-photo detections."""
+    other families return the whole-photo detections. ``whole``: the photo's SSD pass if it was
+    run already (``_ssd_raw``)."""
     if family(models.spec(name)) != SSD:
         return detect(models, name, rgb)
     x, y, w, h = region
-    full_boxes, full_scores, full_classes = _ssd_raw(models, name, rgb)
+    full_boxes, full_scores, full_classes = whole if whole is not None else _ssd_raw(models, name, rgb)
     crop_boxes, crop_scores, crop_classes = _ssd_raw(models, name, rgb[y : y + h, x : x + w])
     crop_boxes = crop_boxes + np.array([x, y, 0, 0], np.float32)
     return _ssd_detections(
@@ -296,6 +308,52 @@ def detect_region(models: Models, name: str, rgb: np.ndarray, region: tuple[int,
         np.concatenate([full_boxes, crop_boxes]),
         np.concatenate([full_scores, crop_scores]),
         np.concatenate([full_classes, crop_classes]),
+    )
+
+
+def _ssd_raw_letterboxed(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``_ssd_raw``, the photo fitted into the square with its proportions kept (grey bands)."""
+    side = _input_side(models.spec(name))
+    session = models.session(name)
+    canvas, fit = letterbox(rgb, side, FIGURE_PAD_VALUE)
+    outputs = dict(
+        zip(
+            (o.name for o in session.get_outputs()),
+            session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(canvas[None])}),
+            strict=True,
+        )
+    )
+    boxes, scores = outputs["boxes"][0], outputs["scores"][0]
+    anchor, cls = np.nonzero(scores >= SSD_SCORE_FLOOR)
+    values = scores[anchor, cls]
+    order = np.argsort(-values)[:MAX_CANDIDATES]
+    anchor, cls, values = anchor[order], cls[order], values[order]
+    corners = fit.to_image((boxes[anchor] * side).reshape(-1, 2)).reshape(-1, 4)
+    xywh = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
+    height, width = rgb.shape[:2]
+    return _clip_boxes(xywh, width, height), values, cls
+
+
+def detect_figures(models: Models, name: str, rgb: np.ndarray, whole: RawPass | None = None) -> list[Detection]:
+    """The whole-photo detections with the ``person`` boxes of a second, proportions-kept pass
+    merged in (SSD only, and only for a photo that is not square already; other families return
+    the whole-photo detections). Every other class is the whole pass's. ``whole``: the photo's
+    SSD pass if it was run already."""
+    height, width = rgb.shape[:2]
+    if family(models.spec(name)) != SSD:
+        return detect(models, name, rgb)
+    names = labels(models, name)
+    boxes, scores, classes = whole if whole is not None else _ssd_raw(models, name, rgb)
+    if max(width, height) < FIGURE_PASS_ASPECT * min(width, height):
+        return _ssd_detections(names, boxes, scores, classes)
+    person = names.index("person") if "person" in names else -1
+    kept_boxes, kept_scores, kept_classes = _ssd_raw_letterboxed(models, name, rgb)
+    keep = kept_classes == person
+    return _ssd_detections(
+        names,
+        np.concatenate([boxes, kept_boxes[keep]]),
+        np.concatenate([scores, kept_scores[keep]]),
+        np.concatenate([classes, kept_classes[keep]]),
     )
 
 
@@ -309,6 +367,36 @@ def detect(models: Models, name: str, rgb: np.ndarray) -> list[Detection]:
     return _detect_yolo(models, name, rgb, kind)
 
 
+def _photo_ssd_pass(context: PhotoContext, name: str) -> RawPass:
+    """The SSD model's pass on the whole working image, once per photo: every rule's detections,
+    second passes included, start from it."""
+    return context.shared(f"ssd-pass:{name}", lambda: _ssd_raw(context.models, name, context.rgb))
+
+
 def photo_detections(context: PhotoContext, name: str) -> list[Detection]:
     """Detections of one model in the working image, computed once per photo."""
+    if family(context.models.spec(name)) == SSD:
+        return context.shared(
+            f"detections:{name}", lambda: _ssd_detections(labels(context.models, name), *_photo_ssd_pass(context, name))
+        )
     return context.shared(f"detections:{name}", lambda: detect(context.models, name, context.rgb))
+
+
+def photo_region_detections(context: PhotoContext, name: str, region: tuple[int, int, int, int]) -> list[Detection]:
+    """``detect_region`` on the working image, once per photo and region."""
+    if family(context.models.spec(name)) != SSD:
+        return photo_detections(context, name)
+    return context.shared(
+        f"detections:{name}:region:{region}",
+        lambda: detect_region(context.models, name, context.rgb, region, _photo_ssd_pass(context, name)),
+    )
+
+
+def photo_figure_detections(context: PhotoContext, name: str) -> list[Detection]:
+    """``detect_figures`` on the working image, once per photo."""
+    if family(context.models.spec(name)) != SSD:
+        return photo_detections(context, name)
+    return context.shared(
+        f"detections:{name}:figures",
+        lambda: detect_figures(context.models, name, context.rgb, _photo_ssd_pass(context, name)),
+    )

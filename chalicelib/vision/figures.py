@@ -11,7 +11,8 @@ the photo. Each ``person`` box of the COCO detector is told apart by two cues, c
    the share of skin-coloured pixels (YCrCb) and the fine texture (eyes, brows, mouth: the
    spread of a band-pass of the grey image). A face with both is a person. No face, a face of
    plastic (no skin colour: white, black, grey mannequins) or a smooth blank face (a beige
-   mannequin) is a mannequin.
+   mannequin) is a mannequin. A head crop with hardly any skin colour at all is a mannequin
+   without running the face detector (one run is ~13 ms; most plastics are not skin-coloured).
 
 A person seen from the back has no face: when it is not cut by the frame it is taken for a
 mannequin. That and everything else measured are in models/README.md ("People and
@@ -20,6 +21,7 @@ mannequins"); the figures there come from composed windows, not photographs of r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import cv2
@@ -36,9 +38,9 @@ EDGE = 0.97  # a box reaching below this share of the photo's height is cut by t
 FRONT_HEIGHT = 0.7  # a figure this tall (share of the photo's height) stands in front of the glass
 FACE_SCORE = 0.6  # BlazePose face score that counts as a face
 SKIN_SHARE = 0.3  # share of the face box in the YCrCb skin range
-FACE_TEXTURE = 6.0  # grey-level spread of the face's band-pass (eyes, mouth); plastic is smoother
+FACE_TEXTURE = 14.0  # grey-level spread of the face box's band-pass (eyes, mouth); plastic is smoother (models/README.md)
 MAX_FACE_LOOKS = 6  # figures looked at closely per photo (the best-scoring ones); the rest are judged by cue 1 only
-CROP_SIDE = 320  # the figure crop is resized to this height before the face detector
+HEAD_SKIN = 0.01  # share of skin-coloured pixels in the head crop below which no face is looked for
 
 
 @dataclass(frozen=True)
@@ -64,25 +66,24 @@ def _texture(rgb: np.ndarray) -> float:
     return float(band.std())
 
 
-def _face_cues(models, rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[bool, str]:
-    """(living face found, why) for the figure in ``box``."""
+def _head_crop(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The upper half of the figure in ``box``, widened to a square-ish crop (the face detector's
+    input is square)."""
     height, width = rgb.shape[:2]
     x, y, w, h = box
-    # The upper half of the figure, widened to a square-ish crop (the detector's input is square).
     side = max(w, h * 0.5)
     cx = x + w / 2
     x0, x1 = int(max(0, cx - side / 2)), int(min(width, cx + side / 2))
     y0, y1 = int(max(0, y - 0.05 * h)), int(min(height, y + 0.55 * h))
-    crop = rgb[y0:y1, x0:x1]
-    if crop.shape[0] < 16 or crop.shape[1] < 16:
-        return False, "too small to see a face"
-    scale = CROP_SIDE / crop.shape[0]
-    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    faces = [found for found in _faces(models, crop) if found[0] >= FACE_SCORE]
-    if not faces:
+    return rgb[y0:y1, x0:x1]
+
+
+def _judge_face(crop: np.ndarray, found: tuple[float, tuple[float, float, float, float]] | None) -> tuple[bool, str]:
+    """(living face, why) from the best face found in ``crop`` (its box in crop pixels)."""
+    if found is None:
         return False, "no face"
-    score, (fx, fy, fw, fh) = faces[0]
-    face = crop[int(fy) : int(fy + fh), int(fx) : int(fx + fw)]
+    score, (fx, fy, fw, fh) = found
+    face = crop[max(0, int(fy)) : int(fy + fh), max(0, int(fx)) : int(fx + fw)]
     skin, texture = _skin_share(face), _texture(face)
     if skin < SKIN_SHARE:
         return False, f"face without skin colour ({skin:.2f})"
@@ -91,55 +92,69 @@ def _face_cues(models, rgb: np.ndarray, box: tuple[float, float, float, float]) 
     return True, f"face {score:.2f}, skin {skin:.2f}, texture {texture:.1f}"
 
 
-def _faces(models, crop: np.ndarray) -> list[tuple[float, tuple[float, float, float, float]]]:
-    """(score, face box x y w h in crop pixels) of the BlazePose detections, best first."""
+def _face_cues(models, rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[bool, str]:
+    """(living face found, why) for the figure in ``box``."""
+    crop = _head_crop(rgb, box)
+    if crop.shape[0] < 16 or crop.shape[1] < 16:
+        return False, "too small to see a face"
+    skin = _skin_share(crop)
+    if skin < HEAD_SKIN:
+        # The face test below needs SKIN_SHARE of a face box in skin colour; a head crop with
+        # less than this has no such face (white, black, grey plastic): no detector run.
+        return False, f"no skin colour around the head ({skin:.3f})"
+    return _judge_face(crop, _best_face(models, crop))
+
+
+def _best_face(models, crop: np.ndarray) -> tuple[float, tuple[float, float, float, float]] | None:
+    """The best face (score, box x y w h in crop pixels) BlazePose finds in ``crop``, if any."""
     from chalicelib.vision import detection
 
     spec = models.spec(FACE_MODEL)
     side = int(spec["input"]["shape"][1])
     session = models.session(FACE_MODEL)
     canvas, fit = detection.letterbox(crop, side, 0)
-    tensor = canvas[None].astype(np.float32) / 127.5 - 1.0
-    border = np.ones((side, side), bool)
-    border[fit.pad_y : side - fit.pad_y, fit.pad_x : side - fit.pad_x] = False
-    tensor[0][border] = 0.0
+    high, wide = max(1, round(crop.shape[0] * fit.scale)), max(1, round(crop.shape[1] * fit.scale))
+    tensor = np.zeros((1, side, side, 3), np.float32)  # 0 outside the photo, as the model expects
+    tensor[0, fit.pad_y : fit.pad_y + high, fit.pad_x : fit.pad_x + wide] = (
+        canvas[fit.pad_y : fit.pad_y + high, fit.pad_x : fit.pad_x + wide].astype(np.float32) / 127.5 - 1.0
+    )
     outputs = dict(
         zip((o.name for o in session.get_outputs()), session.run(None, {session.get_inputs()[0].name: tensor}), strict=True)
     )
     scores, boxes = outputs["scores"][0], outputs["boxes"][0]
-    order = np.argsort(-scores)[:3]
-    found = []
-    for i in order:
-        corners = fit.to_image(boxes[i].reshape(2, 2) * side).reshape(-1)
-        found.append(
-            (
-                float(scores[i]),
-                (float(corners[0]), float(corners[1]), float(corners[2] - corners[0]), float(corners[3] - corners[1])),
-            )
-        )
-    return found
+    best = int(np.argmax(scores))
+    if scores[best] < FACE_SCORE:
+        return None
+    corners = fit.to_image(boxes[best].reshape(2, 2) * side).reshape(-1)
+    return float(scores[best]), (
+        float(corners[0]),
+        float(corners[1]),
+        float(corners[2] - corners[0]),
+        float(corners[3] - corners[1]),
+    )
 
 
-def classify(models, rgb: np.ndarray, detections: list[Detection]) -> list[Figure]:
-    """Each COCO ``person`` detection as a ``person`` or a ``mannequin``, best score first."""
+def classify(models, rgb: np.ndarray, detections: list[Detection], look=None) -> list[Figure]:
+    """Each COCO ``person`` detection as a ``person`` or a ``mannequin``, best score first.
+    ``look(box, compute)`` may stand between a figure and its face look (a per-photo cache)."""
     height, _ = rgb.shape[:2]
     figures: list[Figure] = []
     for rank, found in enumerate(d for d in detections if d.label == COCO_PERSON):
         x, y, w, h = found.box
         if y + h >= EDGE * height:
             figures.append(Figure(replace(found, label=PERSON), "cut by the bottom edge: in front of the window"))
-            continue
-        if h >= FRONT_HEIGHT * height:
+        elif h >= FRONT_HEIGHT * height:
             figures.append(Figure(replace(found, label=PERSON), "as tall as the photo: in front of the window"))
-            continue
-        if rank >= MAX_FACE_LOOKS:
+        elif rank >= MAX_FACE_LOOKS:
             figures.append(Figure(replace(found, label=MANNEQUIN), "not looked at (too many figures)"))
-            continue
-        living, why = _face_cues(models, rgb, found.box)
-        figures.append(Figure(replace(found, label=PERSON if living else MANNEQUIN), why))
+        else:
+            compute = functools.partial(_face_cues, models, rgb, found.box)
+            living, why = look(found.box, compute) if look is not None else compute()
+            figures.append(Figure(replace(found, label=PERSON if living else MANNEQUIN), why))
     return figures
 
 
-def photo_figures(context, key: str, detections: list[Detection]) -> list[Figure]:
-    """The figures among ``detections`` (cached in the photo's context under ``key``)."""
-    return context.shared(f"figures:{key}", lambda: classify(context.models, context.rgb, detections))
+def photo_figures(context, detections: list[Detection]) -> list[Figure]:
+    """The figures among ``detections``; each box's face look is done once per photo, whichever
+    rules (zones, confidences) ask for it."""
+    return classify(context.models, context.rgb, detections, lambda box, compute: context.shared(f"face-look:{box}", compute))

@@ -163,6 +163,69 @@ def test_a_small_zone_gets_a_second_pass_that_finds_more():
     assert whole == [] and len(zoned) >= 1
 
 
+def test_the_figure_pass_finds_mannequins_the_stretched_photo_misses():
+    scene = object_scenes.window(23, mannequins=2)
+
+    def figures_in(found):
+        return [d for d in found if d.label == "person" and d.score >= 0.5]
+
+    assert figures_in(detection.detect(models(), OBJECT_DETECTOR, scene.rgb)) == []
+    found = figures_in(detection.detect_figures(models(), OBJECT_DETECTOR, scene.rgb))
+    assert len(found) == 2
+    for (_, (x, y, w, h)), box in zip(sorted(scene.objects), sorted(d.box for d in found), strict=True):
+        cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+        assert x <= cx < x + w and y <= cy < y + h
+    assert objects.evaluate(rule("mannequin", min_count=2), context_of(scene.rgb)).status == "pass"
+
+
+def test_one_figure_pass_per_photo_and_none_for_products(monkeypatch):
+    calls = []
+    letterboxed = detection._ssd_raw_letterboxed
+    monkeypatch.setattr(detection, "_ssd_raw_letterboxed", lambda *args: calls.append(1) or letterboxed(*args))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("cup", min_count=0), context)
+    assert calls == []
+    objects.evaluate(rule("person_or_mannequin", min_count=0), context)
+    objects.evaluate(rule("mannequin", min_count=0), context)
+    objects.evaluate(rule("person", min_count=0, max_count=0), context)
+    assert calls == [1]
+
+
+def test_the_whole_photo_pass_is_run_once_for_every_rule_and_second_pass(monkeypatch):
+    passes = []
+    ssd_raw = detection._ssd_raw
+    monkeypatch.setattr(detection, "_ssd_raw", lambda models, name, rgb: passes.append(rgb.shape) or ssd_raw(models, name, rgb))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("handbag", zone="lower_half", min_count=0), context)
+    objects.evaluate(rule("person_or_mannequin", min_count=2), context)
+    objects.evaluate(rule("person", zone={"box": [0.64, 0.34, 0.92, 0.74]}, min_count=0, max_count=0), context)
+    objects.evaluate(rule("cup", zone={"box": [0.64, 0.34, 0.92, 0.74]}, min_count=0), context)
+    assert passes == [(1200, 1600, 3), (480, 448, 3)]  # the photo, then the small zone's crop (once for two rules)
+
+
+def test_each_figure_is_looked_at_once_per_photo_whatever_the_rules(monkeypatch):
+    looked = []
+    face_cues = figures._face_cues
+    monkeypatch.setattr(figures, "_face_cues", lambda models, rgb, box: looked.append(box) or face_cues(models, rgb, box))
+    context = context_of(window_with_all_three().rgb)
+    objects.evaluate(rule("mannequin", min_count=1), context)
+    first = len(looked)
+    objects.evaluate(rule("person", zone="left_half", min_count=0, max_count=0), context)
+    objects.evaluate(rule("person", min_count=0, max_count=0, min_confidence=0.6), context)
+    assert first == 2 and len(looked) == first  # the person and the mannequin; the passer-by is cut by the edge
+
+
+def test_a_head_without_skin_colour_is_a_mannequin_without_running_the_face_detector(monkeypatch):
+    def no_face_look(*args):
+        raise AssertionError("the face detector ran")
+
+    monkeypatch.setattr(figures, "_best_face", no_face_look)
+    rgb = np.full((600, 800, 3), 235, np.uint8)
+    rgb[100:400, 300:420] = (60, 58, 56)  # a black plastic figure on a white wall
+    (figure,) = figures.classify(models(), rgb, [detection.Detection("person", 0.8, (300, 100, 120, 300))])
+    assert figure.detection.label == "mannequin" and figure.reason.startswith("no skin colour around the head")
+
+
 # --- end to end -----------------------------------------------------------------------------------
 
 
@@ -206,3 +269,21 @@ def test_a_guideline_of_figures_and_products_end_to_end_with_boxes_in_the_overla
     labels = [e.get("label", "") for e in results["figures"]["evidence"] if e["kind"] == "box"]
     assert labels and all(label.startswith("person_or_mannequin ") for label in labels)
     assert len(analysis.overlay_jpeg) > 10_000
+
+
+def test_the_demo_window_shows_its_two_mannequins_and_no_person():
+    from chalicelib.devtools import demo
+
+    pack = demo.pack_files()
+    scene = demo._scene({demo.POSTER: pack[demo.POSTER]}, [demo.POSTER], (), (), (2400, 1800))
+    wanted = {"dressed-mannequins", "nobody-in-front"}
+    guideline = parse_guideline({"rules": [r for r in demo.GUIDELINE["rules"] if r["id"] in wanted]})
+    results = {r["id"]: r for r in analyse(scene.jpeg, guideline).result["rules"]}
+    assert results["dressed-mannequins"]["status"] == "pass" and results["dressed-mannequins"]["value"] == 2
+    assert results["nobody-in-front"]["status"] == "pass" and results["nobody-in-front"]["value"] == 0
+    truth = scene.labels["mannequins"]
+    boxes = [e["box"] for e in results["dressed-mannequins"]["evidence"] if e["kind"] == "box"]
+    assert len(boxes) == 2
+    for x, y, w, h in truth:  # each mannequin has a box centred on it (the photo is analysed at 2048 wide)
+        scale = 2048 / 2400
+        assert any(x <= (bx + bw / 2) / scale < x + w and y <= (by + bh / 2) / scale < y + h for bx, by, bw, bh in boxes)

@@ -12,6 +12,8 @@ With the COCO detector, three labels are the figures of chalicelib.vision.figure
 ``backpack``, ``suitcase``, ``bottle``, ``chair``, ``potted plant``, ``tv``, ...) is the
 detector's. When the zone is small (at most ``ZONE_PASS_SHARE`` of the photo: a quarter, not a half), the detector runs
 a second time on the zone alone, so that small products far away fill its 300 x 300 input.
+Otherwise a figure label adds the detector's figure pass (detection.detect_figures: the photo with
+its proportions kept), which finds mannequins the stretched whole photo misses.
 """
 
 from __future__ import annotations
@@ -69,16 +71,19 @@ def _what_is_wrong(label: str, count: int, minimum: int, maximum: int | None, zo
 
 
 def _detections(
-    rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int]
-) -> tuple[str, list[detection.Detection]]:
-    """(cache key, detections) of the rule's model: whole photo, plus the zone pass if it is small."""
+    rule: ObjectsRule, context: PhotoContext, zone: tuple[int, int, int, int], figure: bool
+) -> list[detection.Detection]:
+    """The detections of the rule's model: whole photo, plus the zone pass if the zone is
+    small, or else the figure pass for a figure label (the whole pass is run once per photo for all
+    of them, each second pass once)."""
     model = rule.parameters.model
     width, height = context.size
     small = zone[2] * zone[3] <= ZONE_PASS_SHARE * width * height
-    if small and detection.family(context.models.spec(model)) == detection.SSD:
-        key = f"{model}:zone:{zone}"
-        return key, context.shared(f"detections:{key}", lambda: detection.detect_region(context.models, model, context.rgb, zone))
-    return model, detection.photo_detections(context, model)
+    if small:
+        return detection.photo_region_detections(context, model, zone)
+    if figure:
+        return detection.photo_figure_detections(context, model)
+    return detection.photo_detections(context, model)
 
 
 def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
@@ -95,11 +100,11 @@ def evaluate(rule: ObjectsRule, context: PhotoContext) -> RuleResult:
     kind = detection.family(context.models.spec(params.model))
     min_confidence = params.min_confidence if params.min_confidence is not None else DEFAULT_CONFIDENCE.get(kind, 0.75)
     zone = context.zone_pixels(rule.zone)
-    key, found_all = _detections(rule, context, zone)
+    found_all = _detections(rule, context, zone, figure_label)
     candidates = [found for found in found_all if found.score >= min_confidence and _inside(found.centre, zone)]
     if figure_label and params.label != figures.FIGURE:
         people = [found for found in candidates if found.label == figures.COCO_PERSON]
-        labelled = [figure.detection for figure in figures.photo_figures(context, f"{key}:{min_confidence}:{zone}", people)]
+        labelled = [figure.detection for figure in figures.photo_figures(context, people)]
         counted = [found for found in labelled if found.label == params.label]
     else:
         counted = [
