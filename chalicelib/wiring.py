@@ -15,6 +15,7 @@ from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
 from chalicelib.services.stores import Stores
 from chalicelib.services.submissions import Submissions
+from chalicelib.services.trials import Trials
 from chalicelib.storage import layout
 from chalicelib.storage.ports import BlobStore, EventFeed, EventPublisher, RecordStore, WorkQueue
 
@@ -38,6 +39,7 @@ class Services:
     notifications: Notifications
     recovery: Recovery
     reminders: Reminders
+    trials: Trials
 
 
 def build_services(settings: Settings) -> Services:
@@ -72,6 +74,7 @@ def build_services(settings: Settings) -> Services:
         notifications,
         recovery,
         reminders,
+        Trials(records, blobs, campaigns, queue, settings),
     )
 
 

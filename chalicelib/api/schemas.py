@@ -225,6 +225,29 @@ class AnalysisResult(BaseModel):
     guideline_version: int = absent()
 
 
+class TrialStarted(BaseModel):
+    """A trial of the draft guideline: post the test photo with ``upload`` (fields, then the file as
+    'file'), then POST …/trials/{trial_id}/run."""
+
+    trial_id: str
+    status: Literal["awaiting_upload"]
+    upload: Upload
+    expires_in: int = Field(description="seconds the upload link lasts")
+    max_bytes: int
+
+
+class Trial(BaseModel):
+    trial_id: str
+    campaign_id: str
+    status: Literal["awaiting_upload", "queued", "running", "done", "rejected", "failed"]
+    created_at: datetime = absent()
+    result: AnalysisResult = absent("done only: the verdict rule by rule, as a store's photo gets it")
+    overlay: Link = absent("done only: the photo with each rule's numbered marks")
+    reason: str = absent("rejected or failed: why, in words")
+    reason_code: str = absent("rejected or failed")
+    finished_at: datetime = absent("done, rejected or failed")
+
+
 class Review(BaseModel):
     state: ReviewState
     by: str = absent()

@@ -18,11 +18,14 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
 | ``EXPORT#<id>`` | ``EXPORT`` | | |
+| ``TRIAL#<id>`` | ``TRIAL`` | | |
 | ``OUTBOX`` | ``<at>#<n>`` | ``OUTBOX#<store>`` / ``<at>`` | |
 
 Blobs: ``incoming/<submission>`` (the uploaded photo; the bucket notifies the analysis queue of
 this prefix only), ``derived/<submission>/<name>.jpg`` (normalised, thumbnail, overlay),
-``packs/<file id>`` (campaign pack files), ``exports/<export>.csv``.
+``packs/<file id>`` (campaign pack files), ``exports/<export>.csv``, ``trials/<trial>/<name>``
+(HQ's test photos against a draft guideline and their overlays: never a submission, never counted,
+expired by the bucket's lifecycle).
 
 Pure data and string functions: imported by the services, the adapters, the infrastructure and
 the tests alike.
@@ -238,6 +241,11 @@ def export_key(export_id: str) -> Key:
     return f"EXPORT#{export_id}", "EXPORT"
 
 
+def trial_key(trial_id: str) -> Key:
+    """HQ's test of a draft guideline on one photo: its own partition, outside every listing and counter."""
+    return f"TRIAL#{trial_id}", "TRIAL"
+
+
 OUTBOX = "OUTBOX"  # the partition of every event (local backend), newest last
 
 
@@ -260,7 +268,8 @@ UPLOAD_PREFIX = "incoming/"  # the uploaded photos: the bucket notifies the anal
 DERIVED_PREFIX = "derived/"
 PACK_PREFIX = "packs/"
 EXPORT_PREFIX = "exports/"
-BLOB_PREFIXES = (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+TRIAL_PREFIX = "trials/"  # HQ's test photos and their overlays; the bucket notifies no one of these
+BLOB_PREFIXES = (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX)
 
 
 def upload_key(submission_id: str) -> str:
@@ -281,3 +290,8 @@ def pack_key(file_id: str) -> str:
 
 def export_blob_key(export_id: str) -> str:
     return f"{EXPORT_PREFIX}{export_id}.csv"
+
+
+def trial_blob_key(trial_id: str, name: str) -> str:
+    """A test photo (``photo``) or what its analysis drew (``overlay.jpg``)."""
+    return f"{TRIAL_PREFIX}{trial_id}/{name}"
