@@ -304,3 +304,48 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     page.wait_for_selector("#status >> text=Published")
     page.get_by_role("button", name="Check").click()
     page.wait_for_selector("#state >> text=The rules are valid (3 rules).")
+
+
+def test_a_test_photo_against_the_draft(browser, server, tmp_path):  # noqa: F811
+    from chalicelib.devtools.synthetic import to_jpeg, window_photo
+    from tests.support.helpers import campaign_body
+
+    hq_http = http_session("hq")
+    assert hq_http.put(f"{server.url}/campaigns/spring", json=campaign_body(("S001",)), timeout=10).status_code == 201
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq/campaigns/spring", "hq")
+    page.wait_for_selector("#status >> text=Draft")
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-state >> text=Choose a photo of a window first.")
+    assert page.evaluate("document.activeElement.id") == "trial-photo"
+
+    # A file that is no photo: the analyzer's intake says so, in words.
+    fake = tmp_path / "window.jpg"
+    fake.write_text("this is a note, not a photo")
+    page.set_input_files("#trial-photo", str(fake))
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-state >> text=The test photo could not be judged", timeout=60000)
+    assert "not a photo" in page.inner_text("#trial-state")
+
+    # The draft as edited, not saved: a sharpness bound no photo reaches fails that rule only.
+    default = f"min: {QUALITY_DEFAULTS['sharpness']['min']:g}"
+    assert default in page.input_value("#yaml")
+    page.fill("#yaml", page.input_value("#yaml").replace(default, "min: 100000", 1))
+    photo = tmp_path / "real.jpg"
+    photo.write_bytes(to_jpeg(window_photo(seed=3, size=(1600, 1200))))
+    page.set_input_files("#trial-photo", str(photo))
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-result:not([hidden])", timeout=90000)
+    rows = page.locator("#trial-rules tr").all_inner_texts()
+    assert rows[0].startswith("1\tsharp") and "\tTo fix\t" in rows[0] and "≥ 100000" in rows[0], rows
+    assert all("\tOK\t" in r for r in rows[1:]), rows
+    assert page.inner_text("#trial-verdict").startswith("Verdict: Retake")  # a photo-quality rule failed
+    page.wait_for_function("document.getElementById('trial-overlay').naturalWidth > 0")
+    check_page(page)
+    page.locator("#trial-title").scroll_into_view_if_needed()
+    shot(page, "campaign-trial")
+    # Nothing was stored as the campaign's: its guideline is still the saved one, and no photo is counted.
+    stored = hq_http.get(f"{server.url}/campaigns/spring", timeout=10).json()
+    assert stored["guideline_version"] == 1 and "min: 100000" not in str(stored["guideline"])
+    gallery = hq_http.get(f"{server.url}/campaigns/spring/submissions", timeout=10)
+    assert gallery.status_code == 200 and gallery.json()["submissions"] == [], gallery.text

@@ -196,7 +196,9 @@ function drawPack() {
         state.textContent = t("camp.uploadFailed", { why: err.message });
       }
     });
-    return el("li", {}, preview, el("strong", { text: name }), state, el("label", { class: "file" }, input));
+    // the input itself is hidden (style.css .file): the label is what a mouse sees and clicks
+    const choose = el("label", { class: "button inline small-button file" }, t(uploaded ? "camp.replaceFile" : "camp.chooseFile"), input);
+    return el("li", {}, preview, el("strong", { text: name }), state, choose);
   }));
 }
 
@@ -258,6 +260,74 @@ async function loadVersions() {
     $("diff-from").value = versions[1].version;
     await drawDiff();
   } else $("diff").replaceChildren();
+}
+
+// --- a test photo against the draft (the analyzer judges it as a store's photo; nothing is counted) -----
+
+const TRIAL_TYPES = ["image/jpeg", "image/png", "image/webp"];
+const TRIAL_WAIT_MS = 120000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function trialValue(rule) {
+  if (rule.value === null || rule.value === undefined) return "–";
+  const bound = rule.threshold ? [rule.threshold.min !== undefined ? `≥ ${rule.threshold.min}` : "", rule.threshold.max !== undefined ? `≤ ${rule.threshold.max}` : ""].filter(Boolean).join(" ") : "";
+  return `${Math.round(rule.value * 1000) / 1000}${bound ? ` (${bound})` : ""}`;
+}
+
+function drawTrial(trial) {
+  const result = trial.result;
+  $("trial-overlay").src = trial.overlay;
+  $("trial-overlay").alt = t("camp.trialOverlay");
+  $("trial-verdict").textContent = t("camp.trialVerdict", { verdict: t("state." + result.verdict), score: hq.pct(result.score) });
+  $("trial-rules").replaceChildren(...result.rules.map((rule, n) => el("tr", {},
+    el("td", { text: String(n + 1) }),
+    el("td", {}, el("code", { text: rule.id }), " ", el("span", { class: "muted small", text: t("camp.type." + rule.type) })),
+    el("td", { class: rule.status, text: t("rule." + rule.status) }),
+    el("td", { text: trialValue(rule) }),
+    el("td", { text: rule.message }))));
+  $("trial-result").hidden = false;
+}
+
+async function tryPhoto() {
+  const file = $("trial-photo").files[0];
+  $("trial-result").hidden = true;
+  if (!campaign) { $("trial-state").textContent = t("camp.saveFirst"); return; }
+  if (!file) { $("trial-state").textContent = t("camp.trialChoose"); $("trial-photo").focus(); return; }
+  if (!TRIAL_TYPES.includes(file.type)) { $("trial-state").textContent = t("camp.trialType"); return; }
+  $("trial-run").disabled = true;
+  try {
+    $("trial-state").textContent = t("camp.trialChecking");
+    const checked = await checkYaml();
+    if (!checked.valid) { $("trial-state").textContent = t("camp.fixRules"); return; }
+    const base = `/campaigns/${encodeURIComponent(campaignId)}/trials`;
+    const trial = await session.api("POST", base, { guideline: checked.guideline, content_type: file.type });
+    if (file.size > trial.max_bytes) { $("trial-state").textContent = t("camp.trialTooBig", { mb: Math.round(trial.max_bytes / 1048576) }); return; }
+    $("trial-state").textContent = t("camp.uploading");
+    const form = new FormData();
+    for (const [k, v] of Object.entries(trial.upload.fields)) form.append(k, v);
+    form.append("file", file);
+    const sent = await fetch(trial.upload.url, { method: "POST", body: form });
+    if (!sent.ok) throw new Error(t("camp.storageRefused", { status: sent.status }));
+    const path = `${base}/${encodeURIComponent(trial.trial_id)}`;
+    await session.api("POST", path + "/run");
+    $("trial-state").textContent = t("camp.trialRunning");
+    const until = Date.now() + TRIAL_WAIT_MS;
+    for (let wait = 500; Date.now() < until; wait = Math.min(wait * 1.5, 3000)) {
+      await sleep(wait);
+      const answer = await session.api("GET", path);
+      if (answer.status === "done") { $("trial-state").textContent = ""; drawTrial(answer); return; }
+      if (answer.status === "rejected" || answer.status === "failed") {
+        const own = "reason." + answer.reason_code;
+        $("trial-state").textContent = t("camp.trialRejected", { why: hasString(own) ? t(own) : answer.reason });
+        return;
+      }
+    }
+    $("trial-state").textContent = t("camp.trialSlow");
+  } catch (err) {
+    $("trial-state").textContent = t("camp.trialFailed", { why: err.message });
+  } finally {
+    $("trial-run").disabled = false;
+  }
 }
 
 // --- saving and publishing ---------------------------------------------------------------------------
@@ -347,6 +417,11 @@ hq.start(async () => {
   $("store-pick").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addStore(); } });
   $("form").addEventListener("submit", save);
   $("publish").addEventListener("click", publish);
+  $("trial-run").addEventListener("click", tryPhoto);
+  $("trial-photo").addEventListener("change", () => {
+    const file = $("trial-photo").files[0];
+    $("trial-file").textContent = file ? file.name : "";
+  });
   $("diff-from").addEventListener("change", drawDiff);
   $("diff-to").addEventListener("change", drawDiff);
   $("diff-form").addEventListener("submit", (e) => e.preventDefault());
