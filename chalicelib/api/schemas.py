@@ -420,6 +420,9 @@ class CampaignCompliance(BaseModel):
     overall: Rates
     regions: list[RegionRates]
     rules: list[RuleRate]
+    scope: list[str] | None = Field(
+        description="the regions every figure counts (a merchandiser's the campaign reaches); null: the whole network"
+    )
 
 
 class StoreOutcome(BaseModel):
