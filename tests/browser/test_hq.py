@@ -161,12 +161,40 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
     assert empty.locator("#board").is_hidden()
     empty.goto(f"{server.url}/hq/stores")
     empty.wait_for_selector("#list-state >> text=No stores yet")
+    # HQ's other pages are HQ's: a merchandiser is sent to the gallery (the dashboard is its too).
     other = desktop(browser).new_page()
-    sign_in(other, server, "/hq", "merchandiser", regions=("north",))
+    sign_in(other, server, "/hq/stores", "merchandiser", regions=("north",))
     other.wait_for_selector("#session-panel")
     assert "This page is for HQ" in other.inner_text("#session-panel")
     other.get_by_role("link", name="Open the gallery").click()
     other.wait_for_url("**/gallery")
+
+
+def test_a_merchandiser_sees_the_dashboard_of_its_regions(browser, server):  # noqa: F811
+    submit_photo(server, "S001")
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq", "merchandiser", regions=("north",), username="Giulia")
+    page.wait_for_selector("#board:not([hidden])")
+    assert "Your regions only: north." in page.inner_text("#scope-note")
+    tiles = page.inner_text("#tiles")
+    assert "Targeted\n1" in tiles and "Missing\n0" in tiles  # HQ's board says 2 and 1: centre's Roma Corso
+    assert page.get_attribute("#chart-regions svg", "aria-label").count("centre") == 0
+    page.wait_for_selector("#stores-state >> text=Showing 1 of 1")
+    assert page.locator("#stores tbody tr").all_inner_texts()[0].startswith("Milano Duomo")
+    assert "Roma Corso" not in page.inner_text("main")
+    assert page.get_by_role("link", name="Milano Duomo").get_attribute("href").startswith("/review?submission=sub_")
+    assert page.locator("#missing-empty").is_visible()
+    # HQ's actions on the network are not offered: set-up, reminders, agreement and thresholds, exports.
+    for hidden in ("#edit-campaign", "#new-campaign", "#remind", "#agree-title", "#export-results"):
+        assert page.locator(hidden).is_hidden(), hidden
+    assert page.get_by_role("link", name="Stores").count() == 0
+    check_page(page)
+    shot(page, "dashboard-merchandiser")
+    # A region it does not have, asked of the API the page reads: refused in words, no number shown.
+    refused = http_session("merchandiser", regions=("north",)).get(
+        f"{server.url}/compliance/campaigns/autumn/stores?region=centre", timeout=10
+    )
+    assert refused.status_code == 403 and "its own regions" in refused.json()["error"]["message"]
 
 
 BAD_CSV = "store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\nS011,,south,,Mars/Olympus\n"
