@@ -13,6 +13,7 @@ from chalicelib.services.notifications import Notifications
 from chalicelib.services.recovery import Recovery
 from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
+from chalicelib.services.store_directory import StoreDirectory
 from chalicelib.services.stores import Stores
 from chalicelib.services.submissions import Submissions
 from chalicelib.services.trials import Trials
@@ -40,6 +41,7 @@ class Services:
     recovery: Recovery
     reminders: Reminders
     trials: Trials
+    store_directory: StoreDirectory
 
 
 def build_services(settings: Settings) -> Services:
@@ -75,6 +77,7 @@ def build_services(settings: Settings) -> Services:
         recovery,
         reminders,
         Trials(records, blobs, campaigns, queue, settings),
+        StoreDirectory(records),
     )
 
 

@@ -177,6 +177,32 @@ class StoreList(BaseModel):
     cursor: Cursor
 
 
+class RegionCount(BaseModel):
+    region: str
+    stores: int
+
+
+class ClusterCount(BaseModel):
+    cluster: str
+    stores: int
+
+
+class StoreFacets(BaseModel):
+    stores: int
+    regions: list[RegionCount]
+    clusters: list[ClusterCount]
+
+
+class StoreMatches(BaseModel):
+    stores: list[Store]
+
+
+class StoreReach(BaseModel):
+    stores: int = Field(description="the stores the targets reach")
+    named: list[Store] = Field(description="the stores named one by one, as the store list has them")
+    unknown: list[str] = Field(description="named ids that are not in the store list")
+
+
 # --- submissions ----------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | |
 | ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` |
 | ``STORES`` | ``<s>`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
+| ``STORE_FACETS`` | ``ALL`` | | |
+| ``STORE_WORDS`` | ``<word of the name>#<s>`` | | |
 | ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
 | ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
 | ``PENDING`` | ``<created, epoch s:012d>#<id>`` | | |
@@ -128,6 +130,21 @@ def region_partition(region: str) -> str:
 def cluster_partition(cluster: str) -> str:
     """gsi2: a cluster's stores, by id."""
     return f"CLUSTER#{cluster}"
+
+
+# What the campaign set-up's target picker reads instead of the whole list (chalicelib.services.
+# store_directory rebuilds both at each import): the stores per region and cluster, and the words
+# of the stores' names, each word's items sorted by the word (a search by the start of a word).
+STORE_FACETS = "STORE_FACETS"
+STORE_WORDS = "STORE_WORDS"
+
+
+def store_facets_key() -> Key:
+    return STORE_FACETS, ALL
+
+
+def store_word_key(word: str, store_id: str) -> Key:
+    return STORE_WORDS, f"{word}#{store_id}"
 
 
 def store_index(store_id: str, region: str, cluster: str | None) -> dict[str, str]:

@@ -265,9 +265,16 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     page.fill("#deadline", "2099-12-08")
     page.get_by_label("north").check()
     page.wait_for_selector("#target-count >> text=these targets reach: 1.")
-    page.fill("#store-pick", "S002")
+    # The store picker searches on the server (the list is never loaded whole): by a word of the name.
+    page.fill("#store-pick", "roma")
+    page.wait_for_selector("#pick-state >> text=Matching stores: 1.")
+    assert page.locator("#store-options option").first.get_attribute("value") == "S002 · Roma Corso"
+    page.fill("#store-pick", "S002 · Roma Corso")  # as picking the suggestion writes it
     page.keyboard.press("Enter")
     page.wait_for_selector("#target-count >> text=these targets reach: 2.")
+    page.fill("#store-pick", "zzz")
+    page.wait_for_selector("#pick-state >> text=No store's id or name starts with")
+    page.fill("#store-pick", "")
     assert "S002 · Roma Corso" in page.inner_text("#store-chips")
 
     # The YAML editor: a schema problem is shown at its line, and a click goes there.

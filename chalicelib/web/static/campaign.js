@@ -1,10 +1,15 @@
 // HQ's campaign set-up: the details and targets (regions, clusters, stores from the store list), the
 // guideline as YAML checked by the server (problems at their line), the pack files with previews,
 // publishing with the number of stores it reaches, and the guideline versions with what changed.
+// The store list is never read whole (thousands of stores): the regions and clusters come from its
+// facets, the store picker searches on the server, the reach is counted there.
 const { $, el, when } = hq;
 const campaignId = decodeURIComponent(location.pathname.split("/").pop());
 let campaign = null; // as stored; null while the campaign is new
-let stores = [];
+let facets = { regions: [], clusters: [] }; // the store list's regions and clusters, with their stores
+const known = {}; // stores met so far (searches, the named targets), by id
+let reachCount = 0; // the stores the targets reach, as the server counts them
+let reachAsked = 0; // a newer count makes an older answer stale
 let chosen = new Set(); // stores named one by one
 let badLines = new Set();
 
@@ -104,11 +109,11 @@ async function checkYaml() {
 
 // --- targets -------------------------------------------------------------------------------------------
 
-function checks(container, values, selected, name) {
+function checks(container, values, selected, name, counts = {}) {
   container.replaceChildren(...values.map((v) => {
     const box = el("input", { type: "checkbox", value: v, name, checked: selected.includes(v) });
     box.addEventListener("change", countTargets);
-    return el("label", {}, box, v);
+    return el("label", {}, box, v, counts[v] === undefined ? null : el("span", { class: "muted small", text: `(${hq.num(counts[v])})` }));
   }));
   if (!values.length) container.append(el("span", { class: "muted small", text: t("camp.noneInList") }));
 }
@@ -120,12 +125,30 @@ function targets() {
 }
 
 function drawChips() {
-  const byId = Object.fromEntries(stores.map((s) => [s.store_id, s]));
+  const byId = known;
   $("store-chips").replaceChildren(...[...chosen].sort().map((id) => {
     const remove = el("button", { type: "button", "aria-label": t("camp.removeStore", { store: id }), text: "×" });
     remove.addEventListener("click", () => { chosen.delete(id); drawChips(); countTargets(); });
     return el("li", {}, el("span", { text: byId[id] ? `${id} · ${byId[id].name}` : `${id} · ${t("camp.unknownStore")}` }), remove);
   }));
+}
+
+// The picker's suggestions: the server's search (id, or the start of a word of the name).
+let searchTimer = null;
+let searchAsked = 0;
+async function searchStores() {
+  const q = $("store-pick").value.split(" · ")[0].trim();
+  const asked = ++searchAsked;
+  if (!q) { $("store-options").replaceChildren(); $("pick-state").textContent = ""; return; }
+  try {
+    const { stores: found } = await session.api("GET", `/stores/search?q=${encodeURIComponent(q)}&limit=20`);
+    if (asked !== searchAsked) return;
+    for (const store of found) known[store.store_id] = store;
+    $("store-options").replaceChildren(...found.map((s) => el("option", { value: `${s.store_id} · ${s.name}`, label: `${s.name} · ${s.region}` })));
+    $("pick-state").textContent = found.length ? t("camp.matches", { n: found.length }) : t("camp.noMatch", { q });
+  } catch (err) {
+    if (asked === searchAsked) $("pick-state").textContent = t("camp.searchFailed", { why: err.message });
+  }
 }
 
 function addStore() {
@@ -137,14 +160,25 @@ function addStore() {
   countTargets();
 }
 
-// The stores the targets reach, as publishing will resolve them against the store list.
-function reached() {
-  const { regions, clusters, stores: named } = targets();
-  return stores.filter((s) => regions.includes(s.region) || (s.cluster && clusters.includes(s.cluster)) || named.includes(s.store_id));
+// The stores the targets reach, as publishing will resolve them against the store list: counted by
+// the server from the list's facets (and the named stores, which come back as the list has them).
+async function countTargets() {
+  const asked = ++reachAsked;
+  $("target-count").textContent = t("camp.counting");
+  try {
+    const answer = await session.api("POST", "/stores/reach", targets());
+    if (asked !== reachAsked) return;
+    for (const store of answer.named) known[store.store_id] = store;
+    reachCount = answer.stores;
+    drawChips();
+    drawCount();
+  } catch (err) {
+    if (asked === reachAsked) $("target-count").textContent = t("camp.countFailed", { why: err.message });
+  }
 }
 
-function countTargets() {
-  const n = reached().length;
+function drawCount() {
+  const n = reachCount;
   $("target-count").textContent = t("camp.targetCount", { n });
   const published = campaign && campaign.status === "published";
   $("publish").textContent = t(published ? "camp.publishAgain" : "camp.publishTo", { n });
@@ -349,12 +383,11 @@ function fill() {
   } else {
     $("yaml").value = STARTER;
   }
-  const regions = [...new Set(stores.map((s) => s.region))].sort();
-  const clusters = [...new Set(stores.map((s) => s.cluster).filter(Boolean))].sort();
+  const regions = Object.fromEntries(facets.regions.map((r) => [r.region, r.stores]));
+  const clusters = Object.fromEntries(facets.clusters.map((c) => [c.cluster, c.stores]));
   const keep = campaign ? campaign.targets : { regions: [], clusters: [] };
-  checks($("regions"), [...new Set([...regions, ...keep.regions])].sort(), keep.regions, "regions");
-  checks($("clusters"), [...new Set([...clusters, ...keep.clusters])].sort(), keep.clusters, "clusters");
-  $("store-options").replaceChildren(...stores.map((s) => el("option", { value: `${s.store_id} · ${s.name}` })));
+  checks($("regions"), [...new Set([...Object.keys(regions), ...keep.regions])].sort(), keep.regions, "regions", regions);
+  checks($("clusters"), [...new Set([...Object.keys(clusters), ...keep.clusters])].sort(), keep.clusters, "clusters", clusters);
   drawChips();
   countTargets();
   drawGutter();
@@ -380,7 +413,7 @@ async function save(event) {
 }
 
 async function publish() {
-  const n = reached().length;
+  const n = reachCount;
   const ok = await hq.confirm(t("camp.confirmPublish", { name: campaign.name, n }), [
     t("camp.confirmDates", { start: campaign.start_date, deadline: campaign.deadline }),
     t("camp.confirmVersion", { v: campaign.guideline_version })]);
@@ -415,6 +448,7 @@ hq.start(async () => {
   $("yaml").addEventListener("scroll", () => { $("gutter").scrollTop = $("yaml").scrollTop; });
   $("add-store").addEventListener("click", addStore);
   $("store-pick").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addStore(); } });
+  $("store-pick").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchStores, 200); });
   $("form").addEventListener("submit", save);
   $("publish").addEventListener("click", publish);
   $("trial-run").addEventListener("click", tryPhoto);
@@ -425,16 +459,14 @@ hq.start(async () => {
   $("diff-from").addEventListener("change", drawDiff);
   $("diff-to").addEventListener("change", drawDiff);
   $("diff-form").addEventListener("submit", (e) => e.preventDefault());
-  document.addEventListener("languagechange", () => { if (stores) { countTargets(); drawPack(); } });
+  document.addEventListener("languagechange", () => { drawCount(); drawChips(); drawPack(); });
   $("state").textContent = t("hq.loading");
   try {
-    stores = await hq.all("/stores", "stores");
-    try {
-      campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
-    } catch (err) {
+    const loaded = session.api("GET", "/campaigns/" + encodeURIComponent(campaignId)).catch((err) => {
       if (err.status !== 404) throw err;
-      campaign = null; // a new id: the form creates it
-    }
+      return null; // a new id: the form creates it
+    });
+    [facets, campaign] = await Promise.all([session.api("GET", "/stores/facets"), loaded]);
     fill();
     $("state").textContent = campaign ? "" : t("camp.new");
     await loadVersions();
