@@ -384,3 +384,45 @@ def test_a_test_photo_against_the_draft(browser, server, tmp_path):  # noqa: F81
     assert stored["guideline_version"] == 1 and "min: 100000" not in str(stored["guideline"])
     gallery = hq_http.get(f"{server.url}/campaigns/spring/submissions", timeout=10)
     assert gallery.status_code == 200 and gallery.json()["submissions"] == [], gallery.text
+
+
+def test_a_rule_from_the_form(browser, server):  # noqa: F811
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq/campaigns/summer", "hq")
+    page.wait_for_selector("#state >> text=A new campaign")
+    page.locator("#rule-form summary").focus()
+    page.keyboard.press("Enter")  # opens with the keyboard
+    page.wait_for_selector("#rf-fields select#rf-p-check")  # photo quality first: its check is a choice
+    page.select_option("#rf-type", "artwork_present")
+    page.wait_for_selector("#rf-p-artwork")
+    assert page.get_attribute("#rf-p-min_share", "placeholder") == "0.02"  # the schema's default, shown
+    page.fill("#rf-message", "")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=Fill in: artwork, Message for the store when the rule is not met.")
+    page.fill("#rf-id", "poster")
+    page.select_option("#rf-zone", "upper_half")
+    page.fill("#rf-message", "The poster is missing: hang it in the upper half.")
+    page.fill("#rf-p-artwork", "poster.png")
+    page.fill("#rf-p-min_share", "0.05")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=Rule poster added at the end of the rules; they are valid.")
+    text = page.input_value("#yaml")
+    assert (
+        "  - id: poster\n    type: artwork_present\n    zone: upper_half\n"
+        '    message: "The poster is missing: hang it in the upper half."\n'
+        "    parameters:\n      artwork: poster.png\n      min_share: 0.05\n"
+    ) in text, text
+    # A list of words, and a value the schema refuses: the problem is shown at its line.
+    page.select_option("#rf-type", "text")
+    page.wait_for_selector("#rf-p-phrases")
+    page.fill("#rf-id", "promo")
+    page.fill("#rf-message", "Show the promotion.")
+    page.fill("#rf-p-phrases", "-30%, Saldi")
+    page.fill("#rf-p-min_similarity", "3")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=see the problems below")
+    assert 'phrases:\n        - "-30%"\n        - Saldi' in page.input_value("#yaml")
+    assert "parameters.min_similarity" in page.inner_text("#problems")
+    check_page(page)
+    page.locator("#rule-form").scroll_into_view_if_needed()
+    shot(page, "campaign-rule-form")

@@ -107,6 +107,112 @@ async function checkYaml() {
   return answer;
 }
 
+// --- a rule from a form: the fields of its type, as the guideline schema declares them ------------------
+
+let ruleSchemas = null; // rule type -> {rule, parameters} JSON schemas, from the API's description
+
+const deref = (schema, all) => (schema && schema.$ref ? all[schema.$ref.split("/").pop()] : schema);
+
+async function loadRuleSchemas() {
+  if (ruleSchemas) return ruleSchemas;
+  const description = await session.api("GET", "/openapi.json");
+  const all = description.components.schemas;
+  ruleSchemas = {};
+  for (const schema of Object.values(all)) {
+    const type = schema.properties && schema.properties.type && schema.properties.type.const;
+    if (type && schema.properties.parameters) ruleSchemas[type] = { rule: schema, parameters: deref(schema.properties.parameters, all) };
+  }
+  return ruleSchemas;
+}
+
+// A field's shape: its own schema, or the non-null choice of an "X or null".
+function shapeOf(schema) {
+  const choices = (schema.anyOf || [schema]).filter((c) => c.type !== "null");
+  return { ...choices[0], nullable: Boolean(schema.anyOf && choices.length < schema.anyOf.length), default: schema.default };
+}
+
+function fieldFor(name, schema, required) {
+  const shape = shapeOf(schema);
+  const id = "rf-p-" + name;
+  const label = el("label", { for: id }, name + (required ? " *" : ""));
+  let input;
+  if (shape.enum) {
+    input = el("select", { id, "data-param": name, "data-kind": "enum" },
+      ...(required ? [] : [el("option", { value: "", text: t("camp.formDefault", { value: shape.default ?? "–" }) })]),
+      ...shape.enum.map((v) => el("option", { value: v, text: v })));
+  } else if (shape.type === "number" || shape.type === "integer") {
+    input = el("input", { id, type: "number", step: shape.type === "integer" ? "1" : "any", min: shape.minimum ?? null,
+      max: shape.maximum ?? null, placeholder: shape.default ?? "", "data-param": name, "data-kind": shape.type });
+  } else if (shape.type === "array" && shape.items && (shape.items.type === "string" || shape.items.pattern)) {
+    input = el("input", { id, "data-param": name, "data-kind": "list", placeholder: t("camp.formList") });
+  } else if (shape.type === "array") { // a list of objects (brand colours): written as JSON
+    input = el("input", { id, "data-param": name, "data-kind": "json", placeholder: '[{"name": "navy", "hex": "#12346E", "min_share": 0.01}]' });
+  } else {
+    input = el("input", { id, "data-param": name, "data-kind": "text", placeholder: shape.default ?? "" });
+  }
+  if (required) input.setAttribute("aria-required", "true");
+  return el("div", {}, label, input);
+}
+
+async function drawRuleForm() {
+  const type = $("rf-type").value;
+  $("rf-state").textContent = t("hq.loading");
+  try {
+    const { rule, parameters } = (await loadRuleSchemas())[type];
+    const zone = (rule.properties.zone && rule.properties.zone.anyOf || []).find((c) => c.enum);
+    $("rf-zone").replaceChildren(el("option", { value: "", text: t("camp.formWhole") }),
+      ...((zone && zone.enum) || []).filter((z) => z !== "whole").map((z) => el("option", { value: z, text: z })));
+    $("rf-zone").disabled = !zone;
+    const required = parameters.required || [];
+    $("rf-fields").replaceChildren(...Object.entries(parameters.properties).map(([name, schema]) => fieldFor(name, schema, required.includes(name))));
+    if (!$("rf-id").value) $("rf-id").value = type.replace(/_/g, "-");
+    $("rf-state").textContent = "";
+  } catch (err) {
+    $("rf-state").textContent = t("camp.formFailed", { why: err.message });
+  }
+}
+
+// The rule the form describes, or the fields still to fill in.
+function ruleFromForm() {
+  const missing = [];
+  const wrong = [];
+  const parameters = {};
+  for (const input of $("rf-fields").querySelectorAll("[data-param]")) {
+    const raw = input.value.trim();
+    if (!raw) { if (input.getAttribute("aria-required")) missing.push(input.dataset.param); continue; }
+    const kind = input.dataset.kind;
+    if (kind === "number" || kind === "integer") parameters[input.dataset.param] = Number(raw);
+    else if (kind === "list") parameters[input.dataset.param] = raw.split(",").map((v) => v.trim()).filter(Boolean);
+    else if (kind === "json") {
+      try { parameters[input.dataset.param] = JSON.parse(raw); } catch { wrong.push(input.dataset.param); }
+    } else parameters[input.dataset.param] = raw;
+  }
+  const id = $("rf-id").value.trim();
+  const message = $("rf-message").value.trim();
+  if (!id) missing.unshift(t("camp.formId"));
+  if (!message) missing.push(t("camp.formMessage"));
+  if (missing.length || wrong.length) return { missing, wrong };
+  const rule = { id, type: $("rf-type").value, ...($("rf-zone").value ? { zone: $("rf-zone").value } : {}), message, parameters };
+  return { rule };
+}
+
+async function addRuleFromForm() {
+  const { rule, missing, wrong } = ruleFromForm();
+  if (!rule) {
+    $("rf-state").textContent = missing.length ? t("camp.formMissing", { fields: missing.join(", ") })
+      : t("camp.formBadJson", { fields: wrong.join(", ") });
+    return;
+  }
+  const area = $("yaml");
+  if (!/^rules:/m.test(area.value)) area.value = area.value.replace(/\n*$/, "\n") + "rules:\n";
+  area.value = area.value.replace(/\n*$/, "\n") + yaml([rule], "  ") + "\n";
+  drawGutter();
+  try {
+    const answer = await checkYaml();
+    $("rf-state").textContent = answer.valid ? t("camp.formAdded", { id: rule.id }) : t("camp.formAddedProblems", { id: rule.id });
+  } catch (err) { $("rf-state").textContent = err.message; }
+}
+
 // --- targets -------------------------------------------------------------------------------------------
 
 function checks(container, values, selected, name, counts = {}) {
@@ -438,6 +544,10 @@ hq.start(async () => {
     drawGutter();
     goToLine(area.value.split("\n").length - 1);
   });
+  $("rf-type").replaceChildren(...Object.keys(TEMPLATES).map((type) => el("option", { value: type, text: t("camp.type." + type) })));
+  $("rule-form").addEventListener("toggle", () => { if ($("rule-form").open && !$("rf-fields").children.length) drawRuleForm(); });
+  $("rf-type").addEventListener("change", () => { $("rf-id").value = ""; drawRuleForm(); });
+  $("rf-add").addEventListener("click", addRuleFromForm);
   $("check").addEventListener("click", async () => {
     try {
       const answer = await checkYaml();
