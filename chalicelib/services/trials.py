@@ -147,3 +147,19 @@ def finish(records: RecordStore, trial_id: str, changes: dict[str, Any]) -> None
     records.update(
         *layout.trial_key(trial_id), set={**changes, "finished_at": clock.now_iso()}, condition=eq("status", "running")
     )
+
+
+STOPPED_REASON = "The analysis of the test photo stopped on every attempt: try again, or with a smaller photo."
+
+
+def stop_trial(records: RecordStore, trial_id: str) -> str:
+    """A trial whose job died on every attempt (the dead-letter queue's consumer): failed, in words."""
+    try:
+        records.update(
+            *layout.trial_key(trial_id),
+            set={"status": "failed", "reason_code": "analysis_stopped", "reason": STOPPED_REASON, "finished_at": clock.now_iso()},
+            condition=one_of("status", ("queued", "running")),
+        )
+    except ConditionFailed:
+        return "final"
+    return "failed"

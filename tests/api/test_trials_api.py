@@ -154,3 +154,15 @@ def _campaign() -> dict:
     from tests.support.helpers import campaign_body
 
     return campaign_body(("S001",))
+
+
+def test_a_trial_whose_job_died_on_every_attempt_ends_failed(hq, svc):  # noqa: F811
+    trial = start(hq).json_body
+    svc.blobs.put(trial["upload"]["fields"]["key"], b"\xff\xd8", "image/jpeg")
+    hq.post(f"/campaigns/c1/trials/{trial['trial_id']}/run")
+    letter = json.dumps({"job": "trial", "trial_id": trial["trial_id"]})
+    assert svc.recovery.dead_letter(letter) == ["failed"]
+    body = hq.get(f"/campaigns/c1/trials/{trial['trial_id']}").json_body
+    assert body["status"] == "failed" and body["reason_code"] == "analysis_stopped" and "try again" in body["reason"]
+    assert svc.recovery.dead_letter(letter) == ["final"]  # a repeated letter changes nothing
+    assert svc.recovery.dead_letter(json.dumps({"job": "trial", "trial_id": "trl_gone"})) == ["final"]
