@@ -175,7 +175,7 @@ def test_a_merchandiser_sees_the_dashboard_of_its_regions(browser, server):  # n
     page = desktop(browser).new_page()
     sign_in(page, server, "/hq", "merchandiser", regions=("north",), username="Giulia")
     page.wait_for_selector("#board:not([hidden])")
-    assert "Your regions only: north." in page.inner_text("#scope-note")
+    assert page.inner_text("#scope-note") == "Your regions only: north. Every figure counts their stores only."
     tiles = page.inner_text("#tiles")
     assert "Targeted\n1" in tiles and "Missing\n0" in tiles  # HQ's board says 2 and 1: centre's Roma Corso
     assert page.get_attribute("#chart-regions svg", "aria-label").count("centre") == 0
@@ -195,6 +195,14 @@ def test_a_merchandiser_sees_the_dashboard_of_its_regions(browser, server):  # n
         f"{server.url}/compliance/campaigns/autumn/stores?region=centre", timeout=10
     )
     assert refused.status_code == 403 and "its own regions" in refused.json()["error"]["message"]
+    # Two regions: both regions' stores (the lists come a region at a time) and their summed figures.
+    both = desktop(browser).new_page()
+    sign_in(both, server, "/hq", "merchandiser", regions=("north", "centre"))
+    both.wait_for_selector("#stores-state >> text=Showing 2 of 2")
+    assert "Targeted\n2" in both.inner_text("#tiles") and "Missing\n1" in both.inner_text("#tiles")
+    assert "Your regions only: centre, north." in both.inner_text("#scope-note")
+    assert both.locator("#chart-trend svg circle").count() >= 1  # the week, from both regions' counts
+    assert both.locator("#missing tr[data-store=S002]").count() == 1
 
 
 BAD_CSV = "store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\nS011,,south,,Mars/Olympus\n"

@@ -62,14 +62,14 @@ async function load() {
     data.storesComplete = !more;
     renderStores();
   });
-  const trendRegion = network() ? "" : `&region=${encodeURIComponent([...viewer.regions].sort()[0])}`;
+  const weeks = `/compliance/trends?from=${weeksBefore(campaign.start_date, 11)}&to=${campaign.start_date}`;
   const [compliance, spread, agreement, missing, trends] = await Promise.all([
     session.api("GET", path),
     session.api("GET", path + "/rules"),
     network() ? session.api("GET", "/compliance/agreement?campaign_id=" + encodeURIComponent(campaignId))
       : { rules: [], min_labels: 0 }, // agreement is the network's (HQ's thresholds)
     every("missing"),
-    session.api("GET", `/compliance/trends?from=${weeksBefore(campaign.start_date, 11)}&to=${campaign.start_date}${trendRegion}`),
+    network() ? session.api("GET", weeks) : regionTrends(weeks),
   ]);
   if (mine !== generation) return;
   data = { campaign, compliance, spread, agreement, stores: [], storesComplete: false, missing, trends };
@@ -83,6 +83,23 @@ async function load() {
   data.stores = stores;
   data.storesComplete = true;
   renderStores();
+}
+
+// A merchandiser's trend: each of its regions' weeks (the server answers one region at a time),
+// their counts summed week by week and the rate taken again from the sums.
+async function regionTrends(weeks) {
+  const answers = await Promise.all([...viewer.regions].sort().map((r) => session.api("GET", `${weeks}&region=${encodeURIComponent(r)}`)));
+  const byWeek = {};
+  for (const week of answers.flatMap((a) => a.weeks)) {
+    const sum = byWeek[week.week] || (byWeek[week.week] = { week: week.week, states: {} });
+    for (const [state, n] of Object.entries(week.states)) sum.states[state] = (sum.states[state] || 0) + n;
+  }
+  const merged = Object.values(byWeek).sort((a, b) => a.week.localeCompare(b.week));
+  for (const w of merged) {
+    const judged = (w.states.pass || 0) + (w.states.fail || 0);
+    w.compliance_rate = judged ? w.states.pass / judged : null;
+  }
+  return { weeks: merged };
 }
 
 // --- drawing ---------------------------------------------------------------------------------------
@@ -362,8 +379,7 @@ function showScope() {
   document.body.classList.toggle("scoped", !network());
   $("scope-note").hidden = network();
   if (!network()) {
-    const regions = [...viewer.regions].sort();
-    $("scope-note").textContent = t("hq.scopeNote", { regions: regions.join(", "), trend: regions[0] });
+    $("scope-note").textContent = t("hq.scopeNote", { regions: [...viewer.regions].sort().join(", ") });
     $("missing-hint").textContent = t("hq.missingHintScoped");
   }
 }
