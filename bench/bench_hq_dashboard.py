@@ -69,17 +69,18 @@ def naive_spread(records: Any, campaign_id: str) -> dict[str, dict[str, float | 
 def dashboard_calls(svc: Any, campaign: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     from datetime import date, timedelta
 
+    hq = hq_bench.HQ
     c = campaign["campaign_id"]
     start = date.fromisoformat(campaign["start_date"])
     return {
-        "campaign(id)": lambda: svc.analytics.campaign(c),
-        "rule_spread(id)": lambda: svc.analytics.rule_spread(c),
+        "campaign(id)": lambda: svc.analytics.campaign(hq, c),
+        "rule_spread(id)": lambda: svc.analytics.rule_spread(hq, c),
         "agreement(campaign)": lambda: svc.analytics.agreement(campaign_id=c),
         "trends(12 weeks)": lambda: svc.analytics.trends(
-            date_from=(start - timedelta(weeks=11)).isoformat(), date_to=start.isoformat()
+            hq, date_from=(start - timedelta(weeks=11)).isoformat(), date_to=start.isoformat()
         ),
-        "stores(id), every page": lambda: all_pages(lambda cursor: svc.analytics.stores(c, limit=500, cursor=cursor)),
-        "missing(id), every page": lambda: all_pages(lambda cursor: svc.analytics.missing(c, limit=500, cursor=cursor)),
+        "stores(id), every page": lambda: all_pages(lambda cursor: svc.analytics.stores(hq, c, limit=500, cursor=cursor)),
+        "missing(id), every page": lambda: all_pages(lambda cursor: svc.analytics.missing(hq, c, limit=500, cursor=cursor)),
     }
 
 
@@ -138,7 +139,7 @@ def bench_queries(svc: Any, runs: int) -> tuple[list[dict[str, Any]], list[str]]
         naive_times.append(ms)
         indexed = {
             r["rule_id"]: {g["region"]: g["pass_rate"] for g in r["regions"] if g["pass_rate"] is not None}
-            for r in svc.analytics.rule_spread(campaign_id)["rules"]
+            for r in svc.analytics.rule_spread(hq_bench.HQ, campaign_id)["rules"]
         }
         if indexed != dict(naive):
             problems.append(f"rule_spread({campaign_id}) differs from the naive recount")

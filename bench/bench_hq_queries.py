@@ -66,7 +66,10 @@ from zoneinfo import ZoneInfo
 import hq_dataset
 from measure import ROOT, percentile
 
-from chalicelib.storage import layout  # noqa: E402  (measure puts the project on the path)
+from chalicelib.core.auth import Caller  # noqa: E402  (measure puts the project on the path)
+from chalicelib.storage import layout  # noqa: E402
+
+HQ = Caller(username="bench", role="hq")  # the whole network's numbers
 
 # Never reach a real AWS account: fake credentials, and every client points at the emulator.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
@@ -725,15 +728,15 @@ def suite(svc: Any, naive: Naive, seed: int) -> list[Query]:
         return {"page": [r["store_id"] for r in fetch()["stores"]]}
 
     def missing_answer(i: int) -> dict[str, Any]:
-        return svc.analytics.missing(c(i))
+        return svc.analytics.missing(hq, c(i))
 
     def fail_answer(i: int) -> dict[str, Any]:
-        return svc.analytics.stores(c(i), state=FAIL_PAGE_STATE)
+        return svc.analytics.stores(hq, c(i), state=FAIL_PAGE_STATE)
 
     return [
         Query(
             "campaign(id)",
-            lambda i: svc.analytics.campaign(c(i)),
+            lambda i: svc.analytics.campaign(hq, c(i)),
             lambda i: naive.campaign(c(i)),
             reduce_campaign,
             reduce_naive_campaign,
@@ -752,17 +755,17 @@ def suite(svc: Any, naive: Naive, seed: int) -> list[Query]:
             lambda a: {"page": [r["store_id"] for r in a["stores"]]},
             lambda n: {"page": n["page"]},
         ),
-        Query("trends()", lambda i: svc.analytics.trends(), lambda i: naive.trends(), reduce_trends, reduce_naive_trends),
+        Query("trends()", lambda i: svc.analytics.trends(hq), lambda i: naive.trends(), reduce_trends, reduce_naive_trends),
         Query(
             "trends(region)",
-            lambda i: svc.analytics.trends(region=regions[i % len(regions)]),
+            lambda i: svc.analytics.trends(hq, region=regions[i % len(regions)]),
             lambda i: naive.trends(regions[i % len(regions)]),
             reduce_trends,
             reduce_naive_trends,
         ),
         Query(
             "store(store_id)",
-            lambda i: svc.analytics.store(sampled[i % len(sampled)]),
+            lambda i: svc.analytics.store(hq, sampled[i % len(sampled)]),
             lambda i: naive.store(sampled[i % len(sampled)]),
             reduce_store,
             reduce_naive_store,
@@ -853,11 +856,11 @@ def check_every_campaign(backend: str, svc: Any, naive: Naive) -> tuple[int, lis
     truth = naive.every_campaign()
     problems = []
     for campaign_id, expected in truth.items():
-        overall = svc.analytics.campaign(campaign_id)["overall"]
+        overall = svc.analytics.campaign(HQ, campaign_id)["overall"]
         counted = overall["states"]["missing"] + overall["states"]["retake"]
         listed, cursor = 0, None
         while True:
-            page = svc.analytics.missing(campaign_id, limit=500, cursor=cursor)
+            page = svc.analytics.missing(HQ, campaign_id, limit=500, cursor=cursor)
             listed += len(page["stores"])
             if not (cursor := page["cursor"]):
                 break
@@ -910,10 +913,10 @@ def three_years(data_dir: Path, runs: int, seed: int) -> list[dict[str, Any]]:
         store.put_many(items)
         analytics = Analytics(store)
         calls = {
-            "trends() 3 years": lambda i: analytics.trends(),
-            "trends(region) 3 years": lambda i: analytics.trends(region=regions[i % len(regions)]),
+            "trends() 3 years": lambda i: analytics.trends(HQ),
+            "trends(region) 3 years": lambda i: analytics.trends(HQ, region=regions[i % len(regions)]),
             "agreement() 3 years": lambda i: analytics.agreement(),
-            "store(store_id) 3 years": lambda i: analytics.store(stores[i % len(stores)]),
+            "store(store_id) 3 years": lambda i: analytics.store(HQ, stores[i % len(stores)]),
         }
         out = []
         for name, call in calls.items():

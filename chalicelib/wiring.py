@@ -13,8 +13,10 @@ from chalicelib.services.notifications import Notifications
 from chalicelib.services.recovery import Recovery
 from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
+from chalicelib.services.store_directory import StoreDirectory
 from chalicelib.services.stores import Stores
 from chalicelib.services.submissions import Submissions
+from chalicelib.services.trials import Trials
 from chalicelib.storage import layout
 from chalicelib.storage.ports import BlobStore, EventFeed, EventPublisher, RecordStore, WorkQueue
 
@@ -38,6 +40,8 @@ class Services:
     notifications: Notifications
     recovery: Recovery
     reminders: Reminders
+    trials: Trials
+    store_directory: StoreDirectory
 
 
 def build_services(settings: Settings) -> Services:
@@ -72,6 +76,8 @@ def build_services(settings: Settings) -> Services:
         notifications,
         recovery,
         reminders,
+        Trials(records, blobs, campaigns, queue, settings),
+        StoreDirectory(records),
     )
 
 

@@ -17,7 +17,7 @@ from stack_parts.topic import EventsTopic
 from stack_parts.users import Users
 from stages import Stage
 
-from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, UPLOAD_PREFIX
+from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TRIAL_PREFIX, UPLOAD_PREFIX
 
 
 class VetrinaStack(cdk.Stack):
@@ -63,9 +63,12 @@ class VetrinaStack(cdk.Stack):
     # --- permissions: each function gets what its code calls, on these resources only ------------
 
     def _grant_api(self, role: iam.IRole) -> None:
-        # its presigned links (any blob) are signed with its role; its presigned POSTs upload photos and pack files
+        # its presigned links (any blob) are signed with its role; its presigned POSTs upload photos, pack files
+        # and HQ's test photos (trials)
         self.photos.grant_objects(
-            role, read=(UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX), write=(UPLOAD_PREFIX, PACK_PREFIX)
+            role,
+            read=(UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX),
+            write=(UPLOAD_PREFIX, PACK_PREFIX, TRIAL_PREFIX),
         )
         self.records.grant_records(role)
         self.queues.grant_enqueue(role)  # re-runs and exports are queued for the worker; the sweep re-queues lost uploads
@@ -80,7 +83,12 @@ class VetrinaStack(cdk.Stack):
     def _grant_analyzer(self, role: iam.IRole) -> None:
         # Receiving from the queue is granted by the event source (Receive/Delete/ChangeVisibility/
         # GetQueueAttributes/GetQueueUrl on this queue only).
-        self.photos.grant_objects(role, read=(UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX), write=(DERIVED_PREFIX, EXPORT_PREFIX))
+        # a trial reads HQ's test photo and writes its overlay beside it
+        self.photos.grant_objects(
+            role,
+            read=(UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX, TRIAL_PREFIX),
+            write=(DERIVED_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX),
+        )
         self.records.grant_records(role)
         self.queues.grant_enqueue(role)  # a job may queue follow-up work
         self.events.grant_publish(role)

@@ -10,6 +10,7 @@ from chalicelib.api.http import AUTH, paged
 from chalicelib.api.parameters import STORE_ID
 from chalicelib.services.campaigns import MAX_LIST, CampaignIn, PackFileIn
 from chalicelib.services.guideline_yaml import GuidelineTextIn, check_yaml
+from chalicelib.services.trials import TrialIn
 from chalicelib.wiring import services
 
 campaigns = http.Resource(__name__)
@@ -166,6 +167,49 @@ def guideline_version(caller, campaign_id: str, version: str) -> Response:
 )
 def rerun_campaign(caller, campaign_id: str) -> Response:
     return http.respond(services().jobs.start_rerun(campaign_id), 202)
+
+
+@route(
+    "/campaigns/{campaign_id}/trials",
+    "POST",
+    "campaigns:write",
+    summary="Try a test photo against a draft guideline: an upload link for the photo",
+    body=TrialIn,
+    response={201: schemas.TrialStarted},
+    errors=(400, *AUTH, 404, 422),
+    description="The draft (as PUT /campaigns/{id} takes it, saved or not) is judged with the campaign's pack as it "
+    "is now. Post the photo (JPEG, PNG or WebP, at most max_bytes) with the link, then POST …/run. A trial is "
+    "never a submission: it is not counted, listed or shown in the gallery.",
+    example={"guideline": CAMPAIGN_EXAMPLE["guideline"], "content_type": "image/jpeg"},
+)
+def start_trial(caller, campaign_id: str) -> Response:
+    return http.respond(services().trials.start(caller.username, campaign_id, route.json_body()), 201)
+
+
+@route(
+    "/campaigns/{campaign_id}/trials/{trial_id}/run",
+    "POST",
+    "campaigns:write",
+    summary="Judge the uploaded test photo (a background job)",
+    response={202: schemas.Trial},
+    errors=(*AUTH, 404, 409),
+    description="GET the trial until its status is done (the verdict rule by rule and the overlay), rejected (not a "
+    "usable photo, with the reason) or failed. Safe to repeat.",
+)
+def run_trial(caller, campaign_id: str, trial_id: str) -> Response:
+    return http.respond(services().trials.run(campaign_id, trial_id), 202)
+
+
+@route(
+    "/campaigns/{campaign_id}/trials/{trial_id}",
+    "GET",
+    "campaigns:write",
+    summary="A trial: its status, and once done the verdict rule by rule and the overlay",
+    response={200: schemas.Trial},
+    errors=(*AUTH, 404),
+)
+def get_trial(caller, campaign_id: str, trial_id: str) -> Response:
+    return http.respond(services().trials.get(campaign_id, trial_id))
 
 
 @route(

@@ -24,9 +24,11 @@ route = http.Routes(compliance, http.Tag("compliance", "HQ's numbers and exports
     summary="A campaign's compliance: rates overall, by region and by rule",
     response={200: schemas.CampaignCompliance},
     errors=(400, *AUTH, 404),
+    description="A merchandiser reads the published campaigns that reach its regions, every figure from its "
+    "regions' counters only (scope names them); HQ the whole network (scope is null).",
 )
 def campaign_compliance(caller, campaign_id: str) -> Response:
-    return http.respond(services().analytics.campaign(campaign_id))
+    return http.respond(services().analytics.campaign(caller, campaign_id))
 
 
 @route(
@@ -34,12 +36,15 @@ def campaign_compliance(caller, campaign_id: str) -> Response:
     "GET",
     "analytics:read",
     summary="A campaign's stores with their outcome, by state",
+    description="A merchandiser lists one of its regions at a time (?region= when it has several).",
     query=(STATE, REGION, *paged(100, MAX_PAGE)),
     response={200: schemas.StoreOutcomes},
     errors=(400, *AUTH, 404),
 )
 def campaign_store_outcomes(caller, campaign_id: str, query) -> Response:
-    return http.respond(services().analytics.stores(campaign_id, state=query["state"], region=query["region"], **query.page()))
+    return http.respond(
+        services().analytics.stores(caller, campaign_id, state=query["state"], region=query["region"], **query.page())
+    )
 
 
 @route(
@@ -47,12 +52,13 @@ def campaign_store_outcomes(caller, campaign_id: str, query) -> Response:
     "GET",
     "analytics:read",
     summary="A campaign's stores with no usable photo (none yet, or the last one must be retaken)",
+    description="A merchandiser lists one of its regions at a time (?region= when it has several).",
     query=(REGION, *paged(100, MAX_PAGE)),
     response={200: schemas.MissingStores},
     errors=(400, *AUTH, 404),
 )
 def campaign_missing_stores(caller, campaign_id: str, query) -> Response:
-    return http.respond(services().analytics.missing(campaign_id, region=query["region"], **query.page()))
+    return http.respond(services().analytics.missing(caller, campaign_id, region=query["region"], **query.page()))
 
 
 @route(
@@ -66,7 +72,7 @@ def campaign_missing_stores(caller, campaign_id: str, query) -> Response:
     "regional rates and the spread across stores; the rules where regions differ most first.",
 )
 def campaign_rule_spread(caller, campaign_id: str) -> Response:
-    return http.respond(services().analytics.rule_spread(campaign_id))
+    return http.respond(services().analytics.rule_spread(caller, campaign_id))
 
 
 @route(
@@ -91,12 +97,13 @@ def send_reminders(caller, campaign_id: str) -> Response:
     "GET",
     "analytics:read",
     summary="Rates by week of campaign start, network-wide or for a region",
+    description="A merchandiser reads one of its regions (?region= when it has several).",
     query=(REGION, FROM, TO),
     response={200: schemas.Trends},
     errors=(400, *AUTH),
 )
 def compliance_trends(caller, query) -> Response:
-    return http.respond(services().analytics.trends(region=query["region"], date_from=query["from"], date_to=query["to"]))
+    return http.respond(services().analytics.trends(caller, region=query["region"], date_from=query["from"], date_to=query["to"]))
 
 
 @route(
@@ -109,13 +116,13 @@ def compliance_trends(caller, query) -> Response:
     errors=(400, *AUTH),
 )
 def store_compliance(caller, store_id: str, query) -> Response:
-    return http.respond(services().analytics.store(store_id, date_from=query["from"], date_to=query["to"]))
+    return http.respond(services().analytics.store(caller, store_id, date_from=query["from"], date_to=query["to"]))
 
 
 @route(
     "/compliance/agreement",
     "GET",
-    "analytics:read",
+    "analytics:network",
     summary="Reviewer–model agreement per rule, with suggested thresholds",
     query=(CAMPAIGN_ID, FROM, TO),
     response={200: schemas.Agreement},

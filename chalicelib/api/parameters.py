@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.http import Param
-from chalicelib.core.ids import CLIENT_ID_PATTERN, SUBMISSION_ID
+from chalicelib.core.ids import CLIENT_ID_PATTERN, SUBMISSION_ID, TRIAL_ID
 from chalicelib.core.vocabulary import OUTCOME_STATES
 
 EXAMPLE_SUBMISSION_ID = "sub_01JD3Q9V6KX4M2N8P5R7S0T1W2"
@@ -29,6 +29,11 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": r"^exp_[0-9A-HJKMNP-TV-Z]{26}$"},
         "description": "chosen by the service",
         "example": "exp_01JD3Q9V6KX4M2N8P5R7S0T1W2",
+    },
+    "trial_id": {
+        "schema": {"type": "string", "pattern": TRIAL_ID.pattern},
+        "description": "chosen by the service",
+        "example": "trl_01JD3Q9V6KX4M2N8P5R7S0T1W2",
     },
     "name": {
         "schema": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.(html|js|css|svg|png|json)$"},

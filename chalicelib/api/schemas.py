@@ -177,6 +177,32 @@ class StoreList(BaseModel):
     cursor: Cursor
 
 
+class RegionCount(BaseModel):
+    region: str
+    stores: int
+
+
+class ClusterCount(BaseModel):
+    cluster: str
+    stores: int
+
+
+class StoreFacets(BaseModel):
+    stores: int
+    regions: list[RegionCount]
+    clusters: list[ClusterCount]
+
+
+class StoreMatches(BaseModel):
+    stores: list[Store]
+
+
+class StoreReach(BaseModel):
+    stores: int = Field(description="the stores the targets reach")
+    named: list[Store] = Field(description="the stores named one by one, as the store list has them")
+    unknown: list[str] = Field(description="named ids that are not in the store list")
+
+
 # --- submissions ----------------------------------------------------------------------------------------
 
 
@@ -223,6 +249,29 @@ class AnalysisResult(BaseModel):
     warnings: list[str] = absent()
     timings_ms: dict[str, Any] = absent()
     guideline_version: int = absent()
+
+
+class TrialStarted(BaseModel):
+    """A trial of the draft guideline: post the test photo with ``upload`` (fields, then the file as
+    'file'), then POST …/trials/{trial_id}/run."""
+
+    trial_id: str
+    status: Literal["awaiting_upload"]
+    upload: Upload
+    expires_in: int = Field(description="seconds the upload link lasts")
+    max_bytes: int
+
+
+class Trial(BaseModel):
+    trial_id: str
+    campaign_id: str
+    status: Literal["awaiting_upload", "queued", "running", "done", "rejected", "failed"]
+    created_at: datetime = absent()
+    result: AnalysisResult = absent("done only: the verdict rule by rule, as a store's photo gets it")
+    overlay: Link = absent("done only: the photo with each rule's numbered marks")
+    reason: str = absent("rejected or failed: why, in words")
+    reason_code: str = absent("rejected or failed")
+    finished_at: datetime = absent("done, rejected or failed")
 
 
 class Review(BaseModel):
@@ -397,6 +446,9 @@ class CampaignCompliance(BaseModel):
     overall: Rates
     regions: list[RegionRates]
     rules: list[RuleRate]
+    scope: list[str] | None = Field(
+        description="the regions every figure counts (a merchandiser's the campaign reaches); null: the whole network"
+    )
 
 
 class StoreOutcome(BaseModel):

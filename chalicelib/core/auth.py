@@ -43,7 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "submissions:read": frozenset({"store", "merchandiser", "hq"}),  # scoped by store or region
     "submissions:review": frozenset({"merchandiser", "hq"}),  # scoped by region
     "showcase:read": frozenset({"store", "merchandiser", "hq"}),
-    "analytics:read": frozenset({"hq"}),
+    # a merchandiser reads the compliance of its own regions (chalicelib.services.analytics scopes it)
+    "analytics:read": frozenset({"merchandiser", "hq"}),
+    # the whole network's numbers only: reviewer–model agreement, the base of a guideline's thresholds
+    "analytics:network": frozenset({"hq"}),
     "exports": frozenset({"hq"}),
     "reminders": frozenset({"hq"}),
 }

@@ -36,5 +36,16 @@ def new_pack_file_id() -> str:
     return "pf_" + _ulid()
 
 
+TRIAL_ID = re.compile(r"^trl_[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def new_trial_id() -> str:
+    return "trl_" + _ulid()
+
+
+def is_trial_id(text: str) -> bool:
+    return bool(TRIAL_ID.match(text))
+
+
 def is_submission_id(text: str) -> bool:
     return bool(SUBMISSION_ID.match(text))

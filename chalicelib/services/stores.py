@@ -22,6 +22,7 @@ from chalicelib.core.errors import InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import describe, problems
 from chalicelib.services.paging import check_limit, query_page
+from chalicelib.services.store_directory import StoreDirectory
 from chalicelib.storage import layout
 from chalicelib.storage.ports import RecordStore
 
@@ -95,6 +96,7 @@ class Stores:
                 for store in stores
             ]
         )
+        StoreDirectory(self._records).rebuild()  # the set-up's picker reads these, never the whole list
         return {"imported": len(stores)}
 
     def get(self, store_id: str) -> dict[str, Any] | None:

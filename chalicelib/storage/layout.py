@@ -11,6 +11,8 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | |
 | ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` |
 | ``STORES`` | ``<s>`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
+| ``STORE_FACETS`` | ``ALL`` | | |
+| ``STORE_WORDS`` | ``<word of the name>#<s>`` | | |
 | ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
 | ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
 | ``PENDING`` | ``<created, epoch s:012d>#<id>`` | | |
@@ -18,11 +20,14 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
 | ``EXPORT#<id>`` | ``EXPORT`` | | |
+| ``TRIAL#<id>`` | ``TRIAL`` | | |
 | ``OUTBOX`` | ``<at>#<n>`` | ``OUTBOX#<store>`` / ``<at>`` | |
 
 Blobs: ``incoming/<submission>`` (the uploaded photo; the bucket notifies the analysis queue of
 this prefix only), ``derived/<submission>/<name>.jpg`` (normalised, thumbnail, overlay),
-``packs/<file id>`` (campaign pack files), ``exports/<export>.csv``.
+``packs/<file id>`` (campaign pack files), ``exports/<export>.csv``, ``trials/<trial>/<name>``
+(HQ's test photos against a draft guideline and their overlays: never a submission, never counted,
+expired by the bucket's lifecycle).
 
 Pure data and string functions: imported by the services, the adapters, the infrastructure and
 the tests alike.
@@ -125,6 +130,21 @@ def region_partition(region: str) -> str:
 def cluster_partition(cluster: str) -> str:
     """gsi2: a cluster's stores, by id."""
     return f"CLUSTER#{cluster}"
+
+
+# What the campaign set-up's target picker reads instead of the whole list (chalicelib.services.
+# store_directory rebuilds both at each import): the stores per region and cluster, and the words
+# of the stores' names, each word's items sorted by the word (a search by the start of a word).
+STORE_FACETS = "STORE_FACETS"
+STORE_WORDS = "STORE_WORDS"
+
+
+def store_facets_key() -> Key:
+    return STORE_FACETS, ALL
+
+
+def store_word_key(word: str, store_id: str) -> Key:
+    return STORE_WORDS, f"{word}#{store_id}"
 
 
 def store_index(store_id: str, region: str, cluster: str | None) -> dict[str, str]:
@@ -238,6 +258,11 @@ def export_key(export_id: str) -> Key:
     return f"EXPORT#{export_id}", "EXPORT"
 
 
+def trial_key(trial_id: str) -> Key:
+    """HQ's test of a draft guideline on one photo: its own partition, outside every listing and counter."""
+    return f"TRIAL#{trial_id}", "TRIAL"
+
+
 OUTBOX = "OUTBOX"  # the partition of every event (local backend), newest last
 
 
@@ -260,7 +285,8 @@ UPLOAD_PREFIX = "incoming/"  # the uploaded photos: the bucket notifies the anal
 DERIVED_PREFIX = "derived/"
 PACK_PREFIX = "packs/"
 EXPORT_PREFIX = "exports/"
-BLOB_PREFIXES = (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+TRIAL_PREFIX = "trials/"  # HQ's test photos and their overlays; the bucket notifies no one of these
+BLOB_PREFIXES = (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX)
 
 
 def upload_key(submission_id: str) -> str:
@@ -281,3 +307,8 @@ def pack_key(file_id: str) -> str:
 
 def export_blob_key(export_id: str) -> str:
     return f"{EXPORT_PREFIX}{export_id}.csv"
+
+
+def trial_blob_key(trial_id: str, name: str) -> str:
+    """A test photo (``photo``) or what its analysis drew (``overlay.jpg``)."""
+    return f"{TRIAL_PREFIX}{trial_id}/{name}"

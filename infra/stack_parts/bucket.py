@@ -10,8 +10,10 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from stages import Stage
 
-from chalicelib.storage.layout import BLOB_PREFIXES, UPLOAD_PREFIX
+from chalicelib.storage.layout import BLOB_PREFIXES, TRIAL_PREFIX, UPLOAD_PREFIX
 from stack_parts import data_removal
+
+TRIAL_RETENTION_DAYS = 1
 
 
 def bucket_name(stack: cdk.Stack) -> str:
@@ -50,7 +52,15 @@ class PhotoBucket:
                         id=f"expire-old-{prefix.strip('/')}", prefix=prefix, noncurrent_version_expiration=cdk.Duration.days(7)
                     )
                     for prefix in BLOB_PREFIXES
-                    if prefix != UPLOAD_PREFIX
+                    if prefix not in (UPLOAD_PREFIX, TRIAL_PREFIX)
+                ),
+                # HQ's test photos (a draft guideline tried before publishing) and their overlays: a
+                # trial is read within minutes, and kept a day for the page to show again
+                s3.LifecycleRule(
+                    id="expire-trials",
+                    prefix=TRIAL_PREFIX,
+                    expiration=cdk.Duration.days(TRIAL_RETENTION_DAYS),
+                    noncurrent_version_expiration=cdk.Duration.days(TRIAL_RETENTION_DAYS),
                 ),
             ],
             cors=[

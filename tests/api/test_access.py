@@ -196,16 +196,24 @@ def test_in_aws_notifications_are_the_topics_not_the_apis(client, backend):
     }
 
 
-def test_compliance_and_exports_are_for_hq(client, world):
+def test_compliance_is_for_hq_and_merchandisers_of_its_regions_agreement_and_exports_for_hq(client, world):
+    # A merchandiser reads its own regions' numbers (tests/api/test_merchandiser_compliance.py: which).
     for path in (
         "/compliance/campaigns/c1",
         "/compliance/campaigns/c1/stores",
         "/compliance/campaigns/c1/missing",
+        "/compliance/campaigns/c1/rules",
         "/compliance/trends",
-        "/compliance/stores/S001",
-        "/compliance/agreement",
     ):
-        expect(client, "GET", path, None, only_hq(200))
+        expect(client, "GET", path, None, {**every(403), "merchandiser north": 200, "merchandiser south": 200, "hq": 200})
+    expect(
+        client,
+        "GET",
+        "/compliance/stores/S001",
+        None,
+        {**every(403), "merchandiser north": 200, "merchandiser south": 404, "hq": 200},
+    )
+    expect(client, "GET", "/compliance/agreement", None, only_hq(200))
     expect(client, "POST", "/exports", {"kind": "results", "campaign_id": "c1"}, only_hq(202))
 
 

@@ -21,7 +21,9 @@ def test_the_rules_are_ordered_by_how_much_regions_differ(hq, photographer):  # 
     assert sharp["region_spread"] == 0.5 and sharp["lowest"] == 0.5 and sharp["highest"] == 1.0
     assert sharp["store_spread"] == pytest.approx((2 / 3 * 1 / 3) ** 0.5, abs=1e-3)
     assert hq.get("/compliance/campaigns/nope/rules").status_code == 404
-    assert hq.as_("merchandiser", regions=("north",)).get("/compliance/campaigns/c1/rules").status_code == 403
+    # A merchandiser's spread is its regions' only.
+    [north] = hq.as_("merchandiser", regions=("north",)).get("/compliance/campaigns/c1/rules").json_body["rules"]
+    assert [r["region"] for r in north["regions"]] == ["north"] and north["pass_rate"] == 0.5 and north["judged"] == 2
 
 
 def test_reminders_reach_the_missing_stores_once_each_and_show_when(hq, photographer, svc):  # noqa: F811

@@ -161,12 +161,48 @@ def test_the_dashboard_on_a_phone_in_italian_and_for_other_roles(browser, server
     assert empty.locator("#board").is_hidden()
     empty.goto(f"{server.url}/hq/stores")
     empty.wait_for_selector("#list-state >> text=No stores yet")
+    # HQ's other pages are HQ's: a merchandiser is sent to the gallery (the dashboard is its too).
     other = desktop(browser).new_page()
-    sign_in(other, server, "/hq", "merchandiser", regions=("north",))
+    sign_in(other, server, "/hq/stores", "merchandiser", regions=("north",))
     other.wait_for_selector("#session-panel")
     assert "This page is for HQ" in other.inner_text("#session-panel")
     other.get_by_role("link", name="Open the gallery").click()
     other.wait_for_url("**/gallery")
+
+
+def test_a_merchandiser_sees_the_dashboard_of_its_regions(browser, server):  # noqa: F811
+    submit_photo(server, "S001")
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq", "merchandiser", regions=("north",), username="Giulia")
+    page.wait_for_selector("#board:not([hidden])")
+    assert page.inner_text("#scope-note") == "Your regions only: north. Every figure counts their stores only."
+    tiles = page.inner_text("#tiles")
+    assert "Targeted\n1" in tiles and "Missing\n0" in tiles  # HQ's board says 2 and 1: centre's Roma Corso
+    assert page.get_attribute("#chart-regions svg", "aria-label").count("centre") == 0
+    page.wait_for_selector("#stores-state >> text=Showing 1 of 1")
+    assert page.locator("#stores tbody tr").all_inner_texts()[0].startswith("Milano Duomo")
+    assert "Roma Corso" not in page.inner_text("main")
+    assert page.get_by_role("link", name="Milano Duomo").get_attribute("href").startswith("/review?submission=sub_")
+    assert page.locator("#missing-empty").is_visible()
+    # HQ's actions on the network are not offered: set-up, reminders, agreement and thresholds, exports.
+    for hidden in ("#edit-campaign", "#new-campaign", "#remind", "#agree-title", "#export-results"):
+        assert page.locator(hidden).is_hidden(), hidden
+    assert page.get_by_role("link", name="Stores").count() == 0
+    check_page(page)
+    shot(page, "dashboard-merchandiser")
+    # A region it does not have, asked of the API the page reads: refused in words, no number shown.
+    refused = http_session("merchandiser", regions=("north",)).get(
+        f"{server.url}/compliance/campaigns/autumn/stores?region=centre", timeout=10
+    )
+    assert refused.status_code == 403 and "its own regions" in refused.json()["error"]["message"]
+    # Two regions: both regions' stores (the lists come a region at a time) and their summed figures.
+    both = desktop(browser).new_page()
+    sign_in(both, server, "/hq", "merchandiser", regions=("north", "centre"))
+    both.wait_for_selector("#stores-state >> text=Showing 2 of 2")
+    assert "Targeted\n2" in both.inner_text("#tiles") and "Missing\n1" in both.inner_text("#tiles")
+    assert "Your regions only: centre, north." in both.inner_text("#scope-note")
+    assert both.locator("#chart-trend svg circle").count() >= 1  # the week, from both regions' counts
+    assert both.locator("#missing tr[data-store=S002]").count() == 1
 
 
 BAD_CSV = "store_id,name,region,cluster,timezone\nS010,Napoli Toledo,south,street,Europe/Rome\nS011,,south,,Mars/Olympus\n"
@@ -237,9 +273,16 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     page.fill("#deadline", "2099-12-08")
     page.get_by_label("north").check()
     page.wait_for_selector("#target-count >> text=these targets reach: 1.")
-    page.fill("#store-pick", "S002")
+    # The store picker searches on the server (the list is never loaded whole): by a word of the name.
+    page.fill("#store-pick", "roma")
+    page.wait_for_selector("#pick-state >> text=Matching stores: 1.")
+    assert page.locator("#store-options option").first.get_attribute("value") == "S002 · Roma Corso"
+    page.fill("#store-pick", "S002 · Roma Corso")  # as picking the suggestion writes it
     page.keyboard.press("Enter")
     page.wait_for_selector("#target-count >> text=these targets reach: 2.")
+    page.fill("#store-pick", "zzz")
+    page.wait_for_selector("#pick-state >> text=No store's id or name starts with")
+    page.fill("#store-pick", "")
     assert "S002 · Roma Corso" in page.inner_text("#store-chips")
 
     # The YAML editor: a schema problem is shown at its line, and a click goes there.
@@ -304,3 +347,90 @@ def test_the_campaign_set_up(browser, server, tmp_path):  # noqa: F811
     page.wait_for_selector("#status >> text=Published")
     page.get_by_role("button", name="Check").click()
     page.wait_for_selector("#state >> text=The rules are valid (3 rules).")
+
+
+def test_a_test_photo_against_the_draft(browser, server, tmp_path):  # noqa: F811
+    from chalicelib.devtools.synthetic import to_jpeg, window_photo
+    from tests.support.helpers import campaign_body
+
+    hq_http = http_session("hq")
+    assert hq_http.put(f"{server.url}/campaigns/spring", json=campaign_body(("S001",)), timeout=10).status_code == 201
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq/campaigns/spring", "hq")
+    page.wait_for_selector("#status >> text=Draft")
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-state >> text=Choose a photo of a window first.")
+    assert page.evaluate("document.activeElement.id") == "trial-photo"
+
+    # A file that is no photo: the analyzer's intake says so, in words.
+    fake = tmp_path / "window.jpg"
+    fake.write_text("this is a note, not a photo")
+    page.set_input_files("#trial-photo", str(fake))
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-state >> text=The test photo could not be judged", timeout=60000)
+    assert "not a photo" in page.inner_text("#trial-state")
+
+    # The draft as edited, not saved: a sharpness bound no photo reaches fails that rule only.
+    default = f"min: {QUALITY_DEFAULTS['sharpness']['min']:g}"
+    assert default in page.input_value("#yaml")
+    page.fill("#yaml", page.input_value("#yaml").replace(default, "min: 100000", 1))
+    photo = tmp_path / "real.jpg"
+    photo.write_bytes(to_jpeg(window_photo(seed=3, size=(1600, 1200))))
+    page.set_input_files("#trial-photo", str(photo))
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_selector("#trial-result:not([hidden])", timeout=90000)
+    rows = page.locator("#trial-rules tr").all_inner_texts()
+    assert rows[0].startswith("1\tsharp") and "\tTo fix\t" in rows[0] and "≥ 100000" in rows[0], rows
+    assert all("\tOK\t" in r for r in rows[1:]), rows
+    assert page.inner_text("#trial-verdict").startswith("Verdict: Retake")  # a photo-quality rule failed
+    page.wait_for_function("document.getElementById('trial-overlay').naturalWidth > 0")
+    check_page(page)
+    page.locator("#trial-title").scroll_into_view_if_needed()
+    shot(page, "campaign-trial")
+    # Nothing was stored as the campaign's: its guideline is still the saved one, and no photo is counted.
+    stored = hq_http.get(f"{server.url}/campaigns/spring", timeout=10).json()
+    assert stored["guideline_version"] == 1 and "min: 100000" not in str(stored["guideline"])
+    gallery = hq_http.get(f"{server.url}/campaigns/spring/submissions", timeout=10)
+    assert gallery.status_code == 200 and gallery.json()["submissions"] == [], gallery.text
+
+
+def test_a_rule_from_the_form(browser, server):  # noqa: F811
+    page = desktop(browser).new_page()
+    sign_in(page, server, "/hq/campaigns/summer", "hq")
+    page.wait_for_selector("#state >> text=A new campaign")
+    page.locator("#rule-form summary").focus()
+    page.keyboard.press("Enter")  # opens with the keyboard
+    page.wait_for_selector("#rf-fields select#rf-p-check")  # photo quality first: its check is a choice
+    page.select_option("#rf-type", "artwork_present")
+    page.wait_for_selector("#rf-p-artwork")
+    assert page.get_attribute("#rf-p-min_share", "placeholder") == "0.02"  # the schema's default, shown
+    page.fill("#rf-message", "")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=Fill in: artwork, Message for the store when the rule is not met.")
+    page.fill("#rf-id", "poster")
+    page.select_option("#rf-zone", "upper_half")
+    page.fill("#rf-message", "The poster is missing: hang it in the upper half.")
+    page.fill("#rf-p-artwork", "poster.png")
+    page.fill("#rf-p-min_share", "0.05")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=Rule poster added at the end of the rules; they are valid.")
+    text = page.input_value("#yaml")
+    assert (
+        "  - id: poster\n    type: artwork_present\n    zone: upper_half\n"
+        '    message: "The poster is missing: hang it in the upper half."\n'
+        "    parameters:\n      artwork: poster.png\n      min_share: 0.05\n"
+    ) in text, text
+    # A list of words, and a value the schema refuses: the problem is shown at its line.
+    page.select_option("#rf-type", "text")
+    page.wait_for_selector("#rf-p-phrases")
+    page.fill("#rf-id", "promo")
+    page.fill("#rf-message", "Show the promotion.")
+    page.fill("#rf-p-phrases", "-30%, Saldi")
+    page.fill("#rf-p-min_similarity", "3")
+    page.get_by_role("button", name="Add to the rules").click()
+    page.wait_for_selector("#rf-state >> text=see the problems below")
+    assert 'phrases:\n        - "-30%"\n        - Saldi' in page.input_value("#yaml")
+    assert "parameters.min_similarity" in page.inner_text("#problems")
+    check_page(page)
+    page.locator("#rule-form").scroll_into_view_if_needed()
+    shot(page, "campaign-rule-form")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TABLE_KEY_SCHEMA, UPLOAD_PREFIX
+from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TABLE_KEY_SCHEMA, TRIAL_PREFIX, UPLOAD_PREFIX
 from tests.support.helpers import api_gateway_event, package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,6 +243,11 @@ def test_bucket_lifecycle_and_cors(template):
     assert all(r["Status"] == "Enabled" for r in rules)
     incoming = [r for r in rules if (r.get("Prefix") or r.get("Filter", {}).get("Prefix")) == UPLOAD_PREFIX]
     assert incoming and all(r.get("ExpirationInDays", 0) > 0 for r in incoming)
+    # HQ's test photos go within days, every version of them
+    trials = [r for r in rules if (r.get("Prefix") or r.get("Filter", {}).get("Prefix")) == TRIAL_PREFIX]
+    assert trials and all(
+        0 < r["ExpirationInDays"] <= 7 and r["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 7 for r in trials
+    )
     assert any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation", 0) > 0 for r in rules)
     (cors,) = props["CorsConfiguration"]["CorsRules"]
     assert cors["AllowedMethods"] == ["POST"]
@@ -370,10 +375,10 @@ def test_api_role_is_least_privilege(template):
     grants = role_grants(template, role)
     expected = {
         (a, f"bucket/{p}*")
-        for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX)
+        for p in (UPLOAD_PREFIX, DERIVED_PREFIX, PACK_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX)
         for a in ("s3:GetObject", "s3:GetObjectVersion")
     }
-    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX)}
+    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, TRIAL_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {("sqs:SendMessage", "queue"), ("sqs:GetQueueUrl", "queue"), ("sns:Publish", "topic")}
@@ -390,9 +395,11 @@ def test_analyzer_role_is_least_privilege(template):
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = role_grants(template, role)
     expected = {
-        (a, f"bucket/{p}*") for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX) for a in ("s3:GetObject", "s3:GetObjectVersion")
+        (a, f"bucket/{p}*")
+        for p in (UPLOAD_PREFIX, PACK_PREFIX, DERIVED_PREFIX, TRIAL_PREFIX)
+        for a in ("s3:GetObject", "s3:GetObjectVersion")
     }
-    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (DERIVED_PREFIX, EXPORT_PREFIX)}
+    expected |= {("s3:PutObject", f"bucket/{p}*") for p in (DERIVED_PREFIX, EXPORT_PREFIX, TRIAL_PREFIX)}
     expected |= {("s3:ListBucket", "bucket")}
     expected |= {(a, r) for a in RECORDS_ACTIONS for r in ("table", "table/index/*")}
     expected |= {

@@ -1,6 +1,10 @@
 """HQ's compliance queries: rates by campaign, region, store and rule, trends by week, the stores
 still missing, a store's history and reviewer–model agreement. Each reads maintained counters or
-one index partition (chalicelib.services.analytics.counters keeps them), never a scan."""
+one index partition (chalicelib.services.analytics.counters keeps them), never a scan.
+
+HQ reads the whole network; a merchandiser the published campaigns that reach its regions, each
+figure from those regions' own counters (the campaign's ALL counter, which holds the others'
+stores too, is never read for it), and its regions' store lists one region at a time."""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.core import clock
-from chalicelib.core.errors import InvalidInput
+from chalicelib.core.auth import Caller
+from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.vocabulary import OUTCOME_STATES
 from chalicelib.services.analytics.outcomes import NOT_IN, counters, rates, rule_rates, summed
 from chalicelib.services.analytics.thresholds import MIN_LABELS, agreement_of
-from chalicelib.services.campaigns import load_campaign
+from chalicelib.services.campaigns import check_campaign_id, load_campaign
 from chalicelib.services.paging import bad_cursor, check_limit
 from chalicelib.storage import layout
 from chalicelib.storage.ports import RecordStore
@@ -26,10 +31,9 @@ class Analytics:
     def __init__(self, records: RecordStore):
         self._records = records
 
-    def campaign(self, campaign_id: str) -> dict[str, Any]:
-        item = load_campaign(self._records, campaign_id)
-        aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
-        overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
+    def campaign(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
+        item, scope = self._visible(caller, campaign_id)
+        overall, aggregates = self._aggregates(campaign_id, scope)
         return {
             "campaign_id": campaign_id,
             "name": item["name"],
@@ -39,14 +43,38 @@ class Analytics:
             "overall": rates(overall),
             "regions": [{"region": layout.region_of_sk(a["sk"]), **rates(a)} for a in aggregates if a["sk"] != layout.ALL],
             "rules": rule_rates(overall),
+            "scope": None if scope is None else sorted(scope),
         }
 
-    def rule_spread(self, campaign_id: str) -> dict[str, Any]:
+    def _visible(self, caller: Caller, campaign_id: str) -> tuple[dict[str, Any], frozenset[str] | None]:
+        """The campaign and the regions whose counters and stores the caller reads: None for HQ (the
+        whole network); a merchandiser's regions the published campaign reaches. Outside them the
+        campaign answers exactly as one that does not exist (chalicelib.services.campaigns' words),
+        so no one learns which ids or drafts there are."""
+        if caller.role == "hq":
+            return load_campaign(self._records, campaign_id), None
+        check_campaign_id(campaign_id)
+        item = self._records.get(*layout.campaign_key(campaign_id))
+        reached = set(item.get("target_regions", item["targets"]["regions"])) & caller.regions if item else set()
+        if item is None or item["status"] == "draft" or not reached:
+            raise NotFound(
+                f"campaign {campaign_id!r} does not exist, or is not one of yours: check the id", code="campaign_not_found"
+            )
+        return item, frozenset(reached)
+
+    def _aggregates(self, campaign_id: str, scope: frozenset[str] | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The campaign's overall counts and its regions' counters, within ``scope`` (None: all)."""
+        aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
+        if scope is None:
+            return next((a for a in aggregates if a["sk"] == layout.ALL), {}), aggregates
+        mine = [a for a in aggregates if a["sk"] != layout.ALL and layout.region_of_sk(a["sk"]) in scope]
+        return dict(summed(mine)), mine
+
+    def rule_spread(self, caller: Caller, campaign_id: str) -> dict[str, Any]:
         """Per rule, its pass rate network-wide and in each region, and how far the regions differ
         (the rules where they differ most first): read from the campaign's own counters."""
-        load_campaign(self._records, campaign_id)
-        aggregates = self._records.query(layout.campaign_aggregates_partition(campaign_id), limit=MAX_PAGE).items
-        overall = next((a for a in aggregates if a["sk"] == layout.ALL), {})
+        _, scope = self._visible(caller, campaign_id)
+        overall, aggregates = self._aggregates(campaign_id, scope)
         by_region = {
             layout.region_of_sk(a["sk"]): {r["rule_id"]: r for r in rule_rates(a)} for a in aggregates if a["sk"] != layout.ALL
         }
@@ -92,15 +120,25 @@ class Analytics:
         return {"campaign_id": campaign_id, "rules": rules}
 
     def stores(
-        self, campaign_id: str, state: str | None = None, region: str | None = None, limit: int = 100, cursor: str | None = None
+        self,
+        caller: Caller,
+        campaign_id: str,
+        state: str | None = None,
+        region: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
         """The campaign's stores with their outcome, by state (all states, one after the other)."""
         if state is not None and state not in OUTCOME_STATES:
             raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
+        region = self._listing_region(caller, campaign_id, region)
         return self._targets(campaign_id, (state,) if state else OUTCOME_STATES, region, limit, cursor)
 
-    def missing(self, campaign_id: str, region: str | None = None, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+    def missing(
+        self, caller: Caller, campaign_id: str, region: str | None = None, limit: int = 100, cursor: str | None = None
+    ) -> dict[str, Any]:
         """Stores with no usable photo: none yet (or none by the deadline), or the last one failed."""
+        region = self._listing_region(caller, campaign_id, region)
         page = self._targets(campaign_id, NOT_IN, region, limit, cursor)
         now = clock.now()
         for row in page["stores"]:
@@ -112,6 +150,12 @@ class Analytics:
     ) -> dict[str, Any]:
         """The campaign's stores in these states, one state after the other (index queries only)."""
         return self._targets(campaign_id, states, region, limit, cursor)
+
+    def _listing_region(self, caller: Caller, campaign_id: str, region: str | None) -> str | None:
+        """The region a store listing reads: HQ's choice; one of a merchandiser's own regions
+        (the campaign must reach them: answered as one that does not exist otherwise)."""
+        self._visible(caller, campaign_id)
+        return caller.listing_region(region, "may list the stores of its own regions only: add ?region= (one of yours)")
 
     @staticmethod
     def rows(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,8 +192,11 @@ class Analytics:
         next_cursor = f"{position}.{inner or ''}" if position < len(states) else None
         return {"stores": rows, "cursor": next_cursor}
 
-    def trends(self, region: str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
-        """Rates by week of campaign start, network-wide or for a region."""
+    def trends(
+        self, caller: Caller, region: str | None = None, date_from: str | None = None, date_to: str | None = None
+    ) -> dict[str, Any]:
+        """Rates by week of campaign start, network-wide or for a region (a merchandiser: one of its own)."""
+        region = caller.listing_region(region, "may read the trends of its own regions only: add ?region= (one of yours)")
         weeks = self._weeks(region, date_from, date_to)
         return {
             "region": region,
@@ -157,8 +204,14 @@ class Analytics:
             "total": rates(summed(weeks)),
         }
 
-    def store(self, store_id: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+    def store(self, caller: Caller, store_id: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
         """A store's outcome in every campaign it was in (by campaign start), and its rates."""
+        if caller.role != "hq":
+            store = self._records.get(*layout.store_key(store_id))
+            if store is None or not caller.may_see(store_id, store.get("region")):
+                raise NotFound(
+                    f"store {store_id!r} does not exist, or is not in your regions: check the id", code="store_not_found"
+                )
         first, last = _date_range(date_from, date_to)
         rows, cursor = [], None
         while True:

@@ -1,10 +1,15 @@
 // HQ's campaign set-up: the details and targets (regions, clusters, stores from the store list), the
 // guideline as YAML checked by the server (problems at their line), the pack files with previews,
 // publishing with the number of stores it reaches, and the guideline versions with what changed.
+// The store list is never read whole (thousands of stores): the regions and clusters come from its
+// facets, the store picker searches on the server, the reach is counted there.
 const { $, el, when } = hq;
 const campaignId = decodeURIComponent(location.pathname.split("/").pop());
 let campaign = null; // as stored; null while the campaign is new
-let stores = [];
+let facets = { regions: [], clusters: [] }; // the store list's regions and clusters, with their stores
+const known = {}; // stores met so far (searches, the named targets), by id
+let reachCount = 0; // the stores the targets reach, as the server counts them
+let reachAsked = 0; // a newer count makes an older answer stale
 let chosen = new Set(); // stores named one by one
 let badLines = new Set();
 
@@ -102,13 +107,119 @@ async function checkYaml() {
   return answer;
 }
 
+// --- a rule from a form: the fields of its type, as the guideline schema declares them ------------------
+
+let ruleSchemas = null; // rule type -> {rule, parameters} JSON schemas, from the API's description
+
+const deref = (schema, all) => (schema && schema.$ref ? all[schema.$ref.split("/").pop()] : schema);
+
+async function loadRuleSchemas() {
+  if (ruleSchemas) return ruleSchemas;
+  const description = await session.api("GET", "/openapi.json");
+  const all = description.components.schemas;
+  ruleSchemas = {};
+  for (const schema of Object.values(all)) {
+    const type = schema.properties && schema.properties.type && schema.properties.type.const;
+    if (type && schema.properties.parameters) ruleSchemas[type] = { rule: schema, parameters: deref(schema.properties.parameters, all) };
+  }
+  return ruleSchemas;
+}
+
+// A field's shape: its own schema, or the non-null choice of an "X or null".
+function shapeOf(schema) {
+  const choices = (schema.anyOf || [schema]).filter((c) => c.type !== "null");
+  return { ...choices[0], nullable: Boolean(schema.anyOf && choices.length < schema.anyOf.length), default: schema.default };
+}
+
+function fieldFor(name, schema, required) {
+  const shape = shapeOf(schema);
+  const id = "rf-p-" + name;
+  const label = el("label", { for: id }, name + (required ? " *" : ""));
+  let input;
+  if (shape.enum) {
+    input = el("select", { id, "data-param": name, "data-kind": "enum" },
+      ...(required ? [] : [el("option", { value: "", text: t("camp.formDefault", { value: shape.default ?? "–" }) })]),
+      ...shape.enum.map((v) => el("option", { value: v, text: v })));
+  } else if (shape.type === "number" || shape.type === "integer") {
+    input = el("input", { id, type: "number", step: shape.type === "integer" ? "1" : "any", min: shape.minimum ?? null,
+      max: shape.maximum ?? null, placeholder: shape.default ?? "", "data-param": name, "data-kind": shape.type });
+  } else if (shape.type === "array" && shape.items && (shape.items.type === "string" || shape.items.pattern)) {
+    input = el("input", { id, "data-param": name, "data-kind": "list", placeholder: t("camp.formList") });
+  } else if (shape.type === "array") { // a list of objects (brand colours): written as JSON
+    input = el("input", { id, "data-param": name, "data-kind": "json", placeholder: '[{"name": "navy", "hex": "#12346E", "min_share": 0.01}]' });
+  } else {
+    input = el("input", { id, "data-param": name, "data-kind": "text", placeholder: shape.default ?? "" });
+  }
+  if (required) input.setAttribute("aria-required", "true");
+  return el("div", {}, label, input);
+}
+
+async function drawRuleForm() {
+  const type = $("rf-type").value;
+  $("rf-state").textContent = t("hq.loading");
+  try {
+    const { rule, parameters } = (await loadRuleSchemas())[type];
+    const zone = (rule.properties.zone && rule.properties.zone.anyOf || []).find((c) => c.enum);
+    $("rf-zone").replaceChildren(el("option", { value: "", text: t("camp.formWhole") }),
+      ...((zone && zone.enum) || []).filter((z) => z !== "whole").map((z) => el("option", { value: z, text: z })));
+    $("rf-zone").disabled = !zone;
+    const required = parameters.required || [];
+    $("rf-fields").replaceChildren(...Object.entries(parameters.properties).map(([name, schema]) => fieldFor(name, schema, required.includes(name))));
+    if (!$("rf-id").value) $("rf-id").value = type.replace(/_/g, "-");
+    $("rf-state").textContent = "";
+  } catch (err) {
+    $("rf-state").textContent = t("camp.formFailed", { why: err.message });
+  }
+}
+
+// The rule the form describes, or the fields still to fill in.
+function ruleFromForm() {
+  const missing = [];
+  const wrong = [];
+  const parameters = {};
+  for (const input of $("rf-fields").querySelectorAll("[data-param]")) {
+    const raw = input.value.trim();
+    if (!raw) { if (input.getAttribute("aria-required")) missing.push(input.dataset.param); continue; }
+    const kind = input.dataset.kind;
+    if (kind === "number" || kind === "integer") parameters[input.dataset.param] = Number(raw);
+    else if (kind === "list") parameters[input.dataset.param] = raw.split(",").map((v) => v.trim()).filter(Boolean);
+    else if (kind === "json") {
+      try { parameters[input.dataset.param] = JSON.parse(raw); } catch { wrong.push(input.dataset.param); }
+    } else parameters[input.dataset.param] = raw;
+  }
+  const id = $("rf-id").value.trim();
+  const message = $("rf-message").value.trim();
+  if (!id) missing.unshift(t("camp.formId"));
+  if (!message) missing.push(t("camp.formMessage"));
+  if (missing.length || wrong.length) return { missing, wrong };
+  const rule = { id, type: $("rf-type").value, ...($("rf-zone").value ? { zone: $("rf-zone").value } : {}), message, parameters };
+  return { rule };
+}
+
+async function addRuleFromForm() {
+  const { rule, missing, wrong } = ruleFromForm();
+  if (!rule) {
+    $("rf-state").textContent = missing.length ? t("camp.formMissing", { fields: missing.join(", ") })
+      : t("camp.formBadJson", { fields: wrong.join(", ") });
+    return;
+  }
+  const area = $("yaml");
+  if (!/^rules:/m.test(area.value)) area.value = area.value.replace(/\n*$/, "\n") + "rules:\n";
+  area.value = area.value.replace(/\n*$/, "\n") + yaml([rule], "  ") + "\n";
+  drawGutter();
+  try {
+    const answer = await checkYaml();
+    $("rf-state").textContent = answer.valid ? t("camp.formAdded", { id: rule.id }) : t("camp.formAddedProblems", { id: rule.id });
+  } catch (err) { $("rf-state").textContent = err.message; }
+}
+
 // --- targets -------------------------------------------------------------------------------------------
 
-function checks(container, values, selected, name) {
+function checks(container, values, selected, name, counts = {}) {
   container.replaceChildren(...values.map((v) => {
     const box = el("input", { type: "checkbox", value: v, name, checked: selected.includes(v) });
     box.addEventListener("change", countTargets);
-    return el("label", {}, box, v);
+    return el("label", {}, box, v, counts[v] === undefined ? null : el("span", { class: "muted small", text: `(${hq.num(counts[v])})` }));
   }));
   if (!values.length) container.append(el("span", { class: "muted small", text: t("camp.noneInList") }));
 }
@@ -120,12 +231,30 @@ function targets() {
 }
 
 function drawChips() {
-  const byId = Object.fromEntries(stores.map((s) => [s.store_id, s]));
+  const byId = known;
   $("store-chips").replaceChildren(...[...chosen].sort().map((id) => {
     const remove = el("button", { type: "button", "aria-label": t("camp.removeStore", { store: id }), text: "×" });
     remove.addEventListener("click", () => { chosen.delete(id); drawChips(); countTargets(); });
     return el("li", {}, el("span", { text: byId[id] ? `${id} · ${byId[id].name}` : `${id} · ${t("camp.unknownStore")}` }), remove);
   }));
+}
+
+// The picker's suggestions: the server's search (id, or the start of a word of the name).
+let searchTimer = null;
+let searchAsked = 0;
+async function searchStores() {
+  const q = $("store-pick").value.split(" · ")[0].trim();
+  const asked = ++searchAsked;
+  if (!q) { $("store-options").replaceChildren(); $("pick-state").textContent = ""; return; }
+  try {
+    const { stores: found } = await session.api("GET", `/stores/search?q=${encodeURIComponent(q)}&limit=20`);
+    if (asked !== searchAsked) return;
+    for (const store of found) known[store.store_id] = store;
+    $("store-options").replaceChildren(...found.map((s) => el("option", { value: `${s.store_id} · ${s.name}`, label: `${s.name} · ${s.region}` })));
+    $("pick-state").textContent = found.length ? t("camp.matches", { n: found.length }) : t("camp.noMatch", { q });
+  } catch (err) {
+    if (asked === searchAsked) $("pick-state").textContent = t("camp.searchFailed", { why: err.message });
+  }
 }
 
 function addStore() {
@@ -137,14 +266,25 @@ function addStore() {
   countTargets();
 }
 
-// The stores the targets reach, as publishing will resolve them against the store list.
-function reached() {
-  const { regions, clusters, stores: named } = targets();
-  return stores.filter((s) => regions.includes(s.region) || (s.cluster && clusters.includes(s.cluster)) || named.includes(s.store_id));
+// The stores the targets reach, as publishing will resolve them against the store list: counted by
+// the server from the list's facets (and the named stores, which come back as the list has them).
+async function countTargets() {
+  const asked = ++reachAsked;
+  $("target-count").textContent = t("camp.counting");
+  try {
+    const answer = await session.api("POST", "/stores/reach", targets());
+    if (asked !== reachAsked) return;
+    for (const store of answer.named) known[store.store_id] = store;
+    reachCount = answer.stores;
+    drawChips();
+    drawCount();
+  } catch (err) {
+    if (asked === reachAsked) $("target-count").textContent = t("camp.countFailed", { why: err.message });
+  }
 }
 
-function countTargets() {
-  const n = reached().length;
+function drawCount() {
+  const n = reachCount;
   $("target-count").textContent = t("camp.targetCount", { n });
   const published = campaign && campaign.status === "published";
   $("publish").textContent = t(published ? "camp.publishAgain" : "camp.publishTo", { n });
@@ -196,7 +336,9 @@ function drawPack() {
         state.textContent = t("camp.uploadFailed", { why: err.message });
       }
     });
-    return el("li", {}, preview, el("strong", { text: name }), state, el("label", { class: "file" }, input));
+    // the input itself is hidden (style.css .file): the label is what a mouse sees and clicks
+    const choose = el("label", { class: "button inline small-button file" }, t(uploaded ? "camp.replaceFile" : "camp.chooseFile"), input);
+    return el("li", {}, preview, el("strong", { text: name }), state, choose);
   }));
 }
 
@@ -260,6 +402,74 @@ async function loadVersions() {
   } else $("diff").replaceChildren();
 }
 
+// --- a test photo against the draft (the analyzer judges it as a store's photo; nothing is counted) -----
+
+const TRIAL_TYPES = ["image/jpeg", "image/png", "image/webp"];
+const TRIAL_WAIT_MS = 120000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function trialValue(rule) {
+  if (rule.value === null || rule.value === undefined) return "–";
+  const bound = rule.threshold ? [rule.threshold.min !== undefined ? `≥ ${rule.threshold.min}` : "", rule.threshold.max !== undefined ? `≤ ${rule.threshold.max}` : ""].filter(Boolean).join(" ") : "";
+  return `${Math.round(rule.value * 1000) / 1000}${bound ? ` (${bound})` : ""}`;
+}
+
+function drawTrial(trial) {
+  const result = trial.result;
+  $("trial-overlay").src = trial.overlay;
+  $("trial-overlay").alt = t("camp.trialOverlay");
+  $("trial-verdict").textContent = t("camp.trialVerdict", { verdict: t("state." + result.verdict), score: hq.pct(result.score) });
+  $("trial-rules").replaceChildren(...result.rules.map((rule, n) => el("tr", {},
+    el("td", { text: String(n + 1) }),
+    el("td", {}, el("code", { text: rule.id }), " ", el("span", { class: "muted small", text: t("camp.type." + rule.type) })),
+    el("td", { class: rule.status, text: t("rule." + rule.status) }),
+    el("td", { text: trialValue(rule) }),
+    el("td", { text: rule.message }))));
+  $("trial-result").hidden = false;
+}
+
+async function tryPhoto() {
+  const file = $("trial-photo").files[0];
+  $("trial-result").hidden = true;
+  if (!campaign) { $("trial-state").textContent = t("camp.saveFirst"); return; }
+  if (!file) { $("trial-state").textContent = t("camp.trialChoose"); $("trial-photo").focus(); return; }
+  if (!TRIAL_TYPES.includes(file.type)) { $("trial-state").textContent = t("camp.trialType"); return; }
+  $("trial-run").disabled = true;
+  try {
+    $("trial-state").textContent = t("camp.trialChecking");
+    const checked = await checkYaml();
+    if (!checked.valid) { $("trial-state").textContent = t("camp.fixRules"); return; }
+    const base = `/campaigns/${encodeURIComponent(campaignId)}/trials`;
+    const trial = await session.api("POST", base, { guideline: checked.guideline, content_type: file.type });
+    if (file.size > trial.max_bytes) { $("trial-state").textContent = t("camp.trialTooBig", { mb: Math.round(trial.max_bytes / 1048576) }); return; }
+    $("trial-state").textContent = t("camp.uploading");
+    const form = new FormData();
+    for (const [k, v] of Object.entries(trial.upload.fields)) form.append(k, v);
+    form.append("file", file);
+    const sent = await fetch(trial.upload.url, { method: "POST", body: form });
+    if (!sent.ok) throw new Error(t("camp.storageRefused", { status: sent.status }));
+    const path = `${base}/${encodeURIComponent(trial.trial_id)}`;
+    await session.api("POST", path + "/run");
+    $("trial-state").textContent = t("camp.trialRunning");
+    const until = Date.now() + TRIAL_WAIT_MS;
+    for (let wait = 500; Date.now() < until; wait = Math.min(wait * 1.5, 3000)) {
+      await sleep(wait);
+      const answer = await session.api("GET", path);
+      if (answer.status === "done") { $("trial-state").textContent = ""; drawTrial(answer); return; }
+      if (answer.status === "rejected" || answer.status === "failed") {
+        const own = "reason." + answer.reason_code;
+        $("trial-state").textContent = t("camp.trialRejected", { why: hasString(own) ? t(own) : answer.reason });
+        return;
+      }
+    }
+    $("trial-state").textContent = t("camp.trialSlow");
+  } catch (err) {
+    $("trial-state").textContent = t("camp.trialFailed", { why: err.message });
+  } finally {
+    $("trial-run").disabled = false;
+  }
+}
+
 // --- saving and publishing ---------------------------------------------------------------------------
 
 function fill() {
@@ -279,12 +489,11 @@ function fill() {
   } else {
     $("yaml").value = STARTER;
   }
-  const regions = [...new Set(stores.map((s) => s.region))].sort();
-  const clusters = [...new Set(stores.map((s) => s.cluster).filter(Boolean))].sort();
+  const regions = Object.fromEntries(facets.regions.map((r) => [r.region, r.stores]));
+  const clusters = Object.fromEntries(facets.clusters.map((c) => [c.cluster, c.stores]));
   const keep = campaign ? campaign.targets : { regions: [], clusters: [] };
-  checks($("regions"), [...new Set([...regions, ...keep.regions])].sort(), keep.regions, "regions");
-  checks($("clusters"), [...new Set([...clusters, ...keep.clusters])].sort(), keep.clusters, "clusters");
-  $("store-options").replaceChildren(...stores.map((s) => el("option", { value: `${s.store_id} · ${s.name}` })));
+  checks($("regions"), [...new Set([...Object.keys(regions), ...keep.regions])].sort(), keep.regions, "regions", regions);
+  checks($("clusters"), [...new Set([...Object.keys(clusters), ...keep.clusters])].sort(), keep.clusters, "clusters", clusters);
   drawChips();
   countTargets();
   drawGutter();
@@ -310,7 +519,7 @@ async function save(event) {
 }
 
 async function publish() {
-  const n = reached().length;
+  const n = reachCount;
   const ok = await hq.confirm(t("camp.confirmPublish", { name: campaign.name, n }), [
     t("camp.confirmDates", { start: campaign.start_date, deadline: campaign.deadline }),
     t("camp.confirmVersion", { v: campaign.guideline_version })]);
@@ -335,6 +544,10 @@ hq.start(async () => {
     drawGutter();
     goToLine(area.value.split("\n").length - 1);
   });
+  $("rf-type").replaceChildren(...Object.keys(TEMPLATES).map((type) => el("option", { value: type, text: t("camp.type." + type) })));
+  $("rule-form").addEventListener("toggle", () => { if ($("rule-form").open && !$("rf-fields").children.length) drawRuleForm(); });
+  $("rf-type").addEventListener("change", () => { $("rf-id").value = ""; drawRuleForm(); });
+  $("rf-add").addEventListener("click", addRuleFromForm);
   $("check").addEventListener("click", async () => {
     try {
       const answer = await checkYaml();
@@ -345,21 +558,25 @@ hq.start(async () => {
   $("yaml").addEventListener("scroll", () => { $("gutter").scrollTop = $("yaml").scrollTop; });
   $("add-store").addEventListener("click", addStore);
   $("store-pick").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addStore(); } });
+  $("store-pick").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchStores, 200); });
   $("form").addEventListener("submit", save);
   $("publish").addEventListener("click", publish);
+  $("trial-run").addEventListener("click", tryPhoto);
+  $("trial-photo").addEventListener("change", () => {
+    const file = $("trial-photo").files[0];
+    $("trial-file").textContent = file ? file.name : "";
+  });
   $("diff-from").addEventListener("change", drawDiff);
   $("diff-to").addEventListener("change", drawDiff);
   $("diff-form").addEventListener("submit", (e) => e.preventDefault());
-  document.addEventListener("languagechange", () => { if (stores) { countTargets(); drawPack(); } });
+  document.addEventListener("languagechange", () => { drawCount(); drawChips(); drawPack(); });
   $("state").textContent = t("hq.loading");
   try {
-    stores = await hq.all("/stores", "stores");
-    try {
-      campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
-    } catch (err) {
+    const loaded = session.api("GET", "/campaigns/" + encodeURIComponent(campaignId)).catch((err) => {
       if (err.status !== 404) throw err;
-      campaign = null; // a new id: the form creates it
-    }
+      return null; // a new id: the form creates it
+    });
+    [facets, campaign] = await Promise.all([session.api("GET", "/stores/facets"), loaded]);
     fill();
     $("state").textContent = campaign ? "" : t("camp.new");
     await loadVersions();

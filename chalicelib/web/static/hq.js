@@ -12,6 +12,8 @@ let data = null; // the campaign's answers, kept for re-drawing (language, sorti
 let generation = 0; // a newer campaign makes an older answer stale
 let sort = { key: "state", ascending: true };
 let shown = SHOWN;
+let viewer = null; // the signed-in user: HQ reads the network; a merchandiser its regions (the server scopes)
+const network = () => viewer.role === "hq";
 
 function say(id, key, vars) { $(id).textContent = key ? t(key, vars) : ""; }
 
@@ -42,18 +44,32 @@ async function load() {
   const campaign = await session.api("GET", "/campaigns/" + encodeURIComponent(campaignId));
   // The counters first (a few reads each): the board shows while the store list (an index listing
   // of every targeted store, thousands) is still coming.
-  const storesLoaded = hq.all(path + "/stores", "stores", 500, (rows, more) => {
+  // HQ lists the network at once; a merchandiser's lists come one of its regions at a time.
+  const listings = network() ? [""] : [...viewer.regions].sort().map((r) => "region=" + encodeURIComponent(r));
+  const every = async (name, onPage) => {
+    let rows = [];
+    for (const [i, filter] of listings.entries()) {
+      const before = rows;
+      const part = await hq.all(`${path}/${name}${filter ? "?" + filter : ""}`, "stores", 500,
+        onPage && ((got, more) => onPage(before.concat(got), more || i < listings.length - 1)));
+      rows = rows.concat(part);
+    }
+    return rows;
+  };
+  const storesLoaded = every("stores", (rows, more) => {
     if (mine !== generation || !data) return;
     data.stores = rows;
     data.storesComplete = !more;
     renderStores();
   });
+  const weeks = `/compliance/trends?from=${weeksBefore(campaign.start_date, 11)}&to=${campaign.start_date}`;
   const [compliance, spread, agreement, missing, trends] = await Promise.all([
     session.api("GET", path),
     session.api("GET", path + "/rules"),
-    session.api("GET", "/compliance/agreement?campaign_id=" + encodeURIComponent(campaignId)),
-    hq.all(path + "/missing", "stores"),
-    session.api("GET", `/compliance/trends?from=${weeksBefore(campaign.start_date, 11)}&to=${campaign.start_date}`),
+    network() ? session.api("GET", "/compliance/agreement?campaign_id=" + encodeURIComponent(campaignId))
+      : { rules: [], min_labels: 0 }, // agreement is the network's (HQ's thresholds)
+    every("missing"),
+    network() ? session.api("GET", weeks) : regionTrends(weeks),
   ]);
   if (mine !== generation) return;
   data = { campaign, compliance, spread, agreement, stores: [], storesComplete: false, missing, trends };
@@ -67,6 +83,23 @@ async function load() {
   data.stores = stores;
   data.storesComplete = true;
   renderStores();
+}
+
+// A merchandiser's trend: each of its regions' weeks (the server answers one region at a time),
+// their counts summed week by week and the rate taken again from the sums.
+async function regionTrends(weeks) {
+  const answers = await Promise.all([...viewer.regions].sort().map((r) => session.api("GET", `${weeks}&region=${encodeURIComponent(r)}`)));
+  const byWeek = {};
+  for (const week of answers.flatMap((a) => a.weeks)) {
+    const sum = byWeek[week.week] || (byWeek[week.week] = { week: week.week, states: {} });
+    for (const [state, n] of Object.entries(week.states)) sum.states[state] = (sum.states[state] || 0) + n;
+  }
+  const merged = Object.values(byWeek).sort((a, b) => a.week.localeCompare(b.week));
+  for (const w of merged) {
+    const judged = (w.states.pass || 0) + (w.states.fail || 0);
+    w.compliance_rate = judged ? w.states.pass / judged : null;
+  }
+  return { weeks: merged };
 }
 
 // --- drawing ---------------------------------------------------------------------------------------
@@ -125,13 +158,13 @@ function renderMissing() {
       "aria-label": t("hq.remindStore", { store: row.store_name }) });
     remind.addEventListener("click", () => sendReminders([row.store_id]));
     return el("tr", { "data-store": row.store_id },
-      el("td", {}, box),
+      el("td", { class: "hq-only" }, box),
       el("td", {}, el("strong", { text: row.store_name }), " ", el("span", { class: "muted small", text: row.store_id })),
       el("td", { text: row.region }),
       el("td", {}, el("span", { class: "tag " + (row.state === "retake" ? "fail" : "uncertain"), text: t("state." + row.state) })),
       el("td", {}, deadlineTag(row)),
       el("td", { class: "reminded", text: row.reminded_at ? when(row.reminded_at) : t("hq.never") }),
-      el("td", {}, remind));
+      el("td", { class: "hq-only" }, remind));
   }));
 }
 
@@ -342,7 +375,18 @@ function fail(err) {
   $("state").textContent = t("hq.loadFailed", { why: err.message });
 }
 
-hq.start(async () => {
+function showScope() {
+  document.body.classList.toggle("scoped", !network());
+  $("scope-note").hidden = network();
+  if (!network()) {
+    $("scope-note").textContent = t("hq.scopeNote", { regions: [...viewer.regions].sort().join(", ") });
+    $("missing-hint").textContent = t("hq.missingHintScoped");
+  }
+}
+
+hq.start(async (user) => {
+  viewer = user;
+  showScope();
   $("campaign").addEventListener("change", () => load().catch(fail));
   $("pick").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -366,10 +410,10 @@ hq.start(async () => {
     [...$("missing").tBodies[0].querySelectorAll("input[type=checkbox]:checked")].map((b) => b.value)));
   $("export-results").addEventListener("click", () => startExport("results"));
   $("export-labels").addEventListener("click", () => startExport("labels"));
-  document.addEventListener("languagechange", () => { if (data) { showRegions(); render(); } });
+  document.addEventListener("languagechange", () => { showScope(); if (data) { showRegions(); render(); } });
   try {
     const campaigns = await loadCampaigns();
     if (!campaigns.length) { say("state", "hq.noCampaigns"); $("edit-campaign").hidden = true; return; }
     await load();
   } catch (err) { fail(err); }
-});
+}, ["hq", "merchandiser"]);

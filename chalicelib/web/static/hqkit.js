@@ -57,14 +57,15 @@ const hq = (() => {
     });
   }
 
-  // The page's start: HQ only (a merchandiser is sent to the gallery, a store to its page).
-  function start(run) {
+  // The page's start, for the roles it serves: HQ's pages are HQ's, the dashboard also a
+  // merchandiser's (its regions: the server scopes every number). Others are sent to their page.
+  function start(run, roles = ["hq"]) {
     document.addEventListener("DOMContentLoaded", () => {
       applyStrings();
       $("lang").addEventListener("click", switchLanguage);
       session.start((user) => {
         if (user.role === "store") { session.showWrongPage("hq.forHq", "/", "gallery.toStore"); return; }
-        if (user.role !== "hq") { session.showWrongPage("hq.forHq", "/gallery", "hq.toGallery"); return; }
+        if (!roles.includes(user.role)) { session.showWrongPage("hq.forHq", "/gallery", "hq.toGallery"); return; }
         run(user);
       });
     });
