@@ -25,6 +25,11 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     },
     "version": {"schema": {"type": "integer", "minimum": 1}, "description": "a guideline version of the campaign", "example": 1},
     "store_id": {"schema": {"type": "string"}, "example": "S001"},
+    "rule_id": {
+        "schema": {"type": "string", "pattern": CLIENT_ID_PATTERN},
+        "description": "a rule of the guideline",
+        "example": "poster",
+    },
     "export_id": {
         "schema": {"type": "string", "pattern": r"^exp_[0-9A-HJKMNP-TV-Z]{26}$"},
         "description": "chosen by the service",
@@ -50,3 +55,9 @@ FROM = Param("from", DATE, "campaigns that start on or after this date")
 TO = Param("to", DATE, "campaigns that start on or before this date")
 CAMPAIGN_ID = Param("campaign_id", {"type": "string", "pattern": CLIENT_ID_PATTERN}, "one campaign's")
 STORE_ID = Param("store_id", {"type": "string"}, "one store's id")
+FAILED_RULE = Param(
+    "rule_id", {"type": "string", "pattern": CLIENT_ID_PATTERN}, "only the stores whose latest photo fails this rule"
+)
+REVIEWED = Param(
+    "review", {"type": "string", "enum": ["open", "reviewed"]}, "open: nobody has decided on the latest photo yet; reviewed"
+)

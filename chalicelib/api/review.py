@@ -7,8 +7,8 @@ from chalice import Response
 
 from chalicelib.api import http, schemas
 from chalicelib.api.http import AUTH, paged
-from chalicelib.api.parameters import REGION, STATE, STORE_ID
-from chalicelib.services.review import MAX_PAGE, CommentIn, DecisionIn, FeatureIn, OverrideIn
+from chalicelib.api.parameters import FAILED_RULE, REGION, REVIEWED, STATE, STORE_ID
+from chalicelib.services.review import MAX_PAGE, BulkDecisionIn, CommentIn, DecisionIn, FeatureIn, OverrideIn
 from chalicelib.wiring import services
 
 REVIEW = http.Tag("review", "Merchandisers review the photos; the showcase")
@@ -35,18 +35,26 @@ def gallery(caller, campaign_id: str, query) -> Response:
     "/campaigns/{campaign_id}/windows",
     "GET",
     "submissions:review",
-    summary="The gallery by store: one tile per store, its latest finished photo; needs a person first",
-    query=(STATE, REGION, STORE_ID, *paged(50, MAX_PAGE)),
+    summary="The gallery by store: one tile per store, its latest finished photo and earlier attempts; not reviewed first",
+    query=(STATE, REVIEWED, FAILED_RULE, REGION, STORE_ID, *paged(50, MAX_PAGE)),
     response={200: schemas.Windows},
     errors=(400, *AUTH, 404),
-    description="Filtered by the server over every page (state, region, store: index and key queries). Without "
-    "?state= the stores come in the order review, fail, retake, pass, missing. A merchandiser sees its own "
-    "regions, one at a time.",
+    description="Filtered by the server over every store of the campaign (state, review, failed rule, region: index "
+    "queries; store: a key read). The stores nobody has decided on come first (those the model left to a person, "
+    "then fail, retake, pass), then the reviewed ones, then the stores without a photo. A merchandiser sees its own "
+    "regions, one at a time; another region's is refused (403 out_of_scope).",
 )
 def windows(caller, campaign_id: str, query) -> Response:
     return http.respond(
         services().review.windows(
-            caller, campaign_id, state=query["state"], region=query["region"], store_id=query["store_id"], **query.page()
+            caller,
+            campaign_id,
+            state=query["state"],
+            region=query["region"],
+            store_id=query["store_id"],
+            rule_id=query["rule_id"],
+            review=query["review"],
+            **query.page(),
         )
     )
 
@@ -78,6 +86,36 @@ def review_submission(caller, submission_id: str) -> Response:
 )
 def override_rule(caller, submission_id: str) -> Response:
     return http.respond(services().review.override(caller, submission_id, route.json_body()), 201)
+
+
+@route(
+    "/submissions/{submission_id}/overrides/{rule_id}",
+    "DELETE",
+    "submissions:review",
+    summary="Take a rule's override back: the model's status counts again",
+    response={200: schemas.OverrideWithdrawn},
+    errors=(400, *AUTH, 404, 409),
+    description="404 no_override when the rule has no override.",
+)
+def withdraw_override(caller, submission_id: str, rule_id: str) -> Response:
+    return http.respond(services().review.withdraw_override(caller, submission_id, rule_id))
+
+
+@route(
+    "/reviews",
+    "POST",
+    "submissions:review",
+    summary="The same decision on several submissions (the gallery's selected tiles), each answered on its own",
+    body=BulkDecisionIn,
+    response={200: schemas.BulkDecisions},
+    errors=(400, *AUTH),
+    description="Each submission is decided as POST /submissions/{id}/review would; one refused (an upload that is "
+    "not a photo: 409 not_a_photo, out of scope: 404) does not stop the others. The answer lists each with ok, "
+    "and the error in the API's format when it was refused.",
+    example={"submission_ids": ["sub_01JD3Q9V6KX4M2N8P5R7S0T1W2"], "decision": "approve"},
+)
+def decide_many(caller) -> Response:
+    return http.respond(services().review.decide_many(caller, route.json_body()))
 
 
 @route(

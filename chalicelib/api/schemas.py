@@ -314,7 +314,7 @@ class Submission(BaseModel):
 
 
 class AuditEvent(BaseModel):
-    action: str = Field(description="review:approve|reject|retake, override, comment, feature, unfeature")
+    action: str = Field(description="review:approve|reject|retake, override, override:withdraw, comment, feature, unfeature")
     by: str
     at: datetime
     comment: str = absent()
@@ -322,6 +322,8 @@ class AuditEvent(BaseModel):
     rule_id: str = absent()
     model: str = absent()
     reviewer: str = absent()
+    old: str = absent("a decision or an override: the review state or the rule's status before")
+    new: str = absent("a decision or an override: the review state or the rule's status after")
 
 
 class History(BaseModel):
@@ -374,6 +376,16 @@ class Gallery(BaseModel):
     cursor: Cursor
 
 
+class EarlierAttempt(BaseModel):
+    """A store's photo that a newer one replaced as the tile's latest."""
+
+    submission_id: str
+    created_at: datetime
+    state: OutcomeState
+    score: float | None
+    thumbnail: Link | None
+
+
 class Window(BaseModel):
     """A store's tile in the gallery's per-store view: its latest finished photo in the campaign."""
 
@@ -385,7 +397,11 @@ class Window(BaseModel):
     submitted_at: datetime | None
     score: float | None
     failed_rules: list[str]
+    review: str | None = Field(description="the latest photo's review: pending, approved, rejected, retake_requested")
+    reason_code: str | None = Field(description="why the latest upload was refused (a rejected upload), else null")
     thumbnail: Link | None
+    attempts: int = Field(description="the store's finished photos in the campaign, the latest included")
+    earlier: list[EarlierAttempt] = Field(description="the earlier attempts, newest first (the last 20)")
 
 
 class Windows(BaseModel):
@@ -401,6 +417,30 @@ class Override(BaseModel):
     by: str
     at: datetime
     comment: str
+
+
+class OverrideWithdrawn(BaseModel):
+    rule_id: str
+    status: str = Field(description="the model's status, which counts again")
+    overrides: dict[str, Label] = Field(description="the overrides left")
+
+
+class BulkError(BaseModel):
+    code: str
+    message: str
+
+
+class BulkDecision(BaseModel):
+    submission_id: str
+    ok: bool
+    review: Review = absent("decided")
+    status: int = absent("refused: the HTTP status a single decision would have answered")
+    error: BulkError = absent("refused")
+
+
+class BulkDecisions(BaseModel):
+    results: list[BulkDecision]
+    decided: int
 
 
 class Featured(BaseModel):

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Caller
-from chalicelib.core.errors import Conflict, InvalidInput
+from chalicelib.core.errors import ApiError, Conflict, InvalidInput, NotFound
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import parse_model
-from chalicelib.core.vocabulary import NEEDS_A_PERSON_FIRST, OUTCOME_STATES, REVIEW_DECISIONS
+from chalicelib.core.vocabulary import REVIEW_DECISIONS
+from chalicelib.services import review_queue
 from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.paging import check_limit, query_page
@@ -28,6 +29,7 @@ from chalicelib.storage.layout import submission_key
 from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
 
 MAX_PAGE = 100
+MAX_BULK = 50  # the tiles of a gallery page
 
 
 class _In(BaseModel):
@@ -47,6 +49,12 @@ class OverrideIn(_In):
 
 class CommentIn(_In):
     text: str = Field(min_length=1, max_length=2000)
+
+
+class BulkDecisionIn(_In):
+    submission_ids: list[str] = Field(min_length=1, max_length=MAX_BULK)
+    decision: Literal["approve", "reject", "retake"]
+    comment: str = Field(default="", max_length=2000)
 
 
 class FeatureIn(_In):
@@ -113,35 +121,47 @@ class Review:
         state: str | None = None,
         region: str | None = None,
         store_id: str | None = None,
+        rule_id: str | None = None,
+        review: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        """One tile per store of the campaign: its latest finished photo (reviews included), read
-        from the store's target record. Filtered by the server over every page, through the index
-        of targets by state (then region) or the target's own key; what a person must look at
-        first. A merchandiser sees its regions only: one region at a time."""
+        """One tile per store of the campaign: its latest finished photo (reviews included) with the
+        earlier attempts behind it, read from the store's target record. Filtered by the server over
+        every store of the campaign through the review queue's index (chalicelib.services.review_queue):
+        state, reviewed or not, region, failed rule; the store by key. Not reviewed yet first. A
+        merchandiser sees its regions only: one region at a time, and is told when it asks for another."""
         self._campaigns.load(campaign_id)
         check_limit(limit, MAX_PAGE)
-        if state is not None and state not in OUTCOME_STATES:
-            raise InvalidInput(f"state must be one of {', '.join(OUTCOME_STATES)}")
+        queue = review_queue.partitions(campaign_id, state, review, rule_id)
         region = caller.listing_region(region, "reviews its own regions: add ?region= with one of them")
         if store_id:
             target = self._records.get(*layout.target_key(campaign_id, store_id))
-            keep = target is not None and (not region or target["region"] == region) and (not state or target["state"] == state)
-            rows = self._outcomes.rows([target]) if target is not None and keep else []
-            page: dict[str, Any] = {"stores": rows, "cursor": None}
+            keep = target is not None and review_queue.matches(target, state, review, rule_id, region)
+            items, next_cursor = ([target] if target is not None and keep else []), None
         else:
-            page = self._outcomes.targets(campaign_id, (state,) if state else NEEDS_A_PERSON_FIRST, region, limit, cursor)
-        return {"windows": [self._window(row) for row in page["stores"]], "cursor": page["cursor"]}
+            items, next_cursor = review_queue.walk(self._records, queue, region, limit, MAX_PAGE, cursor)
+        return {"windows": [self._window(item) for item in items], "cursor": next_cursor}
 
-    def _window(self, row: dict[str, Any]) -> dict[str, Any]:
-        # A finished photo has its thumbnail unless it was refused (then the store must retake it).
-        photo = row["submission_id"] if row["state"] != "retake" or row["score"] is not None else None
-        thumbnail = (
-            self._blobs.presigned_get(layout.derived_key(photo, "thumbnail.jpg"), self._link_expires_in) if photo else None
-        )
+    def _window(self, target: dict[str, Any]) -> dict[str, Any]:
+        row = self._outcomes.rows([target])[0]
+        outcome = target.get("outcome") or {}
         fields = ("store_id", "store_name", "region", "state", "submission_id", "submitted_at", "score", "failed_rules")
-        return {**{k: row[k] for k in fields}, "thumbnail": thumbnail}
+        return {
+            **{k: row[k] for k in fields},
+            "review": outcome.get("review", "pending") if outcome else None,
+            "reason_code": outcome.get("reason_code"),
+            "thumbnail": self._thumbnail(outcome),
+            "attempts": int(target.get("attempts") or (1 if outcome else 0)),
+            "earlier": [{**attempt, "thumbnail": self._thumbnail(attempt)} for attempt in target.get("earlier") or []],
+        }
+
+    def _thumbnail(self, attempt: dict[str, Any]) -> str | None:
+        """An attempt's thumbnail: an analysed photo has one; a refused upload does not (score None)."""
+        photo = attempt.get("submission_id")
+        if not photo or (attempt.get("state") == "retake" and attempt.get("score") is None):
+            return None
+        return self._blobs.presigned_get(layout.derived_key(photo, "thumbnail.jpg"), self._link_expires_in)
 
     def _card(self, item: dict[str, Any]) -> dict[str, Any]:
         result = item.get("result") or {}
@@ -164,10 +184,37 @@ class Review:
     # --- decisions, overrides, comments ----------------------------------------------------------
 
     def decide(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
-        request = parse_model(DecisionIn, body)
+        return self._decide(caller, submission_id, parse_model(DecisionIn, body))
+
+    def decide_many(self, caller: Caller, body: Any) -> dict[str, Any]:
+        """The same decision on several photos (the gallery's selected tiles): each one decided on
+        its own, with its own answer; one refused does not stop the others."""
+        request = parse_model(BulkDecisionIn, body)
+        decision = DecisionIn(decision=request.decision, comment=request.comment)
+        results: list[dict[str, Any]] = []
+        for submission_id in dict.fromkeys(request.submission_ids):  # once each, in the order sent
+            try:
+                results.append(
+                    {"submission_id": submission_id, "ok": True, "review": self._decide(caller, submission_id, decision)}
+                )
+            except ApiError as err:
+                results.append({"submission_id": submission_id, "ok": False, "status": err.status, **err.to_body()})
+        return {"results": results, "decided": sum(r["ok"] for r in results)}
+
+    def _decide(self, caller: Caller, submission_id: str, request: DecisionIn) -> dict[str, Any]:
         item = self._submissions.visible(caller, submission_id)
         if item["status"] not in ("done", "rejected", "error"):
-            raise Conflict(f"submission {submission_id} is {item['status']}: review it once its analysis has finished")
+            raise Conflict(
+                f"submission {submission_id} is {item['status']}: review it once its analysis has finished", code="not_analysed"
+            )
+        if request.decision == "approve" and item["status"] != "done":
+            reason = item.get("reason") or item.get("reason_code") or item["status"]
+            raise Conflict(
+                f"submission {submission_id} is not an analysed photo of the window ({reason}): there is nothing to "
+                "approve; ask the store for a retake or reject it",
+                code="not_a_photo",
+            )
+        previous = (item.get("review") or {}).get("state", "pending")
         review = {
             "state": REVIEW_DECISIONS[request.decision],
             "by": caller.username,
@@ -175,7 +222,12 @@ class Review:
             "comment": request.comment,
         }
         self._counters.record(self._update(item, {"review": review}))
-        self._audit(submission_id, caller.username, f"review:{request.decision}", {"comment": request.comment})
+        self._audit(
+            submission_id,
+            caller.username,
+            f"review:{request.decision}",
+            {"comment": request.comment, "old": previous, "new": review["state"]},
+        )
         # The store is told, whatever the decision: a rejection or a retake says what to fix.
         self._events.publish(
             "review.decided",
@@ -192,12 +244,7 @@ class Review:
     def override(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         request = parse_model(OverrideIn, body)
         item = self._submissions.visible(caller, submission_id)
-        rules = {r["id"]: r for r in (item.get("result") or {}).get("rules", [])}
-        if request.rule_id not in rules:
-            known = ", ".join(rules) or "none: the photo has no result yet"
-            raise InvalidInput(
-                f"rule {request.rule_id!r} is not in this submission's result; its rules: {known}", code="unknown_rule"
-            )
+        rules = self._rules(item, request.rule_id)
         label = {
             "model": rules[request.rule_id]["status"],
             "reviewer": request.status,
@@ -206,15 +253,49 @@ class Review:
             "at": clock.now_iso(),
             "comment": request.comment,
         }
+        before = item.get("overrides", {}).get(request.rule_id, {}).get("reviewer") or label["model"]
         overrides = {**item.get("overrides", {}), request.rule_id: label}
         self._counters.record(self._update(item, {"overrides": overrides}))
         self._audit(
             submission_id,
             caller.username,
             "override",
-            {"rule_id": request.rule_id, "model": label["model"], "reviewer": request.status},
+            {
+                "rule_id": request.rule_id,
+                "model": label["model"],
+                "reviewer": request.status,
+                "old": before,
+                "new": request.status,
+                "comment": request.comment,
+            },
         )
         return {"rule_id": request.rule_id, **label}
+
+    def withdraw_override(self, caller: Caller, submission_id: str, rule_id: str) -> dict[str, Any]:
+        """Take an override back: the rule's status is the model's again (and so are the labels)."""
+        item = self._submissions.visible(caller, submission_id)
+        rules = self._rules(item, rule_id)
+        current = (item.get("overrides") or {}).get(rule_id)
+        if current is None:
+            raise NotFound(f"rule {rule_id!r} of submission {submission_id} has no override to take back", code="no_override")
+        overrides = {k: v for k, v in item["overrides"].items() if k != rule_id}
+        self._counters.record(self._update(item, {"overrides": overrides}))
+        model = rules[rule_id]["status"]
+        self._audit(
+            submission_id,
+            caller.username,
+            "override:withdraw",
+            {"rule_id": rule_id, "model": model, "reviewer": current["reviewer"], "old": current["reviewer"], "new": model},
+        )
+        return {"rule_id": rule_id, "status": model, "overrides": overrides}
+
+    @staticmethod
+    def _rules(item: dict[str, Any], rule_id: str) -> dict[str, dict[str, Any]]:
+        rules = {r["id"]: r for r in (item.get("result") or {}).get("rules", [])}
+        if rule_id not in rules:
+            known = ", ".join(rules) or "none: the photo has no result yet"
+            raise InvalidInput(f"rule {rule_id!r} is not in this submission's result; its rules: {known}", code="unknown_rule")
+        return rules
 
     def comment(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:
         request = parse_model(CommentIn, body)
@@ -226,7 +307,14 @@ class Review:
         request = parse_model(FeatureIn, body)
         item = self._submissions.visible(caller, submission_id)
         if item["status"] != "done":
-            raise Conflict(f"only an analysed photo can be featured; this one is {item['status']}")
+            raise Conflict(f"only an analysed photo can be featured; this one is {item['status']}", code="not_a_photo")
+        decided = (item.get("review") or {}).get("state")
+        if request.featured and decided in ("rejected", "retake_requested"):
+            raise Conflict(
+                f"this window was {'rejected' if decided == 'rejected' else 'sent back for a retake'} by "
+                f"{item['review'].get('by', 'a reviewer')}: only a window that passes can be shown to every store",
+                code="window_rejected",
+            )
         previous = item.get("featured_at")
         if previous:
             self._records.delete(*layout.showcase_key(previous, submission_id))

@@ -1,15 +1,16 @@
 """Where everything is stored: every record key, index key and blob prefix, in one place.
 
-The record store holds items keyed by (pk, sk) with two secondary indexes, ``gsi1`` and ``gsi2``,
+The record store holds items keyed by (pk, sk) with three secondary indexes, ``gsi1`` to ``gsi3``,
 on the attributes ``<index>pk`` / ``<index>sk`` (an item without an index's pk is not in that
 index). Services build keys with these functions and nothing else writes a key string, so the
 layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 
-| pk | sk | gsi1 (pk / sk) | gsi2 (pk / sk) |
-|---|---|---|---|
-| ``CAMPAIGN#<c>`` | ``CAMPAIGN`` | ``CAMPAIGNS`` / ``<start>#<c>`` | |
-| ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | |
-| ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` |
+| pk | sk | gsi1 (pk / sk) | gsi2 (pk / sk) | gsi3 (pk / sk) |
+|---|---|---|---|---|
+| ``CAMPAIGN#<c>`` | ``CAMPAIGN`` | ``CAMPAIGNS`` / ``<start>#<c>`` | | |
+| ``CAMPAIGN#<c>`` | ``GUIDELINE#<version:06d>`` | | | |
+| ``CAMPAIGN#<c>`` | ``TARGET#<store>`` | ``CAMPAIGN#<c>#STATE#<state>`` / ``<region>#<store>`` | ``STORE#<store>`` / ``<start>#<c>`` | ``CAMPAIGN#<c>#QUEUE#<OPEN or REVIEWED>#<state>`` / ``<region>#<store>`` |
+| ``CAMPAIGN#<c>`` | ``FAILED#<rule>#<store>`` | | | ``CAMPAIGN#<c>#RULE#<rule>#QUEUE#…#<state>`` / ``<region>#<store>`` while the rule fails |
 | ``STORES`` | ``<s>`` | ``REGION#<r>`` / ``<s>`` | ``CLUSTER#<k>`` / ``<s>`` |
 | ``STORE_FACETS`` | ``ALL`` | | |
 | ``STORE_WORDS`` | ``<word of the name>#<s>`` | | |
@@ -39,7 +40,7 @@ from typing import Any
 
 # --- the table ----------------------------------------------------------------------------------
 
-INDEXES = ("gsi1", "gsi2")
+INDEXES = ("gsi1", "gsi2", "gsi3")
 INDEX_ATTRIBUTES = tuple(f"{index}{part}" for index in INDEXES for part in ("pk", "sk"))
 KEY_ATTRIBUTES = ("pk", "sk", *INDEX_ATTRIBUTES)
 
@@ -99,8 +100,36 @@ def target_state_partition(campaign_id: str, state: str) -> str:
     return f"CAMPAIGN#{campaign_id}#STATE#{state}"
 
 
-def target_state_index(campaign_id: str, state: str, region: str, store_id: str) -> dict[str, str]:
-    return {"gsi1pk": target_state_partition(campaign_id, state), "gsi1sk": f"{region}#{store_id}"}
+def target_state_index(campaign_id: str, state: str, region: str, store_id: str, *, reviewed: bool = False) -> dict[str, str]:
+    """gsi1 (HQ: the targets by state) and gsi3 (the gallery's review queue: by reviewed or not, then state)."""
+    return {
+        "gsi1pk": target_state_partition(campaign_id, state),
+        "gsi1sk": f"{region}#{store_id}",
+        **review_queue_index(campaign_id, reviewed, state, region, store_id),
+    }
+
+
+# The gallery's review queue (gsi3): a campaign's targets in partitions by whether a person has
+# decided on the latest photo and by its state, so "not reviewed yet first" and every filter are
+# key queries. A store's latest photo also has one marker per rule it fails (sk FAILED#…), in the
+# same index under the rule's own partitions; a marker whose rule passes again loses its gsi3 keys
+# (sparse) and so leaves the index without a delete.
+FAILED_RULE_PREFIX = "FAILED#"
+
+
+def review_queue_partition(campaign_id: str, reviewed: bool, state: str, rule_id: str | None = None) -> str:
+    scope = f"CAMPAIGN#{campaign_id}" + (f"#RULE#{rule_id}" if rule_id else "")
+    return f"{scope}#QUEUE#{'REVIEWED' if reviewed else 'OPEN'}#{state}"
+
+
+def review_queue_index(
+    campaign_id: str, reviewed: bool, state: str, region: str, store_id: str, rule_id: str | None = None
+) -> dict[str, str]:
+    return {"gsi3pk": review_queue_partition(campaign_id, reviewed, state, rule_id), "gsi3sk": f"{region}#{store_id}"}
+
+
+def failed_rule_key(campaign_id: str, rule_id: str, store_id: str) -> Key:
+    return f"CAMPAIGN#{campaign_id}", f"{FAILED_RULE_PREFIX}{rule_id}#{store_id}"
 
 
 def store_campaigns_partition(store_id: str) -> str:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from chalicelib.storage.layout import INDEXES
+from chalicelib.storage.layout import INDEX_ATTRIBUTES, INDEXES
 from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 _SCHEMA = """
@@ -27,14 +27,19 @@ CREATE TABLE IF NOT EXISTS records (
     item TEXT NOT NULL,
     gsi2pk TEXT,
     gsi2sk TEXT,
+    gsi3pk TEXT,
+    gsi3sk TEXT,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
 """
 # Added after the first release: a data folder made before gets the columns on open.
-_ADDED_COLUMNS = ("gsi2pk", "gsi2sk")
+_ADDED_COLUMNS = ("gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
 _INDEXES = "".join(
     f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n" for name in INDEXES
 )
+
+_INDEX_COLUMNS = ", ".join(INDEX_ATTRIBUTES)
+_INDEX_MARKS = ", ".join("?" for _ in INDEX_ATTRIBUTES)
 
 
 def _encode_cursor(values: list[str]) -> str:
@@ -92,16 +97,8 @@ class SQLiteRecordStore:
     @staticmethod
     def _write(db: sqlite3.Connection, item: dict[str, Any]) -> None:
         db.execute(
-            "INSERT OR REPLACE INTO records (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, item) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                item["pk"],
-                item["sk"],
-                item.get("gsi1pk"),
-                item.get("gsi1sk"),
-                item.get("gsi2pk"),
-                item.get("gsi2sk"),
-                json.dumps(item),
-            ),
+            f"INSERT OR REPLACE INTO records (pk, sk, {_INDEX_COLUMNS}, item) VALUES (?, ?, {_INDEX_MARKS}, ?)",
+            (item["pk"], item["sk"], *(item.get(column) for column in INDEX_ATTRIBUTES), json.dumps(item)),
         )
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:

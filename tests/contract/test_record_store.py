@@ -105,6 +105,26 @@ def test_second_index_and_moving_between_index_partitions(svc):
         svc.records.query("STORE#a", index="gsi9")
 
 
+def test_third_index_is_sparse_a_whole_item_put_without_its_keys_leaves_it(svc):
+    # The review queue's failed-rule markers: rewritten without gsi3 keys when the rule passes again.
+    queue = "CAMPAIGN#c#RULE#r#QUEUE#OPEN#fail"
+    svc.records.transact(
+        [
+            PutOp(item("Q", f"FAILED#r#S{n}", gsi3pk=queue, gsi3sk=f"{region}#S{n}", n=n))
+            for n, region in ((1, "N"), (2, "S"), (3, "N"))
+        ]
+    )
+    assert [i["n"] for i in svc.records.query(queue, index="gsi3").items] == [1, 3, 2]
+    assert [i["n"] for i in svc.records.query(queue, index="gsi3", sk_prefix="N#").items] == [1, 3]
+    svc.records.transact([PutOp(item("Q", "FAILED#r#S1", n=1))])
+    assert [i["n"] for i in svc.records.query(queue, index="gsi3", sk_prefix="N#").items] == [3]
+    assert svc.records.get("Q", "FAILED#r#S1") == item("Q", "FAILED#r#S1", n=1)
+    # gsi3 keys are independent of the others: the item stays in gsi1.
+    svc.records.put(item("Q", "T", gsi1pk="ONE", gsi1sk="1", gsi3pk="THREE", gsi3sk="1", n=9))
+    assert [i["n"] for i in svc.records.query("ONE", index="gsi1").items] == [9]
+    assert [i["n"] for i in svc.records.query("THREE", index="gsi3").items] == [9]
+
+
 def test_upsert_creates_counters_then_adds(svc):
     svc.records.update("AGG", "X", add={"n": 1, "score": 0.5}, set={"label": "x"}, upsert=True)
     new = svc.records.update("AGG", "X", add={"n": 2, "rule:a:pass": 1}, upsert=True)

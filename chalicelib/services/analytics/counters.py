@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict
+from chalicelib.services import review_queue
 from chalicelib.services.analytics.outcomes import LABEL_COUNTERS, counters, difference, outcome_of
 from chalicelib.storage import layout
 from chalicelib.storage.layout import target_key
@@ -69,14 +70,19 @@ class Counters:
             if current and current["submission_id"] != outcome["submission_id"] and current["created_at"] > outcome["created_at"]:
                 return  # a newer photo of this store already counts
             delta = difference(counters(current), counters(outcome))
+            reviewed = review_queue.is_reviewed(outcome)
             new_target = {
                 **target,
-                **layout.target_state_index(target["campaign_id"], outcome["state"], target["region"], target["store_id"]),
+                **layout.target_state_index(
+                    target["campaign_id"], outcome["state"], target["region"], target["store_id"], reviewed=reviewed
+                ),
+                **review_queue.earlier_attempts(target, outcome),
                 "outcome": outcome,
                 "state": outcome["state"],
                 "version": target["version"] + 1,
             }
             ops: list[PutOp | UpdateOp] = [PutOp(new_target, condition=eq("version", target["version"]))]
+            ops += review_queue.marker_ops(target, new_target)  # the gallery's failed-rule filter, kept with the target
             ops += self._aggregate_ops(target["campaign_id"], target["region"], target["week"], delta, outcome["thresholds"])
             try:
                 self._records.transact(ops)

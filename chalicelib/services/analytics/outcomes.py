@@ -62,6 +62,8 @@ def outcome_of(submission: dict[str, Any], target: dict[str, Any]) -> dict[str, 
         "submission_id": submission["submission_id"],
         "created_at": submission["created_at"],
         "state": state,
+        "review": review or "pending",  # the gallery's queue: whether a person decided yet
+        "reason_code": submission.get("reason_code") if status != "done" else None,  # why a photo was refused
         "score": result.get("score"),
         "verdict": result.get("verdict"),
         "on_time": created <= datetime.fromisoformat(target["deadline_at"]),
