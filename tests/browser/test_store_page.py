@@ -1,0 +1,268 @@
+"""The store page in a real browser (Debian's Chromium driven by Playwright), against the local
+server: the in-page camera with the reference photo as a framing guide (Chromium's fake camera,
+fed the campaign's reference photo), its fallback to the file input, and the upload queue on a
+weak network (throttled, offline, failing then mending). Screenshots go to tests/artifacts/;
+the README's to docs/screenshots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib.devtools.synthetic import to_jpeg, window_photo
+from chalicelib.local.server import LocalService
+from tests.browser.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    check_page,
+    phone,
+    publish,
+    publish_with_pack,
+    shot,
+    sign_in,
+    submission,
+)
+from tests.support.helpers import campaign_body, http_session
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def reference_jpeg() -> bytes:
+    """What the fake camera films: the campaign's reference window, as a person holding the phone
+    a little closer and to the right would frame it (so the guide shows where to move)."""
+    import io
+
+    from PIL import Image
+
+    from chalicelib.devtools import demo
+
+    reference = Image.open(io.BytesIO(demo.pack_files()[demo.REFERENCE]))
+    width, height = reference.size
+    framed = reference.crop((int(width * 0.06), int(height * 0.03), int(width * 0.98), int(height * 0.95))).resize(
+        (width, height)
+    )
+    out = io.BytesIO()
+    framed.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """One Playwright for the module's browsers (two sync instances cannot run at once)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+def launch(playwright, *extra: str):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra])
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    """Chromium as the other browser tests run it: no camera at all."""
+    launched = launch(playwright)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright, reference_jpeg, tmp_path_factory):
+    """Chromium with a fake back camera that films the campaign's window (an MJPEG file of that one
+    frame) and grants the camera without a prompt, as a person tapping "Allow" would."""
+    film = tmp_path_factory.mktemp("camera") / "window.mjpeg"
+    film.write_bytes(reference_jpeg)
+    launched = launch(
+        playwright,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={film}",
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="module")
+def denying_browser(playwright):
+    """Chromium with a (fake) camera whose permission prompt is answered "Block", as headless
+    Chromium answers a prompt nobody sees."""
+    launched = launch(playwright, "--use-fake-device-for-media-stream")
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def server(local_env):
+    """The local server with the campaign "autumn" published to S001 and S002 (no pack)."""
+    with LocalService("127.0.0.1", 0) as service:
+        publish(service, "autumn", campaign_body(("S001", "S002")))
+        yield service
+
+
+@pytest.fixture
+def warm(local_env):
+    """The local server with the demo's campaign "warm" (every rule type, the poster and the
+    reference photo in its pack) published to S001 and S002."""
+    with LocalService("127.0.0.1", 0) as service:
+        publish_with_pack(service)
+        yield service
+
+
+def readme_shot(page, selector: str, name: str) -> None:
+    """One part of the page, for the README, with the page scrolled to the top (the sticky header
+    would cover a part scrolled into view)."""
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    box = page.locator(selector).bounding_box()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, clip=box)
+
+
+def camera_tracks_live(page) -> int:
+    return page.evaluate(
+        "() => { const v = document.getElementById('camera-video'); return v.srcObject ? v.srcObject.getTracks().filter((t) => t.readyState === 'live').length : 0; }"
+    )
+
+
+# --- item 2: the camera with the reference photo as a framing guide --------------------------------
+
+
+def test_a_photo_taken_through_the_framing_guide_is_checked_end_to_end(camera_browser, warm):
+    page = phone(camera_browser, locale="it-IT").new_page()
+    sign_in(page, warm, "/", "store", stores=("S001",))
+    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    assert page.locator("#camera-open").is_visible()
+    assert "primary" in page.get_attribute("#camera-open", "class")
+
+    # Opened from the keyboard; the reference photo lies over the camera, faint.
+    page.focus("#camera-open")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#camera:not([hidden])")
+    page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+    assert camera_tracks_live(page) == 1
+    assert page.evaluate("document.activeElement.id") == "camera-shutter"
+    assert "Allinea la vetrina" in page.inner_text("#camera-note")
+    guide = page.locator("#camera-guide")
+    page.wait_for_function(
+        "document.getElementById('camera-guide').complete && document.getElementById('camera-guide').naturalWidth > 0"
+    )
+    assert guide.is_visible() and guide.get_attribute("src") == page.get_attribute("#reference img.reference", "src")
+    assert page.evaluate("getComputedStyle(document.getElementById('camera-guide')).opacity") == "0.35"
+    # Its strength is a slider, its presence a checkbox: both labelled, both keyboard controls.
+    page.get_by_label("Quanto si vede la foto di riferimento").fill("60")
+    assert page.evaluate("getComputedStyle(document.getElementById('camera-guide')).opacity") == "0.6"
+    page.get_by_label("Mostra la foto di riferimento sopra la fotocamera").uncheck()
+    assert guide.is_hidden()
+    page.get_by_label("Mostra la foto di riferimento sopra la fotocamera").check()
+    assert guide.is_visible()
+    size = page.evaluate(
+        "[document.getElementById('camera-video').videoWidth, document.getElementById('camera-video').videoHeight]"
+    )
+    check_page(page)
+    shot(page, "store-camera-page")
+    # For the README: the photo section as the phone shows it.
+    readme_shot(page, "#shoot", "store-camera")
+
+    # The shutter: the camera is released, the photo waits for "Send" (at the camera's full size).
+    page.get_by_role("button", name="Scatta la foto").click()
+    page.wait_for_selector("#captured:not([hidden])")
+    assert camera_tracks_live(page) == 0 and page.locator("#camera").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "send" and page.locator("#send").is_enabled()
+    taken = page.evaluate(
+        """async () => { const b = await createImageBitmap(await (await fetch(document.getElementById('captured-image').src)).blob());
+      return [b.width, b.height]; }"""
+    )
+    assert taken[0] >= size[0] and taken[1] >= size[1], (taken, size)
+    print(f"camera video {size[0]}×{size[1]}, photo taken {taken[0]}×{taken[1]}")
+
+    # Sent through the same queue as a chosen file, and checked.
+    page.get_by_role("button", name="Invia la foto").click()
+    assert page.locator("#send").is_disabled()  # a new photo is needed for another "Send"
+    page.wait_for_selector("#verdict-badge:not([hidden])", timeout=60000)
+    assert page.inner_text("#verdict-badge") == "La vetrina rispetta le linee guida"
+    stored = submission(warm, gallery_cards_of(warm, "warm")[0]["submission_id"])
+    assert stored["status"] == "done"
+    assert (stored["result"]["photo"]["width"], stored["result"]["photo"]["height"]) == tuple(taken)
+    shot(page, "store-camera-verdict")
+
+
+def gallery_cards_of(service, campaign: str) -> list[dict]:
+    return http_session("hq").get(f"{service.url}/campaigns/{campaign}/submissions", timeout=10).json()["submissions"]
+
+
+def test_the_camera_is_released_when_the_page_is_hidden_and_when_closed(camera_browser, warm):
+    page = phone(camera_browser).new_page()
+    sign_in(page, warm, "/", "store", stores=("S001",))
+    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    page.get_by_role("button", name="Open the camera with the framing guide").click()
+    page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+    # Another tab in front: the camera goes off, and the page says so.
+    other = page.context.new_page()
+    other.bring_to_front()
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true}); document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    assert camera_tracks_live(page) == 0
+    assert "turned off while the page was hidden" in page.inner_text("#camera-note")
+    page.evaluate("delete document.hidden")
+    page.bring_to_front()
+    # Opened again, then closed with Escape: released, and the focus back on the camera button.
+    page.get_by_role("button", name="Open the camera with the framing guide").click()
+    page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+    page.keyboard.press("Escape")
+    assert camera_tracks_live(page) == 0 and page.locator("#camera").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "camera-open"
+
+
+def test_without_the_cameras_permission_the_file_input_takes_the_photo(denying_browser, server, tmp_path):
+    photo = tmp_path / "window.jpg"
+    photo.write_bytes(to_jpeg(window_photo(seed=3, size=(2400, 1800))))
+    context = phone(denying_browser)
+    page = context.new_page()
+    # The person said no to the camera (the site's permission is "denied").
+    context.new_cdp_session(page).send(
+        "Browser.setPermission", {"permission": {"name": "camera"}, "setting": "denied", "origin": server.url}
+    )
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#campaign option", state="attached")
+    page.get_by_role("button", name="Open the camera with the framing guide").click()
+    page.wait_for_selector("#camera-note >> text=The camera was not allowed")
+    assert page.locator("#camera").is_hidden() and camera_tracks_live(page) == 0
+    # The file input is now the main button, and it works.
+    assert "primary" in page.get_attribute("#photo-label", "class")
+    assert "primary" not in page.get_attribute("#camera-open", "class")
+    check_page(page)
+    shot(page, "store-camera-denied")
+    page.set_input_files("#photo", str(photo))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge:not([hidden]) >> text=follows the guideline", timeout=60000)
+
+
+def test_without_a_camera_an_api_or_a_secure_page_the_page_says_so(browser, server):
+    # A phone with no camera (this Chromium has none): the camera button says so when tapped.
+    page = phone(browser).new_page()
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#campaign option", state="attached")
+    page.get_by_role("button", name="Open the camera with the framing guide").click()
+    page.wait_for_selector("#camera-note >> text=No camera was found")
+    assert page.locator("#camera").is_hidden() and "primary" in page.get_attribute("#photo-label", "class")
+
+    page = phone(browser).new_page()
+    page.add_init_script("Object.defineProperty(navigator, 'mediaDevices', {value: undefined})")
+    sign_in(page, server, "/", "store", stores=("S001",))
+    page.wait_for_selector("#campaign option", state="attached")
+    assert page.locator("#camera-open").is_hidden()
+    assert "cannot show the camera in the page" in page.inner_text("#camera-note")
+    assert "primary" in page.get_attribute("#photo-label", "class")
+
+    insecure = phone(browser).new_page()
+    insecure.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
+    sign_in(insecure, server, "/", "store", stores=("S001",))
+    insecure.wait_for_selector("#campaign option", state="attached")
+    assert "needs a secure connection (https)" in insecure.inner_text("#camera-note")
+    assert insecure.locator("#camera-open").is_hidden()
