@@ -27,7 +27,7 @@ from tests.browser.test_browser import (
     sign_in,
     submission,
 )
-from tests.support.helpers import campaign_body, http_session
+from tests.support.helpers import campaign_body, http_session, token
 
 pytestmark = pytest.mark.browser
 
@@ -67,10 +67,19 @@ def launch(playwright, *extra: str):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra])
 
 
+# A shop's server as store staff reach it: by a network name (here mapped to this machine), not
+# the loopback address a developer at the machine uses. A page there is not a secure context.
+SHOP_HOST = "vetrina.shop.lan"
+
+
+def shop_url(server) -> str:
+    return server.url.replace("127.0.0.1", SHOP_HOST)
+
+
 @pytest.fixture(scope="module")
 def browser(playwright):
-    """Chromium as the other browser tests run it: no camera at all."""
-    launched = launch(playwright)
+    """Chromium as the other browser tests run it (no camera at all), resolving SHOP_HOST here."""
+    launched = launch(playwright, f"--host-resolver-rules=MAP {SHOP_HOST} 127.0.0.1")
     yield launched
     launched.close()
 
@@ -263,12 +272,38 @@ def test_without_a_camera_an_api_or_a_secure_page_the_page_says_so(browser, serv
     assert "cannot show the camera in the page" in page.inner_text("#camera-note")
     assert "primary" in page.get_attribute("#photo-label", "class")
 
+    # The shop's server over plain http on its network name: no camera in the page, and why.
     insecure = phone(browser).new_page()
-    insecure.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
-    sign_in(insecure, server, "/", "store", stores=("S001",))
+    insecure.goto(f"{shop_url(server)}/#token={token('store', stores=('S001',))}")
     insecure.wait_for_selector("#campaign option", state="attached")
+    assert insecure.evaluate("window.isSecureContext") is False
     assert "needs a secure connection (https)" in insecure.inner_text("#camera-note")
     assert insecure.locator("#camera-open").is_hidden()
+
+
+# --- item 9: no developer command for store staff --------------------------------------------------
+
+
+def test_the_token_command_is_offered_only_on_the_developers_own_machine(browser, server):
+    # Store staff, on the shop's server by its network name: the sign-in panel has no command.
+    staff = phone(browser).new_page()
+    staff.goto(shop_url(server) + "/")
+    staff.wait_for_selector("#session-panel")
+    assert "sign-in link" in staff.inner_text("#session-panel")
+    assert staff.locator("#session-panel code, #session-panel details").count() == 0
+    assert "chalicelib" not in staff.content()
+    shot(staff, "sign-in-shop")
+
+    # A developer at the machine (loopback): the command, folded under "For developers".
+    developer = phone(browser).new_page()
+    developer.goto(server.url + "/gallery")
+    developer.wait_for_selector("#session-panel")
+    details = developer.locator("#session-panel details.devs")
+    assert details.count() == 1 and details.get_attribute("open") is None
+    assert developer.locator("#session-panel code").is_hidden()
+    developer.get_by_text("For developers").click()
+    assert "python -m chalicelib.devtools.cli token" in developer.inner_text("#session-panel code")
+    check_page(developer)
 
 
 # --- item 3: a weak network (moved here from test_browser.py, and the back-off added) --------------
