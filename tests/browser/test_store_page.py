@@ -306,6 +306,42 @@ def test_the_token_command_is_offered_only_on_the_developers_own_machine(browser
     check_page(developer)
 
 
+# --- item 10: the verdict in words -------------------------------------------------------------------
+
+
+def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltips(browser, warm, tmp_path):
+    from chalicelib.devtools import demo
+
+    # A window without the poster: failures to show, on the picture and in the legend.
+    pack = demo.pack_files()
+    photo = tmp_path / "no-poster.jpg"
+    photo.write_bytes(demo._scene({demo.POSTER: pack[demo.POSTER]}, [], (), (), (2400, 1800)).jpeg)
+    page = phone(browser).new_page()
+    sign_in(page, warm, "/", "store", stores=("S001",))
+    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    page.set_input_files("#photo", str(photo))
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge:not([hidden])", timeout=60000)
+    page.wait_for_function("document.getElementById('verdict-image').complete")
+    alt = page.get_attribute("#verdict-image", "alt")
+    assert alt.startswith("Your photo with numbered marks: Some rules are not met; 6: ") and "poster" in alt
+    # Every rule of the result in words on the page: no rule id, nothing left to a tooltip.
+    page.locator("#verdict-ok summary").click()
+    ids = [rule["id"] for rule in demo.GUIDELINE["rules"]]
+    lines = page.locator("#verdict-rules li, #verdict-ok-rules li").all_inner_texts()
+    assert len(lines) == len(ids)
+    for line in lines:
+        words = line.split("\n")[-1]
+        assert words not in ids and len(words.split()) >= 3, line
+    assert page.locator("#verdict [title], #shoot [title], #pick [title]").count() == 0
+    # A file that is not a photo: the card still says what the picture is.
+    page.set_input_files("#photo", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}])
+    page.get_by_role("button", name="Send photo").click()
+    page.wait_for_selector("#verdict-badge:not([hidden]) >> text=This file cannot be used", timeout=60000)
+    image = page.locator("#verdict-image")
+    assert image.is_hidden() or image.get_attribute("alt") == "This file cannot be used"
+
+
 # --- item 3: a weak network (moved here from test_browser.py, and the back-off added) --------------
 
 
