@@ -34,6 +34,8 @@ import aws_cdk as cdk
 from chalice import CognitoUserPoolAuthorizer
 from chalice.cdk import Chalice
 
+from chalicelib.api.gateway import not_found_gateway_responses
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_artifacts  # noqa: E402  (infra/build_artifacts.py)
 
@@ -131,6 +133,8 @@ def chalice_api(stack: cdk.Stack, *, arch: str, function_name: str, stage_config
             rest_api.add_property_override(
                 f"DefinitionBody.paths.{_escaped(path)}.{method.lower()}.x-amazon-apigateway-integration.uri", uri
             )
+    # A path the API does not have: a 404 in the API's error format, not API Gateway's 403.
+    rest_api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses", not_found_gateway_responses())
     for name in cognito_authorizers(app):
         rest_api.add_property_override(
             f"DefinitionBody.securityDefinitions.{_escaped(name)}.x-amazon-apigateway-authorizer.providerARNs", [user_pool_arn]

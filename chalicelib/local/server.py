@@ -16,9 +16,10 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
+from chalice.local import ChaliceRequestHandler, RouteMatcher, ThreadedHTTPServer
 
 from chalicelib.analyzer.worker import worker_for
+from chalicelib.api.gateway import NOT_FOUND_CODE, not_found_message
 from chalicelib.local.worker import LocalWorker, ReminderTimer
 from chalicelib.wiring import Services, services
 
@@ -37,6 +38,7 @@ class GuardedHandler(ChaliceRequestHandler):
 
     timeout = IDLE_TIMEOUT  # a socket timeout: a half-open or idle connection is closed
     upload_limit = 25 * 1024 * 1024 + FORM_OVERHEAD  # set from the settings (LocalService)
+    routes: RouteMatcher  # the app's paths (LocalService)
 
     def _guarded_handle(self) -> None:
         raw_length = self.headers.get("content-length")
@@ -58,7 +60,18 @@ class GuardedHandler(ChaliceRequestHandler):
             )
         if upload:
             return self._stream_upload(length)
+        if self._no_route():
+            return self._refuse(404, NOT_FOUND_CODE, not_found_message(self.command, urlsplit(self.path).path))
         return ChaliceRequestHandler._generic_handle(self)
+
+    def _no_route(self) -> bool:
+        """No route of the app has this path (Chalice's local gateway would answer API Gateway's
+        403 "Missing Authentication Token"; the API answers a JSON 404, as in AWS)."""
+        try:
+            self.routes.match_route(self.path)
+        except ValueError:
+            return True
+        return False
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _guarded_handle
 
@@ -132,7 +145,11 @@ class LocalService:
             # what chalice.local.create_local_server does: the app's request state made thread-local
             CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
             app_module.app.__class__ = CustomLocalChalice
-        handler = type("Handler", (GuardedHandler,), {"upload_limit": self._upload_limit()})
+        handler = type(
+            "Handler",
+            (GuardedHandler,),
+            {"upload_limit": self._upload_limit(), "routes": RouteMatcher(list(app_module.app.routes))},
+        )
         self._server = LocalDevServer(
             app_module.app,
             config,

@@ -536,6 +536,19 @@ def test_api_routes_need_a_token_of_the_stacks_user_pool(template):
     assert secured >= 10
 
 
+def test_a_path_the_api_does_not_have_answers_a_json_404(template):
+    """API Gateway's own answer to an unknown path (403 "Missing Authentication Token") is replaced
+    by a 404 in the API's error format, as the local server answers."""
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    response = body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert response["statusCode"] == 404
+    assert response["responseParameters"]["gatewayresponse.header.Content-Type"] == "'application/json'"
+    rendered = (
+        response["responseTemplates"]["application/json"].replace("$context.httpMethod", "GET").replace("$context.path", "/nope")
+    )
+    assert json.loads(rendered)["error"]["code"] == "not_found"
+
+
 def test_an_hourly_rule_queues_the_automatic_reminders(template):
     queue_logical, _ = queues(template)
     rule_logical, rule = one(template, "AWS::Events::Rule")

@@ -161,6 +161,14 @@ const session = (() => {
     renderAccount();
   }
 
+  // The command that mints a token is for a developer at the machine that runs the local backend:
+  // it is offered (folded) only to a page opened from that machine's loopback address. Store staff
+  // reach a shop's server by its network address, or the AWS pages by theirs, and never see it.
+  function onDevelopersMachine() {
+    const host = location.hostname;
+    return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  }
+
   function showSignIn(why) {
     reason = why || reason;
     const input = el("textarea", { id: "token-input", rows: "3", autocomplete: "off", spellcheck: "false",
@@ -175,9 +183,13 @@ const session = (() => {
       el("h1", { id: "sign-in-title", "data-i18n": "signin.title" }),
       el("p", { id: "sign-in-reason", class: "problem" }),
       el("p", { "data-i18n": "signin.link" }),
-      form,
-      el("p", { class: "muted small" }, el("span", { "data-i18n": "signin.devs" }), " ",
+      form);
+    if (onDevelopersMachine()) {
+      panel.append(el("details", { class: "devs muted small" },
+        el("summary", { "data-i18n": "signin.devsTitle" }),
+        el("p", { "data-i18n": "signin.devs" }),
         el("code", {}, "python -m chalicelib.devtools.cli token --role store --store S001")));
+    }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const pasted = tokenIn(input.value);

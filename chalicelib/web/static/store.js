@@ -10,6 +10,7 @@ let guideline = null; // the picked campaign's guideline: the rules' words in th
 let lastResult = null;
 let retakeOf = null; // the submission a new photo replaces: the retake is linked to it
 let newsCursor = null;
+let captured = null; // a photo the in-page camera took, waiting for "Send" (else the file input's)
 
 const api = session.api;
 
@@ -89,9 +90,31 @@ function showInfo(campaign) {
   updateSend();
 }
 
+// The photo "Send" would send: the camera's, or the chosen file.
+function chosenPhoto() {
+  return captured || $("photo").files[0] || null;
+}
+
 function updateSend() {
   const campaign = campaigns.find((c) => c.campaign_id === $("campaign").value);
-  $("send").disabled = !$("photo").files.length || !campaign || campaign.status === "closed";
+  $("send").disabled = !chosenPhoto() || !campaign || campaign.status === "closed";
+}
+
+// The camera's photo, shown before it is sent (a new one replaces it; a chosen file too).
+function showCaptured(file) {
+  const image = $("captured-image");
+  if (image.src) URL.revokeObjectURL(image.src);
+  captured = file;
+  $("captured").hidden = !file;
+  if (file) {
+    image.src = URL.createObjectURL(file);
+    image.alt = t("camera.takenAlt");
+    $("captured-caption").textContent = `${t("camera.taken")} · ${(file.size / 1048576).toFixed(1)} MB`;
+    $("chosen").textContent = "";
+  } else {
+    image.removeAttribute("src");
+  }
+  updateSend();
 }
 
 function showCampaign() {
@@ -99,6 +122,7 @@ function showCampaign() {
   $("rules").replaceChildren();
   $("reference").replaceChildren();
   $("checklist-title").hidden = true;
+  camera.setGuide(null);
   schedule = null;
   guideline = null;
   showInfo(campaign);
@@ -132,6 +156,8 @@ function showCampaign() {
     $("reference").replaceChildren(
       ...posters.filter((n) => full.pack_links[n]).map((name) => thumb(name, t("store.posterAlt", { name }), "poster")),
       ...references.filter((n) => full.pack_links[n]).map((name) => thumb(name, t("review.referenceAlt", { name }), "reference")));
+    // The reference photo is also the camera's framing guide.
+    camera.setGuide(references.map((n) => full.pack_links[n]).find(Boolean));
     showLatest(latestId(campaign.campaign_id));
   }).catch((err) => { $("campaign-info").textContent = err.message; });
 }
@@ -386,11 +412,12 @@ async function loadShowcase() {
 // The chosen photo goes to the queue (made smaller first); the queue sends it. The file input is
 // emptied: "Send" waits for a new photo, so a second tap cannot send the same one twice.
 async function send() {
-  const file = $("photo").files[0];
+  const file = chosenPhoto();
   if (!file) return;
   const item = { store: storeId(), campaign: $("campaign").value, retakeOf, name: file.name };
   retakeOf = null;
   $("photo").value = "";
+  showCaptured(null);
   $("chosen").textContent = t("store.chooseNew");
   updateSend();
   renderSending();
@@ -475,7 +502,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (user.role !== "store") { session.showWrongPage("store.forStores", "/gallery", "store.toGallery"); return; }
     showStores();
     $("campaign").addEventListener("change", showCampaign);
+    camera.start((file) => { showCaptured(file); $("send").focus(); });
     $("photo").addEventListener("change", () => {
+      if ($("photo").files[0]) showCaptured(null); // the chosen file replaces the camera's photo
       const file = $("photo").files[0];
       $("chosen").textContent = file ? `${file.name} · ${(file.size / 1048576).toFixed(1)} MB` : "";
       updateSend();
@@ -504,4 +533,5 @@ document.addEventListener("languagechange", () => {
   loadNews();
   if (lastResult) renderVerdict(lastResult);
   renderQueue(queued);
+  if (captured) showCaptured(captured);
 });
