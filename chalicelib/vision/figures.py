@@ -11,8 +11,10 @@ the photo. Each ``person`` box of the COCO detector is told apart by two cues, c
    the share of skin-coloured pixels (YCrCb) and the fine texture (eyes, brows, mouth: the
    spread of a band-pass of the grey image). A face with both is a person. No face, a face of
    plastic (no skin colour: white, black, grey mannequins) or a smooth blank face (a beige
-   mannequin) is a mannequin. A head crop with hardly any skin colour at all is a mannequin
-   without running the face detector (one run is ~13 ms; most plastics are not skin-coloured).
+   mannequin) is a mannequin. A head crop (head and shoulders) with hardly any skin colour at
+   all is a mannequin without running the face detector (one run is ~13 ms): white, black or
+   grey plastic over grey or dark clothes. In the composed windows it never fires (the orange
+   suit is skin-coloured in YCrCb), so its saving there is nil.
 
 A person seen from the back has no face: when it is not cut by the frame it is taken for a
 mannequin. That and everything else measured are in models/README.md ("People and
