@@ -36,7 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import hq_dataset  # noqa: E402
 
 # The set-up page's script before the store directory: it listed every store.
-BASELINE_SCRIPT = "8c3f376:chalicelib/web/static/campaign.js"
+BASELINE_SCRIPT = "12e8483:chalicelib/web/static/campaign.js"
 PAGE_RUNS = 5
 DRAWN = "#versions li"
 COUNTED = "#target-count >> text=/reach: [0-9]/"

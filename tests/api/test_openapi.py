@@ -221,6 +221,7 @@ def test_the_document_module_stays_light():
 EXAMPLE_CAMPAIGN = PATH_EXAMPLES["campaign_id"]
 EXAMPLE_SUBMISSION = PATH_EXAMPLES["submission_id"]
 EXAMPLE_EXPORT = PATH_EXAMPLES["export_id"]
+EXAMPLE_TRIAL = PATH_EXAMPLES["trial_id"]
 CAMPAIGN_TO_CLOSE = "summer-2026"
 NEW_CAMPAIGN = "winter-2026"
 UPLOAD_EXAMPLE = operations(document())[("POST", "/local/uploads")]["requestBody"]["content"]["multipart/form-data"]["example"]
@@ -307,10 +308,20 @@ def seeded(server, hq_headers) -> dict[str, str]:
     to_upload = call("POST", submissions, 201, json={"store_id": "S003", "content_type": "image/jpeg"})
     export = call("POST", "/exports", 202, json=body_example("POST", "/exports"))
     _wait(f"{url}/exports/{export['export_id']}", headers, lambda b: b["status"] == "done")
+    trials = f"/campaigns/{EXAMPLE_CAMPAIGN}/trials"
+    trial = call("POST", trials, 201, json=body_example("POST", "/campaigns/{campaign_id}/trials"))
+    sent = requests.post(
+        trial["upload"]["url"], data=trial["upload"]["fields"], files={"file": ("t.jpg", photo, "image/jpeg")}, timeout=60
+    )
+    assert sent.status_code == 204, sent.text
+    call("POST", f"{trials}/{trial['trial_id']}/run", 202)
+    judged = _wait(f"{url}{trials}/{trial['trial_id']}", headers, lambda b: b["status"] in ("done", "rejected", "failed"))
+    assert judged["status"] == "done", judged
     link = urlsplit(done["images"]["thumbnail"])
     return {
         EXAMPLE_SUBMISSION: created["submission_id"],
         EXAMPLE_EXPORT: export["export_id"],
+        EXAMPLE_TRIAL: trial["trial_id"],
         "waiting": waiting["submission_id"],
         "upload_fields": to_upload["upload"]["fields"],
         "link": dict(parse_qsl(link.query)),
