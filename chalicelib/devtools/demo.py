@@ -92,6 +92,10 @@ GUIDELINE: dict[str, Any] = {
                 "it": "Manca il poster Warm Layers. Esponilo in vetrina, tutto visibile.",
             },
             "parameters": {"artwork": POSTER, "min_share": 0.01, "min_visible": 0.6},
+            "instruction": {
+                "en": "Put up the Warm Layers poster, fully visible, with nothing in front of it.",
+                "it": "Esponi il poster Warm Layers, tutto visibile, senza nulla davanti.",
+            },
         },
         {
             "id": "promo-text",
@@ -122,6 +126,10 @@ GUIDELINE: dict[str, Any] = {
                 "it": "In vetrina servono due manichini vestiti. Mettili sulla pedana, ben visibili.",
             },
             "parameters": {"label": "person_or_mannequin", "min_count": 2},
+            "instruction": {
+                "en": "Dress two mannequins and stand them on the platform, fully visible.",
+                "it": "Vesti due manichini e mettili sulla pedana, ben visibili.",
+            },
         },
         {
             "id": "brand-colours",
@@ -130,6 +138,10 @@ GUIDELINE: dict[str, Any] = {
             "message": {
                 "en": "The brand colours (navy and red) are not visible enough.",
                 "it": "I colori del marchio (blu e rosso) non si vedono abbastanza.",
+            },
+            "instruction": {
+                "en": "Show the brand colours, navy and red, as in the reference photo.",
+                "it": "Mostra i colori del marchio, blu e rosso, come nella foto di riferimento.",
             },
             "parameters": {
                 "colours": [
