@@ -27,6 +27,7 @@ from tests.browser.test_browser import (
     sign_in,
     submission,
 )
+from tests.browser.test_touch_targets import SMALL_TARGETS
 from tests.support.helpers import campaign_body, http_session, token
 
 pytestmark = pytest.mark.browser
@@ -175,6 +176,8 @@ def test_a_photo_taken_through_the_framing_guide_is_checked_end_to_end(camera_br
     size = page.evaluate(
         "[document.getElementById('camera-video').videoWidth, document.getElementById('camera-video').videoHeight]"
     )
+    assert page.get_attribute("#camera-video", "aria-label").startswith("La vetrina vista dalla fotocamera")
+    assert page.evaluate(SMALL_TARGETS) == []  # the camera's controls are thumb-sized too
     check_page(page)
     shot(page, "store-camera-page")
     # For the README: the photo section as the phone shows it.
@@ -323,6 +326,7 @@ def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltip
     page.get_by_role("button", name="Send photo").click()
     page.wait_for_selector("#verdict-badge:not([hidden])", timeout=60000)
     page.wait_for_function("document.getElementById('verdict-image').complete")
+    page.wait_for_load_state("networkidle")  # the card is drawn again once the list is reloaded
     alt = page.get_attribute("#verdict-image", "alt")
     assert alt.startswith("Your photo with numbered marks: Some rules are not met; 6: ") and "poster" in alt
     # Every rule of the result in words on the page: no rule id, nothing left to a tooltip.
@@ -332,7 +336,7 @@ def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltip
     assert len(lines) == len(ids)
     for line in lines:
         words = line.split("\n")[-1]
-        assert words not in ids and len(words.split()) >= 3, line
+        assert words not in ids and len(words.split()) >= 3, lines
     assert page.locator("#verdict [title], #shoot [title], #pick [title]").count() == 0
     # A file that is not a photo: the card still says what the picture is.
     page.set_input_files("#photo", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}])
