@@ -6,6 +6,7 @@ the README's to docs/screenshots/."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from chalicelib.local.server import LocalService
 from tests.browser.test_browser import (
+    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
@@ -296,6 +298,7 @@ def test_the_token_command_is_offered_only_on_the_developers_own_machine(browser
     assert staff.locator("#session-panel code, #session-panel details").count() == 0
     assert "chalicelib" not in staff.content()
     shot(staff, "sign-in-shop")
+    shutil.copy(ARTIFACTS / "sign-in-shop.png", SCREENSHOTS / "sign-in.png")  # the README's sign-in panel
 
     # A developer at the machine (loopback): the command, folded under "For developers".
     developer = phone(browser).new_page()
