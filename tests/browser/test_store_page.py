@@ -6,6 +6,7 @@ the README's to docs/screenshots/."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from chalicelib.local.server import LocalService
 from tests.browser.test_browser import (
+    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
@@ -27,6 +29,7 @@ from tests.browser.test_browser import (
     sign_in,
     submission,
 )
+from tests.browser.test_touch_targets import SMALL_TARGETS
 from tests.support.helpers import campaign_body, http_session, token
 
 pytestmark = pytest.mark.browser
@@ -175,6 +178,8 @@ def test_a_photo_taken_through_the_framing_guide_is_checked_end_to_end(camera_br
     size = page.evaluate(
         "[document.getElementById('camera-video').videoWidth, document.getElementById('camera-video').videoHeight]"
     )
+    assert page.get_attribute("#camera-video", "aria-label").startswith("La vetrina vista dalla fotocamera")
+    assert page.evaluate(SMALL_TARGETS) == []  # the camera's controls are thumb-sized too
     check_page(page)
     shot(page, "store-camera-page")
     # For the README: the photo section as the phone shows it.
@@ -293,6 +298,7 @@ def test_the_token_command_is_offered_only_on_the_developers_own_machine(browser
     assert staff.locator("#session-panel code, #session-panel details").count() == 0
     assert "chalicelib" not in staff.content()
     shot(staff, "sign-in-shop")
+    shutil.copy(ARTIFACTS / "sign-in-shop.png", SCREENSHOTS / "sign-in.png")  # the README's sign-in panel
 
     # A developer at the machine (loopback): the command, folded under "For developers".
     developer = phone(browser).new_page()
@@ -323,6 +329,7 @@ def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltip
     page.get_by_role("button", name="Send photo").click()
     page.wait_for_selector("#verdict-badge:not([hidden])", timeout=60000)
     page.wait_for_function("document.getElementById('verdict-image').complete")
+    page.wait_for_load_state("networkidle")  # the card is drawn again once the list is reloaded
     alt = page.get_attribute("#verdict-image", "alt")
     assert alt.startswith("Your photo with numbered marks: Some rules are not met; 6: ") and "poster" in alt
     # Every rule of the result in words on the page: no rule id, nothing left to a tooltip.
@@ -332,7 +339,7 @@ def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltip
     assert len(lines) == len(ids)
     for line in lines:
         words = line.split("\n")[-1]
-        assert words not in ids and len(words.split()) >= 3, line
+        assert words not in ids and len(words.split()) >= 3, lines
     assert page.locator("#verdict [title], #shoot [title], #pick [title]").count() == 0
     # A file that is not a photo: the card still says what the picture is.
     page.set_input_files("#photo", files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}])
@@ -411,9 +418,9 @@ def test_a_failing_upload_is_retried_with_back_off_and_completes(browser, server
 
 
 def uploaded_bytes(request) -> int:
-    """The size of a request's body as it went on the wire (a form with a blob: Playwright does not
-    show the body itself)."""
-    return int(request.all_headers()["content-length"])
+    """The size of a form as it went up (Playwright does not show a body holding a blob): Chromium
+    reports it in the request's sizes or its headers, not always both."""
+    return request.sizes()["requestBodySize"] or int(request.all_headers().get("content-length", 0))
 
 
 def test_a_12_mp_photo_goes_up_small_and_upright_on_2_mbit(browser, server, tmp_path):

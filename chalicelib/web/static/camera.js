@@ -52,9 +52,12 @@ const camera = (() => {
     showGuide();
   }
 
+  let opening = false;
   async function open() {
     const why = unavailable();
     if (why) { note(why); return; }
+    if (stream || opening) return; // a second tap while the permission prompt is up
+    opening = true;
     note("camera.starting");
     try {
       // The back camera at the largest size it offers (the checks want ≥ 2 MP; the queue makes a
@@ -68,8 +71,11 @@ const camera = (() => {
       note(refusal(err));
       fallBack();
       return;
+    } finally {
+      opening = false;
     }
     const video = $("camera-video");
+    video.setAttribute("aria-label", t("camera.view"));
     video.srcObject = stream;
     await video.play().catch(() => {});
     const settings = stream.getVideoTracks()[0].getSettings();

@@ -7,6 +7,7 @@ const FINAL = ["done", "rejected", "error", "expired"];
 let campaigns = [];
 let schedule = null; // the picked campaign's start and deadline for this store, in its timezone
 let guideline = null; // the picked campaign's guideline: the rules' words in the page's language
+let guidelineOf = null; // the campaign whose guideline that is
 let lastResult = null;
 let retakeOf = null; // the submission a new photo replaces: the retake is linked to it
 let newsCursor = null;
@@ -124,13 +125,16 @@ function showCampaign() {
   $("checklist-title").hidden = true;
   camera.setGuide(null);
   schedule = null;
-  guideline = null;
+  // The same campaign again (a reload of the list after a photo): its words stay while it is
+  // fetched again, so a verdict drawn meanwhile keeps them.
+  if (!campaign || guidelineOf !== campaign.campaign_id) guideline = null;
   showInfo(campaign);
   if (!campaign) { showLatest(null); return; }
   api("GET", `/campaigns/${encodeURIComponent(campaign.campaign_id)}`).then((full) => {
     if ($("campaign").value !== campaign.campaign_id) return; // another campaign was picked meanwhile
     schedule = (full.schedule || {})[storeId()] || null;
     guideline = full.guideline;
+    guidelineOf = campaign.campaign_id;
     showInfo(campaign);
     // A positive checklist: what to do, not the failures' accusations.
     $("checklist-title").hidden = false;
