@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.devtools.demo import GUIDELINE
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from chalicelib.local.server import LocalService
 from tests.browser.test_browser import (
@@ -150,7 +151,7 @@ def camera_tracks_live(page) -> int:
 def test_a_photo_taken_through_the_framing_guide_is_checked_end_to_end(camera_browser, warm):
     page = phone(camera_browser, locale="it-IT").new_page()
     sign_in(page, warm, "/", "store", stores=("S001",))
-    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    page.wait_for_function(f"document.querySelectorAll('#rules li').length === {len(GUIDELINE['rules'])}")
     assert page.locator("#camera-open").is_visible()
     assert "primary" in page.get_attribute("#camera-open", "class")
 
@@ -215,7 +216,7 @@ def gallery_cards_of(service, campaign: str) -> list[dict]:
 def test_the_camera_is_released_when_the_page_is_hidden_and_when_closed(camera_browser, warm):
     page = phone(camera_browser).new_page()
     sign_in(page, warm, "/", "store", stores=("S001",))
-    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    page.wait_for_function(f"document.querySelectorAll('#rules li').length === {len(GUIDELINE['rules'])}")
     page.get_by_role("button", name="Open the camera with the framing guide").click()
     page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
     # Another tab in front: the camera goes off, and the page says so.
@@ -324,7 +325,7 @@ def test_the_verdict_image_has_a_text_alternative_and_rules_read_without_tooltip
     photo.write_bytes(demo._scene({demo.POSTER: pack[demo.POSTER]}, [], (), (), (2400, 1800)).jpeg)
     page = phone(browser).new_page()
     sign_in(page, warm, "/", "store", stores=("S001",))
-    page.wait_for_function("document.querySelectorAll('#rules li').length === 11")
+    page.wait_for_function(f"document.querySelectorAll('#rules li').length === {len(GUIDELINE['rules'])}")
     page.set_input_files("#photo", str(photo))
     page.get_by_role("button", name="Send photo").click()
     page.wait_for_selector("#verdict-badge:not([hidden])", timeout=60000)

@@ -33,6 +33,17 @@ function showStores() {
   }
 }
 
+// An objects rule in words: the label as the pages name it (a COCO label as written, underscores
+// as spaces) and the count it asks for.
+function objectsInstruction(p) {
+  if (p.label === "person" && p.max_count === 0) return t("do.nobody");
+  const key = "object." + p.label;
+  const label = hasString(key) ? t(key) : String(p.label || "").replace(/_/g, " ");
+  if (p.max_count === 0) return t("do.objectsNone", { label });
+  const count = Math.max(1, Number(p.min_count) || 1);
+  return t("do.objectsAtLeast", { label, count });
+}
+
 // What to do for a rule, as a checklist item: HQ's instruction in the page's language, else the
 // pages' own words for the rule's type.
 function instruction(rule) {
@@ -44,7 +55,7 @@ function instruction(rule) {
     case "photo_quality": return t("do." + p.check);
     case "artwork_present": return t(p.mode === "forbidden" ? "do.artwork_absent" : "do.artwork_present", { artwork: name(p.artwork) });
     case "text": return t(p.mode === "forbidden" ? "do.textForbidden" : "do.text", { phrases: (p.phrases || []).map((x) => `“${x}”`).join(", ") });
-    case "objects": return p.label === "person" && p.max_count === 0 ? t("do.nobody") : t("do.objects", { label: p.label });
+    case "objects": return objectsInstruction(p);
     case "palette": return t("do.palette", { colours: (p.colours || []).map((c) => c.name).join(", ") });
     default: return hasString("do." + rule.type) ? t("do." + rule.type) : localised(rule.message, rule.messages);
   }
