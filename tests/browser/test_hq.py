@@ -25,6 +25,24 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"hq-{name}.png"), full_page=True)
 
 
+LONGEST = "a-rule-id-far-too-long-for-any-chart-of-the-dashboard-to-hold-on-one-line"
+# The per-rule chart drawn with long rule ids into a box as wide as one of the dashboard's charts.
+LONG_LABELS = """(longest) => {
+  const box = document.createElement("div");
+  box.className = "chart";
+  box.style.width = document.getElementById("chart-rules").getBoundingClientRect().width + "px";
+  document.getElementById("chart-rules").after(box);
+  charts.bars(box, [{ label: "dressed-mannequins", value: 0.8 }, { label: longest, value: 0.4 }], "By rule");
+  const svg = box.querySelector("svg"), chart = svg.getBoundingClientRect();
+  const names = [...svg.querySelectorAll("g")].map((g) => g.querySelector("text"));
+  const out = { names: names.map((n) => n.textContent), lefts: names.map((n) => n.getBoundingClientRect().left),
+    rights: names.map((n) => n.getBoundingClientRect().right), chart: chart.left, chartRight: chart.right,
+    titles: [...svg.querySelectorAll("g > title")].map((n) => n.textContent), label: svg.getAttribute("aria-label") };
+  box.remove();
+  return out;
+}"""
+
+
 def seed_labels() -> None:
     """Reviewers' labels of the rule "sharp" as the counters hold them (25 labelled photos: the
     ones at 25 and 26 passed by reviewers), so the dashboard suggests min 25 instead of 27."""
@@ -58,6 +76,13 @@ def test_the_dashboard(browser, server):  # noqa: F811
     assert page.locator("#chart-regions svg[role=img]").count() == 1
     assert "north" in page.get_attribute("#chart-regions svg", "aria-label")
     assert page.locator("#chart-trend svg polyline").count() == 1
+    # A long rule id is drawn whole from its first letter ("dressed-mannequins" lost its start beside
+    # the bar); one longer than the chart is cut at its end, the full name on hover and read out.
+    drawn = page.evaluate(LONG_LABELS, LONGEST)
+    assert drawn["names"][0] == "dressed-mannequins" and drawn["lefts"][0] >= drawn["chart"], drawn
+    assert drawn["names"][1].endswith("…") and "a-rule-id-far-too-long" in drawn["names"][1], drawn
+    assert drawn["rights"][1] <= drawn["chartRight"] + 1, drawn
+    assert drawn["titles"][1].startswith(LONGEST + ": 40%") and LONGEST in drawn["label"], drawn
 
     # The stores: names link to the latest photo; sorting and filters.
     link = page.get_by_role("link", name="Milano Duomo")
@@ -434,3 +459,4 @@ def test_a_rule_from_the_form(browser, server):  # noqa: F811
     check_page(page)
     page.locator("#rule-form").scroll_into_view_if_needed()
     shot(page, "campaign-rule-form")
+
