@@ -174,6 +174,7 @@ class LocalService:
             worker_for(self.services),
             recovery=self.services.recovery,
             sweep_interval=self.services.settings.sweep_interval,
+            delete_expired=getattr(self.services.records, "delete_expired", None),
         )
         # Automatic reminders a set time before each store's deadline (0 hours: none).
         self.reminders = ReminderTimer(

@@ -4,7 +4,8 @@ It receives from the local queue, hands each message to the same UploadProcessor
 handler, and acknowledges only on success; a failure leaves the message to come back after the
 visibility timeout, and to the dead-letter table after too many tries. Like the dead-letter
 queue's handler and the schedule in AWS, it then ends the dead letters' submissions and runs the
-sweep on a timer (chalicelib.services.recovery).
+sweep on a timer (chalicelib.services.recovery), which also deletes the records past their time
+to live (DynamoDB's own job in AWS).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from chalicelib.storage.ports import WorkQueue
@@ -39,12 +41,15 @@ class LocalWorker:
         poll_interval: float = 0.25,
         recovery: Recoverer | None = None,
         sweep_interval: float = 60.0,
+        delete_expired: Callable[[], int] | None = None,
     ):
         self._queue = queue
         self._processor = processor
         self._poll_interval = poll_interval
         self._recovery = recovery
         self._sweep_interval = sweep_interval
+        # DynamoDB deletes the items past their time to live itself; locally the sweep does
+        self._delete_expired = delete_expired
         self._next_sweep = 0.0
         self._next_dead_letters = 0.0
         self._stop = threading.Event()
@@ -87,9 +92,12 @@ class LocalWorker:
         if now >= self._next_dead_letters:
             self._next_dead_letters = now + DEAD_LETTER_INTERVAL
             self.drain_dead_letters()
-        if self._recovery is not None and now >= self._next_sweep:
+        if now >= self._next_sweep and (self._recovery is not None or self._delete_expired is not None):
             self._next_sweep = now + self._sweep_interval
-            self._recovery.sweep()
+            if self._recovery is not None:
+                self._recovery.sweep()
+            if self._delete_expired is not None and (deleted := self._delete_expired()):
+                log.info("sweep: %d expired records deleted", deleted)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

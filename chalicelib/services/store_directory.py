@@ -3,10 +3,16 @@ page spent over a second listing every store): the regions and clusters with the
 a search by store id or by the start of a word of the name, and how many stores a campaign's
 targets reach.
 
-Both are derived records, rebuilt after each import (an import is HQ's, rare, and writes every
-store anyway): ``STORE_FACETS`` counts the stores per (region, cluster) pair, so the reach of any
-regions and clusters is exact without a listing; ``STORE_WORDS`` holds an item per word of each
-name, so a search is one key query. Reads stay key queries; only the import reads the list whole.
+Both are derived records, kept by the store import: ``STORE_FACETS`` counts the stores per
+(region, cluster) pair, so the reach of any regions and clusters is exact without a listing;
+``STORE_WORDS`` holds an item per word of each name, so a search is one key query. Reads stay key
+queries; only the import reads the list whole.
+
+The import writes what changed only (API Gateway gives a request 29 s, and a list of 10,000 stores
+is sent again whole to change ten): it reads the stored list once, in pages, and writes the new or
+changed stores, their words gone or new, and the counts when they moved. A re-sent list that
+changes nothing writes nothing. Words are written before their store, so an import cut short is
+finished by sending the list again (the store still differs, its words are written again).
 """
 
 from __future__ import annotations
@@ -67,21 +73,64 @@ class SearchIn(BaseModel):
     limit: int = Field(ge=1, le=MAX_RESULTS)
 
 
+def _pair(store: dict[str, Any]) -> str:
+    return f"{store['region']}{PAIR}{store.get('cluster') or ''}"
+
+
+def _word_entry(word: str, store: dict[str, Any]) -> dict[str, Any]:
+    """The search's item for one word of a store's name: what a result shows, without a read."""
+    pk, sk = layout.store_word_key(word, store["store_id"])
+    return {"pk": pk, "sk": sk, **{k: store.get(k, "") for k in ("store_id", "name", "region", "cluster")}}
+
+
 class StoreDirectory:
     def __init__(self, records: RecordStore):
         self._records = records
 
     # --- the import's part ------------------------------------------------------------------------
 
+    def import_stores(self, imported: list[dict[str, Any]]) -> int:
+        """Write the stores of an import (whole store records, keys included) that are new or
+        changed, with their word entries and the facet counts; return how many stores changed."""
+        stored = {item["store_id"]: item for item in self._all(layout.STORES)}
+        changed = {}
+        for store in imported:  # a store listed twice: the later row wins, as a write would
+            changed[store["store_id"]] = store
+        changed = {sid: store for sid, store in changed.items() if stored.get(sid) != store}
+        if not changed:
+            return 0
+        new_words: list[dict[str, Any]] = []
+        stale_words: list[str] = []
+        for store_id, store in changed.items():
+            before = {w: _word_entry(w, stored[store_id]) for w in words(stored[store_id]["name"])} if store_id in stored else {}
+            after = {w: _word_entry(w, store) for w in words(store["name"])}
+            new_words += [entry for w, entry in after.items() if before.get(w) != entry]
+            stale_words += [entry["sk"] for w, entry in before.items() if w not in after]
+        self._records.put_many(new_words)
+        for sk in stale_words:
+            self._records.delete(layout.STORE_WORDS, sk)
+        self._records.put_many(list(changed.values()))
+        stored.update(changed)
+        facets = self._records.get(*layout.store_facets_key())
+        if facets is None and len(stored) > len(changed):
+            self.rebuild()  # a list imported before the directory existed: its words are missing too
+            return len(changed)
+        pairs = Counter(_pair(store) for store in stored.values())
+        if facets is None or facets.get("pairs") != dict(pairs):
+            pk, sk = layout.store_facets_key()
+            self._records.put({"pk": pk, "sk": sk, "pairs": dict(pairs), "stores": sum(pairs.values())})
+        return len(changed)
+
     def rebuild(self) -> None:
-        """Recount the facets and bring the name words in line with the store list."""
+        """Recount the facets and bring the name words in line with the store list (the whole
+        list: for a list imported before the directory existed)."""
         pairs: Counter[str] = Counter()
         wanted: dict[str, dict[str, Any]] = {}
         for store in self._all(layout.STORES):
-            pairs[f"{store['region']}{PAIR}{store.get('cluster') or ''}"] += 1
+            pairs[_pair(store)] += 1
             for word in words(store["name"]):
-                pk, sk = layout.store_word_key(word, store["store_id"])
-                wanted[sk] = {"pk": pk, "sk": sk, **{k: store.get(k, "") for k in ("store_id", "name", "region", "cluster")}}
+                entry = _word_entry(word, store)
+                wanted[entry["sk"]] = entry
         stale = []
         for item in self._all(layout.STORE_WORDS):
             if wanted.get(item["sk"]) == {k: item.get(k) for k in ("pk", "sk", "store_id", "name", "region", "cluster")}:

@@ -85,7 +85,9 @@ class Stores:
                 found.extend(problems(err, f"stores[{index}]"))
         if found:
             raise InvalidInput(describe(found[:20]), code="invalid_stores")
-        self._records.put_many(
+        # Only the new and changed stores are written, with the set-up picker's directory (which
+        # reads these, never the whole list): a list sent again to change ten stores writes ten.
+        StoreDirectory(self._records).import_stores(
             [
                 {
                     "pk": layout.store_key(store.store_id)[0],
@@ -96,7 +98,6 @@ class Stores:
                 for store in stores
             ]
         )
-        StoreDirectory(self._records).rebuild()  # the set-up's picker reads these, never the whole list
         return {"imported": len(stores)}
 
     def get(self, store_id: str) -> dict[str, Any] | None:

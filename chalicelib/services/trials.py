@@ -7,7 +7,7 @@ with the request and is kept on the trial), posts the photo to its own prefix (`
 bucket notifies no one, so it is never a submission), then asks for the run; the worker judges
 the photo by that guideline and the campaign's pack as it is now, and keeps the result and the
 overlay on the trial, which the page polls. Trials live in their own partition: no listing, no
-gallery and no counter reads them.
+gallery and no counter reads them; the record expires (the table's time to live) with its blobs.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ class Trials:
                 "photo_key": photo_key,
                 "requested_by": username,
                 "created_at": clock.now_iso(),
+                # the record goes with its blobs (the bucket's lifecycle rule): nothing reads a trial a day on
+                layout.TTL_ATTRIBUTE: int(clock.now().timestamp()) + layout.TRIAL_RETENTION_DAYS * 86400,
             }
         )
         expires_in = self._settings.upload_expires_in

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
 from botocore.exceptions import ClientError
 
-from chalicelib.storage.layout import INDEXES, TABLE_KEY_SCHEMA
+from chalicelib.storage.layout import INDEXES, TABLE_KEY_SCHEMA, TTL_ATTRIBUTE
 from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 
@@ -34,6 +35,11 @@ def _from_dynamo(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_dynamo(v) for v in value]
     return value
+
+
+def _live(item: dict[str, Any], now: float) -> bool:
+    expires_at = item.get(TTL_ATTRIBUTE)
+    return not isinstance(expires_at, Decimal) or expires_at > Decimal(repr(now))
 
 
 def _condition(cond: Cond) -> ConditionBase:
@@ -115,11 +121,15 @@ class DynamoRecordStore:
         """Create the table (for the emulator in tests; in AWS the infrastructure creates it)."""
         table = dynamodb_resource.create_table(TableName=name, **TABLE_KEY_SCHEMA)
         table.wait_until_exists()
+        table.meta.client.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+        )
         return cls(table)
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
-        return _from_dynamo(item) if item else None
+        # DynamoDB deletes an expired item within days, and serves it until then: absent already
+        return _from_dynamo(item) if item and _live(item, time.time()) else None
 
     def put(self, item: dict[str, Any], *, condition: Cond | None = None) -> None:
         kwargs: dict[str, Any] = {"Item": _to_dynamo(item)}
@@ -198,6 +208,8 @@ class DynamoRecordStore:
         kwargs: dict[str, Any] = {"KeyConditionExpression": key_cond, "Limit": limit, "ScanIndexForward": not descending}
         if index:
             kwargs["IndexName"] = index
+        # expired items not deleted yet are left out (a page may then hold fewer than ``limit``)
+        kwargs["FilterExpression"] = Attr(TTL_ATTRIBUTE).not_exists() | Attr(TTL_ATTRIBUTE).gt(int(time.time()))
         if cursor:
             try:
                 kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()))

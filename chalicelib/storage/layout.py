@@ -21,7 +21,7 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
 | ``EXPORT#<id>`` | ``EXPORT`` | | |
-| ``TRIAL#<id>`` | ``TRIAL`` | | |
+| ``TRIAL#<id>`` | ``TRIAL`` (``expires_at``: a day) | | |
 | ``OUTBOX`` | ``<at>#<n>`` | ``OUTBOX#<store>`` / ``<at>`` | |
 
 Blobs: ``incoming/<submission>`` (the uploaded photo; the bucket notifies the analysis queue of
@@ -62,6 +62,11 @@ TABLE_KEY_SCHEMA: dict[str, Any] = {
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
+
+# The table's time-to-live attribute (DynamoDB's TimeToLiveSpecification; the SQLite adapter
+# honours it too): an item whose ``expires_at`` (epoch seconds) has passed reads as absent, and is
+# deleted later (DynamoDB: within days; locally: by the worker's sweep). Items without it stay.
+TTL_ATTRIBUTE = "expires_at"
 
 Key = tuple[str, str]
 
@@ -285,6 +290,11 @@ def aggregate_keys(campaign_id: str, region: str, week: str) -> list[Key]:
 
 def export_key(export_id: str) -> Key:
     return f"EXPORT#{export_id}", "EXPORT"
+
+
+# A trial (its record and its blobs under trials/) is kept a day: read within minutes, shown again
+# the same day. The bucket's lifecycle rule and the record's time to live both use this.
+TRIAL_RETENTION_DAYS = 1
 
 
 def trial_key(trial_id: str) -> Key:

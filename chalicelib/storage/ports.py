@@ -161,7 +161,8 @@ class RecordStore(Protocol):
     """Items keyed by (pk, sk), with secondary indexes ``gsi1`` and ``gsi2`` on
     (gsi1pk, gsi1sk) and (gsi2pk, gsi2sk); an item without an index's pk is not in that index.
 
-    Values are JSON types (str, int, float, bool, None, list, dict).
+    Values are JSON types (str, int, float, bool, None, list, dict). An item with a number in
+    ``layout.TTL_ATTRIBUTE`` (epoch seconds) reads as absent (get, query) once that time has passed.
     """
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...

@@ -10,12 +10,13 @@ import base64
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from chalicelib.storage.layout import INDEX_ATTRIBUTES, INDEXES
+from chalicelib.storage.layout import INDEX_ATTRIBUTES, INDEXES, TTL_ATTRIBUTE
 from chalicelib.storage.ports import MAX_TRANSACTION, Cond, ConditionFailed, Page, PutOp, UpdateOp
 
 _SCHEMA = """
@@ -29,14 +30,22 @@ CREATE TABLE IF NOT EXISTS records (
     gsi2sk TEXT,
     gsi3pk TEXT,
     gsi3sk TEXT,
+    expires_at REAL,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
 """
 # Added after the first release: a data folder made before gets the columns on open.
-_ADDED_COLUMNS = ("gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
-_INDEXES = "".join(
-    f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n" for name in INDEXES
+_ADDED_COLUMNS = {"gsi2pk": "TEXT", "gsi2sk": "TEXT", "gsi3pk": "TEXT", "gsi3sk": "TEXT", "expires_at": "REAL"}
+_INDEXES = (
+    "".join(
+        f"CREATE INDEX IF NOT EXISTS records_{name} ON records ({name}pk, {name}sk) WHERE {name}pk IS NOT NULL;\n"
+        for name in INDEXES
+    )
+    + "CREATE INDEX IF NOT EXISTS records_expires_at ON records (expires_at) WHERE expires_at IS NOT NULL;\n"
 )
+# An item past its time to live reads as absent (DynamoDB's adapter does the same), until the
+# local worker's sweep deletes it (delete_expired).
+_LIVE = "(expires_at IS NULL OR expires_at > ?)"
 
 _INDEX_COLUMNS = ", ".join(INDEX_ATTRIBUTES)
 _INDEX_MARKS = ", ".join("?" for _ in INDEX_ATTRIBUTES)
@@ -64,9 +73,9 @@ class SQLiteRecordStore:
         db = self._connection()
         db.executescript(_SCHEMA)
         columns = {row[1] for row in db.execute("PRAGMA table_info(records)")}
-        for column in _ADDED_COLUMNS:
+        for column, kind in _ADDED_COLUMNS.items():
             if column not in columns:
-                db.execute(f"ALTER TABLE records ADD COLUMN {column} TEXT")
+                db.execute(f"ALTER TABLE records ADD COLUMN {column} {kind}")
         db.executescript(_INDEXES)
 
     def _connection(self) -> sqlite3.Connection:
@@ -97,12 +106,17 @@ class SQLiteRecordStore:
     @staticmethod
     def _write(db: sqlite3.Connection, item: dict[str, Any]) -> None:
         db.execute(
-            f"INSERT OR REPLACE INTO records (pk, sk, {_INDEX_COLUMNS}, item) VALUES (?, ?, {_INDEX_MARKS}, ?)",
-            (item["pk"], item["sk"], *(item.get(column) for column in INDEX_ATTRIBUTES), json.dumps(item)),
+            f"INSERT OR REPLACE INTO records (pk, sk, {_INDEX_COLUMNS}, expires_at, item) VALUES (?, ?, {_INDEX_MARKS}, ?, ?)",
+            (item["pk"], item["sk"], *(item.get(c) for c in INDEX_ATTRIBUTES), _expiry(item), json.dumps(item)),
         )
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return self._read(self._connection(), pk, sk)
+        row = (
+            self._connection()
+            .execute(f"SELECT item FROM records WHERE pk = ? AND sk = ? AND {_LIVE}", (pk, sk, time.time()))
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
 
     def put(self, item: dict[str, Any], *, condition: Cond | None = None) -> None:
         with self._transaction() as db:
@@ -168,8 +182,8 @@ class SQLiteRecordStore:
             raise ValueError(f"unknown index {index!r}")
         pk_col, sk_col = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         order = "DESC" if descending else "ASC"
-        sql = f"SELECT item, {sk_col}, pk, sk FROM records WHERE {pk_col} = ? AND {sk_col} >= ? AND {sk_col} < ?"
-        args: list[Any] = [pk, sk_prefix, sk_prefix + "\U0010ffff"]
+        sql = f"SELECT item, {sk_col}, pk, sk FROM records WHERE {pk_col} = ? AND {sk_col} >= ? AND {sk_col} < ? AND {_LIVE}"
+        args: list[Any] = [pk, sk_prefix, sk_prefix + "\U0010ffff", time.time()]
         if cursor:
             # Resume strictly after the last item of the previous page, in the index's order.
             after_sk, after_pk, after_key_sk = _decode_cursor(cursor)
@@ -187,3 +201,15 @@ class SQLiteRecordStore:
     def delete(self, pk: str, sk: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM records WHERE pk = ? AND sk = ?", (pk, sk))
+
+    def delete_expired(self, now: float | None = None) -> int:
+        """Delete the items whose time to live has passed (DynamoDB does this itself); return how many."""
+        with self._transaction() as db:
+            cursor = db.execute("DELETE FROM records WHERE expires_at <= ?", (time.time() if now is None else now,))
+        return cursor.rowcount
+
+
+def _expiry(item: dict[str, Any]) -> float | None:
+    """The item's time to live as a number (DynamoDB ignores a TTL attribute that is not a number)."""
+    value = item.get(TTL_ATTRIBUTE)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

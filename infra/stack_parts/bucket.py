@@ -10,10 +10,8 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from stages import Stage
 
-from chalicelib.storage.layout import BLOB_PREFIXES, TRIAL_PREFIX, UPLOAD_PREFIX
+from chalicelib.storage.layout import BLOB_PREFIXES, TRIAL_PREFIX, TRIAL_RETENTION_DAYS, UPLOAD_PREFIX
 from stack_parts import data_removal
-
-TRIAL_RETENTION_DAYS = 1
 
 
 def bucket_name(stack: cdk.Stack) -> str:

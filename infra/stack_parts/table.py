@@ -7,7 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from stages import Stage
 
-from chalicelib.storage.layout import TABLE_KEY_SCHEMA
+from chalicelib.storage.layout import TABLE_KEY_SCHEMA, TTL_ATTRIBUTE
 from stack_parts import data_removal
 
 ATTRIBUTE_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER, "B": dynamodb.AttributeType.BINARY}
@@ -27,6 +27,8 @@ class RecordsTable:
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
             deletion_protection=stage.retain_data,
             removal_policy=data_removal(stage),
+            # adding a TTL updates the table in place (no replacement: its logical id and data stay)
+            time_to_live_attribute=TTL_ATTRIBUTE,
         )
         for index in TABLE_KEY_SCHEMA.get("GlobalSecondaryIndexes", []):
             self.table.add_global_secondary_index(

@@ -94,3 +94,39 @@ def test_a_list_imported_before_the_directory_is_indexed_on_first_read(client, s
     client.send_json("PUT", "/stores", STORES)
     svc.records.delete(*layout.store_facets_key())
     assert client.get("/stores/facets").json_body["stores"] == 5
+
+
+def test_an_import_writes_only_what_changed(client, svc, monkeypatch):
+    """A list sent again whole to change a few stores writes those stores, their words and the
+    counts; sent again unchanged, it writes nothing (bench/bench_store_import.py: at 10,000)."""
+    from collections import Counter
+
+    stores = [
+        {"store_id": f"S{n:04d}", "name": f"Negozio {n} Centro", "region": f"r{n % 4}", "cluster": "mall"} for n in range(300)
+    ]
+    assert client.send_json("PUT", "/stores", stores).status_code == 200
+    written: Counter[str] = Counter()
+    real = {name: getattr(svc.records, name) for name in ("put", "put_many", "update", "delete", "transact")}
+
+    def counting(name):
+        def call(*args, **kwargs):
+            written[name] += len(args[0]) if name in ("put_many", "transact") else 1
+            return real[name](*args, **kwargs)
+
+        return call
+
+    for name in real:
+        monkeypatch.setattr(svc.records, name, counting(name))
+    assert client.send_json("PUT", "/stores", stores).status_code == 200
+    assert sum(written.values()) == 0  # nothing changed, nothing written
+    changed = [dict(s) for s in stores]
+    changed[0]["name"] = "Negozio Duomo"  # two words gone ("0", "centro"), one new, one shows the new name
+    changed[1]["region"] = "r9"  # moved: its three words and the counts
+    changed[2]["timezone"] = "Europe/Paris"  # the store only: its words show no timezone
+    assert client.send_json("PUT", "/stores", changed).status_code == 200
+    # S0000: 2 words written, 2 deleted; S0001: its 3 words; the 3 stores; the facets
+    assert written == Counter({"put_many": 2 + 3 + 3, "delete": 2, "put": 1})
+    assert ids(client.get("/stores/search?q=duomo")) == ["S0000"]
+    assert "S0000" not in ids(client.get("/stores/search?q=centro&limit=50"))
+    facets = client.get("/stores/facets").json_body
+    assert {r["region"]: r["stores"] for r in facets["regions"]} == {"r0": 75, "r1": 74, "r2": 75, "r3": 75, "r9": 1}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import pytest
 from urllib3 import encode_multipart_formdata
@@ -166,3 +167,14 @@ def test_a_trial_whose_job_died_on_every_attempt_ends_failed(hq, svc):  # noqa: 
     assert body["status"] == "failed" and body["reason_code"] == "analysis_stopped" and "try again" in body["reason"]
     assert svc.recovery.dead_letter(letter) == ["final"]  # a repeated letter changes nothing
     assert svc.recovery.dead_letter(json.dumps({"job": "trial", "trial_id": "trl_gone"})) == ["final"]
+
+
+def test_a_trial_record_expires_with_its_blobs_a_day_on(hq, svc):  # noqa: F811
+    trial = start(hq).json_body
+    record = svc.records.get(*layout.trial_key(trial["trial_id"]))
+    lifetime = record[layout.TTL_ATTRIBUTE] - time.time()
+    assert layout.TRIAL_RETENTION_DAYS * 86400 - 60 < lifetime <= layout.TRIAL_RETENTION_DAYS * 86400
+    # past its time to live the record reads as absent, and the trial answers 404 in words
+    svc.records.update(*layout.trial_key(trial["trial_id"]), set={layout.TTL_ATTRIBUTE: int(time.time()) - 1})
+    gone = hq.get(f"/campaigns/c1/trials/{trial['trial_id']}")
+    assert gone.status_code == 404 and gone.json_body["error"]["code"] == "trial_not_found"

@@ -25,6 +25,24 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"hq-{name}.png"), full_page=True)
 
 
+LONGEST = "a-rule-id-far-too-long-for-any-chart-of-the-dashboard-to-hold-on-one-line"
+# The per-rule chart drawn with long rule ids into a box as wide as one of the dashboard's charts.
+LONG_LABELS = """(longest) => {
+  const box = document.createElement("div");
+  box.className = "chart";
+  box.style.width = document.getElementById("chart-rules").getBoundingClientRect().width + "px";
+  document.getElementById("chart-rules").after(box);
+  charts.bars(box, [{ label: "dressed-mannequins", value: 0.8 }, { label: longest, value: 0.4 }], "By rule");
+  const svg = box.querySelector("svg"), chart = svg.getBoundingClientRect();
+  const names = [...svg.querySelectorAll("g")].map((g) => g.querySelector("text"));
+  const out = { names: names.map((n) => n.textContent), lefts: names.map((n) => n.getBoundingClientRect().left),
+    rights: names.map((n) => n.getBoundingClientRect().right), chart: chart.left, chartRight: chart.right,
+    titles: [...svg.querySelectorAll("g > title")].map((n) => n.textContent), label: svg.getAttribute("aria-label") };
+  box.remove();
+  return out;
+}"""
+
+
 def seed_labels() -> None:
     """Reviewers' labels of the rule "sharp" as the counters hold them (25 labelled photos: the
     ones at 25 and 26 passed by reviewers), so the dashboard suggests min 25 instead of 27."""
@@ -58,6 +76,13 @@ def test_the_dashboard(browser, server):  # noqa: F811
     assert page.locator("#chart-regions svg[role=img]").count() == 1
     assert "north" in page.get_attribute("#chart-regions svg", "aria-label")
     assert page.locator("#chart-trend svg polyline").count() == 1
+    # A long rule id is drawn whole from its first letter ("dressed-mannequins" lost its start beside
+    # the bar); one longer than the chart is cut at its end, the full name on hover and read out.
+    drawn = page.evaluate(LONG_LABELS, LONGEST)
+    assert drawn["names"][0] == "dressed-mannequins" and drawn["lefts"][0] >= drawn["chart"], drawn
+    assert drawn["names"][1].endswith("…") and "a-rule-id-far-too-long" in drawn["names"][1], drawn
+    assert drawn["rights"][1] <= drawn["chartRight"] + 1, drawn
+    assert drawn["titles"][1].startswith(LONGEST + ": 40%") and LONGEST in drawn["label"], drawn
 
     # The stores: names link to the latest photo; sorting and filters.
     link = page.get_by_role("link", name="Milano Duomo")
@@ -406,7 +431,7 @@ def test_a_rule_from_the_form(browser, server):  # noqa: F811
     assert page.get_attribute("#rf-p-min_share", "placeholder") == "0.02"  # the schema's default, shown
     page.fill("#rf-message", "")
     page.get_by_role("button", name="Add to the rules").click()
-    page.wait_for_selector("#rf-state >> text=Fill in: artwork, Message for the store when the rule is not met.")
+    page.wait_for_selector("#rf-state >> text=Fill in: Artwork file, Message for the store when the rule is not met.")
     page.fill("#rf-id", "poster")
     page.select_option("#rf-zone", "upper_half")
     page.fill("#rf-message", "The poster is missing: hang it in the upper half.")
@@ -434,3 +459,54 @@ def test_a_rule_from_the_form(browser, server):  # noqa: F811
     check_page(page)
     page.locator("#rule-form").scroll_into_view_if_needed()
     shot(page, "campaign-rule-form")
+
+
+def test_hq_pages_in_italian_on_a_phone(browser, server, tmp_path):  # noqa: F811
+    """Monday morning on a phone, in Italian: the dashboard opens on the published campaign (not a
+    newer draft), a draft says its stores count once it is published; the set-up page is titled by the campaign's
+    name, fits the screen, its new rules and versions speak Italian and a test photo's verdict reads
+    as the store would read it."""
+    from chalicelib.devtools.synthetic import to_jpeg, window_photo
+    from tests.support.helpers import campaign_body
+
+    hq_http = http_session("hq")
+    draft = {**campaign_body(("S001",)), "name": "Primavera 2027"}
+    assert hq_http.put(f"{server.url}/campaigns/spring", json=draft, timeout=10).status_code == 201
+    page = phone(browser, locale="it-IT").new_page()
+    sign_in(page, server, "/hq", "hq")
+    page.wait_for_selector("#board:not([hidden])")
+    assert page.input_value("#campaign") == "autumn"  # the published one
+    assert "Primavera 2027 (spring) · bozza" in page.inner_text("#campaign")
+    page.select_option("#campaign", "spring")
+    page.wait_for_selector("#stores-state >> text=Una bozza raggiunge i suoi negozi quando viene pubblicata")
+    assert "quando viene pubblicata" in page.inner_text("#missing-empty")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.goto(f"{server.url}/hq/campaigns/spring")
+    page.wait_for_selector("#status >> text=Bozza")
+    assert page.inner_text("h1") == "Campagna Primavera 2027 spring"
+    assert page.title() == "Vetrina · Primavera 2027"
+    page.select_option("#template", "lighting")
+    page.get_by_role("button", name="Inserisci regola").click()
+    assert 'message: "Accendi le luci della vetrina."' in page.input_value("#yaml")
+    page.locator("#rule-form summary").click()
+    page.wait_for_selector("#rf-fields select#rf-p-check")
+    assert page.inner_text("label[for=rf-p-check]") == "Cosa controllare check *"
+    assert "Metà superiore" in page.inner_text("#rf-zone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the buttons wrap, nothing is cut
+    photo = tmp_path / "real.jpg"
+    photo.write_bytes(to_jpeg(window_photo(seed=3, size=(1600, 1200))))
+    page.fill("#yaml", page.input_value("#yaml").split("  - id: window-lit")[0])
+    page.set_input_files("#trial-photo", str(photo))
+    page.get_by_role("button", name="Prova", exact=True).click()
+    page.wait_for_selector("#trial-result:not([hidden])", timeout=90000)
+    rows = page.locator("#trial-rules tr").all_inner_texts()
+    assert any(r.endswith("La foto è nitida") for r in rows), rows  # the store's words, not the analysis' English
+    assert page.locator('#trial-rules td[title^="L\'analisi ha visto:"]').count() == len(rows)
+    check_page(page)
+
+    fresh = phone(browser, locale="it-IT").new_page()
+    sign_in(fresh, server, "/hq/campaigns/brand-new", "hq")
+    fresh.wait_for_selector("#status >> text=Nuova")
+    assert 'name: "Nuova vetrina"' in fresh.input_value("#yaml")
+    assert fresh.inner_text("#versions") == "Ancora nessuna versione: salvando la campagna si crea la versione 1."

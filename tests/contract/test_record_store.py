@@ -1,7 +1,10 @@
 """The record store contract: SQLite and DynamoDB behave the same, conditions included."""
 
+import time
+
 import pytest
 
+from chalicelib.storage.layout import TTL_ATTRIBUTE
 from chalicelib.storage.ports import ConditionFailed, PutOp, UpdateOp, absent, eq, exists, lt, one_of
 
 
@@ -167,3 +170,39 @@ def test_put_many_writes_every_item(svc):
     page = svc.records.query("MANY", limit=100)
     assert len(page.items) == 60
     assert page.items[0]["n"] == -1  # the later write of a key wins
+
+
+def test_an_item_past_its_time_to_live_reads_as_absent(svc):
+    now = int(time.time())
+    svc.records.put(item("TTL", "GONE", expires_at=now - 5))
+    svc.records.put(item("TTL", "LIVE", expires_at=now + 3600))
+    svc.records.put(item("TTL", "KEPT"))
+    assert svc.records.get("TTL", "GONE") is None
+    assert svc.records.get("TTL", "LIVE")["expires_at"] == now + 3600
+    assert [i["sk"] for i in svc.records.query("TTL", limit=10).items] == ["KEPT", "LIVE"]
+    # written again with a later expiry, it is back
+    svc.records.update("TTL", "GONE", set={"expires_at": now + 60}, upsert=True)
+    assert svc.records.get("TTL", "GONE") is not None
+
+
+def test_the_local_sweep_deletes_the_expired_items_and_dynamodb_has_the_ttl_on(svc, backend):
+    now = int(time.time())
+    svc.records.put_many([item("SWEPT", f"{i}", expires_at=now - 1) for i in range(3)] + [item("SWEPT", "LIVE")])
+    if backend == "aws":
+        client = svc.records._table.meta.client  # DynamoDB deletes expired items itself, within days
+        described = client.describe_time_to_live(TableName=svc.records._table.name)["TimeToLiveDescription"]
+        assert (described["TimeToLiveStatus"], described["AttributeName"]) == ("ENABLED", TTL_ATTRIBUTE)
+        return
+    assert svc.records.delete_expired(now) == 3
+    assert svc.records.delete_expired(now) == 0
+    assert [i["sk"] for i in svc.records.query("SWEPT", limit=10).items] == ["LIVE"]
+
+
+def test_local_worker_sweep_deletes_expired_records(svc, backend):
+    if backend == "aws":
+        pytest.skip("DynamoDB deletes expired items itself; the local worker's sweep is the local backend's")
+    from chalicelib.local.worker import LocalWorker
+
+    svc.records.put(item("WORKER", "OLD", expires_at=int(time.time()) - 1))
+    LocalWorker(svc.queue, processor=None, delete_expired=svc.records.delete_expired).maintain(now=10**9)  # type: ignore[arg-type]
+    assert svc.records.delete_expired() == 0  # the worker's sweep had deleted it

@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib.storage.layout import DERIVED_PREFIX, EXPORT_PREFIX, PACK_PREFIX, TABLE_KEY_SCHEMA, TRIAL_PREFIX, UPLOAD_PREFIX
+from chalicelib.storage.layout import (
+    DERIVED_PREFIX,
+    EXPORT_PREFIX,
+    PACK_PREFIX,
+    TABLE_KEY_SCHEMA,
+    TRIAL_PREFIX,
+    TTL_ATTRIBUTE,
+    UPLOAD_PREFIX,
+)
 from tests.support.helpers import api_gateway_event, package_index_reachable, python312
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -304,6 +312,8 @@ def test_table_matches_the_record_store_schema_with_pitr_and_encryption(template
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["BillingMode"] == "PAY_PER_REQUEST"
+    # trials (and whatever else carries it) expire: DynamoDB deletes the items past their TTL attribute
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
     assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
     assert sorted(props["AttributeDefinitions"], key=lambda d: d["AttributeName"]) == sorted(
         TABLE_KEY_SCHEMA["AttributeDefinitions"], key=lambda d: d["AttributeName"]

@@ -13,17 +13,19 @@ let reachAsked = 0; // a newer count makes an older answer stale
 let chosen = new Set(); // stores named one by one
 let badLines = new Set();
 
-// Rule templates per type (the README's examples): a start the editor inserts at the end.
+// Rule templates per type (the README's examples): a start the editor inserts at the end; the
+// message for the store in the page's language (HQ usually writes to stores in its own).
 const TEMPLATES = {
-  photo_quality: "  - id: photo-sharp\n    type: photo_quality\n    message: The photo is blurry. Hold the phone still.\n    parameters: {check: sharpness, min: 27}\n",
-  artwork_present: "  - id: poster\n    type: artwork_present\n    zone: upper_half\n    message: The poster is missing.\n    parameters: {artwork: poster.png, mode: required, min_share: 0.01, min_visible: 0.6}\n",
-  text: "  - id: promo-text\n    type: text\n    message: The poster must show the promotion.\n    parameters: {phrases: [\"-30%\"], mode: required, match: all, min_similarity: 0.8}\n",
-  objects: "  - id: nobody-in-front\n    type: objects\n    message: Someone is in front of the window.\n    parameters: {model: person_detect_mediapipe_blazepose, label: person, min_count: 0, max_count: 0}\n",
-  palette: "  - id: brand-colours\n    type: palette\n    message: The brand colours are not visible enough.\n    parameters: {colours: [{name: navy, hex: \"#12346E\", min_share: 0.01}], max_delta_e: 12}\n",
-  reference_similarity: "  - id: like-reference\n    type: reference_similarity\n    message: The window does not look like the reference photo.\n    parameters: {references: [reference.jpg], min_similarity: 0.93}\n",
-  lighting: "  - id: window-lit\n    type: lighting\n    zone: centre\n    message: Switch on the window lights.\n    parameters: {min_ratio: 1.15}\n",
+  photo_quality: (m) => `  - id: photo-sharp\n    type: photo_quality\n    message: ${m}\n    parameters: {check: sharpness, min: 27}\n`,
+  artwork_present: (m) => `  - id: poster\n    type: artwork_present\n    zone: upper_half\n    message: ${m}\n    parameters: {artwork: poster.png, mode: required, min_share: 0.01, min_visible: 0.6}\n`,
+  text: (m) => `  - id: promo-text\n    type: text\n    message: ${m}\n    parameters: {phrases: ["-30%"], mode: required, match: all, min_similarity: 0.8}\n`,
+  objects: (m) => `  - id: nobody-in-front\n    type: objects\n    message: ${m}\n    parameters: {model: person_detect_mediapipe_blazepose, label: person, min_count: 0, max_count: 0}\n`,
+  palette: (m) => `  - id: brand-colours\n    type: palette\n    message: ${m}\n    parameters: {colours: [{name: navy, hex: "#12346E", min_share: 0.01}], max_delta_e: 12}\n`,
+  reference_similarity: (m) => `  - id: like-reference\n    type: reference_similarity\n    message: ${m}\n    parameters: {references: [reference.jpg], min_similarity: 0.93}\n`,
+  lighting: (m) => `  - id: window-lit\n    type: lighting\n    zone: centre\n    message: ${m}\n    parameters: {min_ratio: 1.15}\n`,
 };
-const STARTER = "version: 1\nname: New window\nrules:\n" + TEMPLATES.photo_quality;
+const template = (type) => TEMPLATES[type](JSON.stringify(t("camp.tpl." + type))); // a JSON string is a YAML string
+const starter = () => `version: 1\nname: ${JSON.stringify(t("camp.tplName"))}\nrules:\n` + template("photo_quality");
 
 // --- YAML out (the stored guideline is JSON; the editor shows it as YAML) ----------------------------
 
@@ -134,7 +136,9 @@ function shapeOf(schema) {
 function fieldFor(name, schema, required) {
   const shape = shapeOf(schema);
   const id = "rf-p-" + name;
-  const label = el("label", { for: id }, name + (required ? " *" : ""));
+  // the page's words for the parameter, and its YAML name (what the editor below shows)
+  const label = el("label", { for: id }, hasString("camp.param." + name) ? t("camp.param." + name) : name, " ",
+    el("code", { class: "muted small", text: name }), required ? " *" : "");
   let input;
   if (shape.enum) {
     input = el("select", { id, "data-param": name, "data-kind": "enum" },
@@ -161,7 +165,8 @@ async function drawRuleForm() {
     const { rule, parameters } = (await loadRuleSchemas())[type];
     const zone = (rule.properties.zone && rule.properties.zone.anyOf || []).find((c) => c.enum);
     $("rf-zone").replaceChildren(el("option", { value: "", text: t("camp.formWhole") }),
-      ...((zone && zone.enum) || []).filter((z) => z !== "whole").map((z) => el("option", { value: z, text: z })));
+      ...((zone && zone.enum) || []).filter((z) => z !== "whole").map((z) => el("option", { value: z,
+        text: hasString("camp.zone." + z) ? t("camp.zone." + z) : z })));
     $("rf-zone").disabled = !zone;
     const required = parameters.required || [];
     $("rf-fields").replaceChildren(...Object.entries(parameters.properties).map(([name, schema]) => fieldFor(name, schema, required.includes(name))));
@@ -179,12 +184,14 @@ function ruleFromForm() {
   const parameters = {};
   for (const input of $("rf-fields").querySelectorAll("[data-param]")) {
     const raw = input.value.trim();
-    if (!raw) { if (input.getAttribute("aria-required")) missing.push(input.dataset.param); continue; }
+    const param = input.dataset.param;
+    const named = hasString("camp.param." + param) ? t("camp.param." + param) : param;
+    if (!raw) { if (input.getAttribute("aria-required")) missing.push(named); continue; }
     const kind = input.dataset.kind;
     if (kind === "number" || kind === "integer") parameters[input.dataset.param] = Number(raw);
     else if (kind === "list") parameters[input.dataset.param] = raw.split(",").map((v) => v.trim()).filter(Boolean);
     else if (kind === "json") {
-      try { parameters[input.dataset.param] = JSON.parse(raw); } catch { wrong.push(input.dataset.param); }
+      try { parameters[input.dataset.param] = JSON.parse(raw); } catch { wrong.push(named); }
     } else parameters[input.dataset.param] = raw;
   }
   const id = $("rf-id").value.trim();
@@ -387,7 +394,7 @@ async function drawDiff() {
 }
 
 async function loadVersions() {
-  if (!campaign) { $("versions").replaceChildren(el("li", { text: t("camp.saveFirst") })); $("diff-form").hidden = true; return; }
+  if (!campaign) { $("versions").replaceChildren(el("li", { class: "empty", text: t("camp.noVersions") })); $("diff-form").hidden = true; return; }
   const { versions } = await session.api("GET", `/campaigns/${encodeURIComponent(campaignId)}/guidelines?limit=100`);
   $("versions").replaceChildren(...versions.map((v) => el("li", { value: v.version,
     text: t("camp.versionLine", { v: v.version, when: when(v.created_at), n: v.rules }) })));
@@ -414,7 +421,21 @@ function trialValue(rule) {
   return `${Math.round(rule.value * 1000) / 1000}${bound ? ` (${bound})` : ""}`;
 }
 
-function drawTrial(trial) {
+// A rule of the result as the store would read it: a failure in the draft's words (in the page's
+// language when the draft has it), a pass in the pages' own; the analysis' own finding (English,
+// specific: "Seen 1 person in the zone") stays on hover.
+function trialText(rule, draft) {
+  const own = draft && (draft.rules || []).find((r) => r.id === rule.id);
+  if (rule.status === "fail" && own) return localised(own.message, own.messages);
+  if (rule.status === "pass" && own) {
+    if (rule.type === "photo_quality") return t("check." + own.parameters.check);
+    if (rule.type === "artwork_present" && own.parameters.mode === "forbidden") return t("pass.artwork_absent");
+    if (hasString("pass." + rule.type)) return t("pass." + rule.type);
+  }
+  return rule.message;
+}
+
+function drawTrial(trial, draft) {
   const result = trial.result;
   $("trial-overlay").src = trial.overlay;
   $("trial-overlay").alt = t("camp.trialOverlay");
@@ -424,7 +445,7 @@ function drawTrial(trial) {
     el("td", {}, el("code", { text: rule.id }), " ", el("span", { class: "muted small", text: t("camp.type." + rule.type) })),
     el("td", { class: rule.status, text: t("rule." + rule.status) }),
     el("td", { text: trialValue(rule) }),
-    el("td", { text: rule.message }))));
+    el("td", { text: trialText(rule, draft), title: rule.message ? t("camp.trialAnalyzer", { text: rule.message }) : null }))));
   $("trial-result").hidden = false;
 }
 
@@ -455,7 +476,7 @@ async function tryPhoto() {
     for (let wait = 500; Date.now() < until; wait = Math.min(wait * 1.5, 3000)) {
       await sleep(wait);
       const answer = await session.api("GET", path);
-      if (answer.status === "done") { $("trial-state").textContent = ""; drawTrial(answer); return; }
+      if (answer.status === "done") { $("trial-state").textContent = ""; drawTrial(answer, checked.guideline); return; }
       if (answer.status === "rejected" || answer.status === "failed") {
         const own = "reason." + answer.reason_code;
         $("trial-state").textContent = t("camp.trialRejected", { why: hasString(own) ? t(own) : answer.reason });
@@ -473,7 +494,7 @@ async function tryPhoto() {
 // --- saving and publishing ---------------------------------------------------------------------------
 
 function fill() {
-  $("campaign-id").textContent = campaignId;
+  showTitle();
   const status = campaign ? campaign.status : "new";
   $("status").textContent = t("camp.status." + status);
   $("status").className = "badge small " + ({ published: "pass", closed: "fail" }[status] || "draft"); // not "review": review.css lays that class out as a grid
@@ -487,7 +508,7 @@ function fill() {
     chosen = new Set(campaign.targets.stores);
     $("yaml").value = yaml(readable(campaign.guideline)) + "\n";
   } else {
-    $("yaml").value = STARTER;
+    $("yaml").value = starter();
   }
   const regions = Object.fromEntries(facets.regions.map((r) => [r.region, r.stores]));
   const clusters = Object.fromEntries(facets.clusters.map((c) => [c.cluster, c.stores]));
@@ -535,12 +556,21 @@ async function publish() {
   }
 }
 
-hq.start(async () => {
+// The campaign's name once it has one (the id alone says little on Monday morning), its id beside it.
+function showTitle() {
+  const name = campaign ? campaign.name : "";
+  $("campaign-name").textContent = name;
   $("campaign-id").textContent = campaignId;
+  $("campaign-id").classList.toggle("muted", Boolean(name));
+  document.title = `Vetrina · ${name || campaignId}`;
+}
+
+hq.start(async () => {
+  showTitle();
   $("template").replaceChildren(...Object.keys(TEMPLATES).map((type) => el("option", { value: type, text: t("camp.type." + type) })));
   $("insert").addEventListener("click", () => {
     const area = $("yaml");
-    area.value = area.value.replace(/\n*$/, "\n") + TEMPLATES[$("template").value];
+    area.value = area.value.replace(/\n*$/, "\n") + template($("template").value);
     drawGutter();
     goToLine(area.value.split("\n").length - 1);
   });

@@ -13,26 +13,41 @@ const charts = (() => {
 
   const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
 
-  // Horizontal bars of shares (0–1): [{label, value, note}] — a label column, the bar, the figure.
+  // Horizontal bars of shares (0–1): [{label, value, note}] — each label on its own line above
+  // its bar (rule ids such as "dressed-mannequins" are long: a label column beside the bar cut
+  // them), cut at the end with "…" only when wider than the chart; the full name stays in the
+  // chart's aria-label (screen readers) and in each row's <title> (hover).
   function bars(container, items, label) {
     if (!items.length) { container.replaceChildren(Object.assign(document.createElement("p"), { className: "muted", textContent: t("hq.noData") })); return; }
-    const row = 28, labelWidth = 130, barWidth = 220, width = labelWidth + barWidth + 70;
-    const root = svg("svg", { viewBox: `0 0 ${width} ${items.length * row + 4}`, role: "img", class: "bars",
+    const row = 42, barWidth = 340, width = barWidth + 60;
+    const root = svg("svg", { viewBox: `0 0 ${width} ${items.length * row + 2}`, role: "img", class: "bars",
       "aria-label": `${label}: ${items.map((i) => `${i.label} ${pct(i.value)}`).join(", ")}` });
+    const names = [];
     items.forEach((item, n) => {
-      const y = n * row + 4;
+      const y = n * row;
       const g = svg("g");
       g.append(svg("title", {}, `${item.label}: ${pct(item.value)}${item.note ? " · " + item.note : ""}`));
-      const name = item.label.length > 18 ? item.label.slice(0, 17) + "…" : item.label;
-      g.append(svg("text", { x: labelWidth - 8, y: y + 15, "text-anchor": "end", fill: COLOURS.text, "font-size": 13 }, name));
-      g.append(svg("rect", { x: labelWidth, y: y + 2, width: barWidth, height: 18, rx: 3, fill: COLOURS.track }));
+      const name = svg("text", { x: 0, y: y + 14, fill: COLOURS.text, "font-size": 13 }, item.label);
+      names.push(name);
+      g.append(name);
+      g.append(svg("rect", { x: 0, y: y + 20, width: barWidth, height: 16, rx: 3, fill: COLOURS.track }));
       if (item.value !== null && item.value !== undefined) {
-        g.append(svg("rect", { x: labelWidth, y: y + 2, width: Math.max(1, barWidth * item.value), height: 18, rx: 3, fill: COLOURS.bar }));
+        g.append(svg("rect", { x: 0, y: y + 20, width: Math.max(1, barWidth * item.value), height: 16, rx: 3, fill: COLOURS.bar }));
       }
-      g.append(svg("text", { x: labelWidth + barWidth + 8, y: y + 15, fill: COLOURS.text, "font-size": 13 }, pct(item.value)));
+      g.append(svg("text", { x: barWidth + 8, y: y + 33, fill: COLOURS.text, "font-size": 13 }, pct(item.value)));
       root.append(g);
     });
     container.replaceChildren(root);
+    for (const name of names) fit(name, width);
+  }
+
+  // Cut a drawn text at the end ("…") until it fits in `room` (SVG units); text too long for any
+  // chart only: the measure needs the text drawn, hence after it is in the page.
+  function fit(node, room) {
+    if (typeof node.getComputedTextLength !== "function" || node.getComputedTextLength() <= room) return;
+    const full = node.textContent;
+    let keep = full.length;
+    while (keep > 1 && node.getComputedTextLength() > room) node.textContent = full.slice(0, --keep).trimEnd() + "…";
   }
 
   // A line of shares over time: [{label, value}] in order; gaps (null) break nothing, they are skipped.

@@ -21,9 +21,14 @@ function say(id, key, vars) { $(id).textContent = key ? t(key, vars) : ""; }
 
 async function loadCampaigns() {
   const { campaigns } = await session.api("GET", "/campaigns?limit=100");
-  $("campaign").replaceChildren(...campaigns.map((c) => el("option", { value: c.campaign_id, text: `${c.name} (${c.campaign_id})` })));
+  // A draft or a closed campaign says so in the list; the one asked for in the address opens, else
+  // the newest published one (what HQ follows this week), else the newest.
+  $("campaign").replaceChildren(...campaigns.map((c) => el("option", { value: c.campaign_id,
+    text: `${c.name} (${c.campaign_id})${c.status === "published" ? "" : " · " + t("hq.status." + c.status)}` })));
   const wanted = new URLSearchParams(location.search).get("campaign");
+  const open = campaigns.find((c) => c.status === "published");
   if (wanted && campaigns.some((c) => c.campaign_id === wanted)) $("campaign").value = wanted;
+  else if (open) $("campaign").value = open.campaign_id;
   return campaigns;
 }
 
@@ -133,7 +138,7 @@ function renderCharts() {
   charts.bars($("chart-regions"), c.regions.map((r) => ({ label: r.region, value: r.compliance_rate,
     note: t("hq.ofStores", { n: r.targeted }) })), t("hq.byRegion"));
   charts.bars($("chart-rules"), c.rules.map((r) => ({ label: r.rule_id, value: r.pass_rate })), t("hq.byRule"));
-  charts.line($("chart-trend"), trends.weeks.map((w) => ({ label: w.week.replace(/^\d{4}-/, ""), value: w.compliance_rate })),
+  charts.line($("chart-trend"), trends.weeks.map((w) => ({ label: t("hq.weekShort", { n: Number(w.week.slice(-2)) }), value: w.compliance_rate })),
     t("hq.trend"));
 }
 
@@ -149,6 +154,8 @@ function renderMissing() {
   const rows = [...data.missing].sort((a, b) => (b.past_deadline - a.past_deadline) || a.deadline_at.localeCompare(b.deadline_at)
     || a.store_id.localeCompare(b.store_id));
   $("missing-empty").hidden = rows.length > 0;
+  // none missing because none is targeted (a draft) is not "every store sent its photo"
+  say("missing-empty", data.compliance.overall.targeted ? "hq.noMissing" : noStores());
   $("missing").hidden = !rows.length;
   $("remind").disabled = !rows.length;
   $("missing-all").disabled = !rows.length;
@@ -242,8 +249,12 @@ function renderStores() {
   }));
   $("stores-more").hidden = rows.length <= shown;
   if (!data.storesComplete) say("stores-state", "hq.storesLoading", { n: data.stores.length, total: data.compliance.overall.targeted });
+  else if (!data.stores.length) say("stores-state", noStores());
   else say("stores-state", rows.length ? "hq.storeCount" : "hq.noStores", { n: Math.min(shown, rows.length), total: rows.length });
 }
+
+// Why a campaign has no stores on the board: a draft's targets count once it is published.
+const noStores = () => (data.compliance.status === "draft" ? "hq.draftNoStores" : "hq.noTargets");
 
 const tagOf = (state) => ({ pass: "pass", fail: "fail", retake: "fail" })[state] || "uncertain";
 
