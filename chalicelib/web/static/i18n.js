@@ -264,7 +264,6 @@ const STRINGS = {
     "history.none": "Nothing yet.",
     "error.not_a_photo": "This upload is not a photo of the window that can be approved: ask for a new photo or reject it.",
     "error.window_rejected": "A rejected window cannot be featured in the showcase.",
-    "error.no_override": "This rule has no verdict of yours to take back.",
     "error.not_analysed": "The photo is still being checked: decide once its analysis has finished.",
     // HQ's pages (dashboard, store list, campaign set-up)
     "nav.hq": "Dashboard",
@@ -743,7 +742,6 @@ const STRINGS = {
     "history.none": "Ancora niente.",
     "error.not_a_photo": "Questo caricamento non è una foto della vetrina che si possa approvare: chiedi una nuova foto o respingilo.",
     "error.window_rejected": "Una vetrina respinta non può essere messa in evidenza.",
-    "error.no_override": "Questa regola non ha un tuo giudizio da ritirare.",
     "error.not_analysed": "La foto è ancora in controllo: decidi quando l'analisi è finita.",
     // HQ's pages (dashboard, store list, campaign set-up)
     "nav.hq": "Cruscotto",
