@@ -34,6 +34,7 @@ async function showReference() {
   }
   const reference = referenceOf[campaignId];
   $("reference").hidden = !reference;
+  $("reference-zoom").hidden = !reference; // no empty frame beside the photo
   $("no-reference").hidden = Boolean(reference);
   if (reference) {
     $("reference").src = reference.url;
@@ -254,7 +255,7 @@ async function load() {
   showPhoto();
   showLinks();
   renderRules();
-  showReference().catch(() => { $("no-reference").hidden = false; });
+  showReference().catch(() => { $("no-reference").hidden = false; $("reference-zoom").hidden = true; });
   await showHistory();
 }
 
