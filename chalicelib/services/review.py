@@ -131,10 +131,11 @@ class Review:
         every store of the campaign through the review queue's index (chalicelib.services.review_queue):
         state, reviewed or not, region, failed rule; the store by key. Not reviewed yet first. A
         merchandiser sees its regions only: one region at a time, and is told when it asks for another."""
-        self._campaigns.load(campaign_id)
+        campaign = self._campaigns.load(campaign_id)
         check_limit(limit, MAX_PAGE)
         queue = review_queue.partitions(campaign_id, state, review, rule_id)
         region = caller.listing_region(region, "reviews its own regions: add ?region= with one of them")
+        review_queue.backfill(self._records, campaign)  # a campaign from before the queue: once
         if store_id:
             target = self._records.get(*layout.target_key(campaign_id, store_id))
             keep = target is not None and review_queue.matches(target, state, review, rule_id, region)
