@@ -23,10 +23,13 @@ from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.vocabulary import OUTCOME_STATES
 from chalicelib.services.paging import bad_cursor, check_limit
 from chalicelib.storage import layout
-from chalicelib.storage.ports import ConditionFailed, PutOp, RecordStore, eq
+from chalicelib.storage.ports import MAX_TRANSACTION, ConditionFailed, PutOp, RecordStore, eq
 
 QUEUE_VERSION = 1  # on the campaign record once its targets are all in the queue
-EARLIER_KEPT = 20  # the earlier attempts a tile lists (the count goes on)
+EARLIER_KEPT = 20
+# The markers ride in the counters' transaction with the target and its 4 aggregates: a guideline
+# with more rules failing at once than fit keeps the first ones' markers (no guideline comes near).
+MAX_MARKERS = MAX_TRANSACTION - 1 - 4  # the earlier attempts a tile lists (the count goes on)
 REVIEW_FILTERS = ("open", "reviewed")
 
 # Not reviewed first, and among those what the model left to a person, then failures, retakes and
@@ -71,7 +74,7 @@ def marker_ops(old_target: dict[str, Any], new_target: dict[str, Any]) -> list[P
     reviewed = is_reviewed(new_target.get("outcome"))
     tile = layout.without_keys(new_target)
     ops = []
-    for rule_id in sorted(failed_rules(old_target.get("outcome")) | now_failing):
+    for rule_id in sorted(failed_rules(old_target.get("outcome")) | now_failing)[:MAX_MARKERS]:
         pk, sk = layout.failed_rule_key(campaign_id, rule_id, store_id)
         marker = {"pk": pk, "sk": sk, **tile, "marker_rule": rule_id}
         if rule_id in now_failing:
