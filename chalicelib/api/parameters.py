@@ -28,7 +28,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "rule_id": {
         "schema": {"type": "string", "pattern": CLIENT_ID_PATTERN},
         "description": "a rule of the guideline",
-        "example": "poster",
+        "example": "photo-sharp",
     },
     "export_id": {
         "schema": {"type": "string", "pattern": r"^exp_[0-9A-HJKMNP-TV-Z]{26}$"},

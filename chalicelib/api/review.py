@@ -95,7 +95,7 @@ def override_rule(caller, submission_id: str) -> Response:
     summary="Take a rule's override back: the model's status counts again",
     response={200: schemas.OverrideWithdrawn},
     errors=(400, *AUTH, 404, 409),
-    description="404 no_override when the rule has no override.",
+    description="Idempotent: a rule without an override answers the same (its model status), and nothing is written.",
 )
 def withdraw_override(caller, submission_id: str, rule_id: str) -> Response:
     return http.respond(services().review.withdraw_override(caller, submission_id, rule_id))

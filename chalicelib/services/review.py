@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Caller
-from chalicelib.core.errors import ApiError, Conflict, InvalidInput, NotFound
+from chalicelib.core.errors import ApiError, Conflict, InvalidInput
 from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.validation import parse_model
 from chalicelib.core.vocabulary import REVIEW_DECISIONS
@@ -131,10 +131,11 @@ class Review:
         every store of the campaign through the review queue's index (chalicelib.services.review_queue):
         state, reviewed or not, region, failed rule; the store by key. Not reviewed yet first. A
         merchandiser sees its regions only: one region at a time, and is told when it asks for another."""
-        self._campaigns.load(campaign_id)
+        campaign = self._campaigns.load(campaign_id)
         check_limit(limit, MAX_PAGE)
         queue = review_queue.partitions(campaign_id, state, review, rule_id)
         region = caller.listing_region(region, "reviews its own regions: add ?region= with one of them")
+        review_queue.backfill(self._records, campaign)  # a campaign from before the queue: once
         if store_id:
             target = self._records.get(*layout.target_key(campaign_id, store_id))
             keep = target is not None and review_queue.matches(target, state, review, rule_id, region)
@@ -272,12 +273,13 @@ class Review:
         return {"rule_id": request.rule_id, **label}
 
     def withdraw_override(self, caller: Caller, submission_id: str, rule_id: str) -> dict[str, Any]:
-        """Take an override back: the rule's status is the model's again (and so are the labels)."""
+        """Take an override back: the rule's status is the model's again (and so are the labels).
+        Idempotent, as a retried request on a weak connection needs: no override, nothing to do."""
         item = self._submissions.visible(caller, submission_id)
         rules = self._rules(item, rule_id)
         current = (item.get("overrides") or {}).get(rule_id)
         if current is None:
-            raise NotFound(f"rule {rule_id!r} of submission {submission_id} has no override to take back", code="no_override")
+            return {"rule_id": rule_id, "status": rules[rule_id]["status"], "overrides": item.get("overrides") or {}}
         overrides = {k: v for k, v in item["overrides"].items() if k != rule_id}
         self._counters.record(self._update(item, {"overrides": overrides}))
         model = rules[rule_id]["status"]

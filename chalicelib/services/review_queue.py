@@ -23,9 +23,13 @@ from chalicelib.core.ids import CLIENT_ID_PATTERN
 from chalicelib.core.vocabulary import OUTCOME_STATES
 from chalicelib.services.paging import bad_cursor, check_limit
 from chalicelib.storage import layout
-from chalicelib.storage.ports import PutOp, RecordStore
+from chalicelib.storage.ports import MAX_TRANSACTION, ConditionFailed, PutOp, RecordStore, eq
 
-EARLIER_KEPT = 20  # the earlier attempts a tile lists (the count goes on)
+QUEUE_VERSION = 1  # on the campaign record once its targets are all in the queue
+EARLIER_KEPT = 20
+# The markers ride in the counters' transaction with the target and its 4 aggregates: a guideline
+# with more rules failing at once than fit keeps the first ones' markers (no guideline comes near).
+MAX_MARKERS = MAX_TRANSACTION - 1 - 4  # the earlier attempts a tile lists (the count goes on)
 REVIEW_FILTERS = ("open", "reviewed")
 
 # Not reviewed first, and among those what the model left to a person, then failures, retakes and
@@ -70,7 +74,7 @@ def marker_ops(old_target: dict[str, Any], new_target: dict[str, Any]) -> list[P
     reviewed = is_reviewed(new_target.get("outcome"))
     tile = layout.without_keys(new_target)
     ops = []
-    for rule_id in sorted(failed_rules(old_target.get("outcome")) | now_failing):
+    for rule_id in sorted(failed_rules(old_target.get("outcome")) | now_failing)[:MAX_MARKERS]:
         pk, sk = layout.failed_rule_key(campaign_id, rule_id, store_id)
         marker = {"pk": pk, "sk": sk, **tile, "marker_rule": rule_id}
         if rule_id in now_failing:
@@ -135,3 +139,42 @@ def walk(
             break
         position, inner = position + 1, None
     return items, (f"{position}.{inner or ''}" if position < len(queue) else None)
+
+
+def backfill(records: RecordStore, campaign: dict[str, Any]) -> int:
+    """Put a campaign's targets written before the review queue existed into it (with their
+    failed-rule markers and the review state of their latest photo), once per campaign: the first
+    gallery read of an older campaign reads its targets once; later reads see the campaign's mark.
+    A target the counters rewrite meanwhile already carries its index keys (the write is
+    conditional on the version read). Returns how many targets it indexed."""
+    if campaign.get("review_queue") == QUEUE_VERSION:
+        return 0
+    campaign_id = campaign["campaign_id"]
+    indexed, cursor = 0, None
+    while True:
+        page = records.query(layout.campaign_key(campaign_id)[0], sk_prefix=layout.TARGET_PREFIX, limit=500, cursor=cursor)
+        for target in page.items:
+            if "gsi3pk" in target:
+                continue
+            outcome = target.get("outcome")
+            if outcome is not None and "review" not in outcome:
+                photo = records.get(*layout.submission_key(outcome["submission_id"])) or {}
+                review = (photo.get("review") or {}).get("state", "pending")
+                reason = photo.get("reason_code") if photo.get("status") != "done" else None
+                outcome = {**outcome, "review": review, "reason_code": reason}
+            queued = {
+                **target,
+                **({"outcome": outcome} if outcome is not None else {}),
+                **layout.review_queue_index(
+                    campaign_id, is_reviewed(outcome), target["state"], target["region"], target["store_id"]
+                ),
+            }
+            try:
+                records.transact([PutOp(queued, condition=eq("version", target.get("version"))), *marker_ops({}, queued)])
+                indexed += 1
+            except ConditionFailed:
+                continue
+        if not (cursor := page.cursor):
+            break
+    records.update(*layout.campaign_key(campaign_id), set={"review_queue": QUEUE_VERSION})
+    return indexed

@@ -279,7 +279,7 @@ def test_without_a_token_the_pages_ask_to_sign_in_and_a_pasted_token_signs_in(br
     shot(desk, "sign-in-desktop")
     desk.get_by_label("Or paste your sign-in token").fill(f"{server.url}/gallery#token={token('hq')}")
     desk.get_by_role("button", name="Sign in").click()
-    desk.wait_for_selector("#gallery-state >> text=0 photos")
+    desk.wait_for_selector("#gallery-state >> text=2 stores")  # one tile per store, no photo yet
     assert desk.input_value("#f-campaign") == "autumn"
 
 

@@ -35,7 +35,7 @@ function reasonText(code) {
 
 function reviewText(w) {
   if (!w.submission_id) return "";
-  return t("gallery.review." + (w.review || "pending"));
+  return t("review." + (w.review || "pending"));
 }
 
 function earlierList(w) {

@@ -34,6 +34,7 @@ async function showReference() {
   }
   const reference = referenceOf[campaignId];
   $("reference").hidden = !reference;
+  $("reference-zoom").hidden = !reference; // no empty frame beside the photo
   $("no-reference").hidden = Boolean(reference);
   if (reference) {
     $("reference").src = reference.url;
@@ -203,8 +204,8 @@ async function feature() {
 function eventText(e) {
   const decided = e.action.startsWith("review:");
   if (decided) {
-    const now = t("gallery.review." + (e.new || { approve: "approved", reject: "rejected", retake: "retake_requested" }[e.action.slice(7)]));
-    return e.old ? t("history.decision", { old: t("gallery.review." + e.old), new: now }) : t("history.decided", { new: now });
+    const now = t("review." + (e.new || { approve: "approved", reject: "rejected", retake: "retake_requested" }[e.action.slice(7)]));
+    return e.old ? t("history.decision", { old: t("review." + e.old), new: now }) : t("history.decided", { new: now });
   }
   if (e.action === "override") return t("history.override", { rule: e.rule_id, old: t("rule." + (e.old || e.model)), new: t("rule." + (e.new || e.reviewer)) });
   if (e.action === "override:withdraw") return t("history.withdraw", { rule: e.rule_id, old: t("rule." + e.old), new: t("rule." + e.new) });
@@ -241,7 +242,7 @@ async function load() {
   const verdict = current.result ? current.result.verdict : current.status;
   $("verdict").className = "badge " + verdict;
   const said = current.result ? t("gallery.state." + verdict) : t("status." + verdict);
-  $("verdict").textContent = `${said} · ${t("gallery.review." + current.review.state)}`;
+  $("verdict").textContent = `${said} · ${t("review." + current.review.state)}`;
   $("feature").textContent = t(current.featured ? "review.unfeature" : "review.feature");
   const notPhoto = current.status !== "done";
   const rejected = ["rejected", "retake_requested"].includes(current.review.state);
@@ -254,7 +255,7 @@ async function load() {
   showPhoto();
   showLinks();
   renderRules();
-  showReference().catch(() => { $("no-reference").hidden = false; });
+  showReference().catch(() => { $("no-reference").hidden = false; $("reference-zoom").hidden = true; });
   await showHistory();
 }
 
