@@ -222,13 +222,21 @@ class Review:
             "at": clock.now_iso(),
             "comment": request.comment,
         }
-        self._counters.record(self._update(item, {"review": review}))
+        changes: dict[str, Any] = {"review": review}
+        # A window sent back can no longer be the network's example: it leaves the showcase.
+        leaves_showcase = review["state"] in ("rejected", "retake_requested") and item.get("featured_at")
+        if leaves_showcase:
+            self._records.delete(*layout.showcase_key(item["featured_at"], submission_id))
+            changes["featured_at"] = None
+        self._counters.record(self._update(item, changes))
         self._audit(
             submission_id,
             caller.username,
             f"review:{request.decision}",
             {"comment": request.comment, "old": previous, "new": review["state"]},
         )
+        if leaves_showcase:
+            self._audit(submission_id, caller.username, "unfeature", {})
         # The store is told, whatever the decision: a rejection or a retake says what to fix.
         self._events.publish(
             "review.decided",

@@ -119,6 +119,16 @@ def test_a_featured_window_is_in_the_showcase_until_unfeatured(client, analysed)
     assert client.http.get("/showcase").json_body["windows"] == []
 
 
+def test_a_featured_window_that_is_then_rejected_leaves_the_showcase(client, analysed):
+    sid = analysed[1]
+    assert post(client, f"/submissions/{sid}/feature", {}).status_code == 200
+    assert post(client, f"/submissions/{sid}/review", {"decision": "reject", "comment": "Wrong poster."}).status_code == 200
+    assert client.http.get("/showcase").json_body["windows"] == []
+    assert client.http.get(f"/submissions/{sid}").json_body["featured"] is False
+    actions = [e["action"] for e in client.http.get(f"/submissions/{sid}/history").json_body["events"]]
+    assert actions == ["feature", "review:reject", "unfeature"]
+
+
 def test_a_retake_is_a_new_submission_linked_to_the_old_one(client, analysed):
     old = analysed[0]
     response = client.http.post(f"/submissions/{old}/retake", headers=JSON, body="")

@@ -210,7 +210,8 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     assert gallery.locator("#rules .mark").all_inner_texts() == ["1", "2", "3"]
     gallery.get_by_label("Your verdict on level").select_option("fail")
     gallery.wait_for_function("document.getElementById('review-state').textContent.includes('saved')")
-    # Featured first: a rejected window is not featured (tests/browser/test_gallery_review.py).
+    # Featured, then rejected: a window sent back leaves the showcase (and a rejected one cannot be
+    # featured: tests/browser/test_gallery_review.py).
     gallery.get_by_role("button", name="Feature in the showcase").click()
     gallery.wait_for_selector("text=Remove from the showcase")
     gallery.get_by_label("Comment for the store").fill("The poster is crooked: straighten it.")
@@ -229,11 +230,16 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     assert store.inner_text("#verdict-state") == "Comment: The poster is crooked: straighten it."
     assert store.locator("#verdict-rules li").all_inner_texts() == ["3\nTo fix\nHold the phone straight."]
     assert store.evaluate(LOW_CONTRAST) == []
+    status = submission(server, gallery_cards(server)[0]["submission_id"])
+    assert status["review"]["state"] == "rejected" and status["review"]["by"] == "Giulia"
+    assert status["featured"] is False
+    # Another store's window that passes is featured: every store sees it.
+    other = submit_photo(server, "S002", seed=3)
+    assert http_session("hq").post(f"{server.url}/submissions/{other}/feature", json={}, timeout=10).status_code == 200
+    store.reload()
     store.wait_for_selector("#showcase-list img")
     shot(store, "store-decision")
 
-    status = submission(server, gallery_cards(server)[0]["submission_id"])
-    assert status["review"]["state"] == "rejected" and status["review"]["by"] == "Giulia"
     assert status["overrides"]["level"] == {**status["overrides"]["level"], "model": "pass", "reviewer": "fail"}
 
 
