@@ -381,10 +381,16 @@ def test_an_offline_upload_waits_survives_a_closed_tab_and_completes_online(brow
     page.wait_for_selector("#queue li >> text=Waiting for the network")
     page.close()
     context.set_offline(False)
+    first = gallery_cards(server)[0]["submission_id"]
     again = context.new_page()
     again.goto(server.url + "/")
+    # The card shows the first photo's verdict at once (it lasts), so wait for the second photo's:
+    # sent from the queue the reopened page read back, then judged.
     again.wait_for_function(
-        "document.querySelector('#queue-box').hidden && !document.querySelector('#verdict-badge').hidden", timeout=60000
+        "(first) => document.querySelector('#queue-box').hidden && !document.querySelector('#verdict-badge').hidden"
+        " && document.getElementById('verdict-image').src && !document.getElementById('verdict-image').src.includes(first)",
+        arg=first,
+        timeout=60000,
     )
     assert len(gallery_cards(server)) == 2
 
