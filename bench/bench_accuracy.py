@@ -37,6 +37,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,7 +196,13 @@ def _miss(figures: Figures, photo: str, artwork: str, rule: str, expected: str, 
     )
 
 
-def evaluate(folder: Path, limit: int | None = None) -> Figures:
+# (index, photo's truth, its bytes) -> (bytes to judge, truth to score them by): a perturbed copy
+# (bench_robustness.py). The truth may name pairs and flags the perturbation leaves undecided:
+# ``unscored_artworks`` and ``unscored_flags`` are left out of every figure.
+Perturb = Callable[[int, dict[str, Any], bytes], tuple[bytes, dict[str, Any]]]
+
+
+def evaluate(folder: Path, limit: int | None = None, perturb: Perturb | None = None) -> Figures:
     from chalicelib.core.guideline import parse_guideline
     from chalicelib.vision.analysis import judge_rules
     from chalicelib.vision.context import DictPack, PhotoContext
@@ -215,6 +222,8 @@ def evaluate(folder: Path, limit: int | None = None) -> Figures:
     photos = truth["photos"][:limit]
     for done, photo in enumerate(photos, start=1):
         data = (folder / photo["file"]).read_bytes()
+        if perturb is not None:
+            data, photo = perturb(done - 1, photo, data)
         began, began_cpu = time.perf_counter(), time.process_time()
         try:
             image = intake(data)
@@ -250,7 +259,10 @@ def _score(
     visible_texts = set(photo["promo_texts_visible"])
     quality = next(iter(results.values()))  # the same rules and photo in every guideline
     retake = any(quality[f"quality-{check}"]["retake"] for check in QUALITY)
+    unscored, unscored_flags = set(photo.get("unscored_artworks", ())), set(photo.get("unscored_flags", ()))
     for name, rules in results.items():
+        if name in unscored:
+            continue
         art, promo = rules["artwork"], rules["promo"]
         found = art["status"] == "pass"
         read = promo["status"] == "pass"
@@ -286,6 +298,8 @@ def _score(
     flagged_by = {check: quality[f"quality-{check}"]["status"] in ("fail", "uncertain") for check in QUALITY}
     side = _exposure_side(quality["quality-exposure"])
     for flag, checks in FLAG_CHECKS.items():
+        if flag in unscored_flags:
+            continue
         said = any(flagged_by[c] for c in checks)
         if flag in ("dark", "overexposed"):
             said = said and side == flag
@@ -294,7 +308,8 @@ def _score(
         tally.fp += said and not truly
         tally.fn += truly and not said
         if said != truly:
-            _miss(figures, photo["file"], "-", f"q-{flag}", "flag" if truly else "none", quality[f"quality-{checks[0]}"], retake)
+            deciding = next((c for c in checks if flagged_by[c]), checks[0]) if said else checks[0]
+            _miss(figures, photo["file"], "-", f"q-{flag}", "flag" if truly else "none", quality[f"quality-{deciding}"], retake)
     tilt = quality["quality-tilt"]["value"]
     if tilt is not None:
         if photo["tilted"] and photo.get("tilt_degrees") is not None:
@@ -303,7 +318,8 @@ def _score(
             figures.level_tilts.append(float(tilt))
     if not any(photo.get(flag) for flag in QUALITY_FLAGS):
         figures.good += 1
-        figures.good_flagged += any(flagged_by.values())
+        undecided = {check for flag in unscored_flags for check in FLAG_CHECKS[flag]}
+        figures.good_flagged += any(said for check, said in flagged_by.items() if check not in undecided)
 
 
 def _exposure_side(exposure: dict[str, Any]) -> str | None:
@@ -383,6 +399,7 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
             "tilted_mean_abs_error": round(tilt_mae, 2),
             "tilted": len(figures.tilt_errors),
             "level_max": round(level_max, 2),
+            "level_min": round(min(figures.level_tilts, default=0.0), 2),
             "level": len(figures.level_tilts),
         },
         "brand_colours": c.as_dict(),
