@@ -260,3 +260,16 @@ def test_accuracy_floor_on_the_labelled_set():
     assert precision >= PRECISION_FLOOR, (tp, fp, fn)
     assert recall >= RECALL_FLOOR, (tp, fp, fn)
     assert np.median(errors) < 4.0
+
+
+def test_the_thing_in_front_is_the_group_least_like_the_artwork_not_the_largest():
+    # Four cells of the poster's title seen through JPEG artefacts (still correlated with the
+    # artwork) and three cells of a person in front (unrelated content): the person is what hides it.
+    contradicts = np.zeros((8, 8), bool)
+    ncc = np.zeros((8, 8), np.float32)
+    contradicts[0, 1:5], ncc[0, 1:5] = True, 0.5
+    contradicts[3:5, 6], contradicts[3, 7], ncc[3:5, 6:8] = True, True, 0.15
+    person = np.zeros((8, 8), bool)
+    person[3:5, 6], person[3, 7] = True, True
+    assert np.array_equal(artwork._one_occluder(contradicts, 1.0 - np.clip(ncc, 0, 1)), person)
+    assert artwork._one_occluder(contradicts)[0, 1:5].all()  # by count alone, the title's cells

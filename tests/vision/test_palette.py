@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from chalicelib.core.guideline import parse_guideline
+from chalicelib.core.guideline import BrandColour, parse_guideline
 from chalicelib.devtools import synthetic
 from chalicelib.vision.checks import palette
 from chalicelib.vision.context import PhotoContext
@@ -165,3 +165,30 @@ def test_white_balance_leaves_a_neutral_photo_nearly_unchanged():
     plain = palette.lab_of(rgb, "none")
     # The synthetic scene is not exactly grey on average: a small shift, well inside max_delta_e.
     assert float(np.median(palette.delta_e_2000(corrected, plain))) < 4.5
+
+
+def _patches(*rgbs: tuple[int, int, int]) -> np.ndarray:
+    """Side by side flat patches, one per colour."""
+    return np.concatenate([np.full((64, 64, 3), rgb, np.uint8) for rgb in rgbs], axis=1)
+
+
+def _exposed(hex_colour: str, stops: float) -> tuple[int, int, int]:
+    """The sRGB of a print of that colour photographed ``stops`` from its reference exposure."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    linear = palette.SRGB_TO_LINEAR[rgb] * 2.0**stops
+    encoded = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return tuple(int(v) for v in np.clip(np.round(encoded * 255), 0, 255))
+
+
+@pytest.mark.parametrize("hex_colour", ["#FFF8E1", "#B71C1C", "#4A148C"])
+def test_a_print_photographed_a_stop_darker_keeps_its_brand_colour(hex_colour):
+    # A cream, a red, a purple as a photo exposed for the scene shows them: lightness moves
+    # (cream L* 98 -> 76), hue and chroma hold; a neighbouring hue at the same lightness does not match.
+    darker = _exposed(hex_colour, -1.0)
+    ((share, _),) = palette.measure(_patches(darker), [BrandColour(name="brand", hex=hex_colour)], 12.0, "none")
+    assert share == 1.0
+    other_hue = {"#FFF8E1": "#E1F1FF", "#B71C1C": "#1C6BB7", "#4A148C": "#148C3A"}[hex_colour]
+    ((share, _),) = palette.measure(
+        _patches(_exposed(other_hue, -1.0)), [BrandColour(name="brand", hex=hex_colour)], 12.0, "none"
+    )
+    assert share == 0.0

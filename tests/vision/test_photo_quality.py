@@ -181,6 +181,23 @@ def test_sharp_textured_and_flat_scenes_pass_and_their_blurred_shots_fail(make_i
     assert blurred.status == "fail"
 
 
+@pytest.mark.parametrize("contrast", [1.0, 0.35])
+def test_a_photo_filled_with_texture_is_judged_by_its_texture(contrast):
+    # Framed tight inside the textured window (no flat wall or sky in the frame), at full and at
+    # a third of the contrast: the flattest tiles are texture, not noise, so they must not raise
+    # the bar for an edge above every tile (which made a sharp photo "blurred", score 0).
+    def framed(blur_sigma: float) -> np.ndarray:
+        photo = synthetic.window_photo(3, scene="textured", blur_sigma=blur_sigma)
+        height, width = photo.shape[:2]
+        inner = photo[height // 5 : 4 * height // 5, width // 5 : 4 * width // 5].astype(np.float32)
+        return np.clip(128 + (inner - inner.mean()) * contrast, 0, 255).astype(np.uint8)
+
+    sharp = judged("sharpness", intake(synthetic.to_jpeg(framed(0))))
+    blurred = judged("sharpness", intake(synthetic.to_jpeg(framed(8))))
+    assert sharp.status == "pass" and sharp.value >= 2 * 14
+    assert blurred.status == "fail"
+
+
 @pytest.mark.parametrize("scene", ["window", "textured"])
 def test_a_dark_but_sharp_photo_is_dark_not_blurred(make_intake, scene):
     dark = make_intake(3, scene=scene, ev=-4, noise_sigma=6)  # a phone raises the gain: more noise

@@ -291,6 +291,7 @@ class _Cells:
     hidden: np.ndarray  # bool: something in front of the artwork there (see _compare_cells)
     in_frame: np.ndarray  # float 0..1: share of the cell inside the photo
     seen: np.ndarray  # the photo in the artwork's verify frame, smoothed like the artwork's copy
+    ncc: np.ndarray  # per cell: correlation of the photo with the artwork (-1..1)
 
 
 def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.ndarray) -> _Cells:
@@ -326,7 +327,7 @@ def _compare_cells(art: _ArtworkFeatures, photo: _PhotoFeatures, homography: np.
     textured = got_std >= MIN_OBSERVED_CONTRAST * gain * ref_std
     contradicts = ~agrees & in_frame & art.detail & textured
     hidden = ~agrees & in_frame & art.detail & ~textured
-    return _Cells(agrees, contradicts, hidden, in_frame_share.astype(np.float32), seen)
+    return _Cells(agrees, contradicts, hidden, in_frame_share.astype(np.float32), seen, ncc)
 
 
 def _hidden_map(art: _ArtworkFeatures, cells: _Cells) -> np.ndarray:
@@ -338,7 +339,10 @@ def _hidden_map(art: _ArtworkFeatures, cells: _Cells) -> np.ndarray:
     artwork seen badly (blur, a reflection), not hidden. The occluder's edge runs through its
     cells: each is judged again in quarters, so a cell half covered counts half.
     """
-    occluder = _one_occluder(cells.contradicts)
+    # What is in front shows content unrelated to the artwork (correlation near 0); a group of
+    # cells still correlated with it is the artwork seen through artefacts or a reflection. So the
+    # thing in front is the group that most contradicts the artwork, not merely the largest.
+    occluder = _one_occluder(cells.contradicts, 1.0 - np.clip(cells.ncc, 0.0, 1.0))
     hidden = np.repeat(np.repeat((cells.hidden | occluder).astype(np.float32), 2, axis=0), 2, axis=1)
     vh, vw = art.verify.shape
     ch, cw = vh // (2 * VERIFY_GRID), vw // (2 * VERIFY_GRID)
@@ -361,12 +365,16 @@ def _differs(ref: np.ndarray, got: np.ndarray) -> bool:
     return float((a * b).mean()) < CELL_AGREES * max(sa * sb, 1e-6)
 
 
-def _one_occluder(contradicts: np.ndarray) -> np.ndarray:
-    """The largest 8-connected group of contradicting cells: what one thing in front would hide."""
+def _one_occluder(contradicts: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """The largest 8-connected group of contradicting cells, by count or by the sum of ``weight``
+    over its cells: what one thing in front would hide."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(contradicts.astype(np.uint8), connectivity=8)
     if count <= 1:
         return np.zeros_like(contradicts)
-    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if weight is None:
+        return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    sizes = np.bincount(labels.ravel(), weights=weight.ravel().astype(np.float64), minlength=count)
+    return labels == 1 + int(np.argmax(sizes[1:]))
 
 
 def _identity_agreement(cells: _Cells, identity: np.ndarray) -> float:

@@ -2,7 +2,9 @@
 
 The zone of the working image is shrunk to a long side of 256 (colour shares need no detail),
 corrected for the colour of the light when the rule asks for it, and converted to CIE Lab (D65).
-A pixel counts as a brand colour when its CIEDE2000 distance to it is at most ``max_delta_e``.
+A pixel counts as a brand colour when its CIEDE2000 distance to it is at most ``max_delta_e``,
+with lightness weighted half (kL = 2): a photo's exposure moves a print's lightness far more than
+its hue or chroma (see LIGHTNESS_WEIGHT).
 
 White balance: a shop window is lit by warm spots, cool LEDs or a blue evening sky, and a phone's
 auto white balance only partly undoes that, while brand colours are defined under daylight. The
@@ -26,6 +28,12 @@ ANALYSIS_LONG_SIDE = 256
 GRID_COLUMNS = 8  # evidence cells across the zone; rows follow the zone's aspect
 CELL_MIN_SHARE = 0.2  # a cell is shown for a colour when this share of it has the colour
 QUANT_BITS = 5  # per channel, for the colour table of measure()
+# CIEDE2000's lightness weight kL. A print's lightness in a photo follows the exposure and how
+# much light falls on it, which white balance does not undo (it keeps the brightness): on the
+# devset's photos a poster's white or cream comes out at L* 73-87 instead of 98-100, its strong
+# colours 5-8 L* darker, while hue and chroma hold. kL = 2, the value colour tolerancing uses when
+# lightness matters less (textiles, CMC 2:1), halves the weight of that difference.
+LIGHTNESS_WEIGHT = 2.0
 GREY_EDGE_P = 6  # Minkowski norm of the light estimate: leans on the strongest edges
 
 # sRGB (0..255) to linear light, as a lookup table.
@@ -36,8 +44,9 @@ SRGB_TO_LINEAR = np.where(_levels <= 0.04045, _levels / 12.92, ((_levels + 0.055
 # --- colour science --------------------------------------------------------------------------
 
 
-def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    """CIEDE2000 colour difference (Sharma, Wu, Dalal 2005), kL = kC = kH = 1, broadcasting (..., 3)."""
+def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray, k_l: float = 1.0) -> np.ndarray:
+    """CIEDE2000 colour difference (Sharma, Wu, Dalal 2005), kC = kH = 1 and lightness weight
+    ``k_l`` (1: the reference conditions; 2: lightness counts half), broadcasting (..., 3)."""
     lab1, lab2 = np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)
     L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
     L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
@@ -77,7 +86,7 @@ def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     s_c = 1 + 0.045 * c_mean_p
     s_h = 1 + 0.015 * c_mean_p * t
     r_t = -np.sin(np.radians(2 * d_theta)) * r_c
-    terms = (dl / s_l) ** 2 + (dc / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dc / s_c) * (dH / s_h)
+    terms = (dl / (k_l * s_l)) ** 2 + (dc / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dc / s_c) * (dH / s_h)
     return np.sqrt(np.maximum(terms, 0.0))
 
 
@@ -178,7 +187,7 @@ def measure(
     out = []
     for colour in colours:
         matches = np.zeros(1 << (3 * QUANT_BITS), bool)
-        matches[present] = delta_e_2000(present_lab, hex_to_lab(colour.hex)) <= max_delta_e
+        matches[present] = delta_e_2000(present_lab, hex_to_lab(colour.hex), LIGHTNESS_WEIGHT) <= max_delta_e
         mask = matches[codes]
         out.append((float(mask.mean()), mask))
     return out

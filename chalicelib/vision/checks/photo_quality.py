@@ -15,7 +15,9 @@ uploaded 4 MP or 48 MP.
   so the score is that of the sharpest few tiles with real edges (the 95th percentile), not of
   the most detailed ones. Sensor noise, measured on the flattest tenth of the tiles, is taken out
   of both energies, and a tile counts as having edges only well above it; so a noisy night shot
-  is not mistaken for a sharp one. It is taken in the weaker of the horizontal and vertical
+  is not mistaken for a sharp one. Only as much of those tiles' energy as is as fine as noise
+  counts as noise: in a photo framed tight on texture (grass, knitwear) nothing is flat, and
+  texture taken for noise would leave no tile "with edges" (a sharp photo scored 0). It is taken in the weaker of the horizontal and vertical
   directions, which is what catches motion blur (a shake smears edges across its direction only).
 - exposure: median luminance, 0..255: where the middle of the photo's tones lies, unmoved by a
   bright poster, glare or a black shop front that a mean follows.
@@ -58,6 +60,11 @@ NOISE_SHARE = 0.10  # the flattest tenth of the tiles measures the sensor noise
 MAX_NOISE_ENERGY = 32.0
 # Mean squared gradient ((grey levels per pixel)^2) above the noise that counts as an edge, and
 # how many times the noise energy it must be at least.
+# Noise is the finest detail a photo has: white noise's second-derivative energy is 12 times its
+# first, 7-9 times after the analysis downscale, and a phone's demosaiced, lightly denoised noise
+# somewhat less; a texture's is a fraction of its first (0.2-0.8 measured on grass and knitwear).
+# A flat tile's energy counts as noise up to its second derivative's energy over this.
+NOISE_FINENESS = 4.0
 MIN_EDGE_ENERGY = 2.0
 EDGE_OVER_NOISE = 6.0
 MIN_EDGE_TILES = 3
@@ -140,6 +147,9 @@ def _sharpness(gray: np.ndarray) -> tuple[float, tuple[int, int] | None]:
         # derivative than to the first (12 times for white noise): measured on the flattest
         # tiles, it is taken out.
         noise_first, noise_second = np.quantile(first, NOISE_SHARE), np.quantile(second, NOISE_SHARE)
+        # Where nothing in the frame is flat (framed tight on knitwear, grass, a crowded shelf),
+        # the flattest tiles are texture; only the part of their energy as fine as noise is noise.
+        noise_first = min(noise_first, noise_second / NOISE_FINENESS)
         if noise_first > MAX_NOISE_ENERGY:  # texture, not noise: keep the ratio, cap the level
             noise_second *= MAX_NOISE_ENERGY / noise_first
             noise_first = MAX_NOISE_ENERGY
