@@ -16,7 +16,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Caller
@@ -26,6 +26,7 @@ from chalicelib.core.ids import CLIENT_ID_PATTERN, new_pack_file_id
 from chalicelib.core.settings import Settings
 from chalicelib.core.validation import parse_model
 from chalicelib.services.paging import query_page
+from chalicelib.services.store_directory import ReachIn
 from chalicelib.services.stores import Stores
 from chalicelib.storage import layout
 from chalicelib.storage.layout import campaign_key, target_key
@@ -39,22 +40,8 @@ MAX_LIST = 100
 MAX_VERSION_DIGITS = 6  # guideline_key pads to six; a longer number is no version (and int() refuses > 4,300 digits)
 
 
-class TargetsIn(BaseModel):
+class TargetsIn(ReachIn):
     """Which stores a campaign is for: every store in any of the regions or clusters, plus the list."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    regions: list[str] = Field(default_factory=list, max_length=200)
-    clusters: list[str] = Field(default_factory=list, max_length=200)
-    stores: list[str] = Field(default_factory=list, max_length=20000)
-
-    @field_validator("regions", "clusters", "stores")
-    @classmethod
-    def _ids(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if not _ID.match(v)]
-        if bad:
-            raise ValueError(f"ids must be 1-64 letters, digits, '-' or '_': {bad[:3]}")
-        return sorted(set(values))
 
     @model_validator(mode="after")
     def _some(self) -> TargetsIn:

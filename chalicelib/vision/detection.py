@@ -249,15 +249,14 @@ def _ssd_input(rgb: np.ndarray, side: int) -> np.ndarray:
     return np.ascontiguousarray(square[None], dtype=np.uint8)
 
 
-def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(boxes x y w h in ``rgb`` pixels, score, class id) of every candidate above the floor."""
-    spec = models.spec(name)
-    side = _input_side(spec)
+def _ssd_candidates(models: Models, name: str, square: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One SSD run on a ``1 x side x side x 3`` uint8 input: (corners x1 y1 x2 y2 in 0..1, score,
+    class id) of the best candidates above the floor, best first."""
     session = models.session(name)
     outputs = dict(
         zip(
             (o.name for o in session.get_outputs()),
-            session.run(None, {session.get_inputs()[0].name: _ssd_input(rgb, side)}),
+            session.run(None, {session.get_inputs()[0].name: square}),
             strict=True,
         )
     )
@@ -266,10 +265,20 @@ def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np
     values = scores[anchor, cls]
     order = np.argsort(-values)[:MAX_CANDIDATES]
     anchor, cls, values = anchor[order], cls[order], values[order]
-    height, width = rgb.shape[:2]
-    corners = boxes[anchor] * np.array([width, height, width, height], np.float32)
+    return boxes[anchor], values, cls
+
+
+def _corners_to_boxes(corners: np.ndarray, width: int, height: int) -> np.ndarray:
     xywh = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
-    return _clip_boxes(xywh, width, height), values, cls
+    return _clip_boxes(xywh, width, height)
+
+
+def _ssd_raw(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(boxes x y w h in ``rgb`` pixels, score, class id) of every candidate above the floor."""
+    side = _input_side(models.spec(name))
+    corners, values, cls = _ssd_candidates(models, name, _ssd_input(rgb, side))
+    height, width = rgb.shape[:2]
+    return _corners_to_boxes(corners * np.array([width, height, width, height], np.float32), width, height), values, cls
 
 
 def _ssd_detections(names: list[str], boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray) -> list[Detection]:
@@ -314,24 +323,10 @@ def detect_region(
 def _ssd_raw_letterboxed(models: Models, name: str, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As ``_ssd_raw``, the photo fitted into the square with its proportions kept (grey bands)."""
     side = _input_side(models.spec(name))
-    session = models.session(name)
     canvas, fit = letterbox(rgb, side, FIGURE_PAD_VALUE)
-    outputs = dict(
-        zip(
-            (o.name for o in session.get_outputs()),
-            session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(canvas[None])}),
-            strict=True,
-        )
-    )
-    boxes, scores = outputs["boxes"][0], outputs["scores"][0]
-    anchor, cls = np.nonzero(scores >= SSD_SCORE_FLOOR)
-    values = scores[anchor, cls]
-    order = np.argsort(-values)[:MAX_CANDIDATES]
-    anchor, cls, values = anchor[order], cls[order], values[order]
-    corners = fit.to_image((boxes[anchor] * side).reshape(-1, 2)).reshape(-1, 4)
-    xywh = np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
+    corners, values, cls = _ssd_candidates(models, name, np.ascontiguousarray(canvas[None]))
     height, width = rgb.shape[:2]
-    return _clip_boxes(xywh, width, height), values, cls
+    return _corners_to_boxes(fit.to_image((corners * side).reshape(-1, 2)).reshape(-1, 4), width, height), values, cls
 
 
 def detect_figures(models: Models, name: str, rgb: np.ndarray, whole: RawPass | None = None) -> list[Detection]:
