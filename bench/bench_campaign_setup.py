@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,23 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import hq_dataset  # noqa: E402
+from measure import percentile, timed  # noqa: E402
 
 # The set-up page's script before the store directory: it listed every store.
 BASELINE_SCRIPT = "12e8483:chalicelib/web/static/campaign.js"
 PAGE_RUNS = 5
 DRAWN = "#versions li"
 COUNTED = "#target-count >> text=/reach: [0-9]/"
-
-
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    began = time.perf_counter()
-    answer = call()
-    return (time.perf_counter() - began) * 1000, answer
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def build(data_dir: Path, spec: hq_dataset.Spec) -> tuple[Any, dict[str, Any]]:

@@ -25,7 +25,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -36,19 +35,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import bench_hq_queries as hq_bench  # noqa: E402
 import hq_dataset  # noqa: E402
+from measure import percentile, timed  # noqa: E402
 
 PAGE_RUNS = 5
-
-
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    began = time.perf_counter()
-    answer = call()
-    return (time.perf_counter() - began) * 1000, answer
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def naive_spread(records: Any, campaign_id: str) -> dict[str, dict[str, float | None]]:

@@ -13,7 +13,10 @@ os.environ.setdefault("VETRINA_ORT_THREADS", "1")
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -58,3 +61,10 @@ def run_fresh(script: str, *args: str) -> str:
     """Run a benchmark script in a fresh interpreter; return the last line it prints."""
     out = subprocess.run([sys.executable, script, *args], check=True, capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1]
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    """(milliseconds, answer) of one call."""
+    began = time.perf_counter()
+    answer = call()
+    return (time.perf_counter() - began) * 1000, answer
