@@ -16,7 +16,7 @@ from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.vocabulary import REVIEW_DECISIONS
 from chalicelib.services.stores import Stores
 from chalicelib.storage import layout
-from chalicelib.storage.ports import EventFeed, EventPublisher, RecordStore, WorkQueue
+from chalicelib.storage.ports import ConditionFailed, EventFeed, EventPublisher, RecordStore, WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class Notifications:
 
 NOTICE_JOB = "review_notice"
 SETTLE_PAGE = 100
+RESEND_AFTER = 600  # seconds: a marker's message sent again is not sent again sooner
 DECISION_WORDS = {state: word for word, state in REVIEW_DECISIONS.items()}
 
 
@@ -129,12 +130,14 @@ class DecisionNotices:
             for marker in page.items:
                 if layout.notice_due(marker["sk"]) > now - grace:
                     return sent  # the rest are younger: their messages are still on their way
-                log.warning(
-                    "%s: decision %s not settled in time; its message is sent again",
-                    marker["submission_id"],
-                    marker["decision_id"],
-                )
+                if marker.get("resent_at", 0) > now - RESEND_AFTER:
+                    continue  # sent again lately: a deep queue delays it, give it its time
+                log.warning("%s: decision %s not settled in time; sent again", marker["submission_id"], marker["decision_id"])
                 self.send(marker, delay=0)
+                try:
+                    self._records.update(marker["pk"], marker["sk"], set={"resent_at": now})
+                except ConditionFailed:
+                    pass  # settled meanwhile: the marker is gone
                 sent += 1
             cursor = page.cursor
             if cursor is None:

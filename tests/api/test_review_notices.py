@@ -94,6 +94,7 @@ def test_a_crash_between_the_decision_and_its_message_still_tells_the_store(svc,
     assert settle_notices(svc, within=3) == []  # no message was queued
     assert svc.notices.settle_overdue(now=time.time()) == 0  # not overdue yet
     assert svc.notices.settle_overdue(now=time.time() + svc.settings.review_notice_delay + 61) == 1  # the sweep
+    assert svc.notices.settle_overdue(now=time.time() + svc.settings.review_notice_delay + 62) == 0  # sent lately
     assert settle_notices(svc) == ["told"]
     assert decisions(told("S001")) == [("retake", "Again, please.")]
     assert svc.notices.settle_overdue(now=time.time() + 3600) == 0  # settled: the marker is gone
