@@ -480,6 +480,13 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
     merchandiser = http_session("merchandiser", regions=("north",))
     asked = merchandiser.post(f"{server.url}/submissions/{first}/review", json={"decision": "retake", "comment": ""}, timeout=10)
     assert asked.status_code == 200, asked.text
+    # The store's message follows after VETRINA_REVIEW_NOTICE_DELAY (1 s in the tests).
+    deadline = time.time() + 15
+    while time.time() < deadline and not any(
+        e["type"] == "review.decided"
+        for e in merchandiser.get(f"{server.url}/notifications?store_id=S001", timeout=10).json()["notifications"]
+    ):
+        time.sleep(0.25)
     page = phone(browser).new_page()
     older = {
         "notifications": [
