@@ -65,3 +65,4 @@ SWEEP_MINUTES = 5  # with VETRINA_SWEEP_AFTER (300 s): a lost upload is queued a
 @app.schedule(Rate(SWEEP_MINUTES, unit=Rate.MINUTES), name="sweep")
 def sweep(event) -> None:
     services().recovery.sweep()
+    services().notices.settle_overdue()  # review decisions whose store message was lost

@@ -9,7 +9,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
 from chalicelib.services.jobs import Jobs
-from chalicelib.services.notifications import Notifications
+from chalicelib.services.notifications import DecisionNotices, Notifications
 from chalicelib.services.recovery import Recovery
 from chalicelib.services.reminders import Reminders
 from chalicelib.services.review import Review
@@ -42,6 +42,7 @@ class Services:
     reminders: Reminders
     trials: Trials
     store_directory: StoreDirectory
+    notices: DecisionNotices  # a review decision's message to the store, once and the latest
 
 
 def build_services(settings: Settings) -> Services:
@@ -53,7 +54,8 @@ def build_services(settings: Settings) -> Services:
     stores = Stores(records)
     campaigns = Campaigns(records, blobs, stores, settings, counters)
     submissions = Submissions(records, blobs, campaigns, settings)
-    review = Review(records, blobs, campaigns, submissions, events, counters, settings.link_expires_in)
+    notices = DecisionNotices(records, queue, events, settings.review_notice_delay)
+    review = Review(records, blobs, campaigns, submissions, notices, counters, settings.link_expires_in)
     reminders = Reminders(records, events)
     jobs = Jobs(records, blobs, queue, campaigns, settings, reminders)
     notifications = Notifications(feed, stores)
@@ -78,6 +80,7 @@ def build_services(settings: Settings) -> Services:
         reminders,
         Trials(records, blobs, campaigns, queue, settings),
         StoreDirectory(records),
+        notices,
     )
 
 

@@ -60,6 +60,9 @@ class Settings:
     # last message is queued again; a link unused this long after it expired ends the submission.
     sweep_after: int = 300
     sweep_interval: int = 60  # local worker; in AWS the schedule's rate (infra)
+    # a review decision's message to the store waits this long (a delayed queue message) and goes
+    # out only if the decision is still the photo's latest: two quick decisions, one message
+    review_notice_delay: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,7 +88,10 @@ class Settings:
             lease_seconds=int(env.get("VETRINA_LEASE_SECONDS", "120")),
             sweep_after=int(env.get("VETRINA_SWEEP_AFTER", "300")),
             sweep_interval=int(env.get("VETRINA_SWEEP_INTERVAL", "60")),
+            review_notice_delay=int(env.get("VETRINA_REVIEW_NOTICE_DELAY", "30")),
         )
+        if not 0 <= settings.review_notice_delay <= 900:
+            raise ConfigurationError("VETRINA_REVIEW_NOTICE_DELAY is 0 to 900 seconds (SQS's longest delay)")
         if backend == "aws":
             missing = [
                 name

@@ -175,6 +175,7 @@ class LocalService:
             recovery=self.services.recovery,
             sweep_interval=self.services.settings.sweep_interval,
             delete_expired=getattr(self.services.records, "delete_expired", None),
+            settle_notices=self.services.notices.settle_overdue,
         )
         # Automatic reminders a set time before each store's deadline (0 hours: none).
         self.reminders = ReminderTimer(

@@ -42,6 +42,7 @@ class LocalWorker:
         recovery: Recoverer | None = None,
         sweep_interval: float = 60.0,
         delete_expired: Callable[[], int] | None = None,
+        settle_notices: Callable[[], int] | None = None,
     ):
         self._queue = queue
         self._processor = processor
@@ -50,6 +51,8 @@ class LocalWorker:
         self._sweep_interval = sweep_interval
         # DynamoDB deletes the items past their time to live itself; locally the sweep does
         self._delete_expired = delete_expired
+        # review decisions whose store message was lost (chalicelib.services.notifications)
+        self._settle_notices = settle_notices
         self._next_sweep = 0.0
         self._next_dead_letters = 0.0
         self._stop = threading.Event()
@@ -92,12 +95,15 @@ class LocalWorker:
         if now >= self._next_dead_letters:
             self._next_dead_letters = now + DEAD_LETTER_INTERVAL
             self.drain_dead_letters()
-        if now >= self._next_sweep and (self._recovery is not None or self._delete_expired is not None):
+        sweeps = (self._recovery, self._delete_expired, self._settle_notices)
+        if now >= self._next_sweep and any(part is not None for part in sweeps):
             self._next_sweep = now + self._sweep_interval
             if self._recovery is not None:
                 self._recovery.sweep()
             if self._delete_expired is not None and (deleted := self._delete_expired()):
                 log.info("sweep: %d expired records deleted", deleted)
+            if self._settle_notices is not None:
+                self._settle_notices()
 
     def _loop(self) -> None:
         while not self._stop.is_set():

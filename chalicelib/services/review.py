@@ -22,11 +22,12 @@ from chalicelib.core.vocabulary import REVIEW_DECISIONS
 from chalicelib.services import review_queue
 from chalicelib.services.analytics import Analytics, Counters
 from chalicelib.services.campaigns import Campaigns
+from chalicelib.services.notifications import DecisionNotices
 from chalicelib.services.paging import check_limit, query_page
 from chalicelib.services.submissions import Submissions
 from chalicelib.storage import layout
 from chalicelib.storage.layout import submission_key
-from chalicelib.storage.ports import BlobStore, ConditionFailed, EventPublisher, RecordStore, eq
+from chalicelib.storage.ports import BlobStore, ConditionFailed, RecordStore, eq
 
 MAX_PAGE = 100
 MAX_BULK = 50  # the tiles of a gallery page
@@ -68,13 +69,13 @@ class Review:
         blobs: BlobStore,
         campaigns: Campaigns,
         submissions: Submissions,
-        events: EventPublisher,
+        notices: DecisionNotices,
         counters: Counters,
         link_expires_in: int,
     ):
+        self._notices = notices
         self._counters = counters
         self._records = records
-        self._events = events
         self._blobs = blobs
         self._campaigns = campaigns
         self._submissions = submissions
@@ -222,12 +223,14 @@ class Review:
             "at": clock.now_iso(),
             "comment": request.comment,
         }
-        changes: dict[str, Any] = {"review": review}
+        decision_id = secrets.token_hex(6)
+        changes: dict[str, Any] = {"review": review, "review_id": decision_id}
         # A window sent back can no longer be the network's example: it leaves the showcase.
         leaves_showcase = review["state"] in ("rejected", "retake_requested") and item.get("featured_at")
         if leaves_showcase:
             self._records.delete(*layout.showcase_key(item["featured_at"], submission_id))
             changes["featured_at"] = None
+        notice = self._notices.expect(submission_id, decision_id)  # before the decision: a crash after it is swept
         self._counters.record(self._update(item, changes))
         self._audit(
             submission_id,
@@ -237,17 +240,9 @@ class Review:
         )
         if leaves_showcase:
             self._audit(submission_id, caller.username, "unfeature", {})
-        # The store is told, whatever the decision: a rejection or a retake says what to fix.
-        self._events.publish(
-            "review.decided",
-            {
-                "submission_id": submission_id,
-                "campaign_id": item["campaign_id"],
-                "store_id": item["store_id"],
-                "decision": request.decision,
-                "comment": request.comment,
-            },
-        )
+        # The store is told, whatever the decision (a rejection or a retake says what to fix), once
+        # the window has passed and only if this is still the latest decision (DecisionNotices).
+        self._notices.send(notice)
         return review
 
     def override(self, caller: Caller, submission_id: str, body: Any) -> dict[str, Any]:

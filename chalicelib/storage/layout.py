@@ -17,6 +17,7 @@ layout can be read here whole (docs/ARCHITECTURE.md, *Storage layout*):
 | ``SUBMISSION#<id>`` | ``SUBMISSION`` | ``CAMPAIGN#<c>`` / ``SUBMISSION#<created>#<id>`` | ``CAMPAIGN#<c>#REGION#<r>`` / same |
 | ``SUBMISSION#<id>`` | ``AUDIT#<at>#<n>`` | | |
 | ``PENDING`` | ``<created, epoch s:012d>#<id>`` | | |
+| ``NOTICES`` | ``<due, epoch s:012d>#<submission>#<decision>`` | | |
 | ``SHOWCASE`` | ``<featured at>#<id>`` | | |
 | ``AGG#CAMPAIGN#<c>`` | ``ALL`` or ``REGION#<r>`` | | |
 | ``AGG#WEEKS#ALL`` or ``AGG#WEEKS#REGION#<r>`` | ``<iso week>`` | | |
@@ -236,6 +237,20 @@ def pending_created(sk: str) -> int:
 
 def pending_submission_id(sk: str) -> str:
     return sk.split("#", 1)[1]
+
+
+# --- review decisions whose store message is not settled yet (chalicelib.services.notifications) ------
+
+NOTICES = "NOTICES"  # one small partition, oldest due first; a marker leaves it once its decision is settled
+
+
+def notice_key(due_epoch: float, submission_id: str, decision_id: str) -> Key:
+    return NOTICES, f"{int(due_epoch):012d}#{submission_id}#{decision_id}"
+
+
+def notice_due(sk: str) -> int:
+    """When the marker's decision is due to be told (epoch seconds), from its sort key."""
+    return int(sk.split("#", 1)[0])
 
 
 # --- the showcase: featured windows, newest last ---------------------------------------------------

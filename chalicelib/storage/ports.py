@@ -241,6 +241,15 @@ class Message:
     receive_count: int
 
 
+MAX_DELAY_SECONDS = 900  # SQS's DelaySeconds limit
+
+
+def checked_delay(delay_seconds: int) -> int:
+    if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
+        raise ValueError(f"a message's delay is 0 to {MAX_DELAY_SECONDS} seconds, not {delay_seconds}")
+    return int(delay_seconds)
+
+
 class WorkQueue(Protocol):
     """At-least-once delivery with a visibility timeout and a dead-letter queue.
 
@@ -248,7 +257,10 @@ class WorkQueue(Protocol):
     ``max_receives`` deliveries it moves to the dead-letter queue instead.
     """
 
-    def send(self, body: str) -> None: ...
+    def send(self, body: str, delay_seconds: int = 0) -> None:
+        """Queue a message; with ``delay_seconds`` (at most MAX_DELAY_SECONDS, SQS's limit) it is
+        received no sooner than that."""
+        ...
 
     def receive(self, max_messages: int = 1) -> list[Message]: ...
 

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from chalicelib.storage.ports import Message
+from chalicelib.storage.ports import Message, checked_delay
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -47,8 +47,9 @@ class SQLiteWorkQueue:
             self._local.db = db
         return db
 
-    def send(self, body: str) -> None:
-        self._db().execute("INSERT INTO messages (queue, body, visible_at) VALUES (?, ?, ?)", (self._name, body, time.time()))
+    def send(self, body: str, delay_seconds: int = 0) -> None:
+        visible_at = time.time() + checked_delay(delay_seconds)  # SQS's DelaySeconds: hidden until then
+        self._db().execute("INSERT INTO messages (queue, body, visible_at) VALUES (?, ?, ?)", (self._name, body, visible_at))
 
     def _receive_from(self, queue: str, max_messages: int, redrive_to_dlq: bool) -> list[Message]:
         db = self._db()

@@ -7,7 +7,7 @@ import functools
 import json
 from typing import Any
 
-from chalicelib.storage.ports import Message
+from chalicelib.storage.ports import Message, checked_delay
 
 
 def dead_letter_queue_name(queue_name: str) -> str:
@@ -45,8 +45,8 @@ class SQSWorkQueue:
         )
         return cls(sqs_client, name)
 
-    def send(self, body: str) -> None:
-        self._sqs.send_message(QueueUrl=self._url, MessageBody=body)
+    def send(self, body: str, delay_seconds: int = 0) -> None:
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=body, DelaySeconds=checked_delay(delay_seconds))
 
     def _receive_from(self, url: str, max_messages: int) -> list[Message]:
         response = self._sqs.receive_message(

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.analyzer.processing import UploadProcessor
 from chalicelib.storage import layout
 from chalicelib.storage.notifications import object_created_event
-from tests.support.helpers import hq_caller, publish_campaign
+from tests.support.helpers import hq_caller, publish_campaign, settle_notices
 
 JSON = {"Content-Type": "application/json"}
 
@@ -139,8 +139,9 @@ def test_a_retake_is_a_new_submission_linked_to_the_old_one(client, analysed):
     assert client.http.get(f"/submissions/{new}").json_body["previous_submission_id"] == old
 
 
-def test_the_store_is_told_of_the_analysis_and_the_decision(client, analysed, backend):
+def test_the_store_is_told_of_the_analysis_and_the_decision(svc, client, analysed, backend):
     post(client, f"/submissions/{analysed[1]}/review", {"decision": "retake", "comment": "Straighten the poster."})
+    settle_notices(svc)  # the decision's message waits out the window (tests/api/test_review_notices.py)
     response = client.http.get("/notifications?store_id=S002")
     if backend == "aws":  # there the events go to the SNS topic (see tests/contract/test_events.py)
         assert response.status_code == 404

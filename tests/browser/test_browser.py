@@ -167,6 +167,18 @@ def check_page(page) -> None:
     assert page.evaluate(LOW_CONTRAST) == []
 
 
+def wait_until_told(server, store: str, within: float = 15.0) -> None:
+    """Until the store's outbox holds a review decision (it follows the server's review window)."""
+    hq = http_session("hq")
+    deadline = time.time() + within
+    while time.time() < deadline:
+        events = hq.get(f"{server.url}/notifications?store_id={store}", timeout=10).json()["notifications"]
+        if any(e["type"] == "review.decided" for e in events):
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"no review decision reached store {store} within {within} s")
+
+
 def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, server, tmp_path):
     photo = tmp_path / "window.jpg"
     photo.write_bytes(to_jpeg(window_photo(seed=3, size=(2400, 1800))))
@@ -221,7 +233,9 @@ def test_store_uploads_merchandiser_reviews_store_sees_the_decision(browser, ser
     check_page(gallery)
     shot(gallery, "review")
 
-    # The store sees the decision and the showcase (still signed in: the token is kept).
+    # The store sees the decision and the showcase (still signed in: the token is kept), once the
+    # server's review window (VETRINA_REVIEW_NOTICE_DELAY, 1 s in the tests) has let its message go.
+    wait_until_told(server, "S001")
     store.reload()
     store.wait_for_selector("#news-list li >> text=Rejected by the merchandiser")
     assert "straighten it" in store.inner_text("#news-list")
@@ -480,6 +494,7 @@ def test_messages_have_time_a_photo_link_no_dangling_dash_and_pages(browser, ser
     merchandiser = http_session("merchandiser", regions=("north",))
     asked = merchandiser.post(f"{server.url}/submissions/{first}/review", json={"decision": "retake", "comment": ""}, timeout=10)
     assert asked.status_code == 200, asked.text
+    wait_until_told(server, "S001")  # the store's message follows after the review window
     page = phone(browser).new_page()
     older = {
         "notifications": [

@@ -172,6 +172,19 @@ def test_put_many_writes_every_item(svc):
     assert page.items[0]["n"] == -1  # the later write of a key wins
 
 
+def test_put_many_of_many_batches_at_once_writes_each_once_the_last_of_a_key(svc):
+    items = [item("BULK", f"{i:04d}", n=i) for i in range(530)]  # 22 requests: more than the workers
+    svc.records.put_many(items + [item("BULK", "0007", n=-7), item("BULK", "0529", n=-529)])
+    written = {}
+    cursor = None
+    while True:
+        page = svc.records.query("BULK", limit=200, cursor=cursor)
+        written.update({i["sk"]: i["n"] for i in page.items})
+        if (cursor := page.cursor) is None:
+            break
+    assert len(written) == 530 and written["0007"] == -7 and written["0529"] == -529 and written["0300"] == 300
+
+
 def test_an_item_past_its_time_to_live_reads_as_absent(svc):
     now = int(time.time())
     svc.records.put(item("TTL", "GONE", expires_at=now - 5))

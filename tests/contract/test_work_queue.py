@@ -93,3 +93,18 @@ def test_a_dead_letter_acknowledged_is_gone(queue, wait_out):
     queue.ack_dead_letter(dead)
     wait_out()
     assert queue.dead_letters() == [] and queue.redrive() == 0
+
+
+def test_a_delayed_message_is_received_only_after_its_delay(queue):
+    queue.send("later", delay_seconds=1)
+    queue.send("now")
+    [now] = queue.receive(max_messages=10)  # the delayed one is not there yet
+    assert now.body == "now"
+    queue.ack(now)
+    [late] = receive_within(queue, 5)
+    assert late.body == "later" and late.receive_count == 1
+
+
+def test_a_delay_beyond_the_queue_limit_is_refused(queue):
+    with pytest.raises(ValueError, match="0 to 900"):
+        queue.send("never", delay_seconds=901)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def create_aws_resources(name: str, max_attempts: int = 3, visibility_timeout: i
         "VETRINA_QUEUE_NAME": name,
         "VETRINA_S3_ADDRESSING_STYLE": "path",
         "VETRINA_MAX_ATTEMPTS": str(max_attempts),
+        "VETRINA_REVIEW_NOTICE_DELAY": "1",  # a review decision's store message waits this long
     }
 
 
@@ -65,6 +67,7 @@ def local_environment(data_dir: Path) -> dict[str, str]:
         "VETRINA_DATA_DIR": str(data_dir),
         "VETRINA_PUBLIC_URL": "http://127.0.0.1:8000",
         "VETRINA_LEASE_SECONDS": "5",
+        "VETRINA_REVIEW_NOTICE_DELAY": "1",  # a review decision's store message waits this long
     }
 
 
@@ -270,3 +273,18 @@ def api_gateway_event(path: str = "/campaigns", query: dict[str, str] | None = N
         "body": None,
         "isBase64Encoded": False,
     }
+
+
+def settle_notices(svc: Services, within: float = 8.0, quiet: float = 2.5) -> list[str]:
+    """Play the worker for the review decisions' delayed messages (the other messages are left
+    to come back): deliver each once it is due; stop after ``quiet`` seconds without one."""
+    outcomes: list[str] = []
+    deadline, last = time.time() + within, time.time()
+    while time.time() < deadline and time.time() - last < quiet:
+        for message in svc.queue.receive(max_messages=10):
+            if json.loads(message.body).get("job") == "review_notice":
+                outcomes.append(svc.notices.deliver(message.body))
+                svc.queue.ack(message)
+                last = time.time()
+        time.sleep(0.1)
+    return outcomes
