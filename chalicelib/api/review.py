@@ -67,7 +67,10 @@ def windows(caller, campaign_id: str, query) -> Response:
     body=DecisionIn,
     response={200: schemas.Review},
     errors=(400, *AUTH, 404, 409),
-    description="409 while the photo is still being analysed. The store is told (review.decided).",
+    description="409 while the photo is still being analysed; 409 not_a_photo to approve an upload that is not a "
+    "photo of the window. The decision is recorded at once; the store is told (review.decided) after "
+    "VETRINA_REVIEW_NOTICE_DELAY seconds, once, of the photo's latest decision, so a decision changed within that "
+    "time sends one message. A featured window that is rejected or sent back leaves the showcase.",
     example={"decision": "approve", "comment": "Well done."},
 )
 def review_submission(caller, submission_id: str) -> Response:
