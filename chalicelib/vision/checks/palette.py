@@ -24,14 +24,16 @@ measurement on cast synthetic windows (see illuminant_gains).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image, ImageOps
 
 from chalicelib.core.guideline import BrandColour, PaletteRule
 from chalicelib.vision.checks.artwork import ArtworkMatch, find
-from chalicelib.vision.context import PhotoContext
+from chalicelib.vision.context import FrozenCache, PhotoContext
 from chalicelib.vision.evidence import ColourCells, Evidence, Note, Quad, ZoneBox
 from chalicelib.vision.resample import shrink
 from chalicelib.vision.verdict import RuleResult, Threshold
@@ -48,6 +50,17 @@ QUANT_BITS = 5  # per channel, for the colour table of measure()
 LIGHTNESS_WEIGHT = 2.0
 GREY_EDGE_P = 6  # Minkowski norm of the light estimate: leans on the strongest edges
 POSTER_LONG_SIDE = 160  # grid points along a found artwork's long side (~18 000 samples a poster)
+# Exposure from the artwork: how far a found poster's lightness is from its file's, as a gain in
+# linear light. Only grid points where both are well measurable vote (the file's near-black ink
+# says nothing about exposure; a blown or crushed photo pixel has lost it).
+REFERENCE_MIN_LUMA = 0.05  # linear luminance of the artwork's pixel, at least
+SAMPLE_LUMA_RANGE = (0.002, 0.95)  # linear luminance of the photo's pixel, within
+MAX_EXPOSURE_GAIN = 8.0  # 3 stops either way: beyond it the photo is unjudgeable, not corrected
+# Colours cannot be judged on a poster whose samples are mostly crushed to black or blown to white
+# (the photo-quality rules send such photos back): the rule then steps aside (uncertain).
+UNJUDGEABLE_SHARE = 0.5
+BLOWN_LEVEL = 240  # sRGB, every channel: a pixel the exposure correction does not darken
+_artwork_views = FrozenCache(32)
 
 # sRGB (0..255) to linear light, as a lookup table.
 _levels = np.arange(256, dtype=np.float64) / 255.0
@@ -139,14 +152,20 @@ def lab_of(rgb: np.ndarray, white_balance: str) -> np.ndarray:
     return linear_to_lab(linear)
 
 
-def _bin_lab(gains: np.ndarray | None) -> np.ndarray:
-    """Lab of the centre of every colour bin (QUANT_BITS per channel), under the given gains."""
+def _bin_lab(gains: np.ndarray | None, exposure: float = 1.0) -> np.ndarray:
+    """Lab of the centre of every colour bin (QUANT_BITS per channel), under the given
+    white-balance gains, then the exposure gain."""
     levels = (np.arange(1 << QUANT_BITS) << (8 - QUANT_BITS)) + (1 << (7 - QUANT_BITS))
     r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
     centres = np.stack([r, g, b], axis=-1).reshape(-1, 1, 3).astype(np.uint8)
     linear = SRGB_TO_LINEAR[centres]
     if gains is not None:
         linear = np.minimum(linear * gains, 1.0)
+    if exposure < 1:  # darkening: a blown white is as bright as the sensor goes, not a grey
+        blown = centres.min(axis=-1) >= BLOWN_LEVEL
+        linear = np.where(blown[..., None], linear, linear * exposure)
+    elif exposure > 1:
+        linear = np.minimum(linear * exposure, 1.0)
     return linear_to_lab(linear).reshape(-1, 3)
 
 
@@ -190,7 +209,7 @@ def _codes(rgb: np.ndarray) -> np.ndarray:
 
 
 def _colour_masks(
-    codes: np.ndarray, colours: list[BrandColour], max_delta_e: float, gains: np.ndarray | None
+    codes: np.ndarray, colours: list[BrandColour], max_delta_e: float, gains: np.ndarray | None, exposure: float = 1.0
 ) -> list[np.ndarray]:
     """Per brand colour, where the pixels of ``codes`` have it.
 
@@ -198,7 +217,7 @@ def _colour_masks(
     (QUANT_BITS per channel: a bin centre is within ~1 dE00 of its pixels) and looked up.
     """
     present = np.flatnonzero(np.bincount(codes.ravel(), minlength=1 << (3 * QUANT_BITS)))
-    present_lab = _bin_lab(gains)[present]
+    present_lab = _bin_lab(gains, exposure)[present]
     masks = []
     for colour in colours:
         matches = np.zeros(1 << (3 * QUANT_BITS), bool)
@@ -248,6 +267,34 @@ def poster_view(rgb: np.ndarray, match: ArtworkMatch) -> PosterView:
     inside = (mapped[..., 0] >= 0) & (mapped[..., 0] <= width - 1) & (mapped[..., 1] >= 0) & (mapped[..., 1] <= height - 1)
     sampled = cv2.remap(rgb, mapped[..., 0], mapped[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return PosterView(match, sampled, inside, to_photo)
+
+
+def artwork_grid(data: bytes, key: str, size: tuple[int, int]) -> np.ndarray:
+    """An artwork file's RGB averaged onto a (w, h) grid, once per process."""
+
+    def compute() -> np.ndarray:
+        with Image.open(io.BytesIO(data)) as image:
+            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+    return _artwork_views.get((key, size), compute)
+
+
+def _luminance(linear: np.ndarray) -> np.ndarray:
+    return linear @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def exposure_gain(sampled: np.ndarray, reference: np.ndarray, inside: np.ndarray) -> float | None:
+    """The linear-light gain that brings a found poster to its artwork's lightness: the median
+    ratio of luminances over the grid points where both are measurable; None when too few are
+    (a poster crushed or blown beyond judging)."""
+    photo, art = _luminance(sampled), _luminance(reference)
+    low, high = SAMPLE_LUMA_RANGE
+    usable = inside & (art >= REFERENCE_MIN_LUMA) & (photo >= low) & (photo <= high)
+    if usable.sum() < UNJUDGEABLE_SHARE * max(1, int((inside & (art >= REFERENCE_MIN_LUMA)).sum())):
+        return None
+    gain = float(np.median(art[usable] / photo[usable]))
+    return gain if 1 / MAX_EXPOSURE_GAIN <= gain <= MAX_EXPOSURE_GAIN else None
 
 
 def _poster_cells(mask: np.ndarray, view: PosterView) -> list[list[int]]:
@@ -303,18 +350,27 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     shares: list[float] = []
     cells: list[list[list[int]]] = [[] for _ in colours]
     if found:
-        views = [poster_view(context.rgb, match) for match in found]
+        judged = 0
         counts = np.zeros(len(colours))
-        for view in views:
-            for index, mask in enumerate(_colour_masks(_codes(view.rgb), colours, params.max_delta_e, gains)):
+        for match in found:
+            view = poster_view(context.rgb, match)
+            evidence.append(Quad(tuple((round(float(qx), 1), round(float(qy), 1)) for qx, qy in match.quad), match.name))
+            data, key = context.pack_file(match.name)
+            reference = SRGB_TO_LINEAR[artwork_grid(data, key, (view.rgb.shape[1], view.rgb.shape[0]))]
+            balance = gains if gains is not None else np.ones(3, np.float32)
+            exposure = exposure_gain(SRGB_TO_LINEAR[view.rgb] * balance, reference, view.inside)
+            if exposure is None:
+                evidence.append(Note(f"{match.name}: too dark or too bright to judge its colours."))
+                continue
+            for index, mask in enumerate(_colour_masks(_codes(view.rgb), colours, params.max_delta_e, gains, exposure)):
                 mask &= view.inside
                 counts[index] += mask.sum()
                 cells[index].extend(_poster_cells(mask, view))
-            evidence.append(
-                Quad(tuple((round(float(qx), 1), round(float(qy), 1)) for qx, qy in view.match.quad), view.match.name)
-            )
-        samples = max(1, sum(int(view.inside.sum()) for view in views))
-        shares = [float(count) / samples for count in counts]
+            judged += int(view.inside.sum())
+        if not judged:
+            threshold = Threshold(min=min(colour.min_share for colour in colours), uncertain_margin=params.uncertain_margin)
+            return RuleResult.judged(rule, "uncertain", None, threshold, 0.0, evidence, passed="")
+        shares = [float(count) / judged for count in counts]
     else:
         for index, mask in enumerate(_colour_masks(_codes(small), colours, params.max_delta_e, gains)):
             shares.append(float(mask.mean()))
