@@ -55,7 +55,7 @@ POSTER_LONG_SIDE = 160  # grid points along a found artwork's long side (~18 000
 # says nothing about exposure; a blown or crushed photo pixel has lost it).
 REFERENCE_MIN_LUMA = 0.05  # linear luminance of the artwork's pixel, at least
 SAMPLE_LUMA_RANGE = (0.002, 0.95)  # linear luminance of the photo's pixel, within
-MAX_EXPOSURE_GAIN = 8.0  # 3 stops either way: beyond it the photo is unjudgeable, not corrected
+MAX_EXPOSURE_GAIN = 16.0  # 4 stops either way: beyond, an 8-bit photo keeps too few levels to judge
 # Colours cannot be judged on a poster whose samples are mostly crushed to black or blown to white
 # (the photo-quality rules send such photos back): the rule then steps aside (uncertain).
 UNJUDGEABLE_SHARE = 0.5
