@@ -9,8 +9,12 @@ second colour covers only 0.5-3 % of a photo: no share of the whole window tells
 window where none of the guideline's artworks is found has nothing carrying the brand colours,
 and fails. A guideline without artworks measures the rule's zone (default the whole photo).
 
-The zone of the working image is shrunk to a long side of 256 (colour shares need no detail),
-corrected for the colour of the light when the rule asks for it, and converted to CIE Lab (D65).
+A found poster is sampled on a grid in its own frame (poster_view), at points of the full working
+image, and brought to its artwork file's exposure (exposure_gain): the colours of a dark or bright
+photo of a known print are recovered, not guessed; a poster crushed or blown beyond that is not
+judged (uncertain). Without artworks, the zone of the working image is shrunk to a long side of
+256 (colour shares over a window need no detail). Either way the pixels are corrected for the
+colour of the light when the rule asks for it, and converted to CIE Lab (D65).
 A pixel counts as a brand colour when its CIEDE2000 distance to it is at most ``max_delta_e``,
 with lightness weighted half (kL = 2): a photo's exposure moves a print's lightness far more than
 its hue or chroma (see LIGHTNESS_WEIGHT).
