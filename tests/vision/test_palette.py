@@ -14,6 +14,7 @@ from PIL import Image
 
 from chalicelib.core.guideline import BrandColour, parse_guideline
 from chalicelib.devtools import scenes, synthetic
+from chalicelib.vision.analysis import analyse
 from chalicelib.vision.checks import palette
 from chalicelib.vision.context import DictPack, PhotoContext
 from chalicelib.vision.evidence import ColourCells, Note, Quad, ZoneBox
@@ -287,3 +288,26 @@ def test_a_blown_white_stays_white_when_the_exposure_darkens():
     assert white[0] == pytest.approx(palette._bin_lab(None)[-1][0]) and white[0] > 98
     grey = palette._bin_lab(None, exposure=0.5)[(16 << 10) | (16 << 5) | 16]
     assert grey[0] < palette._bin_lab(None)[(16 << 10) | (16 << 5) | 16][0] - 10
+
+
+def test_a_withdrawn_artwork_is_not_where_the_brand_colours_are_looked_for():
+    # The guideline forbids the old poster and asks for the brand-b colours: with no artwork to
+    # show, the colours are measured over the window (garden-week's frame and paper), not failed
+    # as "none of the artworks found" (which is what a forbidden artwork taken as shown gives).
+    colours = [{"name": n, "hex": h, "min_share": 0.005} for n, h in TEMPLATE_COLOURS["brand-b"].items()]
+    old_poster = {"artwork": "summer-sale.png", "mode": "forbidden"}
+    guideline = parse_guideline(
+        {
+            "rules": [
+                {"id": "old-poster", "type": "artwork_present", "message": "Take down the old poster.", "parameters": old_poster},
+                {"id": "colours", "type": "palette", "message": "Show the brand colours.", "parameters": {"colours": colours}},
+            ]
+        }
+    )
+    photo = scenes.window_scene(16, scenes.campaign_pack(), ["garden-week.png"], size=SCENE_SIZE).jpeg
+    rules = {r.id: r for r in analyse(photo, guideline, DictPack(scenes.campaign_pack())).outcome.rules}
+    assert rules["old-poster"].status == "pass"
+    assert rules["colours"].status == "pass", rules["colours"]
+    assert not any(isinstance(e, Quad | Note) for e in rules["colours"].evidence)
+    taken_as_shown = palette.evaluate(guideline.rules[1], on_posters(intake(photo), ("summer-sale.png",)))
+    assert taken_as_shown.status == "fail" and taken_as_shown.value == 0.0

@@ -319,11 +319,15 @@ def _poster_cells(mask: np.ndarray, view: PosterView) -> list[list[int]]:
     return cells
 
 
+def _shown(context: PhotoContext) -> tuple[str, ...]:
+    return tuple(name for name in context.artworks if name not in context.withdrawn)
+
+
 def _found_artworks(context: PhotoContext, zone: tuple[int, int, int, int]) -> list[ArtworkMatch]:
-    """The guideline's artworks the matcher finds with their centre in the zone."""
+    """The guideline's artworks (not those it forbids) the matcher finds with their centre in the zone."""
     x, y, w, h = zone
     found = []
-    for name in context.artworks:
+    for name in _shown(context):
         match = find(context, name)
         if match is not None:
             cx, cy = match.quad.mean(axis=0)
@@ -340,11 +344,12 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     evidence: list[Evidence] = []
     if rule.zone is not None:
         evidence.append(ZoneBox(zone))
-    found = _found_artworks(context, zone) if context.artworks else []
-    if context.artworks and not found:
+    shown = _shown(context)
+    found = _found_artworks(context, zone) if shown else []
+    if shown and not found:
         threshold = Threshold(min=min(colour.min_share for colour in colours), uncertain_margin=params.uncertain_margin)
         evidence.append(
-            Note(f"None of the campaign's artworks ({', '.join(context.artworks)}) was found: nothing carries the brand colours.")
+            Note(f"None of the campaign's artworks ({', '.join(shown)}) was found: nothing carries the brand colours.")
         )
         return RuleResult.judged(rule, "fail", 0.0, threshold, 0.8, evidence, passed="")
 
