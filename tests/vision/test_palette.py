@@ -283,11 +283,18 @@ def test_the_exposure_of_a_poster_comes_from_its_artwork():
     assert palette.exposure_gain(np.ones_like(reference), reference, inside) is None  # blown
 
 
-def test_a_blown_white_stays_white_when_the_exposure_darkens():
-    white = palette._bin_lab(None, exposure=0.5)[-1]  # the top bin (its centre 252): every channel blown
-    assert white[0] == pytest.approx(palette._bin_lab(None)[-1][0]) and white[0] > 98
-    grey = palette._bin_lab(None, exposure=0.5)[(16 << 10) | (16 << 5) | 16]
-    assert grey[0] < palette._bin_lab(None)[(16 << 10) | (16 << 5) | 16][0] - 10
+def test_an_overexposed_poster_is_darkened_to_its_artwork_but_its_clipped_white_stays_white():
+    # +2 EV, clipped, then saved 0.3 EV darker: the green frame is far too light until darkened,
+    # and the paper, clipped at ~231 rather than 255, must not be darkened to a grey.
+    image = scene(17, ("garden-week.png",))
+    bright = np.clip(palette.SRGB_TO_LINEAR[image.working] * 4.0, 0, 1) * 0.8
+    encoded = np.where(bright <= 0.0031308, bright * 12.92, 1.055 * bright ** (1 / 2.4) - 0.055)
+    photo = np.clip(encoded * 255 + 0.5, 0, 255).astype(np.uint8)
+    context = on_posters(IntakeResult(image.format, image.original_size, photo, b"", b"", ()), ("garden-week.png",))
+    result = palette.evaluate(palette_rule(TEMPLATE_COLOURS["brand-b"]), context)
+    assert result.status == "pass", result
+    shares = {e.name: e.share for e in result.evidence if isinstance(e, ColourCells)}
+    assert shares["frame"] > 0.15 and shares["paper"] > 0.25
 
 
 def test_a_withdrawn_artwork_is_not_where_the_brand_colours_are_looked_for():

@@ -63,7 +63,8 @@ MAX_EXPOSURE_GAIN = 16.0  # 4 stops either way: beyond, an 8-bit photo keeps too
 # Colours cannot be judged on a poster whose samples are mostly crushed to black or blown to white
 # (the photo-quality rules send such photos back): the rule then steps aside (uncertain).
 UNJUDGEABLE_SHARE = 0.5
-BLOWN_LEVEL = 240  # sRGB, every channel: a pixel the exposure correction does not darken
+CLIP_PERCENTILE = 99  # a darkened photo's clip: the brightest 1 % of a poster's samples ...
+CLIP_MARGIN = 12  # ... less a bin and a half (sRGB levels), for noise and JPEG
 _artwork_views = FrozenCache(32)
 
 # sRGB (0..255) to linear light, as a lookup table.
@@ -156,20 +157,19 @@ def lab_of(rgb: np.ndarray, white_balance: str) -> np.ndarray:
     return linear_to_lab(linear)
 
 
-def _bin_lab(gains: np.ndarray | None, exposure: float = 1.0) -> np.ndarray:
+def _bin_lab(gains: np.ndarray | None, exposure: float = 1.0, clipped_from: int = 256) -> np.ndarray:
     """Lab of the centre of every colour bin (QUANT_BITS per channel), under the given
-    white-balance gains, then the exposure gain."""
+    white-balance gains, then the exposure gain, except for the bins whose every channel is at
+    least ``clipped_from`` (sRGB)."""
     levels = (np.arange(1 << QUANT_BITS) << (8 - QUANT_BITS)) + (1 << (7 - QUANT_BITS))
     r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
     centres = np.stack([r, g, b], axis=-1).reshape(-1, 1, 3).astype(np.uint8)
     linear = SRGB_TO_LINEAR[centres]
     if gains is not None:
         linear = np.minimum(linear * gains, 1.0)
-    if exposure < 1:  # darkening: a blown white is as bright as the sensor goes, not a grey
-        blown = centres.min(axis=-1) >= BLOWN_LEVEL
-        linear = np.where(blown[..., None], linear, linear * exposure)
-    elif exposure > 1:
-        linear = np.minimum(linear * exposure, 1.0)
+    if exposure != 1:
+        kept = centres.min(axis=-1) >= clipped_from  # whites at this photo's clip: not darkened
+        linear = np.where(kept[..., None], linear, np.minimum(linear * exposure, 1.0))
     return linear_to_lab(linear).reshape(-1, 3)
 
 
@@ -213,7 +213,12 @@ def _codes(rgb: np.ndarray) -> np.ndarray:
 
 
 def _colour_masks(
-    codes: np.ndarray, colours: list[BrandColour], max_delta_e: float, gains: np.ndarray | None, exposure: float = 1.0
+    codes: np.ndarray,
+    colours: list[BrandColour],
+    max_delta_e: float,
+    gains: np.ndarray | None,
+    exposure: float = 1.0,
+    clipped_from: int = 256,
 ) -> list[np.ndarray]:
     """Per brand colour, where the pixels of ``codes`` have it.
 
@@ -221,7 +226,7 @@ def _colour_masks(
     (QUANT_BITS per channel: a bin centre is within ~1 dE00 of its pixels) and looked up.
     """
     present = np.flatnonzero(np.bincount(codes.ravel(), minlength=1 << (3 * QUANT_BITS)))
-    present_lab = _bin_lab(gains, exposure)[present]
+    present_lab = _bin_lab(gains, exposure, clipped_from)[present]
     masks = []
     for colour in colours:
         matches = np.zeros(1 << (3 * QUANT_BITS), bool)
@@ -301,6 +306,16 @@ def exposure_gain(sampled: np.ndarray, reference: np.ndarray, inside: np.ndarray
     return gain if 1 / MAX_EXPOSURE_GAIN <= gain <= MAX_EXPOSURE_GAIN else None
 
 
+def _clip_level(view: PosterView) -> int:
+    """Where this photo's whites are clipped: the level, in its least channel, its brightest
+    samples pile up at (a clipped white saved darker sits at 230, not 255). Darkening a clipped
+    white makes a grey: the exposure correction leaves these samples alone."""
+    least = view.rgb.min(axis=-1)[view.inside]
+    if least.size == 0:
+        return 256
+    return int(np.percentile(least, CLIP_PERCENTILE)) - CLIP_MARGIN
+
+
 def _poster_cells(mask: np.ndarray, view: PosterView) -> list[list[int]]:
     """Cells of a coarse grid over the poster where the colour is, as boxes in the working image."""
     height, width = mask.shape
@@ -371,7 +386,9 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
             if exposure is None:
                 evidence.append(Note(f"{match.name}: too dark or too bright to judge its colours."))
                 continue
-            for index, mask in enumerate(_colour_masks(_codes(view.rgb), colours, params.max_delta_e, gains, exposure)):
+            clipped_from = _clip_level(view) if exposure < 1 else 256
+            masks = _colour_masks(_codes(view.rgb), colours, params.max_delta_e, gains, exposure, clipped_from)
+            for index, mask in enumerate(masks):
                 mask &= view.inside
                 counts[index] += mask.sum()
                 cells[index].extend(_poster_cells(mask, view))
