@@ -351,6 +351,40 @@ def _found_artworks(context: PhotoContext, zone: tuple[int, int, int, int]) -> l
     return found
 
 
+def _on_posters(
+    context: PhotoContext,
+    found: list[ArtworkMatch],
+    colours: list[BrandColour],
+    max_delta_e: float,
+    gains: np.ndarray | None,
+    evidence: list[Evidence],
+) -> tuple[list[float], list[list[list[int]]]] | None:
+    """Each colour's share of the found posters' samples, and its cells; None when no poster can
+    be judged. Adds each poster's outline (and why one is not judged) to ``evidence``."""
+    judged = 0
+    counts = np.zeros(len(colours))
+    cells: list[list[list[int]]] = [[] for _ in colours]
+    balance = gains if gains is not None else np.ones(3, np.float32)
+    for match in found:
+        view = poster_view(context.rgb, match)
+        evidence.append(Quad(tuple((round(float(qx), 1), round(float(qy), 1)) for qx, qy in match.quad), match.name))
+        data, key = context.pack_file(match.name)
+        reference = SRGB_TO_LINEAR[artwork_grid(data, key, (view.rgb.shape[1], view.rgb.shape[0]))]
+        exposure = exposure_gain(SRGB_TO_LINEAR[view.rgb] * balance, reference, view.inside)
+        if exposure is None:
+            evidence.append(Note(f"{match.name}: too dark or too bright to judge its colours."))
+            continue
+        clipped_from = _clip_level(view) if exposure < 1 else 256
+        for index, mask in enumerate(_colour_masks(_codes(view.rgb), colours, max_delta_e, gains, exposure, clipped_from)):
+            mask &= view.inside
+            counts[index] += mask.sum()
+            cells[index].extend(_poster_cells(mask, view))
+        judged += int(view.inside.sum())
+    if not judged:
+        return None
+    return [float(count) / judged for count in counts], cells
+
+
 def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     params = rule.parameters
     zone = context.zone_pixels(rule.zone)
@@ -374,29 +408,11 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     shares: list[float] = []
     cells: list[list[list[int]]] = [[] for _ in colours]
     if found:
-        judged = 0
-        counts = np.zeros(len(colours))
-        for match in found:
-            view = poster_view(context.rgb, match)
-            evidence.append(Quad(tuple((round(float(qx), 1), round(float(qy), 1)) for qx, qy in match.quad), match.name))
-            data, key = context.pack_file(match.name)
-            reference = SRGB_TO_LINEAR[artwork_grid(data, key, (view.rgb.shape[1], view.rgb.shape[0]))]
-            balance = gains if gains is not None else np.ones(3, np.float32)
-            exposure = exposure_gain(SRGB_TO_LINEAR[view.rgb] * balance, reference, view.inside)
-            if exposure is None:
-                evidence.append(Note(f"{match.name}: too dark or too bright to judge its colours."))
-                continue
-            clipped_from = _clip_level(view) if exposure < 1 else 256
-            masks = _colour_masks(_codes(view.rgb), colours, params.max_delta_e, gains, exposure, clipped_from)
-            for index, mask in enumerate(masks):
-                mask &= view.inside
-                counts[index] += mask.sum()
-                cells[index].extend(_poster_cells(mask, view))
-            judged += int(view.inside.sum())
-        if not judged:
+        measured = _on_posters(context, found, colours, params.max_delta_e, gains, evidence)
+        if measured is None:
             threshold = Threshold(min=min(colour.min_share for colour in colours), uncertain_margin=params.uncertain_margin)
             return RuleResult.judged(rule, "uncertain", None, threshold, 0.0, evidence, passed="")
-        shares = [float(count) / judged for count in counts]
+        shares, cells = measured
     else:
         for index, mask in enumerate(_colour_masks(_codes(small), colours, params.max_delta_e, gains)):
             shares.append(float(mask.mean()))
