@@ -24,11 +24,16 @@ Also measured, for the labels the set has beyond the official figures (not in th
 - tilted: F1 of the tilt rule flagging the photo (``fail`` or ``uncertain``), and how far the
   measured angle is from ``tilt_degrees``;
 - low_res: F1 of the resolution rule flagging the photo;
-- brand colours: per (photo, artwork) pair, a palette rule (default parameters: whole photo, each
-  colour over 3 % of it, within 12 dE00, grey-edge white balance) listing that artwork's brand
-  colours; a pass is scored against "all of them are in ``brand_colours_present``". An artwork's
-  brand colours are those of its ``colours`` the set labels present in every photo it is in
-  (the set labels two of the three; the third, an accent, never).
+- brand colours: per (photo, artwork) pair, a palette rule (default parameters: each colour over
+  3 %, within 12 dE00, grey-edge white balance) listing that artwork's brand colours, in a
+  guideline that puts up that artwork (so the rule measures the colours on the poster the artwork
+  matcher finds); a pass is scored against "all of them are in ``brand_colours_present``". An
+  artwork's brand colours are those of its ``colours`` the set labels present in every photo it
+  is in (the set labels two of the three; the third, an accent, never). The set labels them
+  present exactly when the poster is (at any size, visibility or photo quality), so a pass for an
+  absent poster is a false pass however much of its colours the window shows elsewhere. Also
+  printed: the same rule in a guideline without artworks (it measures the whole photo), at the
+  default share and at 0.5 %.
 """
 
 from __future__ import annotations
@@ -89,11 +94,13 @@ ANY_SHARE = 0.005
 
 
 def palette_document(artwork_file: str, colours: list[str]) -> dict[str, Any]:
-    """The brand colours of one artwork as a palette rule at its default parameters, and again
-    with a minimum share of ANY_SHARE."""
+    """The brand colours of one artwork as a palette rule at its default parameters (judged with
+    the artwork in the guideline: on the poster), and, judged without it (on the whole photo), at
+    its default parameters and with a minimum share of ANY_SHARE."""
     listed = [{"name": hex_colour, "hex": hex_colour} for hex_colour in colours]
     rules: list[dict[str, Any]] = [
         {"id": "palette", "type": "palette", "message": "Show the brand colours.", "parameters": {"colours": listed}},
+        {"id": "palette-window", "type": "palette", "message": "Show the brand colours.", "parameters": {"colours": listed}},
         {
             "id": "palette-any",
             "type": "palette",
@@ -159,6 +166,7 @@ class Figures:
     first_ms: list[float] = field(default_factory=list)
     photo_cpu_ms: list[float] = field(default_factory=list)  # the process's CPU time: steadier on a busy machine
     palette: Tally = field(default_factory=Tally)
+    palette_window: Tally = field(default_factory=Tally)
     palette_any: Tally = field(default_factory=Tally)
     tilt_errors: list[float] = field(default_factory=list)  # tilted photos: |measured| - |tilt_degrees|
     level_tilts: list[float] = field(default_factory=list)  # level photos: the measured tilt
@@ -240,8 +248,11 @@ def evaluate(folder: Path, limit: int | None = None, perturb: Perturb | None = N
         figures.photo_ms.append((time.perf_counter() - began) * 1000)
         figures.photo_cpu_ms.append((time.process_time() - began_cpu) * 1000)
         for name, palette in palettes.items():  # not a figure of the official set: outside the time
-            ordered, _ = judge_rules(palette, base.for_guideline(pack, ()), gate=False)
-            results[name].update({r.id: r.to_dict() for r in ordered})
+            # The palette rule in the artwork's guideline (its artworks: this one) and in one without.
+            on_poster, _ = judge_rules(palette, base.for_guideline(pack, (f"{name}.png",)), gate=False)
+            on_window, _ = judge_rules(palette, base.for_guideline(pack, ()), gate=False)
+            results[name]["palette"] = next(r.to_dict() for r in on_poster if r.id == "palette")
+            results[name].update({r.id: r.to_dict() for r in on_window if r.id != "palette"})
         _score(figures, photo, results, {name: spec["promo_text"] for name, spec in truth["artworks"].items()}, colours)
         _progress(done, len(photos), started)
     return figures
@@ -288,7 +299,11 @@ def _score(
             _miss(figures, photo["file"], name, "promo", "absent", promo, retake)
         labelled = {c.upper() for c in photo["brand_colours_present"]}
         truly_coloured = all(c.upper() in labelled for c in colours[name])
-        for rule, tally in (("palette", figures.palette), ("palette-any", figures.palette_any)):
+        for rule, tally in (
+            ("palette", figures.palette),
+            ("palette-window", figures.palette_window),
+            ("palette-any", figures.palette_any),
+        ):
             coloured = rules[rule]["status"] == "pass"
             tally.tp += truly_coloured and coloured
             tally.fn += truly_coloured and not coloured
@@ -363,8 +378,8 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
         f"on the level ones at most {level_max:.2f} degrees ({len(figures.level_tilts)} photos)",
         file=out,
     )
-    c, ca = figures.palette, figures.palette_any
-    for label, tally in (("brand colours", c), (f"  min share {ANY_SHARE}", ca)):
+    c, cw, ca = figures.palette, figures.palette_window, figures.palette_any
+    for label, tally in (("brand colours", c), ("  whole photo", cw), (f"  ... min share {ANY_SHARE}", ca)):
         print(
             f"{label:16} recall {tally.recall():.2f}  precision {tally.precision():.2f}  F1 {tally.f1():.2f}   "
             f"(per photo and artwork: tp {tally.tp}, fp {tally.fp}, fn {tally.fn})",
@@ -403,6 +418,7 @@ def report(figures: Figures, out=sys.stdout) -> dict[str, Any]:
             "level": len(figures.level_tilts),
         },
         "brand_colours": c.as_dict(),
+        "brand_colours_whole_photo": cw.as_dict(),
         "brand_colours_min_share_any": ca.as_dict(),
         "good_photos_flagged": {"share": round(good_share, 3), "flagged": figures.good_flagged, "good": figures.good},
         "time_per_photo_ms": {"p50": round(p50), "p95": round(p95)},

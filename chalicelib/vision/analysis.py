@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.core.guideline import OBJECT_DETECTOR, PERSON_DETECTOR, Guideline, Rule
+from chalicelib.core.guideline import OBJECT_DETECTOR, PERSON_DETECTOR, ArtworkRule, Guideline, Rule
 from chalicelib.vision import embedding, ocr, overlay
 from chalicelib.vision.checks import artwork, lighting, objects, palette, photo_quality, similarity, text
 from chalicelib.vision.context import Pack, PhotoContext
@@ -110,6 +110,16 @@ def judge_rules(guideline: Guideline, context: PhotoContext, gate: bool = True) 
     return [results[rule.id] for rule in guideline.rules], timings
 
 
+def _withdrawn(guideline: Guideline) -> tuple[str, ...]:
+    """The artworks the guideline forbids (an artwork rule in ``forbidden`` mode)."""
+    forbidden = {
+        rule.parameters.artwork
+        for rule in guideline.rules
+        if isinstance(rule, ArtworkRule) and rule.parameters.mode == "forbidden"
+    }
+    return tuple(sorted(forbidden))
+
+
 def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models: Models | None = None) -> Analysis:
     """Run the guideline's rules on a photo; raise IntakeRejected when the upload is unusable.
 
@@ -119,7 +129,7 @@ def analyse(photo: bytes, guideline: Guideline, pack: Pack | None = None, models
     """
     started = time.perf_counter()
     image = intake(photo)
-    context = PhotoContext(image, pack, models, guideline.artworks())
+    context = PhotoContext(image, pack, models, guideline.artworks(), withdrawn=_withdrawn(guideline))
     intake_ms = _elapsed_ms(started)
     ordered, rule_ms = judge_rules(guideline, context)
     score, verdict = score_and_verdict(ordered)

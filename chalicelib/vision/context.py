@@ -102,19 +102,22 @@ class PhotoContext:
         models: Models | None = None,
         artworks: tuple[str, ...] = (),
         _memo: dict[str, Any] | None = None,
+        withdrawn: tuple[str, ...] = (),
     ):
         self.image = image
         self.pack = pack or DictPack()
         # The campaign's artworks (the pack files its rules look for): rivals for one region.
         self.artworks = artworks
+        # Those of them the guideline forbids: looked for, but never where its brand colours are.
+        self.withdrawn = withdrawn
         self._models = models
         self._memo: dict[str, Any] = {} if _memo is None else _memo
 
-    def for_guideline(self, pack: Pack, artworks: tuple[str, ...]) -> PhotoContext:
+    def for_guideline(self, pack: Pack, artworks: tuple[str, ...], withdrawn: tuple[str, ...] = ()) -> PhotoContext:
         """The same photo judged against another guideline (an evaluation of many guidelines):
         work that depends on the photo alone is shared, work that depends on the guideline is
         keyed by what it depends on (``artworks``, and the pack files by their content)."""
-        return PhotoContext(self.image, pack, self._models, artworks, self._memo)
+        return PhotoContext(self.image, pack, self._models, artworks, self._memo, withdrawn)
 
     @property
     def models(self) -> Models:

@@ -1,20 +1,24 @@
 """Palette check: CIEDE2000 against the published test data, brand colours found in synthetic
-windows, a missing colour, and white balance under strong casts."""
+windows, a missing colour, white balance under strong casts, and on the campaign's posters found
+in generated window scenes (exposure from the artwork, a sister poster, an unjudgeable photo)."""
 
 from __future__ import annotations
 
 import functools
+import io
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from chalicelib.core.guideline import BrandColour, parse_guideline
-from chalicelib.devtools import synthetic
+from chalicelib.devtools import scenes, synthetic
+from chalicelib.vision.analysis import analyse
 from chalicelib.vision.checks import palette
-from chalicelib.vision.context import PhotoContext
-from chalicelib.vision.evidence import ColourCells, ZoneBox
-from chalicelib.vision.intake import IntakeResult
+from chalicelib.vision.context import DictPack, PhotoContext
+from chalicelib.vision.evidence import ColourCells, Note, Quad, ZoneBox
+from chalicelib.vision.intake import IntakeResult, intake
 
 # Sharma, Wu & Dalal (2005), "The CIEDE2000 color-difference formula: implementation notes,
 # supplementary test data, and mathematical observations", Table 1: L1 a1 b1, L2 a2 b2, dE00.
@@ -192,3 +196,125 @@ def test_a_print_photographed_a_stop_darker_keeps_its_brand_colour(hex_colour):
         _patches(_exposed(other_hue, -1.0)), [BrandColour(name="brand", hex=hex_colour)], 12.0, "none"
     )
     assert share == 0.0
+
+
+# --- on the campaign's posters (a guideline that names its artworks) ---------------------------
+
+SCENE_SIZE = (1600, 1200)
+# The brand colours of the scenes' two poster templates: the frame and the paper.
+TEMPLATE_COLOURS = {
+    template: {role: "#{:02X}{:02X}{:02X}".format(*scenes.TEMPLATES[template][role]) for role in ("frame", "paper")}
+    for template in ("brand-a", "brand-b")
+}
+
+
+@functools.cache
+def scene(seed: int, present: tuple[str, ...], distractors: int = 0, defects: tuple[str, ...] = ()) -> IntakeResult:
+    others = scenes._distractor_posters()[:distractors]  # other-0, other-1: brand-a, like summer-sale
+    return intake(scenes.window_scene(seed, scenes.campaign_pack(), list(present), others, defects, SCENE_SIZE).jpeg)
+
+
+def on_posters(image: IntakeResult, artworks: tuple[str, ...]) -> PhotoContext:
+    return PhotoContext(image, DictPack(scenes.campaign_pack()), artworks=artworks)
+
+
+@pytest.mark.parametrize("seed", (11, 12))
+def test_the_colours_are_measured_on_the_found_poster_as_a_share_of_it(seed):
+    result = palette.evaluate(
+        palette_rule(TEMPLATE_COLOURS["brand-a"]), on_posters(scene(seed, ("summer-sale.png",)), ("summer-sale.png",))
+    )
+    assert result.status == "pass", result
+    (quad,) = [e for e in result.evidence if isinstance(e, Quad)]
+    assert quad.label == "summer-sale.png"
+    shares = {e.name: e.share for e in result.evidence if isinstance(e, ColourCells)}
+    # The artwork file's own shares, measured the same way: the poster's, not the photo's.
+    art = np.asarray(Image.open(io.BytesIO(scenes.campaign_pack()["summer-sale.png"])).convert("RGB"))
+    own = dict(
+        zip(
+            ("frame", "paper"),
+            (
+                s
+                for s, _ in palette.measure(
+                    art, [BrandColour(name=n, hex=h) for n, h in TEMPLATE_COLOURS["brand-a"].items()], 12.0, "none"
+                )
+            ),
+        )
+    )
+    for role in ("frame", "paper"):
+        assert abs(shares[role] - own[role]) < 0.35 * own[role], (role, shares, own)
+    xs = [x for x, _ in quad.points]
+    for cells in (e.cells for e in result.evidence if isinstance(e, ColourCells)):
+        assert cells and all(min(xs) - 40 <= cx and cx + cw <= max(xs) + 40 for cx, _, cw, _ in cells)
+
+
+def test_another_poster_in_the_brand_colours_does_not_stand_in_for_an_absent_artwork():
+    # A sister poster of the same template (the same frame and paper) is in the window, the
+    # guideline's artwork is not: measured over the whole photo the colours pass, on the posters not.
+    image = scene(13, (), distractors=2)
+    colours = palette_rule(TEMPLATE_COLOURS["brand-a"])
+    assert palette.evaluate(colours, on_posters(image, ())).status == "pass"
+    result = palette.evaluate(colours, on_posters(image, ("summer-sale.png",)))
+    assert result.status == "fail" and result.value == 0.0
+    assert any(isinstance(e, Note) and "summer-sale.png" in e.text for e in result.evidence)
+
+
+@pytest.mark.parametrize("defects", [("dark",), ("colour_cast",), ("glare", "reflection")])
+def test_a_dark_or_cast_photo_of_the_poster_keeps_its_brand_colours(defects):
+    image = scene(14, ("garden-week.png",), defects=defects)
+    result = palette.evaluate(palette_rule(TEMPLATE_COLOURS["brand-b"]), on_posters(image, ("garden-week.png",)))
+    assert result.status == "pass", result
+
+
+def test_a_poster_crushed_to_black_is_not_judged():
+    image = scene(15, ("garden-week.png",))
+    crushed = IntakeResult(image.format, image.original_size, (image.working // 24).astype(np.uint8), b"", b"", ())
+    result = palette.evaluate(palette_rule(TEMPLATE_COLOURS["brand-b"]), on_posters(crushed, ("garden-week.png",)))
+    assert result.status == "uncertain" and result.value is None
+    assert any(isinstance(e, Note) and "too dark or too bright" in e.text for e in result.evidence)
+
+
+def test_the_exposure_of_a_poster_comes_from_its_artwork():
+    rng = np.random.default_rng(0)
+    reference = rng.uniform(0.05, 0.9, (40, 30, 3)).astype(np.float32)
+    inside = np.ones((40, 30), bool)
+    assert palette.exposure_gain(reference * 0.25, reference, inside) == pytest.approx(4.0, rel=1e-3)
+    assert palette.exposure_gain(np.minimum(reference * 1.5, 1.0), reference, inside) == pytest.approx(1 / 1.5, rel=0.02)
+    assert palette.exposure_gain(reference * 0.001, reference, inside) is None  # crushed: nothing to judge
+    assert palette.exposure_gain(np.ones_like(reference), reference, inside) is None  # blown
+
+
+def test_an_overexposed_poster_is_darkened_to_its_artwork_but_its_clipped_white_stays_white():
+    # +2 EV, clipped, then saved 0.3 EV darker: the green frame is far too light until darkened,
+    # and the paper, clipped at ~231 rather than 255, must not be darkened to a grey.
+    image = scene(17, ("garden-week.png",))
+    bright = np.clip(palette.SRGB_TO_LINEAR[image.working] * 4.0, 0, 1) * 0.8
+    encoded = np.where(bright <= 0.0031308, bright * 12.92, 1.055 * bright ** (1 / 2.4) - 0.055)
+    photo = np.clip(encoded * 255 + 0.5, 0, 255).astype(np.uint8)
+    context = on_posters(IntakeResult(image.format, image.original_size, photo, b"", b"", ()), ("garden-week.png",))
+    result = palette.evaluate(palette_rule(TEMPLATE_COLOURS["brand-b"]), context)
+    assert result.status == "pass", result
+    shares = {e.name: e.share for e in result.evidence if isinstance(e, ColourCells)}
+    assert shares["frame"] > 0.15 and shares["paper"] > 0.25
+
+
+def test_a_withdrawn_artwork_is_not_where_the_brand_colours_are_looked_for():
+    # The guideline forbids the old poster and asks for the brand-b colours: with no artwork to
+    # show, the colours are measured over the window (garden-week's frame and paper), not failed
+    # as "none of the artworks found" (which is what a forbidden artwork taken as shown gives).
+    colours = [{"name": n, "hex": h, "min_share": 0.005} for n, h in TEMPLATE_COLOURS["brand-b"].items()]
+    old_poster = {"artwork": "summer-sale.png", "mode": "forbidden"}
+    guideline = parse_guideline(
+        {
+            "rules": [
+                {"id": "old-poster", "type": "artwork_present", "message": "Take down the old poster.", "parameters": old_poster},
+                {"id": "colours", "type": "palette", "message": "Show the brand colours.", "parameters": {"colours": colours}},
+            ]
+        }
+    )
+    photo = scenes.window_scene(16, scenes.campaign_pack(), ["garden-week.png"], size=SCENE_SIZE).jpeg
+    rules = {r.id: r for r in analyse(photo, guideline, DictPack(scenes.campaign_pack())).outcome.rules}
+    assert rules["old-poster"].status == "pass"
+    assert rules["colours"].status == "pass", rules["colours"]
+    assert not any(isinstance(e, Quad | Note) for e in rules["colours"].evidence)
+    taken_as_shown = palette.evaluate(guideline.rules[1], on_posters(intake(photo), ("summer-sale.png",)))
+    assert taken_as_shown.status == "fail" and taken_as_shown.value == 0.0
