@@ -175,6 +175,9 @@ class PaletteParameters(_Strict):
     # grey_edge: divide out the illuminant estimated from the edges (robust to big brand posters).
     white_balance: Literal["grey_edge", "none"] = "grey_edge"
     uncertain_margin: Share = 0.01
+    # artworks: on the guideline's posters where the matcher finds them (the zone when the guideline
+    # shows none); zone: on the rule's zone whatever it shows (colours of the decor or the products).
+    on: Literal["artworks", "zone"] = "artworks"
 
 
 class SimilarityParameters(_Strict):

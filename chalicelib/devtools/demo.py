@@ -140,8 +140,8 @@ GUIDELINE: dict[str, Any] = {
                 "it": "I colori del marchio (blu e rosso) non si vedono abbastanza.",
             },
             "instruction": {
-                "en": "Show the brand colours, navy and red, as in the reference photo.",
-                "it": "Mostra i colori del marchio, blu e rosso, come nella foto di riferimento.",
+                "en": "Keep the brand colours, navy and red, clear: the poster carries them, clean and well lit.",
+                "it": "Fai vedere bene i colori del marchio, blu e rosso: li porta il poster, pulito e ben illuminato.",
             },
             "parameters": {
                 "colours": [

@@ -258,6 +258,14 @@ def test_another_poster_in_the_brand_colours_does_not_stand_in_for_an_absent_art
     assert any(isinstance(e, Note) and "summer-sale.png" in e.text for e in result.evidence)
 
 
+def test_a_rule_on_the_zone_measures_the_window_even_when_the_guideline_shows_artworks():
+    # The colours of the decor or the products, not the poster's: the sister poster's colours count.
+    image = scene(13, (), distractors=2)
+    colours = palette_rule(TEMPLATE_COLOURS["brand-a"], on="zone")
+    result = palette.evaluate(colours, on_posters(image, ("summer-sale.png",)))
+    assert result.status == "pass" and not any(isinstance(e, Note) for e in result.evidence)
+
+
 @pytest.mark.parametrize("defects", [("dark",), ("colour_cast",), ("glare", "reflection")])
 def test_a_dark_or_cast_photo_of_the_poster_keeps_its_brand_colours(defects):
     image = scene(14, ("garden-week.png",), defects=defects)

@@ -7,7 +7,8 @@ share is of that region. Measured over the whole window, another brand's white, 
 street behind the glass passed for a brand colour of a poster that was not there, while a poster's
 second colour covers only 0.5-3 % of a photo: no share of the whole window tells the two apart. A
 window where none of the guideline's artworks is found has nothing carrying the brand colours,
-and fails. A guideline without artworks measures the rule's zone (default the whole photo).
+and fails. A guideline without artworks, or a rule with ``on: zone`` (the colours of the decor
+or the products), measures the rule's zone (default the whole photo).
 
 A found poster is sampled on a grid in its own frame (poster_view), at points of the full working
 image, and brought to its artwork file's exposure (exposure_gain): the colours of a dark or bright
@@ -393,7 +394,7 @@ def evaluate(rule: PaletteRule, context: PhotoContext) -> RuleResult:
     evidence: list[Evidence] = []
     if rule.zone is not None:
         evidence.append(ZoneBox(zone))
-    shown = _shown(context)
+    shown = _shown(context) if params.on == "artworks" else ()
     found = _found_artworks(context, zone) if shown else []
     if shown and not found:
         threshold = Threshold(min=min(colour.min_share for colour in colours), uncertain_margin=params.uncertain_margin)
