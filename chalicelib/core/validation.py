@@ -18,6 +18,14 @@ def field_path(prefix: str, loc: tuple[Any, ...]) -> str:
     return path or "body"
 
 
+MAX_SHOWN = 80  # characters of a rejected value echoed back: enough to recognise it, not a whole list
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[: MAX_SHOWN - 1]}…"
+
+
 def problems(err: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """(field, message) for each error, e.g. ("rules[1].parameters.min", "must be >= 0 (got -3)")."""
     out = []
@@ -29,7 +37,7 @@ def problems(err: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
         elif e["type"] == "missing":
             message = "required field is missing"
         elif e["type"] not in ("model_type", "dict_type", "value_error") and "input" in e:
-            message = f"{message} (got {e['input']!r})"
+            message = f"{message} (got {_shown(e['input'])})"
         out.append((field_path(prefix, loc), message))
     return out
 

@@ -173,3 +173,12 @@ def test_the_gallery_by_store_filters_on_the_server_over_every_page(client, giul
     assert len(giulia.http.get("/campaigns/c1/windows").json_body["windows"]) == 3
     assert giulia.http.get("/campaigns/c1/windows?region=south").status_code == 403
     assert client.http.get("/campaigns/c1/windows?state=lost").status_code == 400
+
+
+def test_a_rejected_value_is_echoed_back_short(client):
+    # 1,000 ids are too many for one bulk decision: the error says so without repeating the whole list.
+    ids = [f"sub_x{i}" for i in range(1000)]
+    response = post(client, "/reviews", {"submission_ids": ids, "decision": "approve"})
+    assert response.status_code == 400
+    message = response.json_body["error"]["message"]
+    assert message.startswith("submission_ids: ") and "sub_x0" in message and len(message) < 300
