@@ -16,6 +16,7 @@ from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from tests.browser.test_browser import (  # the fixtures and helpers of the pages' browser tests
     browser,  # noqa: F401  (a fixture)
     check_page,
+    phone,
     publish_with_pack,
     screenshot,
     server,  # noqa: F401  (a fixture)
@@ -189,8 +190,18 @@ def test_the_reference_is_beside_the_photo_zoomed_and_scrolled_together_with_thr
     assert shot_before == 0 and all(v > 0.95 for v in moved)  # the same place: the far corner
     page.keyboard.press("Enter")  # the keyboard zooms out (the pane has the focus)
     assert "zoomed" not in page.get_attribute("#reference-zoom", "class")
+    # The rules table fits its card beside the photos, and nothing overflows it.
+    fits = "(() => { const s = document.querySelector('.side'), t = document.querySelector('.rules-table'); return t.getBoundingClientRect().right <= s.getBoundingClientRect().right - parseFloat(getComputedStyle(s).paddingRight) + 1; })()"
+    assert page.evaluate(fits)
     check_page(page)
     screenshot(page, "review-compare")
+
+    # On a phone each rule is a card: no sideways scrolling, the cells say what they are.
+    small = phone(browser).new_page()
+    sign_in(small, server, f"/review?submission={sid}&campaign=warm", "hq")
+    small.wait_for_selector("#rules tr")
+    assert small.evaluate(fits)
+    assert small.evaluate("getComputedStyle(document.querySelector('#rules td.threshold'), '::before').content") == '"Threshold"'
 
 
 def test_an_override_is_taken_back_and_the_history_reads_in_words(browser, server):  # noqa: F811

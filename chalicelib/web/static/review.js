@@ -104,6 +104,10 @@ function renderRules() {
     tr.querySelector(".tag").textContent = t("rule." + rule.status);
     tr.children[2].textContent = number(rule.value);
     tr.children[3].textContent = thresholdText(rule.threshold);
+    // On a phone the row is a card and its cells say what they are (the header is out of sight).
+    for (const [cell, key] of [[1, "review.model"], [2, "review.value"], [3, "review.threshold"], [4, "review.reviewer"]]) {
+      tr.children[cell].dataset.label = t(key);
+    }
     const select = document.createElement("select");
     select.setAttribute("aria-label", t("review.overrideFor", { rule: rule.id }));
     for (const [v, label] of [["", t("review.agree")], ["pass", t("rule.pass")], ["fail", t("rule.fail")]]) select.append(new Option(label, v));
