@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def load_or_create(path: Path) -> bytes:
     """The key in ``path``, created once (random, owner-only) and kept with the data so tokens and
-    links survive restarts. Two processes starting at once agree: one creates it, both read it."""
+    links survive restarts. Threads or processes starting at once agree: the key is written whole
+    to a file of its own and then linked into place, so a reader never sees a half-written key."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # owner-only
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as file:
                 file.write(secrets.token_hex(32))
+            os.link(draft, path)  # atomic; fails if another one got there first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_bytes()
