@@ -14,7 +14,7 @@ def test_threads_asking_at_once_all_get_the_same_whole_key(tmp_path):
     for attempt in range(20):
         path = tmp_path / f"run{attempt}" / "auth.key"
         with ThreadPoolExecutor(8) as pool:
-            keys = set(pool.map(lambda _: keyfile.load_or_create(path), range(16)))
+            keys = set(pool.map(keyfile.load_or_create, [path] * 16))
         assert len(keys) == 1 and len(keys.pop()) == 64
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert [p.name for p in path.parent.iterdir()] == ["auth.key"]  # no draft left behind
