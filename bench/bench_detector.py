@@ -139,23 +139,7 @@ def analysis_cost(runs: int = 20) -> dict:
                 "parameters": {"label": "person", "max_count": 0, "min_count": 0},
             },
         ],
-        "+ the issue's guideline (figures, nobody in front of the poster, handbag)": [
-            {
-                "id": "fig",
-                "type": "objects",
-                "message": "Figures.",
-                "zone": {"box": [0.05, 0.08, 0.95, 0.82]},
-                "parameters": {"label": "person_or_mannequin", "min_count": 2},
-            },
-            {
-                "id": "poster",
-                "type": "objects",
-                "message": "Nobody in front of the poster.",
-                "zone": {"box": [0.64, 0.34, 0.92, 0.74]},
-                "parameters": {"label": "person", "max_count": 0, "min_count": 0},
-            },
-            {"id": "bags", "type": "objects", "message": "Bags.", "zone": "lower_half", "parameters": {"label": "handbag"}},
-        ],
+        "+ the issue's guideline (figures, nobody in front of the poster, handbag)": object_scenes.EXAMPLE_RULES,
     }
     models = Models(threads=1)
     out = {}

@@ -34,6 +34,32 @@ SHELF = (0.30, 0.60, 0.90)  # y, x0, x1 of the shelf for products (shares), abov
 POSTER = (0.66, 0.36, 0.9, 0.72)  # left, top, right, bottom (shares) of the poster's place; it keeps its proportions
 PLASTICS = {"white": (236, 232, 226), "black": (58, 56, 55), "beige": (222, 180, 150)}
 
+# The detector issue's example guideline on these windows: at least two people or mannequins
+# behind the glass, nobody in front of the poster, at least one handbag in the lower half.
+EXAMPLE_RULES: list[dict] = [
+    {
+        "id": "figures",
+        "type": "objects",
+        "message": "Put two dressed mannequins in the window.",
+        "zone": {"box": [0.05, 0.08, 0.95, 0.82]},
+        "parameters": {"label": "person_or_mannequin", "min_count": 2},
+    },
+    {
+        "id": "poster-clear",
+        "type": "objects",
+        "message": "Someone stands in front of the poster. Take the photo when nobody covers it.",
+        "zone": {"box": [0.64, 0.34, 0.92, 0.74]},  # around POSTER
+        "parameters": {"label": "person", "min_count": 0, "max_count": 0},
+    },
+    {
+        "id": "bags",
+        "type": "objects",
+        "message": "Display at least one handbag.",
+        "zone": "lower_half",
+        "parameters": {"label": "handbag", "min_count": 1},
+    },
+]
+
 
 @dataclass
 class ObjectScene:

@@ -21,32 +21,7 @@ from tests.support.helpers import campaign_body, http_session, publish_over_http
 
 pytestmark = pytest.mark.e2e  # a running service: out of the quick loop
 
-POSTER_ZONE = [0.64, 0.34, 0.92, 0.74]  # around object_scenes.POSTER
-GUIDELINE = {
-    "rules": [
-        {
-            "id": "figures",
-            "type": "objects",
-            "message": "Put two dressed mannequins in the window.",
-            "zone": {"box": [0.05, 0.08, 0.95, 0.82]},
-            "parameters": {"label": "person_or_mannequin", "min_count": 2},
-        },
-        {
-            "id": "poster-clear",
-            "type": "objects",
-            "message": "Someone stands in front of the poster. Take the photo when nobody covers it.",
-            "zone": {"box": POSTER_ZONE},
-            "parameters": {"label": "person", "min_count": 0, "max_count": 0},
-        },
-        {
-            "id": "bags",
-            "type": "objects",
-            "message": "Display at least one handbag.",
-            "zone": "lower_half",
-            "parameters": {"label": "handbag", "min_count": 1},
-        },
-    ]
-}
+GUIDELINE = {"rules": object_scenes.EXAMPLE_RULES}
 
 
 @pytest.fixture
