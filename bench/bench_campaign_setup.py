@@ -100,6 +100,8 @@ def serve(script: str) -> Callable[[Any], None]:
 def bench_page(data_dir: Path, campaign_id: str) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
+    from tests.support.chromium import launch
+
     os.environ.update(
         VETRINA_BACKEND="local",
         VETRINA_DATA_DIR=str(data_dir),
@@ -114,10 +116,7 @@ def bench_page(data_dir: Path, campaign_id: str) -> list[dict[str, Any]]:
     token = mint(Settings.from_env(), "hq")
     rows = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-        )
+        browser = launch(playwright)
         for label, script in (("baseline: the page's script of before (every store listed)", old_script), ("the page now", None)):
             times, requests = [], 0
             for run in range(PAGE_RUNS + 1):

@@ -166,6 +166,8 @@ def bench_reminders(svc: Any) -> dict[str, Any]:
 def bench_pages(data_dir: Path) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
+    from tests.support.chromium import launch
+
     os.environ.update(
         VETRINA_BACKEND="local",
         VETRINA_DATA_DIR=str(data_dir),
@@ -187,18 +189,7 @@ def bench_pages(data_dir: Path) -> list[dict[str, Any]]:
     ]
     rows = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch(playwright)
         for path, drawn, label in pages:
             times = []
             for _ in range(PAGE_RUNS + 1):

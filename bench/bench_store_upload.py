@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -29,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 # The naive page: the queue's shrink step sends every file as it is.
 NO_RESIZE = ("if (!RESIZABLE.includes(type) ||", "if (true ||")
 
@@ -108,6 +105,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
+    from tests.support.chromium import launch
     from tests.support.helpers import local_environment
 
     with tempfile.TemporaryDirectory() as folder:
@@ -125,7 +123,7 @@ def main() -> None:
         original = photo.stat().st_size
         with LocalService("127.0.0.1", 0) as service, sync_playwright() as playwright:
             publish(service.url)
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             results: dict[str, list[tuple[float, int]]] = {"page": [], "naive": []}
             for _ in range(args.runs):  # interleaved: the machine's load falls on both alike
                 for name in results:

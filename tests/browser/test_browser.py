@@ -16,21 +16,10 @@ import requests
 
 from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from chalicelib.local.server import LocalService
+from tests.support.chromium import CHROMIUM, launch
 from tests.support.helpers import campaign_body, http_session, token
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-# As the machine's notes say: without the background-networking switches Chromium keeps trying
-# hosts this closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Every control must have an accessible name: a <label>, aria-label, or its own text.
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea, button')]
@@ -75,7 +64,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 

@@ -17,8 +17,6 @@ from chalicelib.devtools.synthetic import to_jpeg, window_photo
 from chalicelib.local.server import LocalService
 from tests.browser.test_browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     check_page,
     gallery_cards,
@@ -31,6 +29,7 @@ from tests.browser.test_browser import (
     submission,
 )
 from tests.browser.test_touch_targets import SMALL_TARGETS
+from tests.support.chromium import CHROMIUM, launch
 from tests.support.helpers import campaign_body, http_session, token
 
 pytestmark = pytest.mark.browser
@@ -65,10 +64,6 @@ def playwright():
 
     with sync_playwright() as running:
         yield running
-
-
-def launch(playwright, *extra: str):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra])
 
 
 # A shop's server as store staff reach it: by a network name (here mapped to this machine), not
